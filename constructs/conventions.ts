@@ -1,0 +1,78 @@
+/**
+ * Every name other tools rely on lives here: API groups, labels, metrics, rule groups,
+ * check runs, branches and PR labels. Changing one of these is a breaking change.
+ */
+
+export const INTENT_API_VERSION = 'stagegate.dev/v1alpha1';
+export const INTENT_KIND = 'Rollout';
+
+export const ISTIO_API_VERSION = 'networking.istio.io/v1beta1';
+export const PROMETHEUS_RULE_API_VERSION = 'monitoring.coreos.com/v1';
+
+/** Subset names in the DestinationRule and route destinations. */
+export const SUBSET_STABLE = 'stable';
+export const SUBSET_CANARY = 'canary';
+
+/** Labels every generated object carries. */
+export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'stagegate';
+export const LABEL_ROLLOUT = 'stagegate.dev/rollout';
+export const LABEL_STAGE = 'stagegate.dev/stage';
+
+/** Labels every generated alert carries (DESIGN.md §2). */
+export const ALERT_LABEL_ROLLOUT = 'stagegate_rollout';
+export const ALERT_LABEL_SIGNAL = 'stagegate_signal';
+export const ALERT_LABEL_ACTION = 'stagegate_action';
+export const ALERT_LABEL_SEVERITY = 'severity';
+
+export type AlertSignal = 'errors' | 'latency' | 'saturation' | 'traffic';
+export type AlertAction = 'rollback' | 'hold';
+export type AlertSeverity = 'critical' | 'warning';
+
+/** Istio standard metrics. */
+export const METRIC_REQUESTS = 'istio_requests_total';
+export const METRIC_DURATION_BUCKET = 'istio_request_duration_milliseconds_bucket';
+
+/** Check runs the bot reads and `gate` / `verify` post. */
+export const CHECK_HEALTH = 'stagegate/health';
+export const CHECK_VERIFY = 'stagegate/verify';
+export const DEFAULT_REQUIRED_CHECKS: readonly string[] = [CHECK_HEALTH, CHECK_VERIFY];
+
+/** Pull-request labels. */
+export const PR_LABEL = 'stagegate';
+export const PR_LABEL_ROLLBACK = 'stagegate:rollback';
+export const PR_LABEL_STALLED = 'stagegate:stalled';
+export const PR_LABEL_PAUSE = 'stagegate:pause';
+
+/** Branch of the PR that moves `<namespace>/<name>` to `<stage>`. */
+export function stageBranch(namespace: string, name: string, stage: string): string {
+  return `stagegate/${namespace}/${name}/${stage}`;
+}
+
+/** Branch of the rollback PR of `<namespace>/<name>`. */
+export function rollbackBranch(namespace: string, name: string): string {
+  return `stagegate/${namespace}/${name}/rollback`;
+}
+
+/** Where a rollout's manifests are written, relative to the output directory. */
+export function generatedFileName(name: string): string {
+  return `${name}.k8s.yaml`;
+}
+
+/** Where a rollout's promtool unit tests are written, relative to the output directory. */
+export function rulesTestFileName(name: string): string {
+  return `${name}.rules-test.yaml`;
+}
+
+/** Rule group names inside a rollout's PrometheusRule. */
+export function recordingGroupName(name: string): string {
+  return `stagegate.${name}.recording`;
+}
+export function alertGroupName(name: string): string {
+  return `stagegate.${name}.alerts`;
+}
+
+/** Default directories, relative to the repository root. */
+export const DEFAULT_ROLLOUTS_DIR = 'rollouts';
+export const DEFAULT_OUT_DIR = 'generated';
+export const CHANGELOG_DIR = 'rollouts/changelog';

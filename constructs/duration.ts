@@ -1,0 +1,51 @@
+/**
+ * Durations in intents are Go-style strings ("30m", "1h30m", "500ms", "7d"), the form both
+ * Istio and Prometheus users already write. Internally they are whole milliseconds.
+ */
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+const DURATION_RE = /^(?:\d+(?:ms|s|m|h|d))+$/;
+const PART_RE = /(\d+)(ms|s|m|h|d)/g;
+
+/** True when `text` is a duration this tool understands. */
+export function isDuration(text: string): boolean {
+  return DURATION_RE.test(text);
+}
+
+/** Milliseconds in `text`; throws on anything {@link isDuration} rejects. */
+export function parseDuration(text: string): number {
+  if (!isDuration(text)) {
+    throw new Error(`"${text}" is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)`);
+  }
+  let total = 0;
+  for (const match of text.matchAll(PART_RE)) {
+    total += Number(match[1]) * UNIT_MS[match[2]!]!;
+  }
+  return total;
+}
+
+/**
+ * The shortest Go-style form of `ms` ("90m" → "1h30m"); days are written as hours because
+ * neither Envoy nor Prometheus rule files accept "d" everywhere.
+ */
+export function formatDuration(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`cannot format ${ms} ms as a duration`);
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1_000], ['ms', 1]] as const) {
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  return out;
+}

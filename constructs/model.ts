@@ -1,0 +1,121 @@
+/**
+ * The internal model: a validated intent with every default resolved and every duration in
+ * milliseconds. Parsing (spec → model) happens once, in `spec/`; everything downstream —
+ * constructs, PromQL, detectability, the bot — reads only this.
+ */
+
+export interface RolloutModel {
+  readonly name: string;
+  readonly namespace: string;
+  readonly service: {
+    readonly host: string;
+    readonly port: number;
+    readonly gateways: readonly string[];
+  };
+  readonly versionLabel: string;
+  readonly stable: string;
+  readonly canary: string;
+  readonly cohort?: { readonly header: string; readonly values: readonly string[] };
+  readonly stages: readonly StageModel[];
+  /** Name of the live stage. */
+  readonly stage: string;
+  readonly abort?: { readonly reason: string; readonly at: string };
+  readonly health: HealthModel;
+  readonly trafficPolicy: TrafficPolicyModel;
+  readonly timebox: { readonly stageMs: number; readonly rolloutMs: number };
+  readonly metrics: {
+    readonly reporter: 'destination' | 'source';
+    readonly versionLabel: 'destination_version' | 'destination_canonical_revision';
+  };
+  readonly traffic: {
+    /** Undefined when the intent does not say; `plan` then needs `--rps`. */
+    readonly requestsPerSecond?: number;
+    readonly baselineErrorRatio: number;
+  };
+  readonly dashboard: boolean;
+}
+
+export interface StageModel {
+  readonly name: string;
+  /** Percent of non-cohort traffic to canary. */
+  readonly weight: number;
+  /** True when the cohort header routes to canary in this stage (set from the first cohort stage on). */
+  readonly cohort: boolean;
+  /** Undefined only on the last stage. */
+  readonly bakeMs?: number;
+}
+
+export interface HealthModel {
+  readonly errorRatio: { readonly max: number; readonly maxVsStable: number };
+  readonly latencyP99Ms: { readonly max: number; readonly maxVsStable: number };
+  readonly minRequests: 'auto' | number;
+  readonly saturation: { readonly max: number };
+}
+
+export interface TrafficPolicyModel {
+  readonly timeoutMs?: number;
+  readonly retries?: {
+    readonly attempts: number;
+    readonly perTryTimeoutMs?: number;
+    readonly retryOn?: string;
+  };
+  readonly outlierDetection?: {
+    readonly consecutive5xxErrors?: number;
+    readonly consecutiveGatewayErrors?: number;
+    readonly intervalMs?: number;
+    readonly baseEjectionTimeMs?: number;
+    readonly maxEjectionPercent?: number;
+  };
+  readonly connectionPool?: {
+    readonly tcp?: { readonly maxConnections?: number; readonly connectTimeoutMs?: number };
+    readonly http?: {
+      readonly http1MaxPendingRequests?: number;
+      readonly http2MaxRequests?: number;
+      readonly maxRequestsPerConnection?: number;
+      readonly maxRetries?: number;
+      readonly idleTimeoutMs?: number;
+    };
+  };
+}
+
+/** Defaults, documented in the README's intent reference. */
+export const DEFAULTS = {
+  namespace: 'default',
+  gateways: ['mesh'] as readonly string[],
+  versionLabel: 'version',
+  errorRatio: { max: 0.01, maxVsStable: 2 },
+  latencyP99Ms: { max: 500, maxVsStable: 1.5 },
+  minRequests: 'auto' as const,
+  saturation: { max: 0.01 },
+  timebox: { stage: '24h', rollout: '7d' },
+  metrics: { reporter: 'destination' as const, versionLabel: 'destination_version' as const },
+  /** baselineErrorRatio = errorRatio.max / this. */
+  baselineDivisor: 10,
+} as const;
+
+/** The live stage of `model`. */
+export function liveStage(model: RolloutModel): StageModel {
+  const stage = model.stages.find((s) => s.name === model.stage);
+  if (!stage) throw new Error(`rollout ${model.namespace}/${model.name}: live stage "${model.stage}" is not among its stages`);
+  return stage;
+}
+
+/** Index of the live stage in `model.stages`. */
+export function liveStageIndex(model: RolloutModel): number {
+  return model.stages.findIndex((s) => s.name === model.stage);
+}
+
+/** The stage after the live one, or undefined at the last stage. */
+export function nextStage(model: RolloutModel): StageModel | undefined {
+  return model.stages[liveStageIndex(model) + 1];
+}
+
+/**
+ * What the routes say right now: the canary weight of the default route and whether the cohort
+ * route exists. An aborted rollout sends everything to stable.
+ */
+export function effectiveRouting(model: RolloutModel): { readonly canaryWeight: number; readonly cohortRoute: boolean } {
+  if (model.abort) return { canaryWeight: 0, cohortRoute: false };
+  const stage = liveStage(model);
+  return { canaryWeight: stage.weight, cohortRoute: stage.cohort && model.cohort !== undefined };
+}

@@ -1,0 +1,130 @@
+/**
+ * The user-facing rollout intent, `stagegate.dev/v1alpha1` (DESIGN.md §1), exactly as written
+ * in `rollouts/*.yaml`. The TypeScript construct takes the same field names.
+ * Durations are Go-style strings ("30m", "1h30m", "500ms").
+ *
+ * This is the *spec*; constructs work on the resolved {@link RolloutModel} in `../model.ts`.
+ */
+
+export interface RolloutDocument {
+  readonly apiVersion: 'stagegate.dev/v1alpha1';
+  readonly kind: 'Rollout';
+  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly spec: RolloutSpec;
+}
+
+export interface RolloutSpec {
+  /** The Kubernetes Service that both versions sit behind. */
+  readonly service: ServiceSpec;
+  /** Pod label that tells versions apart. @default "version" */
+  readonly versionLabel?: string;
+  /** Value of `versionLabel` on stable pods. */
+  readonly stable: string;
+  /** Value of `versionLabel` on canary pods. */
+  readonly canary: string;
+  /** Who goes first: requests carrying one of these header values. Required by a cohort stage. */
+  readonly cohort?: CohortSpec;
+  /** Ordered stages; names unique, weights non-decreasing. */
+  readonly stages: readonly StageSpec[];
+  /** The live stage; the bot edits only this field and `abort`. */
+  readonly stage: string;
+  /** Set by a rollback PR: all traffic back to stable. */
+  readonly abort?: AbortSpec;
+  /** Health limits that decide pass / hold / fail. */
+  readonly health?: HealthSpec;
+  /** Retries, timeouts, outlier detection, connection pool. All optional. */
+  readonly trafficPolicy?: TrafficPolicySpec;
+  /** Longest a stage / the whole rollout may take before it is marked stalled. @default {stage: 24h, rollout: 7d} */
+  readonly timebox?: { readonly stage?: string; readonly rollout?: string };
+  /** (stagegate extension) Which Istio metrics tell the versions apart. */
+  readonly metrics?: MetricsSpec;
+  /** (stagegate extension) Expected traffic, used by the detectability analysis (`plan`, `minRequests: auto`). */
+  readonly traffic?: TrafficSpec;
+  /** (stagegate extension) Also emit a Grafana dashboard ConfigMap. @default false */
+  readonly dashboard?: boolean;
+}
+
+export interface ServiceSpec {
+  /** Kubernetes Service short name, resolved in the rollout's namespace. */
+  readonly host: string;
+  /** Service port, 1–65535. */
+  readonly port: number;
+  /** Gateways the VirtualService binds to. @default ["mesh"] */
+  readonly gateways?: readonly string[];
+}
+
+export interface CohortSpec {
+  /** Request header to match; lowercase (Istio matches lowercase keys). */
+  readonly header: string;
+  /** Exact header values that put a request in the cohort. */
+  readonly values: readonly string[];
+}
+
+export interface StageSpec {
+  /** Unique within the rollout; DNS-1123 label (it becomes part of a branch name). */
+  readonly name: string;
+  /** Percent of non-cohort traffic sent to canary, 0–100. @default 0 for a cohort stage */
+  readonly weight?: number;
+  /** Route the cohort header to canary from this stage on. @default false */
+  readonly cohort?: boolean;
+  /** How long the stage must stay healthy before the next one. Required on every stage but the last. */
+  readonly bake?: string;
+}
+
+export interface AbortSpec {
+  readonly reason: string;
+  /** RFC 3339 timestamp. */
+  readonly at: string;
+}
+
+export interface HealthSpec {
+  /** Share of 5xx responses. Both limits must hold. @default {max: 0.01, maxVsStable: 2} */
+  readonly errorRatio?: { readonly max?: number; readonly maxVsStable?: number };
+  /** p99 latency in ms. Both limits must hold. @default {max: 500, maxVsStable: 1.5} */
+  readonly latencyP99Ms?: { readonly max?: number; readonly maxVsStable?: number };
+  /** Canary requests needed before a verdict; "auto" = from the detectability analysis. @default "auto" */
+  readonly minRequests?: 'auto' | number;
+  /** (stagegate extension) Share of canary requests Envoy rejects for overload (response flag UO). @default {max: 0.01} */
+  readonly saturation?: { readonly max?: number };
+}
+
+export interface TrafficPolicySpec {
+  /** Per-request timeout on the routes. @default none (Istio: disabled) */
+  readonly timeout?: string;
+  readonly retries?: {
+    readonly attempts: number;
+    readonly perTryTimeout?: string;
+    readonly retryOn?: string;
+  };
+  readonly outlierDetection?: {
+    readonly consecutive5xxErrors?: number;
+    readonly consecutiveGatewayErrors?: number;
+    readonly interval?: string;
+    readonly baseEjectionTime?: string;
+    readonly maxEjectionPercent?: number;
+  };
+  readonly connectionPool?: {
+    readonly tcp?: { readonly maxConnections?: number; readonly connectTimeout?: string };
+    readonly http?: {
+      readonly http1MaxPendingRequests?: number;
+      readonly http2MaxRequests?: number;
+      readonly maxRequestsPerConnection?: number;
+      readonly maxRetries?: number;
+      readonly idleTimeout?: string;
+    };
+  };
+}
+
+export interface MetricsSpec {
+  /** Which proxy reports: "destination" (default) or "source" (sees UH/UO/URX failures that ejection hides). */
+  readonly reporter?: 'destination' | 'source';
+  /** Istio metric label carrying the version. @default "destination_version" */
+  readonly versionLabel?: 'destination_version' | 'destination_canonical_revision';
+}
+
+export interface TrafficSpec {
+  /** Requests per second the whole service receives (stable + canary). */
+  readonly requestsPerSecond?: number;
+  /** Error ratio the stable version normally shows. @default health.errorRatio.max / 10 */
+  readonly baselineErrorRatio?: number;
+}
