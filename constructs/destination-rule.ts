@@ -1,0 +1,64 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ISTIO_API_VERSION, SUBSET_CANARY, SUBSET_STABLE } from './conventions.js';
+import { formatDuration } from './duration.js';
+import type { RolloutModel, TrafficPolicyModel } from './model.js';
+import { objectLabels } from './virtual-service.js';
+
+export interface RolloutDestinationRuleProps {
+  /** The resolved rollout intent. */
+  readonly rollout: RolloutModel;
+}
+
+/**
+ * The Istio DestinationRule of a rollout: subsets `stable` and `canary` selected by the
+ * version label, with the intent's outlier detection and connection pool for the host.
+ */
+export class RolloutDestinationRule extends Construct {
+  public readonly apiObject: ApiObject;
+
+  constructor(scope: Construct, id: string, props: RolloutDestinationRuleProps) {
+    super(scope, id);
+    const model = props.rollout;
+    this.apiObject = new ApiObject(this, 'Resource', {
+      apiVersion: ISTIO_API_VERSION,
+      kind: 'DestinationRule',
+      metadata: { name: model.name, namespace: model.namespace, labels: objectLabels(model) },
+      spec: {
+        host: model.service.host,
+        trafficPolicy: destinationPolicy(model.trafficPolicy),
+        subsets: [
+          { name: SUBSET_STABLE, labels: { [model.versionLabel]: model.stable } },
+          { name: SUBSET_CANARY, labels: { [model.versionLabel]: model.canary } },
+        ],
+      },
+    });
+  }
+}
+
+const ms = (value: number | undefined) => (value === undefined ? undefined : formatDuration(value));
+
+function destinationPolicy(tp: TrafficPolicyModel): Record<string, unknown> | undefined {
+  const od = tp.outlierDetection;
+  const cp = tp.connectionPool;
+  if (!od && !cp) return undefined;
+  return {
+    outlierDetection: od && {
+      consecutive5xxErrors: od.consecutive5xxErrors,
+      consecutiveGatewayErrors: od.consecutiveGatewayErrors,
+      interval: ms(od.intervalMs),
+      baseEjectionTime: ms(od.baseEjectionTimeMs),
+      maxEjectionPercent: od.maxEjectionPercent,
+    },
+    connectionPool: cp && {
+      tcp: cp.tcp && { maxConnections: cp.tcp.maxConnections, connectTimeout: ms(cp.tcp.connectTimeoutMs) },
+      http: cp.http && {
+        http1MaxPendingRequests: cp.http.http1MaxPendingRequests,
+        http2MaxRequests: cp.http.http2MaxRequests,
+        maxRequestsPerConnection: cp.http.maxRequestsPerConnection,
+        maxRetries: cp.http.maxRetries,
+        idleTimeout: ms(cp.http.idleTimeoutMs),
+      },
+    },
+  };
+}

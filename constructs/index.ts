@@ -1,0 +1,11 @@
+// The construct library's table of contents.
+export * from './staged-rollout.js';
+export * from './virtual-service.js';
+export * from './destination-rule.js';
+export * from './rollout-alerts.js';
+export * from './model.js';
+export * from './duration.js';
+export * from './conventions.js';
+export * from './compile.js';
+export * from './spec/index.js';
+export type * from './spec/types.js';

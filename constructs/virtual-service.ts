@@ -1,0 +1,97 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import {
+  ISTIO_API_VERSION, LABEL_MANAGED_BY, LABEL_ROLLOUT, LABEL_STAGE, MANAGED_BY, SUBSET_CANARY, SUBSET_STABLE,
+} from './conventions.js';
+import { formatDuration } from './duration.js';
+import { effectiveRouting, type RolloutModel } from './model.js';
+
+export interface RolloutVirtualServiceProps {
+  /** The resolved rollout intent. */
+  readonly rollout: RolloutModel;
+}
+
+/** Route names, fixed so `check` and the gate can find them. */
+export const ROUTE_COHORT = 'stagegate-cohort';
+export const ROUTE_DEFAULT = 'stagegate-default';
+
+/**
+ * The Istio VirtualService of a rollout: the cohort header route first (100 % canary, from the
+ * cohort stage on, so the first cohort stays on canary while traffic widens), then one default
+ * route, last, with stable/canary weights summing to exactly 100. Both destinations are always
+ * present so a stage change is a one-number diff.
+ */
+export class RolloutVirtualService extends Construct {
+  public readonly apiObject: ApiObject;
+
+  constructor(scope: Construct, id: string, props: RolloutVirtualServiceProps) {
+    super(scope, id);
+    const model = props.rollout;
+    const routing = effectiveRouting(model);
+    const destination = (subset: string) => ({
+      host: model.service.host,
+      port: { number: model.service.port },
+      subset,
+    });
+    const policy = routePolicy(model);
+
+    const http: Record<string, unknown>[] = [];
+    if (routing.cohortRoute && model.cohort) {
+      const header = model.cohort.header;
+      http.push({
+        name: ROUTE_COHORT,
+        // One match block per value: Istio ORs match blocks and ANDs the fields inside one.
+        match: model.cohort.values.map((value) => ({ headers: { [header]: { exact: value } } })),
+        route: [{ destination: destination(SUBSET_CANARY), weight: 100 }],
+        ...policy,
+      });
+    }
+    http.push({
+      name: ROUTE_DEFAULT,
+      route: [
+        { destination: destination(SUBSET_STABLE), weight: 100 - routing.canaryWeight },
+        { destination: destination(SUBSET_CANARY), weight: routing.canaryWeight },
+      ],
+      ...policy,
+    });
+
+    this.apiObject = new ApiObject(this, 'Resource', {
+      apiVersion: ISTIO_API_VERSION,
+      kind: 'VirtualService',
+      metadata: {
+        name: model.name,
+        namespace: model.namespace,
+        labels: objectLabels(model),
+        annotations: model.abort ? { 'stagegate.dev/abort-reason': model.abort.reason } : undefined,
+      },
+      spec: {
+        hosts: [model.service.host],
+        gateways: [...model.service.gateways],
+        http,
+      },
+    });
+  }
+}
+
+/** Labels on every object of a rollout. */
+export function objectLabels(model: RolloutModel): Record<string, string> {
+  return {
+    [LABEL_MANAGED_BY]: MANAGED_BY,
+    [LABEL_ROLLOUT]: model.name,
+    [LABEL_STAGE]: model.abort ? 'aborted' : model.stage,
+  };
+}
+
+function routePolicy(model: RolloutModel): Record<string, unknown> {
+  const tp = model.trafficPolicy;
+  const out: Record<string, unknown> = {};
+  if (tp.timeoutMs !== undefined) out.timeout = formatDuration(tp.timeoutMs);
+  if (tp.retries) {
+    out.retries = {
+      attempts: tp.retries.attempts,
+      perTryTimeout: tp.retries.perTryTimeoutMs === undefined ? undefined : formatDuration(tp.retries.perTryTimeoutMs),
+      retryOn: tp.retries.retryOn,
+    };
+  }
+  return out;
+}
