@@ -1,0 +1,25 @@
+/**
+ * The cdk8s app entry, for teams that drive synthesis with `cdk8s synth` (cdk8s.yaml points
+ * here). It builds the same charts as `stagegate synth` — one per rollout, named after it — so
+ * both write byte-identical files to generated/.
+ *
+ * Rollouts written in TypeScript go here too: add `new StagedRollout(new Chart(app, 'name'), …)`.
+ */
+import { App, Chart } from 'cdk8s';
+import { StagedRollout } from '../constructs/staged-rollout.js';
+import { compile } from '../constructs/compile.js';
+import { IntentError, formatProblem } from '../constructs/spec/index.js';
+import { readIntents } from './workspace.js';
+
+const rolloutsDir = process.env.STAGEGATE_ROLLOUTS ?? 'rollouts';
+try {
+  const app = new App();
+  for (const { model } of compile(readIntents(rolloutsDir, process.cwd()))) {
+    StagedRollout.fromModel(new Chart(app, model.name), model.name, model);
+  }
+  app.synth();
+} catch (err) {
+  if (!(err instanceof IntentError)) throw err;
+  for (const problem of err.problems) console.error(formatProblem(problem));
+  process.exit(1);
+}
