@@ -1,0 +1,59 @@
+/**
+ * How the bot reads check runs: the latest run per name on the head SHA counts (as on GitHub's
+ * checks tab); runs on other SHAs are stale and never count. Pure.
+ */
+import type { CheckRun, CombinedStatus } from './port.js';
+
+/** Conclusions that let a non-health check pass (DESIGN §4 (d)). */
+const PASSING = new Set(['success', 'neutral', 'skipped']);
+
+export type CheckState =
+  | { readonly kind: 'pass'; readonly run: CheckRun }
+  | { readonly kind: 'pending'; readonly run: CheckRun }
+  | { readonly kind: 'missing' }
+  /** cancelled, timed_out, action_required, stale: not a verdict, so the bot waits for a re-run. */
+  | { readonly kind: 'inconclusive'; readonly run: CheckRun }
+  | { readonly kind: 'failure'; readonly run: CheckRun };
+
+function startedMs(run: CheckRun): number {
+  // A queued run has no start time yet; it was created after every started one, so it is newest.
+  return run.startedAt === null ? Number.POSITIVE_INFINITY : Date.parse(run.startedAt);
+}
+
+/** Newer first: later start, then higher id (GitHub ids grow with creation). */
+export function compareRuns(a: CheckRun, b: CheckRun): number {
+  const byStart = startedMs(b) - startedMs(a);
+  if (byStart !== 0 && !Number.isNaN(byStart)) return byStart;
+  return b.id - a.id;
+}
+
+/** The latest run of every check name on `sha`, ignoring runs reported on any other sha. */
+export function latestRuns(runs: readonly CheckRun[], sha: string): Map<string, CheckRun> {
+  const latest = new Map<string, CheckRun>();
+  for (const run of [...runs].filter((r) => r.headSha === sha).sort(compareRuns)) {
+    if (!latest.has(run.name)) latest.set(run.name, run);
+  }
+  return latest;
+}
+
+export function stateOf(run: CheckRun | undefined): CheckState {
+  if (run === undefined) return { kind: 'missing' };
+  if (run.status !== 'completed') return { kind: 'pending', run };
+  if (run.conclusion === 'failure') return { kind: 'failure', run };
+  if (run.conclusion !== null && PASSING.has(run.conclusion)) return { kind: 'pass', run };
+  return { kind: 'inconclusive', run };
+}
+
+/**
+ * Combined (commit) status: GitHub answers "pending" with total_count 0 when no status was ever
+ * reported, and most repositories report none — so zero statuses count as passing; once any
+ * status exists the combined state must be "success".
+ */
+export function combinedPasses(status: CombinedStatus): boolean {
+  return status.totalCount === 0 || status.state === 'success';
+}
+
+export function describeRun(run: CheckRun): string {
+  const verdict = run.status === 'completed' ? run.conclusion ?? 'no conclusion' : run.status;
+  return `${run.name} ${verdict}${run.completedAt ? ` at ${run.completedAt}` : ''} (run ${run.id})`;
+}
