@@ -1,0 +1,178 @@
+/**
+ * YAML text → validated document + resolved model, or every problem located at
+ * `file:line:column`. Positions come from the `yaml` package's node ranges, so a message
+ * points at the value that is wrong, the key that is unknown, or the mapping that misses a key.
+ */
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import type { RolloutModel } from '../model.js';
+import { INTENT_API_VERSION } from '../conventions.js';
+import type { RolloutDocument } from './types.js';
+import { formatPath, pointsAtKey, validateDocument, type Problem } from './validate.js';
+import { toModel } from './to-model.js';
+
+export interface SourceProblem {
+  /** Display path of the file, as given to {@link parseIntent}. */
+  readonly file: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  /** `spec.stages[2].weight`; empty for problems of the file as a whole (syntax, size). */
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ParseResult =
+  | { ok: true; model: RolloutModel; document: RolloutDocument }
+  | { ok: false; problems: SourceProblem[] };
+
+/** Intents are small; a bigger file is a mistake (or an attack on the parser), not a rollout. */
+export const MAX_INTENT_BYTES = 1024 * 1024;
+
+/** `rollouts/x.yaml:14:7: spec.stages[2].weight: must be between 0 and 100 (got 140)` */
+export function formatProblem(p: SourceProblem): string {
+  return p.path === '' ? `${p.file}:${p.line}:${p.column}: ${p.message}` : `${p.file}:${p.line}:${p.column}: ${p.path}: ${p.message}`;
+}
+
+/** Thrown where an invalid intent cannot be returned as a value; its message lists every problem. */
+export class IntentError extends Error {
+  readonly problems: readonly SourceProblem[];
+
+  constructor(problems: readonly SourceProblem[], options?: ErrorOptions) {
+    super(problems.map(formatProblem).join('\n'), options);
+    this.name = 'IntentError';
+    this.problems = problems;
+  }
+}
+
+type Position = { line: number; column: number };
+
+/**
+ * Parses one intent file. `file` is only used in messages. Structural problems (size, YAML
+ * syntax, empty file, several documents, top level not a mapping) stop before the schema,
+ * because a half-parsed tree would produce misleading follow-on messages.
+ */
+export function parseIntent(file: string, text: string): ParseResult {
+  const problems: SourceProblem[] = [];
+  const report = (pos: Position, path: string, message: string): void => {
+    problems.push({ file, line: pos.line, column: pos.column, path, message });
+  };
+  const failed = (): ParseResult => ({ ok: false, problems: sortProblems(problems) });
+  const origin = { line: 1, column: 1 };
+
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_INTENT_BYTES) {
+    report(origin, '', `file is ${bytes} bytes; intents are limited to 1 MiB`);
+    return failed();
+  }
+
+  const lineCounter = new LineCounter();
+  const at = (offset: number): Position => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { line, column: col };
+  };
+  // uniqueKeys off: duplicates are found below, with the path they occur at.
+  const docs = Array.from(parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false }));
+  for (const doc of docs) for (const err of doc.errors) report(at(err.pos[0]), '', `YAML syntax error: ${err.message}`);
+  if (problems.length > 0) return failed();
+
+  const present = docs.filter((d) => !isEmptyDocument(d));
+  if (present.length === 0) {
+    report(origin, '', `file is empty; expected a ${INTENT_API_VERSION} Rollout`);
+    return failed();
+  }
+  if (present.length > 1) {
+    report(at(present[1]!.range[0]), '', `file has ${present.length} YAML documents; expected exactly one Rollout per file (split them into separate files)`);
+    return failed();
+  }
+  const doc = present[0]!;
+  if (!isMap(doc.contents)) {
+    const found = isSeq(doc.contents) ? 'a list' : isScalar(doc.contents) ? `${JSON.stringify(doc.contents.value)}` : 'something else';
+    report(at(doc.contents?.range[0] ?? 0), '', `top level must be a mapping with apiVersion, kind, metadata and spec (got ${found})`);
+    return failed();
+  }
+
+  findDuplicateKeys(doc.contents, [], (key, path, first) => {
+    const name = JSON.stringify(path[path.length - 1]);
+    report(at(key.range?.[0] ?? 0), formatPath(path), `duplicate key ${name} (first set on line ${at(first.range?.[0] ?? 0).line}); keep one`);
+  });
+
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // Unresolved aliases or alias bombs: the tree cannot be turned into data.
+    report(origin, '', `YAML cannot be read: ${(err as Error).message}`);
+    return failed();
+  }
+
+  for (const problem of validateDocument(value)) {
+    report(locate(doc, problem), formatPath(problem.path), problem.message);
+  }
+  if (problems.length > 0) return failed();
+  const document = value as RolloutDocument;
+  return { ok: true, model: toModel(document), document };
+
+  /** Where `problem` points: the value node, the key for unknown keys, else the nearest existing parent. */
+  function locate(d: Document, problem: Problem): Position {
+    let node: unknown = d.contents;
+    let offset = (d.contents as Node).range?.[0] ?? 0;
+    for (let i = 0; i < problem.path.length; i++) {
+      const seg = problem.path[i]!;
+      if (isAlias(node)) node = node.resolve(d);
+      if (isMap(node)) {
+        // With duplicate keys the last one wins, as in toJS().
+        const pair = [...node.items].reverse().find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+        if (!pair) break;
+        const key = pair.key as Node;
+        const value = pair.value as Node | null;
+        const isLast = i === problem.path.length - 1;
+        // `key:` with nothing after it has an empty value node; point at the key instead.
+        const emptyValue = !value || (isScalar(value) && value.source === '' && value.value === null);
+        if ((isLast && pointsAtKey(problem)) || emptyValue) {
+          offset = key.range?.[0] ?? offset;
+          if (emptyValue) break;
+          node = value;
+          continue;
+        }
+        node = value;
+        offset = value.range?.[0] ?? offset;
+      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+        node = node.items[seg];
+        offset = (node as Node).range?.[0] ?? offset;
+      } else {
+        break;
+      }
+    }
+    return at(offset);
+  }
+}
+
+/** A document with nothing but comments, or the empty one after a trailing `---`. */
+function isEmptyDocument(doc: Document): boolean {
+  return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '');
+}
+
+function findDuplicateKeys(node: unknown, path: (string | number)[], report: (key: Node, path: (string | number)[], first: Node) => void): void {
+  if (isMap(node)) {
+    const seen = new Map<string, Node>();
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const name = String(pair.key.value);
+      const first = seen.get(name);
+      if (first) report(pair.key, [...path, name], first);
+      else seen.set(name, pair.key);
+      findDuplicateKeys(pair.value, [...path, name], report);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => findDuplicateKeys(item, [...path, i], report));
+  }
+}
+
+/** By position; problems at the same place keep the order the rules produced them in. */
+function sortProblems(problems: SourceProblem[]): SourceProblem[] {
+  return problems
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => a.p.line - b.p.line || a.p.column - b.p.column || a.i - b.i)
+    .map(({ p }) => p);
+}

@@ -1,0 +1,311 @@
+/**
+ * The JSON Schema of `stagegate.dev/v1alpha1` Rollout intents, and the translation of ajv's
+ * terse errors ("must be <= 100") into messages that say what was expected and what was found.
+ *
+ * The schema checks the shape of each field on its own: types, ranges, enums, unknown keys
+ * and string formats. Rules that relate two fields live in `validate.ts`.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { INTENT_API_VERSION, INTENT_KIND } from '../conventions.js';
+import { isDuration, parseDuration } from '../duration.js';
+
+type Schema = Record<string, unknown>;
+
+const str: Schema = { type: 'string', minLength: 1 };
+const duration: Schema = { type: 'string', format: 'go-duration' };
+const int = (minimum: number, maximum?: number): Schema =>
+  maximum === undefined ? { type: 'integer', minimum } : { type: 'integer', minimum, maximum };
+/** A closed mapping: unknown keys are errors, so a typo never silently falls back to a default. */
+const object = (properties: Record<string, Schema>, required: string[] = []): Schema =>
+  required.length > 0
+    ? { type: 'object', properties, required, additionalProperties: false }
+    : { type: 'object', properties, additionalProperties: false };
+
+const stageSchema = object(
+  {
+    name: { type: 'string', format: 'dns-label' },
+    weight: int(0, 100),
+    cohort: { type: 'boolean' },
+    bake: duration,
+  },
+  ['name'],
+);
+
+const limitsSchema = (maxSchema: Schema): Schema => object({ max: maxSchema, maxVsStable: { type: 'number', minimum: 1 } });
+
+export const ROLLOUT_SCHEMA: Schema = object(
+  {
+    // No `type` beside const / enum: a wrong type would then be reported twice.
+    apiVersion: { const: INTENT_API_VERSION },
+    kind: { const: INTENT_KIND },
+    metadata: object({ name: { type: 'string', format: 'dns-label' }, namespace: { type: 'string', format: 'dns-label' } }, ['name']),
+    spec: object(
+      {
+        service: object(
+          {
+            host: { type: 'string', format: 'dns-subdomain' },
+            port: int(1, 65535),
+            gateways: { type: 'array', minItems: 1, items: str },
+          },
+          ['host', 'port'],
+        ),
+        versionLabel: { type: 'string', format: 'label-key' },
+        stable: { type: 'string', format: 'label-value' },
+        canary: { type: 'string', format: 'label-value' },
+        cohort: object(
+          { header: { type: 'string', format: 'header-name' }, values: { type: 'array', minItems: 1, items: str } },
+          ['header', 'values'],
+        ),
+        stages: { type: 'array', minItems: 1, items: stageSchema },
+        stage: str,
+        // `abort:` with only a comment under it (as in DESIGN.md §1) is YAML null: not aborted.
+        abort: { ...object({ reason: str, at: { type: 'string', format: 'rfc3339' } }, ['reason', 'at']), type: ['object', 'null'] },
+        health: object({
+          errorRatio: limitsSchema({ type: 'number', exclusiveMinimum: 0, maximum: 1 }),
+          latencyP99Ms: limitsSchema({ type: 'number', exclusiveMinimum: 0 }),
+          minRequests: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }], expected: 'a positive integer or "auto"' },
+          saturation: object({ max: { type: 'number', exclusiveMinimum: 0, maximum: 1 } }),
+        }),
+        trafficPolicy: object({
+          timeout: duration,
+          retries: object({ attempts: int(0), perTryTimeout: duration, retryOn: str }, ['attempts']),
+          outlierDetection: object({
+            consecutive5xxErrors: int(0),
+            consecutiveGatewayErrors: int(0),
+            interval: duration,
+            baseEjectionTime: duration,
+            maxEjectionPercent: int(0, 100),
+          }),
+          connectionPool: object({
+            tcp: object({ maxConnections: int(1), connectTimeout: duration }),
+            http: object({
+              http1MaxPendingRequests: int(1),
+              http2MaxRequests: int(1),
+              maxRequestsPerConnection: int(1),
+              maxRetries: int(0),
+              idleTimeout: duration,
+            }),
+          }),
+        }),
+        timebox: object({ stage: duration, rollout: duration }),
+        metrics: object({
+          reporter: { enum: ['destination', 'source'] },
+          versionLabel: { enum: ['destination_version', 'destination_canonical_revision'] },
+        }),
+        traffic: object({
+          requestsPerSecond: { type: 'number', exclusiveMinimum: 0 },
+          baselineErrorRatio: { type: 'number', minimum: 0, maximum: 1 },
+        }),
+        dashboard: { type: 'boolean' },
+      },
+      ['service', 'stable', 'canary', 'stages', 'stage'],
+    ),
+  },
+  ['apiVersion', 'kind', 'metadata', 'spec'],
+);
+
+const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const LABEL_NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+/** RFC 7230 `token`: what an HTTP header name may contain. */
+const HEADER_TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+export function isDnsLabel(s: string): boolean {
+  return s.length <= 63 && DNS_LABEL_RE.test(s);
+}
+
+function isDnsSubdomain(s: string): boolean {
+  return s.length <= 253 && s.split('.').every((part) => DNS_LABEL_RE.test(part));
+}
+
+function isLabelKey(s: string): boolean {
+  const slash = s.lastIndexOf('/');
+  const name = slash < 0 ? s : s.slice(slash + 1);
+  const prefix = slash < 0 ? undefined : s.slice(0, slash);
+  return name.length <= 63 && LABEL_NAME_RE.test(name) && (prefix === undefined || isDnsSubdomain(prefix));
+}
+
+function isRfc3339(s: string): boolean {
+  const m = RFC3339_RE.exec(s);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  // Date.UTC rolls 2026-02-30 over to March; a real date survives the round trip.
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 61;
+}
+
+/** Each custom format: its check, and the message when a string fails it. */
+const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly message: (s: string) => string }> = {
+  'go-duration': {
+    test: (s) => isDuration(s) && parseDuration(s) > 0,
+    message: (s) =>
+      isDuration(s) ? `must be longer than 0 (got ${show(s)})` : `must be a duration such as 500ms, 30s, 5m, 1h30m or 7d (got ${show(s)})`,
+  },
+  'dns-label': {
+    test: isDnsLabel,
+    message: (s) =>
+      `must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit (got ${show(s)})`,
+  },
+  'dns-subdomain': {
+    test: isDnsSubdomain,
+    message: (s) => `must be a Kubernetes Service name such as "checkout" or "checkout.shop.svc.cluster.local" (got ${show(s)})`,
+  },
+  'label-key': {
+    test: isLabelKey,
+    message: (s) => `must be a Kubernetes label key such as "version" or "app.kubernetes.io/version" (got ${show(s)})`,
+  },
+  'label-value': {
+    test: (s) => s.length <= 63 && LABEL_NAME_RE.test(s),
+    message: (s) =>
+      s === ''
+        ? 'must not be empty'
+        : `must be a Kubernetes label value: at most 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit (got ${show(s)})`,
+  },
+  'header-name': {
+    test: (s) => HEADER_TOKEN_RE.test(s) && s === s.toLowerCase(),
+    message: (s) =>
+      HEADER_TOKEN_RE.test(s)
+        ? `must be lowercase, because Istio matches lowercase header names (got ${show(s)}; write ${show(s.toLowerCase())})`
+        : `must be an HTTP header name made of letters, digits and !#$%&'*+-.^_\`|~ (got ${show(s)})`,
+  },
+  rfc3339: {
+    test: isRfc3339,
+    message: (s) => `must be an RFC 3339 timestamp such as 2026-11-26T10:00:00Z (got ${show(s)})`,
+  },
+};
+
+let compiled: ValidateFunction | undefined;
+
+/** The compiled validator; compiled on first use so importing the library stays cheap. */
+export function schemaValidator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+    ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
+    for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: format.test });
+    compiled = ajv.compile(ROLLOUT_SCHEMA);
+  }
+  return compiled;
+}
+
+/** How a found value is shown after "got": strings quoted, collections by kind. */
+export function show(value: unknown): string {
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  integer: 'an integer',
+  number: 'a number',
+  string: 'a string',
+  boolean: 'true or false',
+  object: 'a mapping',
+  array: 'a list',
+  null: 'empty',
+};
+
+function describeRange(schema: Schema): string {
+  const { minimum, maximum, exclusiveMinimum } = schema as { minimum?: number; maximum?: number; exclusiveMinimum?: number };
+  if (minimum !== undefined && maximum !== undefined) return `between ${minimum} and ${maximum}`;
+  if (exclusiveMinimum !== undefined && maximum !== undefined) return `greater than ${exclusiveMinimum} and at most ${maximum}`;
+  if (exclusiveMinimum !== undefined) return `greater than ${exclusiveMinimum}`;
+  if (minimum !== undefined) return `at least ${minimum}`;
+  return `at most ${maximum}`;
+}
+
+/** Damerau–Levenshtein (optimal string alignment): "wieght" is one swap from "weight". */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/** The closest of `candidates` to `word`, when it is close enough to be a likely typo. */
+export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of candidates) {
+    const distance = name.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, name);
+    if (distance <= Math.max(1, Math.floor(name.length / 3)) && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+export interface SchemaProblem {
+  /** JSON pointer segments of the offending value (or of the missing / unknown key). */
+  readonly segments: readonly string[];
+  readonly message: string;
+  /** True for an unknown key: positions point at the key, not its value. */
+  readonly atKey: boolean;
+}
+
+
+/** ajv errors → one human message per problem. */
+export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
+  const pointer = (p: string): string[] =>
+    p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  // An anyOf failure also reports why each branch failed; its own `expected` text says it all.
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const out: SchemaProblem[] = [];
+  for (const e of errors) {
+    if (anyOfPaths.has(e.instancePath) && e.keyword !== 'anyOf') continue;
+    const segments = pointer(e.instancePath);
+    const got = show(e.data);
+    const parent = (e.parentSchema ?? {}) as Schema;
+    switch (e.keyword) {
+      case 'required': {
+        out.push({ segments: [...segments, (e.params as { missingProperty: string }).missingProperty], message: 'is required', atKey: false });
+        break;
+      }
+      case 'additionalProperties': {
+        const key = (e.params as { additionalProperty: string }).additionalProperty;
+        const allowed = Object.keys((parent.properties as Schema | undefined) ?? {});
+        const guess = closestMatch(key, allowed);
+        const hint = guess ? `did you mean ${JSON.stringify(guess)}?` : `allowed: ${allowed.join(', ')}`;
+        out.push({ segments: [...segments, key], message: `unknown field ${JSON.stringify(key)} (${hint})`, atKey: true });
+        break;
+      }
+      case 'type': {
+        const types = ([] as string[]).concat(e.schema as string | string[]).filter((t) => t !== 'null');
+        out.push({ segments, message: `must be ${types.map((t) => TYPE_NAMES[t] ?? t).join(' or ')} (got ${got})`, atKey: false });
+        break;
+      }
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum':
+        out.push({ segments, message: `must be ${describeRange(parent)} (got ${got})`, atKey: false });
+        break;
+      case 'const':
+        out.push({ segments, message: `must be ${String(e.schema)} (got ${got})`, atKey: false });
+        break;
+      case 'enum':
+        out.push({ segments, message: `must be one of: ${(e.schema as unknown[]).join(', ')} (got ${got})`, atKey: false });
+        break;
+      case 'minLength':
+      case 'minItems':
+        out.push({ segments, message: 'must not be empty', atKey: false });
+        break;
+      case 'format': {
+        const format = FORMATS[e.schema as string];
+        out.push({ segments, message: format ? format.message(e.data as string) : `must be a ${String(e.schema)} (got ${got})`, atKey: false });
+        break;
+      }
+      case 'anyOf':
+        out.push({ segments, message: `must be ${String(parent.expected ?? 'one of the allowed forms')} (got ${got})`, atKey: false });
+        break;
+      default:
+        out.push({ segments, message: `${e.message ?? 'is invalid'} (got ${got})`, atKey: false });
+    }
+  }
+  return out;
+}

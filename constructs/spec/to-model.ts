@@ -1,0 +1,113 @@
+/**
+ * Spec → model: every default resolved, every duration in milliseconds. Runs only on a
+ * document that `validateDocument` accepted, so it trusts types and ranges.
+ */
+import { DEFAULTS, type RolloutModel, type StageModel, type TrafficPolicyModel } from '../model.js';
+import { parseDuration } from '../duration.js';
+import type { RolloutDocument, TrafficPolicySpec } from './types.js';
+
+/** Drops undefined properties, so models compare and serialize the same however they were built. */
+function compact<T extends object>(obj: T): T {
+  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+}
+
+const ms = (d: string | undefined): number | undefined => (d === undefined ? undefined : parseDuration(d));
+
+/** Nested optional sections become undefined when none of their fields is set. */
+function section<T extends object>(obj: T | undefined): T | undefined {
+  if (obj === undefined) return undefined;
+  const c = compact(obj);
+  return Object.keys(c).length === 0 ? undefined : c;
+}
+
+function trafficPolicy(p: TrafficPolicySpec | undefined): TrafficPolicyModel {
+  if (!p) return {};
+  const od = p.outlierDetection;
+  const tcp = p.connectionPool?.tcp;
+  const http = p.connectionPool?.http;
+  return compact({
+    timeoutMs: ms(p.timeout),
+    retries: p.retries && compact({ attempts: p.retries.attempts, perTryTimeoutMs: ms(p.retries.perTryTimeout), retryOn: p.retries.retryOn }),
+    outlierDetection: section(
+      od && {
+        consecutive5xxErrors: od.consecutive5xxErrors,
+        consecutiveGatewayErrors: od.consecutiveGatewayErrors,
+        intervalMs: ms(od.interval),
+        baseEjectionTimeMs: ms(od.baseEjectionTime),
+        maxEjectionPercent: od.maxEjectionPercent,
+      },
+    ),
+    connectionPool: section(
+      p.connectionPool && {
+        tcp: section(tcp && { maxConnections: tcp.maxConnections, connectTimeoutMs: ms(tcp.connectTimeout) }),
+        http: section(
+          http && {
+            http1MaxPendingRequests: http.http1MaxPendingRequests,
+            http2MaxRequests: http.http2MaxRequests,
+            maxRequestsPerConnection: http.maxRequestsPerConnection,
+            maxRetries: http.maxRetries,
+            idleTimeoutMs: ms(http.idleTimeout),
+          },
+        ),
+      },
+    ),
+  });
+}
+
+/**
+ * The resolved model of `doc`. Call only after `validateDocument(doc)` returned no problems;
+ * on anything else the result is undefined behaviour, not an error message.
+ */
+export function toModel(doc: RolloutDocument): RolloutModel {
+  const spec = doc.spec;
+  // The cohort keeps its canary route while traffic widens: cohort from its first stage on.
+  const cohortFrom = spec.stages.findIndex((s) => s.cohort === true);
+  const stages: StageModel[] = spec.stages.map((s, i) =>
+    compact({
+      name: s.name,
+      weight: s.weight ?? 0,
+      cohort: cohortFrom >= 0 && i >= cohortFrom,
+      bakeMs: ms(s.bake),
+    }),
+  );
+  const errorRatio = {
+    max: spec.health?.errorRatio?.max ?? DEFAULTS.errorRatio.max,
+    maxVsStable: spec.health?.errorRatio?.maxVsStable ?? DEFAULTS.errorRatio.maxVsStable,
+  };
+  return compact({
+    name: doc.metadata.name,
+    namespace: doc.metadata.namespace ?? DEFAULTS.namespace,
+    service: { host: spec.service.host, port: spec.service.port, gateways: [...(spec.service.gateways ?? DEFAULTS.gateways)] },
+    versionLabel: spec.versionLabel ?? DEFAULTS.versionLabel,
+    stable: spec.stable,
+    canary: spec.canary,
+    cohort: spec.cohort ? { header: spec.cohort.header, values: [...spec.cohort.values] } : undefined,
+    stages,
+    stage: spec.stage,
+    // `abort:` left empty in YAML is null: not aborted.
+    abort: spec.abort ? { reason: spec.abort.reason, at: spec.abort.at } : undefined,
+    health: {
+      errorRatio,
+      latencyP99Ms: {
+        max: spec.health?.latencyP99Ms?.max ?? DEFAULTS.latencyP99Ms.max,
+        maxVsStable: spec.health?.latencyP99Ms?.maxVsStable ?? DEFAULTS.latencyP99Ms.maxVsStable,
+      },
+      minRequests: spec.health?.minRequests ?? DEFAULTS.minRequests,
+      saturation: { max: spec.health?.saturation?.max ?? DEFAULTS.saturation.max },
+    },
+    trafficPolicy: trafficPolicy(spec.trafficPolicy),
+    timebox: {
+      stageMs: parseDuration(spec.timebox?.stage ?? DEFAULTS.timebox.stage),
+      rolloutMs: parseDuration(spec.timebox?.rollout ?? DEFAULTS.timebox.rollout),
+    },
+    metrics: {
+      reporter: spec.metrics?.reporter ?? DEFAULTS.metrics.reporter,
+      versionLabel: spec.metrics?.versionLabel ?? DEFAULTS.metrics.versionLabel,
+    },
+    traffic: compact({
+      requestsPerSecond: spec.traffic?.requestsPerSecond,
+      baselineErrorRatio: spec.traffic?.baselineErrorRatio ?? errorRatio.max / DEFAULTS.baselineDivisor,
+    }),
+    dashboard: spec.dashboard ?? false,
+  });
+}
