@@ -61,7 +61,7 @@ export class RolloutVirtualService extends Construct {
       metadata: {
         name: model.name,
         namespace: model.namespace,
-        labels: objectLabels(model),
+        labels: { ...objectLabels(model), [LABEL_STAGE]: model.abort ? 'aborted' : model.stage },
         annotations: model.abort ? { 'stagegate.dev/abort-reason': model.abort.reason } : undefined,
       },
       spec: {
@@ -73,13 +73,12 @@ export class RolloutVirtualService extends Construct {
   }
 }
 
-/** Labels on every object of a rollout. */
+/**
+ * Labels on every object of a rollout. The live stage is only on the VirtualService, so a
+ * stage PR changes one object.
+ */
 export function objectLabels(model: RolloutModel): Record<string, string> {
-  return {
-    [LABEL_MANAGED_BY]: MANAGED_BY,
-    [LABEL_ROLLOUT]: model.name,
-    [LABEL_STAGE]: model.abort ? 'aborted' : model.stage,
-  };
+  return { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ROLLOUT]: model.name };
 }
 
 function routePolicy(model: RolloutModel): Record<string, unknown> {
