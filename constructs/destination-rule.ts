@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ISTIO_API_VERSION, SUBSET_CANARY, SUBSET_STABLE } from './conventions.js';
-import { formatDuration } from './duration.js';
+import { formatProtoDuration as formatDuration } from './duration.js';
 import type { RolloutModel, TrafficPolicyModel } from './model.js';
 import { objectLabels } from './virtual-service.js';
 

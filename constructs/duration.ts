@@ -49,3 +49,14 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/**
+ * `ms` as protobuf JSON wants a Duration ("0.5s", "90s"): the one form that every Istio version
+ * and both Go's and CEL's parsers accept, unlike "1m30s" which only some accept.
+ */
+export function formatProtoDuration(ms: number): string {
+  if (!Number.isInteger(ms) || ms < 0) throw new Error(`cannot format ${ms} ms as a duration`);
+  const seconds = Math.floor(ms / 1000);
+  const fraction = ms % 1000;
+  return fraction === 0 ? `${seconds}s` : `${seconds}.${String(fraction).padStart(3, '0').replace(/0+$/, '')}s`;
+}
