@@ -1,0 +1,440 @@
+/**
+ * A synthetic Istio metrics exporter for the demo: a real HTTP endpoint serving series shaped
+ * like Istio's standard metrics (`istio_requests_total`, `istio_request_duration_milliseconds`),
+ * so the real Prometheus, the generated recording rules and `gate` run unchanged against it.
+ *
+ * Counters advance with simulated time: every scrape draws the requests of the elapsed interval
+ * (Poisson arrivals, binomial errors, log-normal latencies fitted to p50/p99) from a seeded PRNG,
+ * so a run is reproducible and a fake clock can fast-forward hours of bake in seconds.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseAllDocuments } from 'yaml';
+import { METRIC_REQUESTS, SUBSET_CANARY } from '../../constructs/conventions.js';
+import { ROUTE_DEFAULT } from '../../constructs/virtual-service.js';
+
+/** Istio's default buckets for `istio_request_duration_milliseconds` (ms). */
+export const ISTIO_DURATION_BUCKETS: readonly number[] = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
+];
+export const METRIC_DURATION = 'istio_request_duration_milliseconds';
+
+export interface LatencyProfile {
+  readonly p50: number;
+  readonly p99: number;
+}
+
+export interface ServiceTraffic {
+  readonly namespace: string;
+  /** Kubernetes Service name (`destination_service_name`). */
+  readonly service: string;
+  /** Version label values (`destination_version` and `destination_canonical_revision`). */
+  readonly stable: string;
+  readonly canary: string;
+  /** Workload (Deployment) names. @default `${service}-${version}` */
+  readonly workloads?: { readonly stable: string; readonly canary: string };
+  /** Caller seen in `source_workload`. @default "istio-ingressgateway" */
+  readonly sourceWorkload?: string;
+  /** `request_protocol`. @default "http" */
+  readonly protocol?: 'http' | 'grpc';
+  /** Requests per second outside the cohort, split by `canaryWeight`. */
+  readonly requestsPerSecond: number;
+  /** Canary percent of the default route (0–100); read on every update, so promotion shifts traffic live. */
+  readonly canaryWeight: () => number;
+  /** Requests per second carrying the cohort header. @default 0 */
+  readonly cohortRequestsPerSecond?: number;
+  /** Whether the cohort route (100 % canary) exists; otherwise cohort requests follow the weights. @default () => true */
+  readonly cohortRoute?: () => boolean;
+  /** Share of requests answered 500 by the workload. */
+  readonly errorRatio: { readonly stable: number; readonly canary: number };
+  /** Share rejected by the client proxy's circuit breaker (503, flag UO, source reporter only). @default 0 */
+  readonly overflowRatio?: { readonly stable: number; readonly canary: number };
+  readonly latencyMs: { readonly stable: LatencyProfile; readonly canary: LatencyProfile };
+}
+
+/** What `set()` may change at runtime; `canaryErrorRatio: 0.2` is the demo's injected regression. */
+export interface TrafficChange {
+  readonly requestsPerSecond?: number;
+  readonly cohortRequestsPerSecond?: number;
+  readonly stableErrorRatio?: number;
+  readonly canaryErrorRatio?: number;
+  readonly stableOverflowRatio?: number;
+  readonly canaryOverflowRatio?: number;
+  readonly stableLatencyMs?: LatencyProfile;
+  readonly canaryLatencyMs?: LatencyProfile;
+}
+
+export interface SimulationOptions {
+  /** Clock in ms. @default Date.now */
+  readonly now?: () => number;
+  /** PRNG seed; same seed + same clock readings → same series. @default 1 */
+  readonly seed?: number;
+  readonly services: readonly ServiceTraffic[];
+}
+
+export interface Simulation {
+  /** Draws the requests of the time elapsed since the last update. */
+  update(): void;
+  /** Prometheus text exposition (version 0.0.4) of every series, updated to now. */
+  render(): string;
+  /** Changes a service's behaviour from now on; `service` is "name" or "namespace/name". */
+  set(service: string, change: TrafficChange): void;
+}
+
+export interface Exporter extends Simulation {
+  /** e.g. "http://127.0.0.1:41234" — scrape `${url}/metrics`. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+type Version = 'stable' | 'canary';
+const VERSIONS: readonly Version[] = ['stable', 'canary'];
+const Z99 = 2.3263478740408408; // standard normal quantile of 0.99
+
+interface Mutable {
+  requestsPerSecond: number;
+  cohortRequestsPerSecond: number;
+  errorRatio: Record<Version, number>;
+  overflowRatio: Record<Version, number>;
+  latencyMs: Record<Version, LatencyProfile>;
+}
+
+interface Series {
+  readonly labels: readonly (readonly [string, string])[];
+  requests: number;
+  buckets: number[];
+  sumMs: number;
+}
+
+/** The traffic model without the HTTP server (what the tests drive directly). */
+export function createSimulation(options: SimulationOptions): Simulation {
+  const now = options.now ?? Date.now;
+  const random = mulberry32(options.seed ?? 1);
+  const services = options.services.map((spec) => {
+    for (const v of VERSIONS) checkProfile(`${spec.namespace}/${spec.service} ${v}`, spec.latencyMs[v]);
+    const state: Mutable = {
+      requestsPerSecond: spec.requestsPerSecond,
+      cohortRequestsPerSecond: spec.cohortRequestsPerSecond ?? 0,
+      errorRatio: { ...spec.errorRatio },
+      overflowRatio: { ...(spec.overflowRatio ?? { stable: 0, canary: 0 }) },
+      latencyMs: { ...spec.latencyMs },
+    };
+    return { spec, state, series: new Map<string, Series>() };
+  });
+  let last = now();
+
+  const seriesFor = (svc: (typeof services)[number], version: Version, reporter: string, code: number, flags: string): Series => {
+    const key = `${version}|${reporter}|${code}|${flags}`;
+    let s = svc.series.get(key);
+    if (!s) {
+      const { spec } = svc;
+      const value = spec[version];
+      const workload = spec.workloads?.[version] ?? `${spec.service}-${value}`;
+      s = {
+        labels: [
+          ['reporter', reporter],
+          ['source_workload', spec.sourceWorkload ?? 'istio-ingressgateway'],
+          ['destination_service', `${spec.service}.${spec.namespace}.svc.cluster.local`],
+          ['destination_service_name', spec.service],
+          ['destination_service_namespace', spec.namespace],
+          ['destination_workload', workload],
+          ['destination_version', value],
+          ['destination_canonical_revision', value],
+          ['request_protocol', spec.protocol ?? 'http'],
+          ['response_code', String(code)],
+          ['response_flags', flags],
+        ],
+        requests: 0,
+        buckets: ISTIO_DURATION_BUCKETS.map(() => 0),
+        sumMs: 0,
+      };
+      svc.series.set(key, s);
+    }
+    return s;
+  };
+
+  // Every series exists from the first scrape, so rate() sees the first requests as an increase.
+  for (const svc of services) {
+    for (const version of VERSIONS) {
+      for (const reporter of ['destination', 'source']) {
+        seriesFor(svc, version, reporter, 200, '-');
+        seriesFor(svc, version, reporter, 500, '-');
+      }
+      seriesFor(svc, version, 'source', 503, 'UO');
+    }
+  }
+
+  const record = (svc: (typeof services)[number], version: Version, count: number, code: number, flags: string,
+    latency: LatencyProfile, reporters: readonly string[]): void => {
+    if (count === 0) return;
+    const { perBucket, sumMs } = drawLatencies(random, count, latency);
+    for (const reporter of reporters) {
+      const s = seriesFor(svc, version, reporter, code, flags);
+      s.requests += count;
+      s.sumMs += sumMs;
+      let cumulative = 0;
+      for (let i = 0; i < s.buckets.length; i++) {
+        cumulative += perBucket[i]!;
+        s.buckets[i]! += cumulative;
+      }
+    }
+  };
+
+  const update = (): void => {
+    const t = now();
+    const seconds = Math.max(0, (t - last) / 1000);
+    last = Math.max(last, t);
+    if (seconds === 0) return;
+    for (const svc of services) {
+      const { spec, state } = svc;
+      const weight = clampWeight(spec.canaryWeight());
+      const arrivals = poisson(random, state.requestsPerSecond * seconds);
+      const toCanary = binomial(random, arrivals, weight / 100);
+      const cohort = poisson(random, state.cohortRequestsPerSecond * seconds);
+      const cohortToCanary = (spec.cohortRoute ?? (() => true))() ? cohort : binomial(random, cohort, weight / 100);
+      const counts: Record<Version, number> = {
+        stable: arrivals - toCanary + cohort - cohortToCanary,
+        canary: toCanary + cohortToCanary,
+      };
+      for (const version of VERSIONS) {
+        const overflow = binomial(random, counts[version], state.overflowRatio[version]);
+        const served = counts[version] - overflow;
+        const errors = binomial(random, served, state.errorRatio[version]);
+        const latency = state.latencyMs[version];
+        record(svc, version, served - errors, 200, '-', latency, ['destination', 'source']);
+        record(svc, version, errors, 500, '-', latency, ['destination', 'source']);
+        // Overflow is decided in the client's proxy: the server never sees it, and it is fast.
+        record(svc, version, overflow, 503, 'UO', { p50: 0.2, p99: 1 }, ['source']);
+      }
+    }
+  };
+
+  const find = (name: string) => {
+    const hits = services.filter((s) => s.spec.service === name || `${s.spec.namespace}/${s.spec.service}` === name);
+    if (hits.length !== 1) {
+      const known = services.map((s) => `${s.spec.namespace}/${s.spec.service}`).join(', ');
+      throw new Error(`exporter: ${hits.length === 0 ? 'no' : 'more than one'} service "${name}" (known: ${known}); use "namespace/name"`);
+    }
+    return hits[0]!;
+  };
+
+  return {
+    update,
+    render() {
+      update();
+      return renderExposition(services.flatMap((s) => [...s.series.values()]));
+    },
+    set(name, change) {
+      const svc = find(name);
+      // Traffic until now was produced under the old behaviour.
+      update();
+      const s = svc.state;
+      if (change.requestsPerSecond !== undefined) s.requestsPerSecond = nonNegative('requestsPerSecond', change.requestsPerSecond);
+      if (change.cohortRequestsPerSecond !== undefined) s.cohortRequestsPerSecond = nonNegative('cohortRequestsPerSecond', change.cohortRequestsPerSecond);
+      if (change.stableErrorRatio !== undefined) s.errorRatio.stable = ratio('stableErrorRatio', change.stableErrorRatio);
+      if (change.canaryErrorRatio !== undefined) s.errorRatio.canary = ratio('canaryErrorRatio', change.canaryErrorRatio);
+      if (change.stableOverflowRatio !== undefined) s.overflowRatio.stable = ratio('stableOverflowRatio', change.stableOverflowRatio);
+      if (change.canaryOverflowRatio !== undefined) s.overflowRatio.canary = ratio('canaryOverflowRatio', change.canaryOverflowRatio);
+      if (change.stableLatencyMs) s.latencyMs.stable = checkProfile('stableLatencyMs', change.stableLatencyMs);
+      if (change.canaryLatencyMs) s.latencyMs.canary = checkProfile('canaryLatencyMs', change.canaryLatencyMs);
+    },
+  };
+}
+
+/** Starts the exporter on 127.0.0.1 (`port` 0 = a free one). */
+export async function startExporter(options: SimulationOptions & { readonly port?: number }): Promise<Exporter> {
+  const sim = createSimulation(options);
+  const server: Server = createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) {
+      let body: string;
+      try {
+        body = sim.render();
+      } catch (err) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`exporter failed: ${(err as Error).message}\n`);
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`exporter could not listen on 127.0.0.1:${options.port ?? 0}`, { cause: err })));
+    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    ...sim,
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: () => new Promise<void>((resolve, reject) => {
+      server.closeAllConnections();
+      server.close((err) => (err ? reject(err) : resolve()));
+    }),
+  };
+}
+
+/**
+ * The canary weight of the default route in a generated `<name>.k8s.yaml`: the weight of the
+ * `canary` destination of the VirtualService route `stagegate-default`; 0 when the rollout is
+ * aborted. Lets the demo follow the live weight from Git.
+ */
+export function canaryWeightFromManifest(yamlText: string): number {
+  const docs = parseAllDocuments(yamlText);
+  const objects = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as Record<string, any> | null);
+  const vs = objects.find((o) => o?.kind === 'VirtualService');
+  if (!vs) throw new Error('manifest has no VirtualService; pass the generated <name>.k8s.yaml of a rollout');
+  if (vs.metadata?.labels?.['stagegate.dev/stage'] === 'aborted' || vs.metadata?.annotations?.['stagegate.dev/abort-reason']) return 0;
+  const route = (vs.spec?.http ?? []).find((r: { name?: string }) => r?.name === ROUTE_DEFAULT);
+  if (!route) throw new Error(`VirtualService ${vs.metadata?.name} has no http route named "${ROUTE_DEFAULT}"; was it generated by stagegate?`);
+  const destinations: { destination?: { subset?: string }; weight?: number }[] = route.route ?? [];
+  const canary = destinations.find((d) => d.destination?.subset === SUBSET_CANARY);
+  if (!canary) return 0;
+  // Istio: a lone destination without a weight takes all traffic.
+  return canary.weight ?? (destinations.length === 1 ? 100 : 0);
+}
+
+// ---- exposition ------------------------------------------------------------------------------
+
+function renderExposition(series: readonly Series[]): string {
+  const sorted = [...series].sort((a, b) => compare(labelText(a.labels), labelText(b.labels)));
+  const out: string[] = [
+    `# HELP ${METRIC_REQUESTS} Total requests.`,
+    `# TYPE ${METRIC_REQUESTS} counter`,
+  ];
+  for (const s of sorted) out.push(`${METRIC_REQUESTS}{${labelText(s.labels)}} ${s.requests}`);
+  out.push(`# HELP ${METRIC_DURATION} Request duration in milliseconds.`, `# TYPE ${METRIC_DURATION} histogram`);
+  for (const s of sorted) {
+    const labels = labelText(s.labels);
+    ISTIO_DURATION_BUCKETS.forEach((le, i) => out.push(`${METRIC_DURATION}_bucket{${labels},le="${le}"} ${s.buckets[i]}`));
+    out.push(`${METRIC_DURATION}_bucket{${labels},le="+Inf"} ${s.requests}`);
+    out.push(`${METRIC_DURATION}_sum{${labels}} ${formatFloat(s.sumMs)}`);
+    out.push(`${METRIC_DURATION}_count{${labels}} ${s.requests}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function labelText(labels: readonly (readonly [string, string])[]): string {
+  return labels.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+}
+
+function formatFloat(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(3);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+// ---- randomness ------------------------------------------------------------------------------
+
+/** Small, fast, seedable; plenty for traffic noise (not for anything secret). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(random: () => number): number {
+  const u = 1 - random();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+}
+
+/** Exact (Knuth) for small means; normal approximation above 30, where its error is negligible here. */
+function poisson(random: () => number, mean: number): number {
+  if (mean <= 0) return 0;
+  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(random)));
+  const limit = Math.exp(-mean);
+  let k = 0;
+  let p = random();
+  while (p > limit) {
+    k++;
+    p *= random();
+  }
+  return k;
+}
+
+function binomial(random: () => number, n: number, p: number): number {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (n < 64) {
+    let k = 0;
+    for (let i = 0; i < n; i++) if (random() < p) k++;
+    return k;
+  }
+  const mean = n * p;
+  const variance = mean * (1 - p);
+  if (variance < 10) {
+    // Rare outcomes: Poisson on whichever side is rare keeps the skew right.
+    return p <= 0.5 ? Math.min(n, poisson(random, mean)) : n - Math.min(n, poisson(random, n * (1 - p)));
+  }
+  return Math.min(n, Math.max(0, Math.round(mean + Math.sqrt(variance) * gaussian(random))));
+}
+
+/** Standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; |error| < 1.5e-7). */
+function phi(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
+
+/**
+ * Splits `count` requests over the Istio buckets from a log-normal with the given p50/p99
+ * (multinomial drawn as successive binomials) and returns their summed latency, using each
+ * bucket's conditional mean so `_sum / _count` matches the distribution's mean.
+ */
+function drawLatencies(random: () => number, count: number, profile: LatencyProfile): { perBucket: number[]; sumMs: number } {
+  const mu = Math.log(profile.p50);
+  const sigma = Math.max(1e-6, (Math.log(profile.p99) - mu) / Z99);
+  const bounds = [...ISTIO_DURATION_BUCKETS, Infinity];
+  const cdf = (x: number, shift = 0) => (x === Infinity ? 1 : phi((Math.log(x) - mu - shift) / sigma));
+  const mean = Math.exp(mu + (sigma * sigma) / 2);
+  const perBucket: number[] = [];
+  let left = count;
+  let massLeft = 1;
+  let sumMs = 0;
+  let lower = 0;
+  for (const upper of bounds) {
+    const mass = cdf(upper) - (lower === 0 ? 0 : cdf(lower));
+    const n = upper === Infinity ? left : binomial(random, left, massLeft > 0 ? Math.min(1, mass / massLeft) : 0);
+    if (n > 0) {
+      const partial = cdf(upper, sigma * sigma) - (lower === 0 ? 0 : cdf(lower, sigma * sigma));
+      sumMs += n * (mass > 1e-12 ? (mean * partial) / mass : Math.min(upper, Math.max(lower, profile.p99)));
+    }
+    perBucket.push(n);
+    left -= n;
+    massLeft -= mass;
+    lower = upper;
+  }
+  perBucket.pop(); // the +Inf bucket is the count itself
+  return { perBucket, sumMs };
+}
+
+// ---- checks ----------------------------------------------------------------------------------
+
+function clampWeight(weight: number): number {
+  if (!Number.isFinite(weight)) throw new Error(`exporter: canaryWeight() returned ${weight}; it must be a number 0–100`);
+  return Math.min(100, Math.max(0, weight));
+}
+
+function ratio(name: string, value: number): number {
+  if (!(value >= 0 && value <= 1)) throw new Error(`exporter: ${name} must be between 0 and 1 (got ${value})`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`exporter: ${name} must be a finite number ≥ 0 (got ${value})`);
+  return value;
+}
+
+function checkProfile(name: string, p: LatencyProfile): LatencyProfile {
+  if (!(p.p50 > 0 && p.p99 >= p.p50)) throw new Error(`exporter: ${name} latency needs 0 < p50 ≤ p99 (got p50 ${p.p50}, p99 ${p.p99})`);
+  return p;
+}
