@@ -25,6 +25,9 @@ export const ALERT_LABEL_SIGNAL = 'stagegate_signal';
 export const ALERT_LABEL_ACTION = 'stagegate_action';
 export const ALERT_LABEL_SEVERITY = 'severity';
 
+/** (stagegate extension) Rollout namespace on recorded series and alerts: names repeat across namespaces. */
+export const ALERT_LABEL_NAMESPACE = 'stagegate_namespace';
+
 export type AlertSignal = 'errors' | 'latency' | 'saturation' | 'traffic';
 export type AlertAction = 'rollback' | 'hold';
 export type AlertSeverity = 'critical' | 'warning';
@@ -32,6 +35,21 @@ export type AlertSeverity = 'critical' | 'warning';
 /** Istio standard metrics. */
 export const METRIC_REQUESTS = 'istio_requests_total';
 export const METRIC_DURATION_BUCKET = 'istio_request_duration_milliseconds_bucket';
+
+/**
+ * Recording rules of every rollout (one series per version, labelled with the rollout):
+ * `stagegate:<what>:<rate window>`, e.g. `stagegate:istio_requests_5xx:ratio_rate5m`.
+ */
+export type RecordedKind = 'requests' | 'errors' | 'error_ratio' | 'p99' | 'uo_ratio';
+export function recordedSeriesName(kind: RecordedKind, window: string): string {
+  switch (kind) {
+    case 'requests': return `stagegate:istio_requests:rate${window}`;
+    case 'errors': return `stagegate:istio_requests_5xx:rate${window}`;
+    case 'error_ratio': return `stagegate:istio_requests_5xx:ratio_rate${window}`;
+    case 'p99': return `stagegate:istio_request_duration_milliseconds:p99_rate${window}`;
+    case 'uo_ratio': return `stagegate:istio_requests_uo:ratio_rate${window}`;
+  }
+}
 
 /** Check runs the bot reads and `gate` / `verify` post. */
 export const CHECK_HEALTH = 'stagegate/health';

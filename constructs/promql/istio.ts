@@ -1,0 +1,73 @@
+/**
+ * Istio standard metrics for one rollout: raw selectors (service + namespace + reporter +
+ * version) and references to the series the rollout's recording rules write.
+ */
+import {
+  ALERT_LABEL_NAMESPACE,
+  ALERT_LABEL_ROLLOUT,
+  METRIC_DURATION_BUCKET,
+  METRIC_REQUESTS,
+  recordedSeriesName,
+  type RecordedKind,
+} from '../conventions.js';
+import type { RolloutModel } from '../model.js';
+import { anyOf, eq, re, selector, type LabelMatcher, type Selector } from './ast.js';
+import { windowLabel } from './windows.js';
+
+export type Role = 'stable' | 'canary';
+
+export interface IstioTarget {
+  readonly rollout: string;
+  readonly namespace: string;
+  readonly service: string;
+  readonly reporter: 'destination' | 'source';
+  /** Istio label carrying the version: destination_version or destination_canonical_revision. */
+  readonly versionLabel: string;
+  readonly versions: { readonly stable: string; readonly canary: string };
+}
+
+export function istioTarget(model: RolloutModel): IstioTarget {
+  return {
+    rollout: model.name,
+    namespace: model.namespace,
+    service: model.service.host,
+    reporter: model.metrics.reporter,
+    versionLabel: model.metrics.versionLabel,
+    versions: { stable: model.stable, canary: model.canary },
+  };
+}
+
+/** Labels the recording rules add, so series of different rollouts never mix. */
+export function rolloutLabels(t: IstioTarget): Record<string, string> {
+  return { [ALERT_LABEL_ROLLOUT]: t.rollout, [ALERT_LABEL_NAMESPACE]: t.namespace };
+}
+
+function baseMatchers(t: IstioTarget): LabelMatcher[] {
+  return [
+    eq('reporter', t.reporter),
+    eq('destination_service_name', t.service),
+    eq('destination_service_namespace', t.namespace),
+    re(t.versionLabel, anyOf([t.versions.stable, t.versions.canary])),
+  ];
+}
+
+/** `istio_requests_total` of both versions, optionally narrowed (e.g. 5xx, response flag UO). */
+export function requestsSelector(t: IstioTarget, extra: readonly LabelMatcher[] = []): Selector {
+  return selector(METRIC_REQUESTS, [...baseMatchers(t), ...extra]);
+}
+
+export function durationBucketSelector(t: IstioTarget): Selector {
+  return selector(METRIC_DURATION_BUCKET, baseMatchers(t));
+}
+
+/** 5xx responses: what the error ratio counts. */
+export const SERVER_ERRORS: LabelMatcher = re('response_code', '5..');
+/** Envoy shed the request because a circuit-breaker limit overflowed (connection pool). */
+export const UPSTREAM_OVERFLOW: LabelMatcher = eq('response_flags', 'UO');
+
+/** A recorded series of this rollout, one version or both (`role` omitted). */
+export function recorded(t: IstioTarget, kind: RecordedKind, windowMs: number, role?: Role): Selector {
+  const matchers = [eq(ALERT_LABEL_ROLLOUT, t.rollout), eq(ALERT_LABEL_NAMESPACE, t.namespace)];
+  if (role) matchers.push(eq(t.versionLabel, t.versions[role]));
+  return selector(recordedSeriesName(kind, windowLabel(windowMs)), matchers);
+}
