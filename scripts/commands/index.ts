@@ -2,8 +2,12 @@
 import type { Command } from '../cli.js';
 import { synthCommand } from './synth.js';
 import { checkCommand } from './check.js';
+import { advanceCommand } from './advance.js';
+import { abortCommand } from './abort.js';
 
 export const COMMANDS: readonly Command[] = [
   synthCommand,
   checkCommand,
+  advanceCommand,
+  abortCommand,
 ];

@@ -1,0 +1,62 @@
+/**
+ * Wiring shared by `advance` and `abort`: settings come in as values (read from the environment
+ * once, at the command's edge), and leave as a port + reconcile options.
+ */
+import { CHECK_HEALTH, DEFAULT_REQUIRED_CHECKS } from '../../constructs/conventions.js';
+import { compile } from '../../constructs/compile.js';
+import type { Regenerate } from './content.js';
+import { GitHubAdapter, type GitHubOptions } from './github.js';
+import type { GitHubPort } from './port.js';
+import type { ReconcileOptions } from './reconcile.js';
+
+export interface BotSettings {
+  readonly owner: string;
+  readonly repo: string;
+  readonly token: string;
+  readonly apiUrl: string;
+  readonly now?: () => Date;
+  readonly requiredChecks?: readonly string[];
+  /** Test knobs for the Octokit client (tiny retry delays, no write spacing). */
+  readonly github?: Partial<Pick<GitHubOptions, 'retries' | 'rateLimitRetries' | 'retryUnitMs' | 'writeSpacingMs' | 'fetch' | 'log'>>;
+  /** Wraps the adapter (tests inject crashes between calls). */
+  readonly wrapPort?: (port: GitHubPort) => GitHubPort;
+}
+
+/** `OWNER/NAME` → parts; undefined when malformed. */
+export function parseRepo(text: string): { owner: string; repo: string } | undefined {
+  const m = /^([A-Za-z0-9][A-Za-z0-9-]{0,38})\/([A-Za-z0-9._-]{1,100})$/.exec(text);
+  return m ? { owner: m[1]!, repo: m[2]! } : undefined;
+}
+
+/** compile() for one intent, memoized: it is pure and each pass asks for the same texts again. */
+export function compilingRegenerate(): Regenerate {
+  const cache = new Map<string, { file: string; content: string }>();
+  return (path, text) => {
+    const key = `${path}\0${text}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      const [out] = compile([{ path, text }]);
+      if (!out) throw new Error(`compiling ${path} produced nothing`);
+      hit = { file: out.file, content: out.content };
+      if (cache.size > 256) cache.clear();
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+}
+
+export function botFromSettings(s: BotSettings): { adapter: GitHubAdapter; options: ReconcileOptions } {
+  const adapter = new GitHubAdapter({ owner: s.owner, repo: s.repo, token: s.token, baseUrl: s.apiUrl, ...s.github });
+  const port = s.wrapPort ? s.wrapPort(adapter) : adapter;
+  const web = s.apiUrl.replace(/\/+$/, '') === 'https://api.github.com' ? 'https://github.com' : s.apiUrl.replace(/\/+$/, '');
+  return {
+    adapter,
+    options: {
+      port,
+      now: s.now ?? (() => new Date()),
+      config: { requiredChecks: s.requiredChecks ?? DEFAULT_REQUIRED_CHECKS, healthCheck: CHECK_HEALTH, allowedPrefixes: ['rollouts/', 'generated/'] },
+      regenerate: compilingRegenerate(),
+      repoUrl: `${web}/${s.owner}/${s.repo}`,
+    },
+  };
+}
