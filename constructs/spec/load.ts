@@ -3,7 +3,7 @@
  * `file:line:column`. Positions come from the `yaml` package's node ranges, so a message
  * points at the value that is wrong, the key that is unknown, or the mapping that misses a key.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type ErrorCode, type Node } from 'yaml';
 import type { RolloutModel } from '../model.js';
 import { INTENT_API_VERSION } from '../conventions.js';
 import type { RolloutDocument } from './types.js';
@@ -47,6 +47,12 @@ export class IntentError extends Error {
 
 type Position = { line: number; column: number };
 
+/** What to do about the syntax errors people actually hit in hand-written intents. */
+const SYNTAX_HINTS: Partial<Record<ErrorCode, string>> = {
+  TAB_AS_INDENT: '; indent with spaces',
+  BAD_INDENT: '; check the indentation of this line against the lines above',
+};
+
 /**
  * Parses one intent file. `file` is only used in messages. Structural problems (size, YAML
  * syntax, empty file, several documents, top level not a mapping) stop before the schema,
@@ -73,7 +79,11 @@ export function parseIntent(file: string, text: string): ParseResult {
   };
   // uniqueKeys off: duplicates are found below, with the path they occur at.
   const docs = Array.from(parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false }));
-  for (const doc of docs) for (const err of doc.errors) report(at(err.pos[0]), '', `YAML syntax error: ${err.message}`);
+  // Only the first syntax error of a document: the parser's recovery makes later ones echoes of it.
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) report(at(err.pos[0]), '', `YAML syntax error: ${err.message}${SYNTAX_HINTS[err.code] ?? ''}`);
+  }
   if (problems.length > 0) return failed();
 
   const present = docs.filter((d) => !isEmptyDocument(d));
@@ -96,6 +106,15 @@ export function parseIntent(file: string, text: string): ParseResult {
     const name = JSON.stringify(path[path.length - 1]);
     report(at(key.range?.[0] ?? 0), formatPath(path), `duplicate key ${name} (first set on line ${at(first.range?.[0] ?? 0).line}); keep one`);
   });
+
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) === undefined) {
+        report(at(alias.range?.[0] ?? 0), '', `YAML alias *${alias.source} refers to no anchor; define &${alias.source} before it or write the value`);
+      }
+    },
+  });
+  if (problems.length > 0) return failed();
 
   let value: unknown;
   try {

@@ -246,6 +246,8 @@ export interface SchemaProblem {
   readonly message: string;
   /** True for an unknown key: positions point at the key, not its value. */
   readonly atKey: boolean;
+  /** For an unknown key that looks like a typo: the field it was probably meant to be. */
+  readonly suggestion?: string;
 }
 
 
@@ -271,7 +273,7 @@ export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
         const allowed = Object.keys((parent.properties as Schema | undefined) ?? {});
         const guess = closestMatch(key, allowed);
         const hint = guess ? `did you mean ${JSON.stringify(guess)}?` : `allowed: ${allowed.join(', ')}`;
-        out.push({ segments: [...segments, key], message: `unknown field ${JSON.stringify(key)} (${hint})`, atKey: true });
+        out.push({ segments: [...segments, key], message: `unknown field ${JSON.stringify(key)} (${hint})`, atKey: true, suggestion: guess });
         break;
       }
       case 'type': {

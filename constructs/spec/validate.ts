@@ -54,15 +54,19 @@ const isWeight = (v: unknown): v is number => Number.isInteger(v) && (v as numbe
 export function validateDocument(doc: unknown): Problem[] {
   const validate = schemaValidator();
   const problems: Problem[] = [];
+  // "wieght" is unknown AND "weight" is missing: one typo, so only the typo is reported.
+  const misspelt = new Set<string>();
   if (!validate(doc)) {
     for (const p of humanize(validate.errors ?? [])) {
-      const problem: Problem = { path: typedPath(doc, p.segments), message: p.message };
+      const path = typedPath(doc, p.segments);
+      const problem: Problem = { path, message: p.message };
       if (p.atKey) keyProblems.add(problem);
+      if (p.suggestion !== undefined) misspelt.add(formatPath([...path.slice(0, -1), p.suggestion]));
       problems.push(problem);
     }
   }
   if (isRecord(doc) && isRecord(doc.spec)) problems.push(...crossField(doc.spec));
-  return problems;
+  return problems.filter((p) => !(p.message.startsWith('is required') && misspelt.has(formatPath(p.path))));
 }
 
 /** JSON-pointer segments → a path whose array indices are numbers. */
@@ -114,7 +118,7 @@ function crossField(spec: Rec): Problem[] {
   const stages = stageViews(list(spec.stages));
   stageRules(spec, stages, add);
 
-  const names = stages.flatMap((s) => (s.name !== undefined ? [s.name] : []));
+  const names = [...new Set(stages.flatMap((s) => (s.name !== undefined ? [s.name] : [])))];
   if (isStr(spec.stage) && spec.stage !== '' && names.length > 0 && !names.includes(spec.stage)) {
     const guess = closestMatch(spec.stage, names);
     const hint = guess ? `; did you mean ${JSON.stringify(guess)}?` : '';
