@@ -34,20 +34,12 @@ import {
   type AlertSeverity,
   type AlertSignal,
 } from './conventions.js';
-import { decisionWindowMs, minCanaryRequests } from './detectability.js';
+import { decisionWindowMs, ERROR_RATIO_FLOOR, LATENCY_FLOOR_MS, minCanaryRequests } from './detectability.js';
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
-import { histogramQuantile, rate, render, sum } from './promql/ast.js';
-import { binary, num } from './promql/ast.js';
+import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
 import { durationBucketSelector, istioTarget, requestsSelector, rolloutLabels, SERVER_ERRORS, UPSTREAM_OVERFLOW } from './promql/istio.js';
-import {
-  burnRateExpr,
-  canaryRequestsBelowExpr,
-  ratioExpr,
-  thresholdVsStableExpr,
-} from './promql/rollout-queries.js';
-import { BURN_PAIRS, RATE_WINDOWS_MS, blipProofForMs, burnForMs, windowLabel } from './promql/windows.js';
-import { ERROR_RATIO_FLOOR, LATENCY_FLOOR_MS } from './detectability.js';
-import { promDuration } from './promql/ast.js';
+import { burnRateExpr, canaryRequestsBelowExpr, ratioExpr, thresholdVsStableExpr } from './promql/rollout-queries.js';
+import { BURN_PAIRS, blipProofForMs, burnForMs, recordedWindowsMs, windowLabel } from './promql/windows.js';
 
 export interface AlertLabels {
   readonly [ALERT_LABEL_ROLLOUT]: string;
@@ -89,7 +81,7 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
   const by = [t.versionLabel];
   const windowMs = decisionWindowMs(model, liveStage(model));
   const rules: RecordingRule[] = [];
-  for (const w of RATE_WINDOWS_MS) {
+  for (const w of recordedWindowsMs(windowMs)) {
     const wl = windowLabel(w);
     rules.push(
       { record: recordedSeriesName('requests', wl), expr: render(sum(rate(requestsSelector(t), w), by)), labels },

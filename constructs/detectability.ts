@@ -17,7 +17,7 @@ import { liveStage, type RolloutModel, type StageModel } from './model.js';
 import {
   DEFAULT_COHORT_WINDOW_MS,
   DEFAULT_WINDOW_MS,
-  RATE_WINDOWS_MS,
+  DECISION_WINDOWS_MS,
   WINDOW_SAMPLE_MARGIN,
   thresholdDetectionMs,
   windowLabel,
@@ -114,7 +114,7 @@ export function decisionWindowMs(model: RolloutModel, stage: StageModel, rps = m
   const rate = canaryRate(stage, rps);
   if (rate === undefined || rate === 0) return stage.weight === 0 && stage.cohort ? DEFAULT_COHORT_WINDOW_MS : DEFAULT_WINDOW_MS;
   const need = WINDOW_SAMPLE_MARGIN * minCanaryRequestsForStage(model, stage);
-  return RATE_WINDOWS_MS.find((w) => (rate * w) / 1000 >= need) ?? RATE_WINDOWS_MS[RATE_WINDOWS_MS.length - 1]!;
+  return DECISION_WINDOWS_MS.find((w) => (rate * w) / 1000 >= need) ?? DECISION_WINDOWS_MS[DECISION_WINDOWS_MS.length - 1]!;
 }
 
 export interface StagePlan {

@@ -16,7 +16,10 @@ import type { BurnPair } from './windows.js';
 export function ratioExpr(t: IstioTarget, numerator: 'errors' | Expr, windowMs: number): Expr {
   const requests = recorded(t, 'requests', windowMs);
   const top = numerator === 'errors' ? recorded(t, 'errors', windowMs) : numerator;
-  return binary('/', binary('or', top, binary('*', requests, num(0))), binary('>', requests, num(0)));
+  // on(version): a raw numerator (`sum by (version)`) lacks the rollout labels a recorded one
+  // has; matching on the version alone makes both kinds line up (one-to-one keeps only it).
+  const byVersion = { on: [t.versionLabel] };
+  return binary('/', binary('or', top, binary('*', requests, num(0)), { matching: byVersion }), binary('>', requests, num(0)), { matching: byVersion });
 }
 
 /** Canary requests in the window, as a count (rate × seconds). */

@@ -19,15 +19,26 @@ export const FOR_SLACK_MS = 2 * MINUTE;
 /** Rule evaluation interval the predictions assume (Prometheus default 1m). */
 export const EVALUATION_INTERVAL_MS = MINUTE;
 
-/** Rate windows that are recorded; the decision window is always one of them. */
-export const RATE_WINDOWS_MS: readonly number[] = [5 * MINUTE, 30 * MINUTE, HOUR, 6 * HOUR];
+/** Windows the burn-rate pairs need; always recorded. */
+export const BURN_WINDOWS_MS: readonly number[] = [5 * MINUTE, 30 * MINUTE, HOUR, 6 * HOUR];
+/** Candidate decision windows of the threshold alerts (the chosen one is recorded too). */
+export const DECISION_WINDOWS_MS: readonly number[] = [5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR];
+
+/** Windows recorded for a rollout whose decision window is `decisionMs`, shortest first. */
+export function recordedWindowsMs(decisionMs: number): number[] {
+  return [...new Set([...BURN_WINDOWS_MS, decisionMs])].sort((a, b) => a - b);
+}
 
 /** Decision window when traffic is unknown: weighted stages react fast, cohort stages wait longer. */
 export const DEFAULT_WINDOW_MS = 5 * MINUTE;
 export const DEFAULT_COHORT_WINDOW_MS = HOUR;
 
-/** The decision window must be expected to hold this many times the minimum sample. */
-export const WINDOW_SAMPLE_MARGIN = 1.5;
+/**
+ * The decision window must be expected to hold this many times the minimum sample: `for`
+ * needs the condition on *every* evaluation, so a window holding just the minimum sample would
+ * flicker below the threshold and restart `for` (seen in promtool runs at 1.5×).
+ */
+export const WINDOW_SAMPLE_MARGIN = 2;
 
 export interface BurnPair {
   readonly name: 'fast' | 'slow';
