@@ -1,0 +1,310 @@
+/**
+ * A bare git repository driven through the `git` CLI. Every call is synchronous on purpose:
+ * a request handler then runs start to end without interleaving with another request, which
+ * gives the emulator GitHub's per-request atomicity (a ref update is compare-and-swap) for free.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ObjectReader, parseTree } from './object-reader.js';
+
+export interface GitPerson { name: string; email: string; date: Date }
+export interface GitCommit { sha: string; tree: string; parents: string[]; author: GitPerson; committer: GitPerson; message: string }
+export interface TreeEntry { mode: string; type: 'blob' | 'tree' | 'commit'; sha: string; size?: number; path: string }
+/** One change to a tree: a blob/tree/submodule sha at a path, or null to delete the path. */
+export interface TreeChange { path: string; mode: string; sha: string | null }
+export interface DiffFile { status: 'added' | 'removed' | 'modified' | 'renamed'; path: string; sha: string; additions: number; deletions: number; patch?: string }
+
+export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+
+export class GitStore {
+  private readonly baseEnv: NodeJS.ProcessEnv;
+  private readonly objects: ObjectReader;
+
+  constructor(readonly gitDir: string) {
+    // Isolate from the machine's git config (signing, hooks, default branch names); never
+    // auto-gc, so objects stay loose for the in-process reader.
+    this.baseEnv = {
+      ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: gitDir, GIT_LITERAL_PATHSPECS: '1',
+      GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.auto', GIT_CONFIG_VALUE_0: '0',
+    };
+    this.objects = new ObjectReader(gitDir, this.baseEnv);
+  }
+
+  static init(gitDir: string): GitStore {
+    execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', gitDir], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    return new GitStore(gitDir);
+  }
+
+  /** Runs git; throws with git's stderr when it fails. */
+  run(args: readonly string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): string {
+    return this.runBuffer(args, input, env).toString('utf8');
+  }
+
+  runBuffer(args: readonly string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Buffer {
+    const result = spawnSync('git', args, { input, env: env ? { ...this.baseEnv, ...env } : this.baseEnv, maxBuffer: 512 * 1024 * 1024 });
+    if (result.status !== 0) {
+      const stderr = result.stderr?.toString('utf8').trim() ?? '';
+      throw new Error(`git ${args.join(' ')} failed (${result.status}): ${stderr}`, { cause: result.error });
+    }
+    return result.stdout;
+  }
+
+  /** Exit code only, for the commands that answer yes/no that way. */
+  private status(args: readonly string[]): number {
+    return spawnSync('git', args, { env: this.baseEnv }).status ?? -1;
+  }
+
+  /** The sha a revision names, peeled to `kind`, or null when there is none. */
+  resolve(rev: string, kind: 'commit' | 'tree' | 'object' = 'commit'): string | null {
+    if (rev.startsWith('-') || rev === '') return null;
+    let sha: string | null = null;
+    if (/^[0-9a-f]{40}$/.test(rev)) sha = this.objects.read(rev) ? rev : null;
+    else if (rev.startsWith('refs/')) sha = this.objects.readRef(rev);
+    else if (/^[\w./-]+$/.test(rev)) sha = this.objects.readRef(`refs/heads/${rev}`) ?? this.objects.readRef(`refs/tags/${rev}`);
+    if (sha === null && !/^[0-9a-f]{40}$/.test(rev) && !rev.startsWith('refs/')) {
+      // Anything fancier (short shas, ~ and ^ suffixes) goes to git itself.
+      const result = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${rev}^{object}`], { env: this.baseEnv });
+      sha = result.status === 0 ? result.stdout.toString().trim() : null;
+    }
+    return sha === null ? null : this.peel(sha, kind);
+  }
+
+  private peel(sha: string, kind: 'commit' | 'tree' | 'object'): string | null {
+    if (kind === 'object') return sha;
+    const object = this.objects.read(sha);
+    if (!object) return null;
+    if (object.type === kind) return sha;
+    if (object.type === 'tag') return this.peel(/^object ([0-9a-f]{40})/.exec(object.content.toString('utf8'))?.[1] ?? '', kind);
+    if (object.type === 'commit' && kind === 'tree') return this.readCommit(sha).tree;
+    return null;
+  }
+
+  objectType(sha: string): string | null {
+    if (/^[0-9a-f]{40}$/.test(sha)) return this.objects.read(sha)?.type ?? null;
+    if (!/^[0-9a-f]{4,39}$/.test(sha)) return null;
+    const result = spawnSync('git', ['cat-file', '-t', sha], { env: this.baseEnv });
+    return result.status === 0 ? result.stdout.toString().trim() : null;
+  }
+
+  writeBlob(content: Buffer): string {
+    return this.run(['hash-object', '-w', '--stdin'], content).trim();
+  }
+
+  readBlob(sha: string): Buffer {
+    const object = this.objects.read(sha);
+    if (!object || object.type !== 'blob') throw new Error(`${sha} is not a blob in ${this.gitDir}`);
+    return object.content;
+  }
+
+  /**
+   * Entries of a tree-ish (commit or tree sha), like `git ls-tree -l [-r -t]`; with `path`,
+   * only the entry at that path (empty when absent).
+   */
+  lsTree(treeish: string, recursive = false, path?: string): TreeEntry[] {
+    const root = this.resolve(treeish, 'tree');
+    if (!root) throw new Error(`${treeish} is not a tree-ish in ${this.gitDir}`);
+    if (path !== undefined) {
+      const parts = path.split('/');
+      let tree = root;
+      for (let i = 0; i < parts.length; i++) {
+        const entry = this.treeEntries(tree).find((e) => e.name === parts[i]);
+        if (!entry) return [];
+        if (i === parts.length - 1) return [this.entry(entry, path)];
+        if (entry.mode !== '040000') return [];
+        tree = entry.sha;
+      }
+      return [];
+    }
+    const out: TreeEntry[] = [];
+    const walk = (tree: string, prefix: string): void => {
+      for (const e of this.treeEntries(tree)) {
+        out.push(this.entry(e, prefix + e.name));
+        if (recursive && e.mode === '040000') walk(e.sha, `${prefix}${e.name}/`);
+      }
+    };
+    walk(root, '');
+    return out;
+  }
+
+  private treeEntries(sha: string): Array<{ mode: string; name: string; sha: string }> {
+    const object = this.objects.read(sha);
+    if (!object || object.type !== 'tree') throw new Error(`${sha} is not a tree in ${this.gitDir}`);
+    return parseTree(object.content);
+  }
+
+  private entry(e: { mode: string; name: string; sha: string }, path: string): TreeEntry {
+    const type = e.mode === '040000' ? 'tree' : e.mode === '160000' ? 'commit' : 'blob';
+    const entry: TreeEntry = { mode: e.mode, type, sha: e.sha, path };
+    if (type === 'blob') entry.size = this.objects.read(e.sha)?.content.length ?? 0;
+    return entry;
+  }
+
+  /** Applies changes on top of `base` (or an empty tree) through a private index; returns the new tree. */
+  buildTree(base: string | null, changes: readonly TreeChange[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-index-'));
+    // update-index refuses to run without a work tree even when it never reads one: lend it an empty one.
+    const env = { GIT_INDEX_FILE: join(dir, 'index'), GIT_WORK_TREE: dir };
+    try {
+      this.run(base ? ['read-tree', base] : ['read-tree', '--empty'], undefined, env);
+      for (const change of changes) {
+        // A path may name a directory: drop everything under it before replacing or deleting it.
+        const under = this.run(['ls-files', '-z', '--', change.path], undefined, env).split('\0').filter(Boolean);
+        if (under.length > 0) this.run(['update-index', '--force-remove', '-z', '--stdin'], under.join('\0') + '\0', env);
+        if (change.sha === null) continue;
+        if (change.mode === '040000') {
+          this.run(['read-tree', `--prefix=${change.path}/`, change.sha], undefined, env);
+        } else {
+          this.run(['update-index', '--add', '--cacheinfo', `${change.mode},${change.sha},${change.path}`], undefined, env);
+        }
+      }
+      return this.run(['write-tree'], undefined, env).trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Writes many files at once (seeding): path → content. */
+  treeFromFiles(files: ReadonlyMap<string, Buffer>): string {
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-index-'));
+    const env = { GIT_INDEX_FILE: join(dir, 'index') };
+    try {
+      const lines: string[] = [];
+      for (const [path, content] of files) lines.push(`100644 ${this.writeBlob(content)}\t${path}`);
+      this.run(['read-tree', '--empty'], undefined, env);
+      if (lines.length > 0) this.run(['update-index', '--index-info'], lines.join('\n') + '\n', env);
+      return this.run(['write-tree'], undefined, env).trim();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  commitTree(tree: string, parents: readonly string[], message: string, author: GitPerson, committer: GitPerson = author): string {
+    const env = {
+      GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_AUTHOR_DATE: gitDate(author.date),
+      GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email, GIT_COMMITTER_DATE: gitDate(committer.date),
+    };
+    const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
+    return this.run(args, message, env).trim();
+  }
+
+  readCommit(sha: string): GitCommit {
+    const object = this.objects.read(sha);
+    if (!object || object.type !== 'commit') throw new Error(`${sha} is not a commit in ${this.gitDir}`);
+    const raw = object.content.toString('utf8');
+    const split = raw.indexOf('\n\n');
+    const header = split >= 0 ? raw.slice(0, split) : raw;
+    const message = split >= 0 ? raw.slice(split + 2) : '';
+    const commit: GitCommit = { sha, tree: '', parents: [], author: undefined as never, committer: undefined as never, message };
+    for (const line of header.split('\n')) {
+      const space = line.indexOf(' ');
+      const key = line.slice(0, space);
+      const value = line.slice(space + 1);
+      if (key === 'tree') commit.tree = value;
+      else if (key === 'parent') commit.parents.push(value);
+      else if (key === 'author') commit.author = parsePerson(value);
+      else if (key === 'committer') commit.committer = parsePerson(value);
+    }
+    return commit;
+  }
+
+  /** Refs whose name starts with `prefix` (e.g. "refs/heads/stagegate/"), sorted by name. */
+  listRefs(prefix: string): Array<{ ref: string; sha: string; type: string }> {
+    // for-each-ref patterns match whole path components; GitHub matches plain string prefixes.
+    const out = this.run(['for-each-ref', '--format=%(refname) %(objectname) %(objecttype)', 'refs/']);
+    return out.split('\n').filter(Boolean).map((line) => {
+      const [ref, sha, type] = line.split(' ');
+      return { ref, sha, type };
+    }).filter((r) => r.ref.startsWith(prefix));
+  }
+
+  /** Compare-and-swap: with `expected`, fails unless the ref still points there ('' = must not exist). */
+  updateRef(ref: string, sha: string, expected?: string): boolean {
+    const args = ['update-ref', ref, sha];
+    if (expected !== undefined) args.push(expected === '' ? '0'.repeat(40) : expected);
+    return this.status(args) === 0;
+  }
+
+  deleteRef(ref: string): boolean {
+    return this.status(['update-ref', '-d', ref]) === 0;
+  }
+
+  isAncestor(ancestor: string, descendant: string): boolean {
+    const seen = new Set<string>();
+    const queue = [descendant];
+    while (queue.length > 0) {
+      const sha = queue.pop()!;
+      if (sha === ancestor) return true;
+      if (seen.has(sha)) continue;
+      seen.add(sha);
+      if (this.objectType(sha) === 'commit') queue.push(...this.readCommit(sha).parents);
+    }
+    return false;
+  }
+
+  mergeBase(a: string, b: string): string | null {
+    const result = spawnSync('git', ['merge-base', a, b], { env: this.baseEnv });
+    return result.status === 0 ? result.stdout.toString().trim() : null;
+  }
+
+  /** A three-way merge without a work tree: the merged tree, or null on conflicts. */
+  mergeTrees(base: string, head: string): string | null {
+    const result = spawnSync('git', ['merge-tree', '--write-tree', '--no-messages', base, head], { env: this.baseEnv });
+    if (result.status === 0) return result.stdout.toString().split('\n')[0].trim();
+    if (result.status === 1) return null;
+    throw new Error(`git merge-tree ${base} ${head} failed: ${result.stderr.toString().trim()}`);
+  }
+
+  /** Commits reachable from `head` but not from `exclude`, newest first (topological). */
+  revList(head: string, opts: { exclude?: string; path?: string; max?: number; firstParent?: boolean } = {}): string[] {
+    const args = ['rev-list', '--topo-order'];
+    if (opts.max !== undefined) args.push(`--max-count=${opts.max}`);
+    if (opts.firstParent) args.push('--first-parent');
+    args.push(head);
+    if (opts.exclude) args.push(`^${opts.exclude}`);
+    if (opts.path) args.push('--', opts.path);
+    return this.run(args).split('\n').filter(Boolean);
+  }
+
+  /** Per-file changes from `from` to `to` (commits or trees), with unified-diff patches. */
+  diff(from: string, to: string, withPatch = true): DiffFile[] {
+    // One spawn gives both listings: raw records (":…\0path\0") then numstat ("a\td\tpath\0").
+    const records = this.run(['diff-tree', '-r', '--no-renames', '--raw', '--numstat', '-z', from, to]).split('\0');
+    const raw: Array<{ letter: string; oldSha: string; newSha: string; path: string }> = [];
+    const counts = new Map<string, [number, number]>();
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i];
+      if (rec.startsWith(':')) {
+        const [, , oldSha, newSha, letter] = rec.slice(1).split(' ');
+        raw.push({ letter, oldSha, newSha, path: records[++i] });
+      } else if (rec.includes('\t')) {
+        const [add, del, path] = rec.split('\t');
+        counts.set(path, [Number(add) || 0, Number(del) || 0]);
+      }
+    }
+    // Patches come in the same (path) order as the raw listing.
+    const patches = withPatch && raw.length > 0
+      ? this.run(['diff', '--no-color', '--no-ext-diff', '--no-renames', from, to]).split(/^diff --git /m).slice(1)
+      : [];
+    return raw.map((r, i) => {
+      const status = r.letter === 'A' ? 'added' : r.letter === 'D' ? 'removed' : 'modified';
+      const [additions, deletions] = counts.get(r.path) ?? [0, 0];
+      const file: DiffFile = { status, path: r.path, sha: status === 'removed' ? r.oldSha : r.newSha, additions, deletions };
+      const chunk = patches[i];
+      const hunk = chunk?.indexOf('\n@@') ?? -1;
+      if (chunk !== undefined && hunk >= 0) file.patch = chunk.slice(hunk + 1).replace(/\n$/, '');
+      return file;
+    });
+  }
+}
+
+function gitDate(date: Date): string {
+  return `@${Math.floor(date.getTime() / 1000)} +0000`;
+}
+
+function parsePerson(value: string): GitPerson {
+  const match = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(value);
+  if (!match) return { name: value, email: '', date: new Date(0) };
+  return { name: match[1], email: match[2], date: new Date(Number(match[3]) * 1000) };
+}

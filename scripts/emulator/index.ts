@@ -1,0 +1,123 @@
+/**
+ * A GitHub REST emulator for one repository, backed by a real bare git repository. The bot
+ * talks to it through the real @octokit/rest client; see README's architecture section.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { Faults } from './faults.js';
+import { GitStore } from './git-store.js';
+import type { Route } from './http.js';
+import { checkRoutes } from './routes-checks.js';
+import { gitRoutes } from './routes-git.js';
+import { issueRoutes } from './routes-issues.js';
+import { pullRoutes } from './routes-pulls.js';
+import { repoRoutes } from './routes-repo.js';
+import { ApiServer } from './server.js';
+import { Shapes } from './shapes.js';
+import { RepoState } from './state.js';
+import type { Emulator, EmulatorOptions, RequestLogEntry } from './types.js';
+
+export type { Emulator, EmulatorOptions, FaultInjector, FaultMatch, FaultRule, FaultSpec, RequestLogEntry } from './types.js';
+
+export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
+  const now = opts.now ?? (() => new Date());
+  const ownsDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'stagegate-github-'));
+  const gitDir = join(resolve(dataDir), `${opts.owner}+${opts.repo}.git`);
+  let git: GitStore;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    git = existsSync(join(gitDir, 'HEAD')) ? new GitStore(gitDir) : GitStore.init(gitDir);
+    if (!git.resolve('refs/heads/main')) seed(git, opts, now());
+  } catch (err) {
+    if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`cannot prepare the emulated repository ${opts.owner}/${opts.repo} in ${dataDir}; is git ≥ 2.38 on PATH?`, { cause: err });
+  }
+
+  const faults = new Faults();
+  const requests: RequestLogEntry[] = [];
+  const server = new ApiServer({
+    owner: opts.owner, repo: opts.repo, now, users: opts.users, validateResponses: opts.validateResponses ?? false,
+    faults, requests,
+    routes: (baseUrl) => {
+      const state = new RepoState(git, new Shapes(baseUrl, opts.owner, opts.repo), opts.owner, opts.repo);
+      const user: Route = { method: 'GET', template: '/user', handler: (ctx) => ({ status: 200, body: state.shapes.privateUser(ctx.login) }) };
+      return [user, ...repoRoutes(state), ...gitRoutes(state), ...pullRoutes(state), ...checkRoutes(state), ...issueRoutes(state)];
+    },
+  });
+  let url: string;
+  try {
+    url = await server.listen(opts.port ?? 0);
+  } catch (err) {
+    if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`cannot listen on 127.0.0.1:${opts.port ?? 0}; choose another --port`, { cause: err });
+  }
+
+  return {
+    url, gitDir, requests, faults,
+    async close() {
+      await server.close();
+      if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    resetLog() {
+      requests.length = 0;
+    },
+    readFile(ref, path) {
+      const sha = git.resolve(ref.startsWith('refs/') || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`) ?? git.resolve(ref);
+      if (!sha) return undefined;
+      const result = spawnSync('git', ['--git-dir', gitDir, 'cat-file', 'blob', `${sha}:${path}`], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+      return result.status === 0 ? result.stdout.toString('utf8') : undefined;
+    },
+    log(ref = 'main') {
+      const sha = git.resolve(ref.startsWith('refs/') || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`);
+      if (!sha) return [];
+      return git.revList(sha).map((c) => {
+        const commit = git.readCommit(c);
+        return { sha: c, message: commit.message.replace(/\n$/, ''), parents: commit.parents };
+      });
+    },
+  };
+}
+
+/** main's first commit: seedDir's files (git-tracked ones when it is a work tree), then seedFiles. */
+function seed(git: GitStore, opts: EmulatorOptions, date: Date): void {
+  const files = new Map<string, Buffer>();
+  if (opts.seedDir) {
+    const dir = resolve(opts.seedDir);
+    for (const path of seedPaths(dir)) files.set(path, readFileSync(join(dir, path)));
+  }
+  for (const [path, content] of Object.entries(opts.seedFiles ?? {})) files.set(path.replace(/^\/+/, ''), Buffer.from(content, 'utf8'));
+  const tree = git.treeFromFiles(files);
+  const person = { name: 'seed', email: 'seed@stagegate.invalid', date };
+  const sha = git.commitTree(tree, [], 'Initial commit', person);
+  git.updateRef('refs/heads/main', sha);
+}
+
+function seedPaths(dir: string): string[] {
+  const listed = spawnSync('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+  const inWorkTree = listed.status === 0;
+  const paths = inWorkTree ? listed.stdout.toString('utf8').split('\0').filter(Boolean) : walk(dir, dir);
+  return paths.filter((p) => !p.split('/').some((part) => part === 'node_modules' || part === '.git') && isFile(join(dir, p)));
+}
+
+function walk(root: string, dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules' || entry.name === '.git') continue;
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(root, full));
+    else if (entry.isFile()) out.push(relative(root, full).split('\\').join('/'));
+  }
+  return out;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The HTTP front of the emulator: faults, authentication, rate limits, routing, ETags,
+ * OpenAPI validation and the request log, in the order GitHub's edge would apply them.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Faults } from './faults.js';
+import { ApiError, compileRoute, matchRoute, notFound, type CompiledRoute, type Reply, type Route } from './http.js';
+import { validateResponse } from './openapi.js';
+import type { RequestLogEntry, FaultSpec } from './types.js';
+
+export const RATE_LIMIT = 5000;
+const SECONDARY_MESSAGE =
+  'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';
+
+export interface ServerConfig {
+  readonly owner: string;
+  readonly repo: string;
+  readonly now: () => Date;
+  readonly users?: Record<string, string>;
+  readonly validateResponses: boolean;
+  readonly faults: Faults;
+  readonly requests: RequestLogEntry[];
+  /** Routes get the base URL once the port is known. */
+  readonly routes: (baseUrl: string) => Route[];
+}
+
+interface Bucket { resetAt: number; used: number }
+
+export class ApiServer {
+  private readonly server: Server;
+  private readonly buckets = new Map<string, Bucket>();
+  private compiled: CompiledRoute[] = [];
+  private baseUrl = '';
+  private requestCounter = 0;
+
+  constructor(private readonly config: ServerConfig) {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        // A bug in the emulator itself: answer 500 rather than hang the client.
+        if (!res.headersSent && !res.destroyed) {
+          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ message: `emulator failure: ${(err as Error).message}` }));
+        }
+      });
+    });
+    this.server.keepAliveTimeout = 1000;
+  }
+
+  async listen(port: number): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve());
+    });
+    const address = this.server.address();
+    if (!address || typeof address === 'string') throw new Error('emulator server has no TCP address');
+    this.baseUrl = `http://127.0.0.1:${address.port}`;
+    this.compiled = [...this.ownRoutes(), ...this.config.routes(this.baseUrl)].map(compileRoute);
+    return this.baseUrl;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** /user and /rate_limit need the identity and buckets that live here. */
+  private ownRoutes(): Route[] {
+    return [
+      { method: 'GET', template: '/rate_limit', handler: (ctx) => {
+        const b = this.bucket(ctx.login, ctx.now);
+        const core = { limit: RATE_LIMIT, used: b.used, remaining: RATE_LIMIT - b.used, reset: Math.floor(b.resetAt / 1000) };
+        const other = { limit: 30, used: 0, remaining: 30, reset: core.reset };
+        return { status: 200, body: { resources: { core, search: other, graphql: { ...core, used: 0, remaining: RATE_LIMIT } }, rate: core } };
+      } },
+    ];
+  }
+
+  private bucket(token: string, now: Date): Bucket {
+    let b = this.buckets.get(token);
+    if (!b || now.getTime() >= b.resetAt) {
+      b = { resetAt: now.getTime() + 3600_000, used: 0 };
+      this.buckets.set(token, b);
+    }
+    return b;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const now = this.config.now();
+    const entry = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), at: now } as const;
+    const log = (status: number, extra: Partial<RequestLogEntry> = {}): void => {
+      this.config.requests.push({ ...entry, status, rateLimited: false, ...extra });
+    };
+    let decodedPath = url.pathname;
+    try { decodedPath = decodeURIComponent(url.pathname); } catch { /* keep raw */ }
+
+    const fault = this.config.faults.take(method, decodedPath);
+    if (fault?.kind === 'drop') {
+      log(0, { fault: 'drop' });
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'latency') await sleep(fault.ms);
+    if (fault?.kind === 'status' || fault?.kind === 'secondaryRateLimit') {
+      this.sendFault(res, fault, now);
+      log(fault.kind === 'status' ? fault.status : 403, { fault: fault.kind, rateLimited: fault.kind === 'secondaryRateLimit' });
+      return;
+    }
+
+    const requestId = `${(++this.requestCounter).toString(16).toUpperCase()}:STAGEGATE`;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json',
+      'x-github-request-id': requestId, 'x-github-api-version-selected': '2022-11-28',
+    };
+    const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const token = auth?.[1];
+    let login: string | undefined;
+    if (token) login = this.config.users ? this.config.users[token] : 'stagegate-bot';
+    if (!token || !login) {
+      const error = new ApiError(401, token ? 'Bad credentials' : 'Requires authentication');
+      this.write(res, 401, error.body(), headers);
+      log(401);
+      return;
+    }
+    const bucket = this.bucket(token, now);
+    const rateHeaders = (): Record<string, string> => ({
+      'x-ratelimit-limit': String(RATE_LIMIT), 'x-ratelimit-remaining': String(RATE_LIMIT - bucket.used),
+      'x-ratelimit-used': String(bucket.used), 'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
+      'x-ratelimit-resource': 'core',
+    });
+    if (bucket.used >= RATE_LIMIT) {
+      const error = new ApiError(403, `API rate limit exceeded for user ID ${login}.`, 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api');
+      this.write(res, 403, error.body(), { ...headers, ...rateHeaders() });
+      log(403, { rateLimited: true, login });
+      return;
+    }
+
+    const found = matchRoute(this.compiled, method, url.pathname);
+    let reply: Reply;
+    let route: CompiledRoute | undefined;
+    try {
+      if (!found || found === 'method') throw notFound();
+      route = found.route;
+      const { params } = found;
+      if (params.owner !== undefined && (params.owner.toLowerCase() !== this.config.owner.toLowerCase() || params.repo.toLowerCase() !== this.config.repo.toLowerCase())) {
+        throw notFound();
+      }
+      let body: unknown;
+      if (raw.trim() !== '') {
+        try { body = JSON.parse(raw); } catch { throw new ApiError(400, 'Problems parsing JSON'); }
+      }
+      reply = route.handler({ method, params, query: url.searchParams, body, login, now, baseUrl: this.baseUrl });
+    } catch (err) {
+      if (!(err instanceof ApiError)) {
+        reply = { status: 500, body: { message: `emulator error: ${(err as Error).message}`, documentation_url: 'https://docs.github.com/rest' } };
+      } else {
+        reply = { status: err.status, body: err.body(), headers: err.headers };
+      }
+    }
+
+    if (fault?.kind === 'dropAfter') {
+      // The write above is applied; the client never learns it (crash-after-commit).
+      log(0, { fault: 'dropAfter', login });
+      req.socket.destroy();
+      return;
+    }
+
+    let payload = reply.body === undefined ? '' : JSON.stringify(reply.body);
+    let status = reply.status;
+    if (this.config.validateResponses && route && reply.body !== undefined) {
+      const problems = validateResponse({ method: route.method, template: route.template }, status, reply.body);
+      if (problems.length > 0) {
+        status = 500;
+        payload = JSON.stringify({ message: `emulator response for ${route.method} ${route.template} (${reply.status}) does not match GitHub's OpenAPI description: ${problems.join('; ')}`, documentation_url: 'https://docs.github.com/rest' });
+      }
+    }
+
+    const isRateLimitCall = route?.template === '/rate_limit';
+    if (method === 'GET' && status === 200) {
+      const etag = `W/"${createHash('sha256').update(payload).digest('hex')}"`;
+      headers.etag = etag;
+      const ifNoneMatch = req.headers['if-none-match'];
+      if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).includes(etag)) {
+        // Conditional hits are free on GitHub: no decrement.
+        this.write(res, 304, undefined, { ...headers, ...rateHeaders(), ...reply.headers });
+        log(304, { login });
+        return;
+      }
+    }
+    if (!isRateLimitCall) bucket.used += 1;
+    this.write(res, status, payload, { ...headers, ...rateHeaders(), ...reply.headers });
+    log(status, { login });
+  }
+
+  private sendFault(res: ServerResponse, fault: Extract<FaultSpec, { kind: 'status' | 'secondaryRateLimit' }>, now: Date): void {
+    if (fault.kind === 'secondaryRateLimit') {
+      const retryAfter = String(fault.retryAfter ?? 60);
+      const body = { message: SECONDARY_MESSAGE, documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' };
+      this.write(res, 403, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', 'retry-after': retryAfter, date: now.toUTCString() });
+      return;
+    }
+    const message = fault.message ?? (fault.status >= 500 ? 'Server Error' : 'Injected fault');
+    this.write(res, fault.status, JSON.stringify({ message, documentation_url: 'https://docs.github.com/rest' }), { 'content-type': 'application/json; charset=utf-8' });
+  }
+
+  private write(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+    const payload = body === undefined || status === 204 || status === 304 ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    if (payload === '') delete headers['content-type'];
+    res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(payload)) });
+    res.end(payload);
+  }
+}

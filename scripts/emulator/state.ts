@@ -1,0 +1,129 @@
+/**
+ * Everything the emulated repository knows besides git objects: pull requests, check runs,
+ * statuses, comments, labels, and who created which commit. Git holds the files and refs;
+ * this holds GitHub's metadata about them, in memory.
+ */
+import type { GitStore } from './git-store.js';
+import { ApiError, notFound } from './http.js';
+import { Shapes } from './shapes.js';
+
+export interface PullRecord {
+  number: number;
+  id: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  draft: boolean;
+  /** Branch names without refs/heads/. */
+  head: string;
+  base: string;
+  /** Last known head sha; follows the branch while it exists. */
+  headSha: string;
+  /** Base sha when the PR was closed/merged (frozen then). */
+  baseShaAtClose?: string;
+  user: string;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+  mergedAt: Date | null;
+  mergedBy: string | null;
+  mergeCommitSha: string | null;
+  labels: string[];
+}
+
+export interface CheckRunRecord {
+  id: number;
+  name: string;
+  headSha: string;
+  status: string;
+  conclusion: string | null;
+  startedAt: Date | null;
+  completedAt: Date | null;
+  detailsUrl: string | null;
+  externalId: string | null;
+  output: { title: string | null; summary: string | null; text: string | null };
+  login: string;
+}
+
+export interface StatusRecord {
+  id: number;
+  sha: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  context: string;
+  description: string | null;
+  targetUrl: string | null;
+  createdAt: Date;
+  login: string;
+}
+
+export interface CommentRecord { id: number; issue: number; body: string; login: string; createdAt: Date; updatedAt: Date }
+export interface LabelRecord { id: number; name: string; color: string; description: string | null }
+
+export class RepoState {
+  readonly pulls: PullRecord[] = [];
+  readonly checkRuns: CheckRunRecord[] = [];
+  readonly statuses: StatusRecord[] = [];
+  readonly comments: CommentRecord[] = [];
+  readonly labels = new Map<string, LabelRecord>();
+  /** commit sha → login of the token that created it through the API (or merged it). */
+  readonly authors = new Map<string, string>();
+  private nextId = 1000;
+
+  constructor(readonly git: GitStore, readonly shapes: Shapes, readonly owner: string, readonly repo: string) {}
+
+  id(): number {
+    return this.nextId++;
+  }
+
+  pull(number: string | number): PullRecord {
+    const pr = this.pulls.find((p) => p.number === Number(number));
+    if (!pr) throw notFound();
+    return pr;
+  }
+
+  /** Issues exist only as pull requests here; 404 otherwise, as GitHub does for a missing issue. */
+  issue(number: string | number): PullRecord {
+    return this.pull(number);
+  }
+
+  /** Refreshes what GitHub recomputes from git: an open PR follows its head branch. */
+  sync(pr: PullRecord, now: Date): PullRecord {
+    if (pr.state !== 'open') return pr;
+    const sha = this.git.resolve(`refs/heads/${pr.head}`);
+    if (sha && sha !== pr.headSha) {
+      pr.headSha = sha;
+      pr.updatedAt = now;
+    }
+    return pr;
+  }
+
+  /** A sha, branch name or full ref → commit sha; 404/422 in GitHub's words otherwise. */
+  commitSha(ref: string, missing: 'notFound' | 'noCommit' = 'noCommit'): string {
+    const sha = /^[0-9a-f]{40}$/.test(ref) ? (this.git.objectType(ref) === 'commit' ? ref : null) : this.git.resolve(ref.startsWith('refs/') ? ref : `refs/heads/${ref}`) ?? this.git.resolve(ref);
+    if (sha) return sha;
+    if (missing === 'notFound') throw notFound();
+    throw new ApiError(422, `No commit found for SHA: ${ref}`);
+  }
+
+  login(sha: string): string {
+    return this.authors.get(sha) ?? 'seed';
+  }
+
+  label(name: string, create: boolean): LabelRecord {
+    const key = name.toLowerCase();
+    let label = this.labels.get(key);
+    if (!label) {
+      if (!create) throw new ApiError(404, 'Label does not exist');
+      label = { id: this.id(), name, color: 'ededed', description: null };
+      this.labels.set(key, label);
+    }
+    return label;
+  }
+
+  labelJson(label: LabelRecord): Record<string, unknown> {
+    return {
+      id: label.id, node_id: Buffer.from(`Label:${label.id}`).toString('base64'), url: `${this.shapes.api}/labels/${encodeURIComponent(label.name)}`,
+      name: label.name, description: label.description, color: label.color, default: false,
+    };
+  }
+}

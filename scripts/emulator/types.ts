@@ -1,0 +1,95 @@
+/**
+ * The public surface of the GitHub REST emulator. The bot's tests code against these types,
+ * so they change only by adding optional members.
+ */
+
+export interface EmulatorOptions {
+  /** Owner login of the single served repository. */
+  readonly owner: string;
+  /** Name of the single served repository. */
+  readonly repo: string;
+  /** Directory whose files (git-tracked ones when it is a work tree) become main's first commit. */
+  readonly seedDir?: string;
+  /** Extra files of main's first commit, path → UTF-8 content; they win over seedDir. */
+  readonly seedFiles?: Record<string, string>;
+  /** @default 0 (a random free port) */
+  readonly port?: number;
+  /** Clock for every timestamp (commits, PRs, check runs, rate-limit windows). @default () => new Date() */
+  readonly now?: () => Date;
+  /** token → login. When given, any other token is answered 401; when absent every token is "stagegate-bot". */
+  readonly users?: Record<string, string>;
+  /** Validate every response against GitHub's OpenAPI description; a mismatch is answered 500. */
+  readonly validateResponses?: boolean;
+  /** Where the bare repository lives; @default a temporary directory removed by close() */
+  readonly dataDir?: string;
+}
+
+export interface RequestLogEntry {
+  readonly method: string;
+  /** URL path without the query string, as sent (percent-encoding kept). */
+  readonly path: string;
+  /** The query string without "?", '' when none. */
+  readonly query: string;
+  /** HTTP status sent; 0 when the connection was dropped before any response. */
+  readonly status: number;
+  /** True for primary (remaining = 0) and secondary rate-limit answers. */
+  readonly rateLimited: boolean;
+  readonly at: Date;
+  /** The login the token maps to, when authenticated. */
+  readonly login?: string;
+  /** The kind of the injected fault that shaped this answer, if any. */
+  readonly fault?: FaultSpec['kind'];
+}
+
+export interface FaultMatch {
+  readonly method?: string;
+  /** Tested against the decoded path (without query), e.g. /repos/o/r/git/refs/heads/main */
+  readonly path?: RegExp;
+}
+
+export type FaultSpec =
+  /** Answer this status (with GitHub's error body) instead of running the handler. */
+  | { readonly kind: 'status'; readonly status: number; readonly message?: string }
+  /** 403 with retry-after and GitHub's secondary rate limit message; the handler does not run. */
+  | { readonly kind: 'secondaryRateLimit'; readonly retryAfter?: number }
+  /** Wait this long (real time) before handling normally. */
+  | { readonly kind: 'latency'; readonly ms: number }
+  /** Destroy the socket before the handler runs: nothing was applied. */
+  | { readonly kind: 'drop' }
+  /** Run the handler (the write is applied), then destroy the socket without answering. */
+  | { readonly kind: 'dropAfter' };
+
+export type FaultRule = FaultSpec & {
+  readonly match?: FaultMatch;
+  /** How many matching requests it hits; @default 1. Use Infinity for every one. */
+  readonly times?: number;
+};
+
+export interface FaultInjector {
+  /** Schedule a fault; rules are tried in the order they were added. */
+  add(rule: FaultRule): void;
+  /**
+   * From now on, each request not hit by a scheduled rule gets a fault with probability
+   * `rate`, drawn from `kinds` by a PRNG seeded with `seed` (same seed → same schedule).
+   */
+  random(seed: number, rate: number, kinds?: readonly FaultSpec[], match?: FaultMatch): void;
+  /** Remove every scheduled rule and stop random faults. */
+  clear(): void;
+  /** Rules still waiting to hit. */
+  readonly pending: number;
+}
+
+export interface Emulator {
+  /** http://127.0.0.1:PORT — pass as Octokit's baseUrl. */
+  readonly url: string;
+  /** The bare repository; inspect with `git --git-dir`. */
+  readonly gitDir: string;
+  readonly requests: RequestLogEntry[];
+  readonly faults: FaultInjector;
+  close(): Promise<void>;
+  resetLog(): void;
+  /** A file's content at a ref (branch name, refs/…, or sha); undefined when absent. */
+  readFile(ref: string, path: string): string | undefined;
+  /** First-parent history of a ref (default main), newest first. */
+  log(ref?: string): Array<{ sha: string; message: string; parents: string[] }>;
+}
