@@ -4,10 +4,12 @@ import { synthCommand } from './synth.js';
 import { checkCommand } from './check.js';
 import { advanceCommand } from './advance.js';
 import { abortCommand } from './abort.js';
+import { emulatorCommand } from './emulator.js';
 
 export const COMMANDS: readonly Command[] = [
   synthCommand,
   checkCommand,
   advanceCommand,
   abortCommand,
+  emulatorCommand,
 ];
