@@ -107,14 +107,16 @@ export function parseIntent(file: string, text: string): ParseResult {
     report(at(key.range?.[0] ?? 0), formatPath(path), `duplicate key ${name} (first set on line ${at(first.range?.[0] ?? 0).line}); keep one`);
   });
 
+  let unresolved = false;
   visit(doc, {
     Alias(_, alias) {
       if (alias.resolve(doc) === undefined) {
+        unresolved = true;
         report(at(alias.range?.[0] ?? 0), '', `YAML alias *${alias.source} refers to no anchor; define &${alias.source} before it or write the value`);
       }
     },
   });
-  if (problems.length > 0) return failed();
+  if (unresolved) return failed();
 
   let value: unknown;
   try {
