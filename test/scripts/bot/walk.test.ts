@@ -11,6 +11,14 @@ describe('the stage bot against the emulator', () => {
     const bot = w.bot();
     const lines: string[] = [];
     const pass = async () => { const r = await bot.pass(); lines.push(...r.map((x) => `${x.rollout}: ${x.summary}`)); return r[0]!; };
+    // Each stage meets one secondary rate limit (honoured through retry-after) and one 502 (retried);
+    // both on requests only the bot makes, so the log can tell them apart from CI's.
+    const limits = () => {
+      w!.gh.faults.add({ kind: 'secondaryRateLimit', retryAfter: 2, match: { method: 'GET', path: /\/commits$/ } });
+      w!.gh.faults.add({ kind: 'status', status: 502, match: { method: 'GET', path: /\/check-runs$/ } });
+    };
+    const stageLog: Array<{ stage: string; from: number }> = [{ stage: 'internal', from: 0 }];
+    limits();
 
     expect((await pass()).summary).toBe('opened #1 (internal → one-percent)');
     const b1 = stageBranch('shop', 'checkout', 'one-percent');
@@ -22,6 +30,8 @@ describe('the stage bot against the emulator', () => {
     await w.greenChecks(b1);
     expect((await pass()).summary).toBe('merged #1 (internal → one-percent)');
     expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent # the live stage');
+    stageLog.push({ stage: 'one-percent', from: w.gh.requests.length });
+    limits();
 
     expect((await pass()).summary).toBe('opened #2 (one-percent → full)');
     const b2 = stageBranch('shop', 'checkout', 'full');
@@ -32,6 +42,22 @@ describe('the stage bot against the emulator', () => {
     await w.greenChecks(b2);
     expect((await pass()).summary).toBe('merged #2 (one-percent → full)');
     expect((await pass()).summary).toBe('complete at full');
+
+    // The request log of the whole rollout, per stage: the bot's requests only (CI's are its own).
+    const rows = stageLog.map((s, i) => {
+      const slice = w!.gh.requests.slice(s.from, stageLog[i + 1]?.from ?? w!.gh.requests.length).filter((r) => r.login === 'stagegate-bot' || r.fault !== undefined);
+      return { stage: s.stage, requests: slice.length, notModified: slice.filter((r) => r.status === 304).length,
+        rateLimited: slice.filter((r) => r.rateLimited).length, retried5xx: slice.filter((r) => r.status >= 500).length, writes: slice.filter((r) => r.method !== 'GET').length };
+    });
+    console.log(`request log per stage (bot only):\n${rows.map((r) => `  ${r.stage.padEnd(12)} requests ${r.requests}, 304 ${r.notModified}, rate-limited ${r.rateLimited}, 5xx retried ${r.retried5xx}, writes ${r.writes}`).join('\n')}`);
+    for (const r of rows) {
+      expect(r.rateLimited, r.stage).toBe(1);
+      expect(r.retried5xx, r.stage).toBe(1);
+      expect(r.notModified, r.stage).toBeGreaterThan(r.requests / 3);
+    }
+    expect(bot.adapter.stats.rateLimited).toBe(2);
+    expect(lines.every((l) => !l.includes('error'))).toBe(true);
+    expect(bot.adapter.stats.notModified).toBe(rows.reduce((a, r) => a + r.notModified, 0));
 
     const main = w.gh.readFile('main', 'rollouts/checkout.yaml')!;
     expect(main).toContain('# Test intent: three stages, short bakes.');
