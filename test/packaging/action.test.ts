@@ -136,6 +136,13 @@ describe('example workflow (docs/examples/stagegate.yml)', () => {
     expect(workflow.jobs.verify.steps.at(-1).with.command).toBe('verify');
   });
 
+  it('is the same workflow docs/github-action.md shows', () => {
+    const doc = readFileSync(join(ROOT, 'docs/github-action.md'), 'utf8');
+    const block = /```yaml\n(# \.github\/workflows[\s\S]*?)```/.exec(doc);
+    expect(block).not.toBeNull();
+    expect(parse(block![1]!)).toEqual(workflow);
+  });
+
   it('keeps expressions out of run scripts', () => {
     for (const step of workflowSteps.filter((s) => s.run !== undefined)) expect(step.run).not.toContain('${{');
     expect(workflowSteps.some((s) => s.uses === './')).toBe(true);
