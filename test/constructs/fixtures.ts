@@ -43,7 +43,7 @@ export function rolloutModel(overrides: ModelOverrides = {}): RolloutModel {
     trafficPolicy: {},
     timebox: { stageMs: 24 * HOUR, rolloutMs: 7 * 24 * HOUR },
     metrics: { reporter: 'destination', versionLabel: 'destination_version', ...metrics },
-    traffic: { requestsPerSecond: 200, baselineErrorRatio: 0.002, ...traffic },
+    traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.002, ...traffic },
     dashboard: false,
     ...rest,
   };
