@@ -29,7 +29,7 @@ describe('the stage bot against the emulator', () => {
     expect((await pass()).summary).toMatch(/^waiting: stagegate\/health last reported at .* before the bake window ended/);
     await w.greenChecks(b1);
     expect((await pass()).summary).toBe('merged #1 (internal → one-percent)');
-    expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent # the live stage');
+    expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent   # the live stage');
     stageLog.push({ stage: 'one-percent', from: w.gh.requests.length });
     limits();
 
