@@ -4,7 +4,7 @@
  * and stopped (with the directory removed) by `stop()`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,4 +130,31 @@ export function backfill(openMetrics: string): { readonly dir: string; remove():
     throw new Error(`promtool could not backfill: ${(run.stderr || run.stdout || String(run.error)).trim()}`);
   }
   return { dir: data, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Evaluates the recording rules in `ruleFile` over [start, end] against the Prometheus at `url`
+ * (`promtool tsdb create-blocks-from rules`) and moves the resulting blocks into `tsdbDir`;
+ * restart that Prometheus to see them. Lets tests give backfilled history its recorded series.
+ */
+export function backfillRecordingRules(opts: {
+  readonly url: string;
+  readonly ruleFile: string;
+  readonly start: Date;
+  readonly end: Date;
+  readonly tsdbDir: string;
+  readonly evalInterval?: string;
+}): void {
+  const out = mkdtempSync(join(tmpdir(), 'stagegate-rules-blocks-'));
+  try {
+    const run = spawnSync('promtool', [
+      'tsdb', 'create-blocks-from', 'rules', '--quiet',
+      `--url=${opts.url}`, `--start=${opts.start.toISOString()}`, `--end=${opts.end.toISOString()}`,
+      `--output-dir=${out}`, `--eval-interval=${opts.evalInterval ?? '30s'}`, opts.ruleFile,
+    ], { encoding: 'utf8', timeout: 300_000 });
+    if (run.status !== 0) throw new Error(`promtool could not backfill rules: ${(run.stderr || run.stdout || String(run.error)).trim()}`);
+    for (const block of readdirSync(out)) renameSync(join(out, block), join(opts.tsdbDir, block));
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }

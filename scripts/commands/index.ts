@@ -2,6 +2,8 @@
 import type { Command } from '../cli.js';
 import { synthCommand } from './synth.js';
 import { checkCommand } from './check.js';
+import { planCommand } from './plan.js';
+import { gateCommand } from './gate.js';
 import { advanceCommand } from './advance.js';
 import { abortCommand } from './abort.js';
 import { emulatorCommand } from './emulator.js';
@@ -9,6 +11,8 @@ import { emulatorCommand } from './emulator.js';
 export const COMMANDS: readonly Command[] = [
   synthCommand,
   checkCommand,
+  planCommand,
+  gateCommand,
   advanceCommand,
   abortCommand,
   emulatorCommand,

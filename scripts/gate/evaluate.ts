@@ -1,0 +1,213 @@
+/**
+ * The health gate of a rollout's live stage: `pass`, `hold` or `fail`, with evidence.
+ *
+ * It judges with the rollout's *own generated alerts*, so an alert and the gate never disagree:
+ * when Prometheus has the rollout's rule group loaded, their states come from `/api/v1/rules`;
+ * otherwise each alert expression is evaluated over its `for` window with a range query, the
+ * way Prometheus would. Evidence (requests, error ratios, p99) is queried beside it for people.
+ * No data, too little traffic or an unreachable Prometheus is *hold*, never *pass*.
+ */
+import { alertRules, recordingRules, type AlertRule } from '../../constructs/alert-rules.js';
+import { ALERT_LABEL_ACTION, ALERT_LABEL_SIGNAL, alertGroupName, type AlertAction, type AlertSignal } from '../../constructs/conventions.js';
+import { decisionWindowMs, minCanaryRequests } from '../../constructs/detectability.js';
+import { liveStage, type RolloutModel } from '../../constructs/model.js';
+import { call, eq, histogramQuantile, range, rate, render, selector, sum } from '../../constructs/promql/ast.js';
+import { durationBucketSelector, istioTarget, requestsSelector, SERVER_ERRORS } from '../../constructs/promql/istio.js';
+import { parseDuration } from '../../constructs/duration.js';
+import { PrometheusUnavailable, type PrometheusApi, type Sample } from './prometheus-api.js';
+
+export type AlertState = 'firing' | 'pending' | 'inactive';
+
+export interface AlertObservation {
+  readonly alert: string;
+  readonly signal: AlertSignal;
+  readonly action: AlertAction;
+  readonly state: AlertState;
+  readonly source: 'rules-api' | 'expression';
+  readonly summary: string;
+}
+
+export interface VersionEvidence {
+  readonly requests: number;
+  readonly errorRatio?: number;
+  readonly p99Ms?: number;
+}
+
+export interface Evidence {
+  readonly stage: string;
+  readonly weight: number;
+  readonly canary: VersionEvidence;
+  readonly stable: VersionEvidence;
+  readonly minRequests: number;
+  /** Window the request counts cover: since the stage went live, else the decision window. */
+  readonly windowMs: number;
+  readonly bakedMs?: number;
+  readonly bakeMs?: number;
+}
+
+export type VerdictKind = 'pass' | 'hold' | 'fail';
+
+export interface Verdict {
+  readonly rollout: string;
+  readonly kind: VerdictKind;
+  /** One line for people. */
+  readonly summary: string;
+  readonly reasons: readonly string[];
+  readonly alerts: readonly AlertObservation[];
+  readonly evidence?: Evidence;
+  /** Healthy so far but the bake window has not ended. */
+  readonly baking: boolean;
+  readonly at: string;
+}
+
+export interface GateInput {
+  readonly model: RolloutModel;
+  readonly prometheus: PrometheusApi;
+  readonly now: Date;
+  /** When the live stage went live (the commit that made it so). */
+  readonly liveSince?: Date;
+}
+
+export async function evaluateGate(input: GateInput): Promise<Verdict> {
+  try {
+    const [alerts, evidence] = await Promise.all([observeAlerts(input), gatherEvidence(input)]);
+    return decide(input.model, input.now, { alerts, evidence });
+  } catch (err) {
+    if (!(err instanceof PrometheusUnavailable || err instanceof RulesNotLoaded)) throw err;
+    return decide(input.model, input.now, { unavailable: err.message });
+  }
+}
+
+/** The rollout's recording rules are not in Prometheus, so its alerts cannot be judged. */
+export class RulesNotLoaded extends Error {}
+
+export type Observation =
+  | { readonly alerts: readonly AlertObservation[]; readonly evidence: Evidence }
+  | { readonly unavailable: string };
+
+/** The verdict from what was observed; pure, so every situation is a table row in the tests. */
+export function decide(model: RolloutModel, now: Date, obs: Observation): Verdict {
+  const base = { rollout: `${model.namespace}/${model.name}`, at: now.toISOString() };
+  if ('unavailable' in obs) {
+    return { ...base, kind: 'hold', summary: `hold: ${obs.unavailable}`, reasons: [obs.unavailable], alerts: [], baking: false };
+  }
+  const { alerts, evidence } = obs;
+  const baking = evidence.bakeMs !== undefined && (evidence.bakedMs ?? 0) < evidence.bakeMs;
+  const verdict = (kind: VerdictKind, reasons: string[]): Verdict => ({
+    ...base, kind, reasons, alerts, evidence, baking: kind === 'pass' && baking,
+    summary: `${kind}: ${reasons.join('; ')}`,
+  });
+  const firing = (action: AlertAction) => alerts.filter((a) => a.state === 'firing' && a.action === action);
+  if (model.abort) return verdict('hold', [`rollout is aborted (${model.abort.reason}); nothing to judge`]);
+  if (firing('rollback').length > 0) return verdict('fail', firing('rollback').map(describeAlert));
+  if (firing('hold').length > 0) return verdict('hold', firing('hold').map(describeAlert));
+  const suspected = alerts.filter((a) => a.state === 'pending' && a.action === 'rollback');
+  if (suspected.length > 0) return verdict('hold', suspected.map((a) => `suspected regression, confirming: ${describeAlert(a)}`));
+  if (evidence.canary.requests <= 0) return verdict('hold', ['no canary data']);
+  if (evidence.canary.requests < evidence.minRequests) {
+    return verdict('hold', [`too few canary requests: ${count(evidence.canary.requests)} of ${count(evidence.minRequests)} needed`]);
+  }
+  return verdict('pass', [describeEvidence(evidence)]);
+}
+
+function describeAlert(a: AlertObservation): string {
+  return `${a.signal}: ${a.summary} (${a.alert} ${a.state})`;
+}
+
+export function describeEvidence(e: Evidence): string {
+  const parts = [`${count(e.canary.requests)} canary requests (min ${count(e.minRequests)})`];
+  if (e.canary.errorRatio !== undefined) parts.push(`5xx canary ${pct(e.canary.errorRatio)} vs stable ${e.stable.errorRatio === undefined ? 'n/a' : pct(e.stable.errorRatio)}`);
+  if (e.canary.p99Ms !== undefined) parts.push(`p99 canary ${ms(e.canary.p99Ms)} vs stable ${e.stable.p99Ms === undefined ? 'n/a' : ms(e.stable.p99Ms)}`);
+  if (e.bakeMs !== undefined) parts.push(`baked ${minutes(e.bakedMs ?? 0)} of ${minutes(e.bakeMs)}`);
+  return parts.join(', ');
+}
+
+const count = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
+const ms = (x: number) => `${Math.round(x)} ms`;
+const minutes = (x: number) => (x >= 60_000 ? `${Math.floor(x / 60_000)}m` : `${Math.floor(x / 1000)}s`);
+
+async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
+  const rules = alertRules(input.model);
+  const loaded = await input.prometheus.alertRules();
+  const group = alertGroupName(input.model.name);
+  const inGroup = loaded.filter((r) => r.group === group);
+  const complete = rules.every((rule) => inGroup.some((r) => r.name === rule.alert));
+  if (!complete) {
+    // Without the alert group, the expressions are evaluated here, but they read recorded
+    // series: with those missing every alert would be silent, which must not read as healthy.
+    const first = recordingRules(input.model)[0]!;
+    const probe = selector(first.record, Object.entries(first.labels).map(([k, v]) => eq(k, v)));
+    if ((await input.prometheus.query(render(probe), input.now)).length === 0) {
+      throw new RulesNotLoaded(`the rules of ${input.model.namespace}/${input.model.name} are not loaded in Prometheus ` +
+        `(no ${probe.metric} series); apply the PrometheusRule in generated/${input.model.name}.k8s.yaml`);
+    }
+  }
+  return Promise.all(rules.map(async (rule) => {
+    const base = {
+      alert: rule.alert,
+      signal: rule.labels[ALERT_LABEL_SIGNAL],
+      action: rule.labels[ALERT_LABEL_ACTION],
+      summary: rule.annotations.summary.replace(/\s*\{\{[^}]*\}\}\s*/g, ' ').replace(/\s+/g, ' ').trim(),
+    };
+    if (complete) {
+      const state = inGroup.filter((r) => r.name === rule.alert).map((r) => r.state);
+      return { ...base, source: 'rules-api' as const, state: strongest(state) };
+    }
+    return { ...base, source: 'expression' as const, state: await evaluateExpression(input, rule) };
+  }));
+}
+
+function strongest(states: readonly AlertState[]): AlertState {
+  return states.includes('firing') ? 'firing' : states.includes('pending') ? 'pending' : 'inactive';
+}
+
+/** What Prometheus would say of `rule` now: firing when the expression held at every evaluation of its `for` window. */
+async function evaluateExpression(input: GateInput, rule: AlertRule): Promise<AlertState> {
+  const forMs = rule.for ? parseDuration(rule.for) : 0;
+  if (forMs === 0) return (await input.prometheus.query(rule.expr, input.now)).length > 0 ? 'firing' : 'inactive';
+  const stepSeconds = Math.max(1, Math.min(60, Math.floor(forMs / 5000)));
+  const start = new Date(input.now.getTime() - forMs);
+  const series = await input.prometheus.queryRange(rule.expr, start, input.now, stepSeconds);
+  const expected = Math.floor(forMs / 1000 / stepSeconds) + 1;
+  const nowSeconds = input.now.getTime() / 1000;
+  const activeNow = series.some((s) => s.points.some(([t]) => Math.abs(t - nowSeconds) < stepSeconds / 2));
+  if (!activeNow) return 'inactive';
+  return series.some((s) => s.points.length >= expected) ? 'firing' : 'pending';
+}
+
+async function gatherEvidence(input: GateInput): Promise<Evidence> {
+  const { model, now, liveSince } = input;
+  const stage = liveStage(model);
+  const t = istioTarget(model);
+  const decisionMs = decisionWindowMs(model, stage);
+  const bakedMs = liveSince ? Math.max(0, now.getTime() - liveSince.getTime()) : undefined;
+  const windowMs = Math.max(60_000, Math.round((bakedMs ?? decisionMs) / 1000) * 1000);
+  const by = [t.versionLabel];
+  const [requests, errors, p99] = await Promise.all([
+    input.prometheus.query(render(sum(call('increase', range(requestsSelector(t), windowMs)), by)), now),
+    input.prometheus.query(render(sum(call('increase', range(requestsSelector(t, [SERVER_ERRORS]), windowMs)), by)), now),
+    input.prometheus.query(render(histogramQuantile(0.99, sum(rate(durationBucketSelector(t), Math.min(windowMs, decisionMs)), [...by, 'le']))), now),
+  ]);
+  const version = (value: string): VersionEvidence => {
+    const of = (samples: Sample[]) => samples.find((s) => s.labels[t.versionLabel] === value)?.value;
+    const req = of(requests) ?? 0;
+    const err = of(errors) ?? 0;
+    const q = of(p99);
+    return {
+      requests: req,
+      ...(req > 0 ? { errorRatio: err / req } : {}),
+      ...(q !== undefined && Number.isFinite(q) ? { p99Ms: q } : {}),
+    };
+  };
+  return {
+    stage: stage.name,
+    weight: stage.weight,
+    canary: version(model.canary),
+    stable: version(model.stable),
+    minRequests: minCanaryRequests(model),
+    windowMs,
+    ...(bakedMs !== undefined ? { bakedMs } : {}),
+    ...(stage.bakeMs !== undefined ? { bakeMs: stage.bakeMs } : {}),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * The few calls of Prometheus's HTTP API the gate needs. Every failure — connection refused,
+ * timeout, HTTP error, `status: "error"` — is a {@link PrometheusUnavailable}, which the gate
+ * turns into *hold*, never *pass*.
+ */
+
+export class PrometheusUnavailable extends Error {}
+
+export interface Sample {
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+export interface RangeSeries {
+  readonly labels: Readonly<Record<string, string>>;
+  /** [unix seconds, value] */
+  readonly points: ReadonlyArray<readonly [number, number]>;
+}
+
+export interface RuleState {
+  readonly group: string;
+  readonly name: string;
+  readonly query: string;
+  readonly state: 'firing' | 'pending' | 'inactive';
+  readonly activeLabels: ReadonlyArray<Readonly<Record<string, string>>>;
+}
+
+export class PrometheusApi {
+  constructor(private readonly baseUrl: string, private readonly timeoutMs = 10_000) {}
+
+  private async get(path: string, params: Record<string, string>): Promise<unknown> {
+    const url = `${this.baseUrl.replace(/\/$/, '')}${path}?${new URLSearchParams(params)}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      throw new PrometheusUnavailable(`Prometheus at ${this.baseUrl} is unreachable`, { cause: err });
+    }
+    const body = (await res.json().catch(() => undefined)) as { status?: string; data?: unknown; error?: string } | undefined;
+    if (!res.ok || body?.status !== 'success') {
+      throw new PrometheusUnavailable(`Prometheus answered HTTP ${res.status}${body?.error ? `: ${body.error}` : ''} for ${path}`);
+    }
+    return body.data;
+  }
+
+  /** Instant query at `time`; a scalar result becomes one sample without labels. */
+  async query(expr: string, time: Date): Promise<Sample[]> {
+    const data = (await this.get('/api/v1/query', { query: expr, time: seconds(time) })) as {
+      resultType: string; result: unknown;
+    };
+    if (data.resultType === 'scalar') return [{ labels: {}, value: Number((data.result as [number, string])[1]) }];
+    return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
+      labels: r.metric, value: Number(r.value[1]),
+    }));
+  }
+
+  async queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<RangeSeries[]> {
+    const data = (await this.get('/api/v1/query_range', {
+      query: expr, start: seconds(start), end: seconds(end), step: String(stepSeconds),
+    })) as { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
+    return data.result.map((r) => ({ labels: r.metric, points: r.values.map(([t, v]) => [t, Number(v)] as const) }));
+  }
+
+  /** Alerting rules Prometheus has loaded, with their current state. */
+  async alertRules(): Promise<RuleState[]> {
+    const data = (await this.get('/api/v1/rules', { type: 'alert' })) as {
+      groups: Array<{ name: string; rules: Array<{ name: string; query: string; state: RuleState['state']; alerts?: Array<{ labels: Record<string, string> }> }> }>;
+    };
+    return data.groups.flatMap((g) => g.rules.map((r) => ({
+      group: g.name, name: r.name, query: r.query, state: r.state, activeLabels: (r.alerts ?? []).map((a) => a.labels),
+    })));
+  }
+}
+
+const seconds = (d: Date) => (d.getTime() / 1000).toFixed(3);
