@@ -66,10 +66,9 @@ describe('Argo CD config-management plugin', () => {
     expect(run.status).toBe(0);
     expect(run.stdout).toBe(await synthStdout(dir, 'rollouts'));
     const docs = parseAllDocuments(run.stdout);
-    expect(Array.isArray(docs)).toBe(true);
-    const list = docs as ReturnType<typeof parseAllDocuments> & unknown[];
-    for (const doc of list) expect(doc.errors).toEqual([]);
-    const kinds = list.map((d) => (d.toJS() as { kind: string }).kind);
+    if (!Array.isArray(docs)) throw new Error('expected several YAML documents');
+    for (const doc of docs) expect(doc.errors).toEqual([]);
+    const kinds = docs.map((d) => (d.toJS() as { kind: string }).kind);
     expect(kinds).toContain('VirtualService');
     expect(kinds).toContain('DestinationRule');
   });

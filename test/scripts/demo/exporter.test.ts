@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ISTIO_DURATION_BUCKETS, canaryWeightFromManifest, createSimulation, startExporter, type Exporter, type ServiceTraffic,
+  ISTIO_DURATION_BUCKETS, canaryWeightFromManifest, createSimulation, routingFromManifest, startExporter, type Exporter, type ServiceTraffic,
 } from '../../../scripts/demo/exporter.js';
 
 interface Sample { name: string; labels: Record<string, string>; value: number }
@@ -239,6 +239,26 @@ spec: { host: checkout }
 
   it('reads 0 for an aborted rollout', () => {
     expect(canaryWeightFromManifest(manifest([90, 10], '  annotations:\n    stagegate.dev/abort-reason: errors\n'))).toBe(0);
+  });
+
+  it('reports whether the cohort route exists, and none once aborted', () => {
+    expect(routingFromManifest(manifest([99, 1]))).toEqual({ canaryWeight: 1, cohortRoute: true });
+    expect(routingFromManifest(manifest([99, 1]).replace('stagegate-cohort', 'other'))).toEqual({ canaryWeight: 1, cohortRoute: false });
+    expect(routingFromManifest(manifest([90, 10], '  annotations:\n    stagegate.dev/abort-reason: errors\n'))).toEqual({ canaryWeight: 0, cohortRoute: false });
+  });
+
+  it('reads the manifests stagegate itself generates', async () => {
+    const { compile } = await import('../../../constructs/compile.js');
+    const { readFileSync } = await import('node:fs');
+    const read = (name: string) => ({ path: `rollouts/${name}.yaml`, text: readFileSync(new URL(`../../../rollouts/${name}.yaml`, import.meta.url), 'utf8') });
+    const compiled = compile(['checkout', 'payments', 'search', 'catalog'].map(read));
+    const byName = Object.fromEntries(compiled.map((c) => [c.model.name, routingFromManifest(c.content)]));
+    expect(byName).toEqual({
+      catalog: { canaryWeight: 100, cohortRoute: false },
+      checkout: { canaryWeight: 0, cohortRoute: true },
+      payments: { canaryWeight: 10, cohortRoute: false },
+      search: { canaryWeight: 0, cohortRoute: false },
+    });
   });
 
   it('explains a manifest without a VirtualService', () => {
