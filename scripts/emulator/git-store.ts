@@ -21,6 +21,7 @@ export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 export class GitStore {
   private readonly baseEnv: NodeJS.ProcessEnv;
   private readonly objects: ObjectReader;
+  private readonly memos = new Map<string, unknown>();
 
   constructor(readonly gitDir: string) {
     // Isolate from the machine's git config (signing, hooks, default branch names); never
@@ -211,12 +212,10 @@ export class GitStore {
 
   /** Refs whose name starts with `prefix` (e.g. "refs/heads/stagegate/"), sorted by name. */
   listRefs(prefix: string): Array<{ ref: string; sha: string; type: string }> {
-    // for-each-ref patterns match whole path components; GitHub matches plain string prefixes.
-    const out = this.run(['for-each-ref', '--format=%(refname) %(objectname) %(objecttype)', 'refs/']);
-    return out.split('\n').filter(Boolean).map((line) => {
-      const [ref, sha, type] = line.split(' ');
-      return { ref, sha, type };
-    }).filter((r) => r.ref.startsWith(prefix));
+    // GitHub matches plain string prefixes (for-each-ref would match whole components only).
+    return this.objects.listRefs()
+      .filter((r) => r.ref.startsWith(prefix))
+      .map((r) => ({ ...r, type: this.objects.read(r.sha)?.type ?? 'commit' }));
   }
 
   /** Compare-and-swap: with `expected`, fails unless the ref still points there ('' = must not exist). */
@@ -244,12 +243,20 @@ export class GitStore {
   }
 
   mergeBase(a: string, b: string): string | null {
+    return this.memo(`merge-base ${a} ${b}`, [a, b], () => this.mergeBaseUncached(a, b));
+  }
+
+  private mergeBaseUncached(a: string, b: string): string | null {
     const result = spawnSync('git', ['merge-base', a, b], { env: this.baseEnv });
     return result.status === 0 ? result.stdout.toString().trim() : null;
   }
 
   /** A three-way merge without a work tree: the merged tree, or null on conflicts. */
   mergeTrees(base: string, head: string): string | null {
+    return this.memo(`merge-tree ${base} ${head}`, [base, head], () => this.mergeTreesUncached(base, head));
+  }
+
+  private mergeTreesUncached(base: string, head: string): string | null {
     const result = spawnSync('git', ['merge-tree', '--write-tree', '--no-messages', base, head], { env: this.baseEnv });
     if (result.status === 0) return result.stdout.toString().split('\n')[0].trim();
     if (result.status === 1) return null;
@@ -258,6 +265,11 @@ export class GitStore {
 
   /** Commits reachable from `head` but not from `exclude`, newest first (topological). */
   revList(head: string, opts: { exclude?: string; path?: string; max?: number; firstParent?: boolean } = {}): string[] {
+    const key = `rev-list ${head} ${JSON.stringify(opts)}`;
+    return [...this.memo(key, [head, ...(opts.exclude ? [opts.exclude] : [])], () => this.revListUncached(head, opts))];
+  }
+
+  private revListUncached(head: string, opts: { exclude?: string; path?: string; max?: number; firstParent?: boolean }): string[] {
     const args = ['rev-list', '--topo-order'];
     if (opts.max !== undefined) args.push(`--max-count=${opts.max}`);
     if (opts.firstParent) args.push('--first-parent');
@@ -269,6 +281,23 @@ export class GitStore {
 
   /** Per-file changes from `from` to `to` (commits or trees), with unified-diff patches. */
   diff(from: string, to: string, withPatch = true): DiffFile[] {
+    return this.memo(`diff ${from} ${to} ${withPatch}`, [from, to], () => this.diffUncached(from, to, withPatch)).map((f) => ({ ...f }));
+  }
+
+  /**
+   * Caches answers computed from full shas only: objects never change, so neither do merge
+   * bases, merges, histories or diffs between them — the bot's polls then cost no spawn.
+   */
+  private memo<T>(key: string, shas: readonly string[], compute: () => T): T {
+    if (!shas.every((sha) => /^[0-9a-f]{40}$/.test(sha))) return compute();
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    if (this.memos.size > 20_000) this.memos.clear();
+    this.memos.set(key, value);
+    return value;
+  }
+
+  private diffUncached(from: string, to: string, withPatch: boolean): DiffFile[] {
     // One spawn gives both listings: raw records (":…\0path\0") then numstat ("a\td\tpath\0").
     const records = this.run(['diff-tree', '-r', '--no-renames', '--raw', '--numstat', '-z', from, to]).split('\0');
     const raw: Array<{ letter: string; oldSha: string; newSha: string; path: string }> = [];

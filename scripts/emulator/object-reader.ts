@@ -6,7 +6,7 @@
  * is not loose (packed by a gc, or a reused dataDir) falls back to `git cat-file`.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
@@ -46,6 +46,31 @@ export class ObjectReader {
     const kind = type.stdout.toString().trim();
     const content = spawnSync('git', ['cat-file', kind, sha], { env: this.env, maxBuffer: 512 * 1024 * 1024 });
     return content.status === 0 ? { type: kind, content: content.stdout } : null;
+  }
+
+  /** Every ref with its sha, loose ones winning over packed ones, sorted by name. */
+  listRefs(): Array<{ ref: string; sha: string }> {
+    const refs = new Map<string, string>();
+    try {
+      for (const line of readFileSync(join(this.gitDir, 'packed-refs'), 'utf8').split('\n')) {
+        const m = /^([0-9a-f]{40}) (refs\/\S+)$/.exec(line);
+        if (m) refs.set(m[2], m[1]);
+      }
+    } catch {
+      // no packed-refs
+    }
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(join(this.gitDir, dir), { withFileTypes: true })) {
+        const name = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) walk(name);
+        else if (!entry.name.endsWith('.lock')) {
+          const sha = this.readRef(name);
+          if (sha) refs.set(name, sha);
+        }
+      }
+    };
+    walk('refs');
+    return [...refs].map(([ref, sha]) => ({ ref, sha })).sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   }
 
   /** A full ref name (refs/heads/x) → sha, reading loose refs then packed-refs. */

@@ -41,7 +41,7 @@ export function checkRoutes(s: RepoState): Route[] {
     const id = stableId(`app:${slug}`);
     return {
       id, slug, node_id: nodeId('App', id), owner: s.shapes.user(s.owner), name: slug, description: null,
-      external_url: `${s.shapes.baseUrl}/apps/${slug}`, html_url: `${s.shapes.baseUrl}/apps/${slug}`,
+      external_url: `${s.shapes.baseUrl}/apps/${encodeURIComponent(slug)}`, html_url: `${s.shapes.baseUrl}/apps/${encodeURIComponent(slug)}`,
       created_at: EPOCH, updated_at: EPOCH, permissions: { checks: 'write', contents: 'write', pull_requests: 'write', statuses: 'write' },
       events: [],
     };

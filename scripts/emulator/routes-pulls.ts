@@ -126,8 +126,9 @@ export function pullRoutes(s: RepoState): Route[] {
         list = owner === s.owner ? list.filter((p) => p.head === branch) : [];
       }
       if (base) list = list.filter((p) => p.base === base);
-      const key = (p: PullRecord): number => (sort === 'updated' ? p.updatedAt.getTime() : sort === 'long-running' ? -p.createdAt.getTime() : p.createdAt.getTime() * 1e4 + p.number);
-      list = [...list].sort((a, b) => (key(a) - key(b)) * (direction === 'desc' ? -1 : 1));
+      const key = (p: PullRecord): number => (sort === 'updated' ? p.updatedAt.getTime() : sort === 'long-running' ? -p.createdAt.getTime() : p.createdAt.getTime());
+      // With a frozen clock many PRs share a timestamp: the number breaks ties, as creation order.
+      list = [...list].sort((a, b) => (key(a) - key(b) || a.number - b.number) * (direction === 'desc' ? -1 : 1));
       const { page, headers } = paginate(ctx, list, `/repos/${s.owner}/${s.repo}/pulls`);
       return { status: 200, headers, body: page.map(simpleJson) };
     } },

@@ -28,11 +28,13 @@ export class Shapes {
   }
 
   user(login: string): Record<string, unknown> {
-    const url = `${this.baseUrl}/users/${login}`;
+    // Bot logins ("name[bot]") need escaping to stay valid URIs, as GitHub escapes them.
+    const path = encodeURIComponent(login);
+    const url = `${this.baseUrl}/users/${path}`;
     const id = stableId(login);
     return {
-      login, id, node_id: nodeId('User', id), avatar_url: `${this.baseUrl}/avatars/${login}`, gravatar_id: '',
-      url, html_url: `${this.baseUrl}/${login}`, followers_url: `${url}/followers`,
+      login, id, node_id: nodeId('User', id), avatar_url: `${this.baseUrl}/avatars/${path}`, gravatar_id: '',
+      url, html_url: `${this.baseUrl}/${path}`, followers_url: `${url}/followers`,
       following_url: `${url}/following{/other_user}`, gists_url: `${url}/gists{/gist_id}`,
       starred_url: `${url}/starred{/owner}{/repo}`, subscriptions_url: `${url}/subscriptions`,
       organizations_url: `${url}/orgs`, repos_url: `${url}/repos`, events_url: `${url}/events{/privacy}`,
