@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { GitHubAdapter } from '../../../scripts/bot/github.js';
+
+type Handler = (method: string, path: string, body: unknown, headers: Headers) => { status: number; body?: unknown; headers?: Record<string, string> };
+
+/** A fetch that answers from `handler` and records every request, in order. */
+function fakeFetch(handler: Handler): { fetch: typeof fetch; calls: string[]; headers: Headers[] } {
+  const calls: string[] = [];
+  const headers: Headers[] = [];
+  const f = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const method = init?.method ?? 'GET';
+    const h = new Headers(init?.headers);
+    calls.push(`${method} ${url.pathname}${url.search}`);
+    headers.push(h);
+    const res = handler(method, decodeURIComponent(url.pathname), init?.body ? JSON.parse(String(init.body)) : undefined, h);
+    const body = res.status === 304 || res.status === 204 ? null : JSON.stringify(res.body ?? {});
+    return new Response(body, { status: res.status, headers: { 'content-type': 'application/json', ...res.headers } });
+  };
+  return { fetch: f as typeof fetch, calls, headers };
+}
+
+const adapter = (f: typeof fetch) => new GitHubAdapter({ owner: 'acme', repo: 'deploy', token: 't0ken', baseUrl: 'http://gh.test', fetch: f, retryUnitMs: 1, writeSpacingMs: 0 });
+const R = '/repos/acme/deploy';
+
+describe('GitHubAdapter', () => {
+  it('writes one commit through blobs, a tree on base_tree, the commit, then the ref', async () => {
+    const bodies: unknown[] = [];
+    const { fetch, calls } = fakeFetch((method, path, body) => {
+      bodies.push(body);
+      if (path === `${R}/git/commits/p1`) return { status: 200, body: { sha: 'p1', tree: { sha: 'tree0' } } };
+      if (path === `${R}/git/blobs`) return { status: 201, body: { sha: `blob${bodies.length}` } };
+      if (path === `${R}/git/trees`) return { status: 201, body: { sha: 'tree1' } };
+      if (path === `${R}/git/commits`) return { status: 201, body: { sha: 'c1' } };
+      if (path === `${R}/git/refs` && method === 'POST') return { status: 422, body: { message: 'Reference already exists' } };
+      if (path === `${R}/git/refs/heads/stagegate/shop/checkout/full`) return { status: 200, body: { object: { sha: 'c1' } } };
+      return { status: 404 };
+    });
+    const sha = await adapter(fetch).commitToBranch({
+      branch: 'stagegate/shop/checkout/full', parentSha: 'p1', message: 'm',
+      changes: [{ path: 'rollouts/a.yaml', content: 'a' }, { path: 'generated/a.k8s.yaml', content: 'b' }],
+    });
+    expect(sha).toBe('c1');
+    expect(calls).toEqual([
+      `GET ${R}/git/commits/p1`, `POST ${R}/git/blobs`, `POST ${R}/git/blobs`, `POST ${R}/git/trees`, `POST ${R}/git/commits`,
+      `POST ${R}/git/refs`, `PATCH ${R}/git/refs/heads%2Fstagegate%2Fshop%2Fcheckout%2Ffull`,
+    ]);
+    expect(bodies[3]).toMatchObject({ base_tree: 'tree0' });
+    expect(bodies[4]).toMatchObject({ tree: 'tree1', parents: ['p1'] });
+    expect(bodies[6]).toMatchObject({ sha: 'c1', force: true });
+  });
+
+  it('sends If-None-Match on repeated polls and serves the cached body on 304', async () => {
+    const { fetch, headers } = fakeFetch((_m, _p, _b, h) => (h.get('if-none-match') === '"v1"'
+      ? { status: 304 }
+      : { status: 200, body: { state: 'success', total_count: 1 }, headers: { etag: '"v1"' } }));
+    const a = adapter(fetch);
+    expect(await a.combinedStatus('abc')).toEqual({ state: 'success', totalCount: 1 });
+    expect(await a.combinedStatus('abc')).toEqual({ state: 'success', totalCount: 1 });
+    expect(headers[1]!.get('if-none-match')).toBe('"v1"');
+    expect(a.stats.notModified).toBe(1);
+  });
+
+  it('understands 405 and 409 on merge instead of retrying them', async () => {
+    for (const [status, kind] of [[405, 'not-mergeable'], [409, 'head-moved']] as const) {
+      const { fetch, calls } = fakeFetch(() => ({ status, body: { message: status === 409 ? 'Head branch was modified' : 'not mergeable' } }));
+      const result = await adapter(fetch).merge(3, { sha: 's', method: 'squash', title: 't', message: 'm' });
+      expect(result.kind).toBe(kind);
+      expect(calls).toEqual([`PUT ${R}/pulls/3/merge`]);
+    }
+  });
+
+  it('adopts the open PR when GitHub answers 422 to a second PR on the same head', async () => {
+    const open = { number: 4, state: 'open', merged_at: null, closed_at: null, created_at: 'x', html_url: 'u', head: { ref: 'b', sha: 's' }, base: { ref: 'main' }, title: 't', body: null, labels: [] };
+    const { fetch, calls } = fakeFetch((method) => (method === 'POST' ? { status: 422, body: { message: 'A pull request already exists' } } : { status: 200, body: [open] }));
+    const pr = await adapter(fetch).openPull({ head: 'b', base: 'main', title: 't', body: 'b' });
+    expect(pr.number).toBe(4);
+    expect(calls).toEqual([`POST ${R}/pulls`, `GET ${R}/pulls?head=acme%3Ab&state=all&per_page=100`]);
+  });
+
+  it('honours retry-after on a secondary rate limit, a bounded number of times', async () => {
+    let n = 0;
+    const { fetch, calls } = fakeFetch(() => (++n <= 2
+      ? { status: 403, body: { message: 'You have exceeded a secondary rate limit' }, headers: { 'retry-after': '3' } }
+      : { status: 200, body: { login: 'stagegate-bot' } }));
+    const a = adapter(fetch);
+    expect(await a.viewer()).toBe('stagegate-bot');
+    expect(calls).toHaveLength(3);
+    expect(a.stats.rateLimited).toBe(2);
+
+    const always = fakeFetch(() => ({ status: 403, body: { message: 'You have exceeded a secondary rate limit' }, headers: { 'retry-after': '1' } }));
+    await expect(adapter(always.fetch).viewer()).rejects.toThrow("reading the token's user failed (HTTP 403); rate limited; the next pass retries");
+    expect(always.calls).toHaveLength(4); // first try + 3 retries
+  });
+
+  it('retries a 502 and keeps the token out of the error it finally throws', async () => {
+    const { fetch, calls, headers } = fakeFetch(() => ({ status: 502, body: { message: 'Bad gateway' } }));
+    const err = await adapter(fetch).defaultBranch().catch((e: unknown) => e as Error);
+    expect(calls).toHaveLength(4);
+    expect(headers[0]!.get('authorization')).toBe('token t0ken');
+    expect(String(err)).toContain('reading the default branch failed (HTTP 502)');
+    expect(JSON.stringify(err) + String((err as Error).cause) + String((err as Error).stack)).not.toContain('t0ken');
+  });
+});
