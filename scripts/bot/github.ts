@@ -301,6 +301,26 @@ export class GitHubAdapter implements GitHubPort {
       throw err;
     }
   }
+
+  /**
+   * Reports a check run on `sha` the way CI does: the open (not completed) run of that name is
+   * updated, so a baking stage shows one run whose text moves on; a completed run is never
+   * rewritten — a new verdict after it is a new run, and the latest counts (as on GitHub).
+   */
+  async upsertCheckRun(sha: string, run: {
+    readonly name: string; readonly status: 'in_progress' | 'completed'; readonly conclusion?: 'success' | 'failure';
+    readonly title: string; readonly summary: string;
+  }): Promise<{ readonly id: number }> {
+    const open = (await this.checkRuns(sha)).find((r) => r.name === run.name && r.status !== 'completed');
+    const output = { title: run.title.slice(0, 250), summary: run.summary.slice(0, 65_000) };
+    const fields = { status: run.status, output, ...(run.conclusion ? { conclusion: run.conclusion } : {}) };
+    return this.call(`reporting check run ${run.name} on ${sha.slice(0, 7)}`, async (c, r) => {
+      const res = open
+        ? await c.rest.checks.update({ ...r, check_run_id: open.id, ...fields })
+        : await c.rest.checks.create({ ...r, name: run.name, head_sha: sha, ...fields });
+      return { id: res.data.id };
+    });
+  }
 }
 
 function toPull(p: {

@@ -1,6 +1,8 @@
 import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { UsageError, type Command } from '../cli.js';
+import { GitHubAdapter } from '../bot/github.js';
+import { healthCheckRun } from '../gate/check-run.js';
 import { evaluateGate, type Verdict } from '../gate/evaluate.js';
 import { PrometheusApi } from '../gate/prometheus-api.js';
 import { compileDir } from './synth.js';
@@ -11,8 +13,11 @@ export const GATE_EXIT: Record<Verdict['kind'], number> = { pass: 0, fail: 1, ho
 export const gateCommand: Command = {
   name: 'gate',
   summary: 'pass / hold / fail of the live stage from Prometheus, with evidence (exit 0 / 3 / 1)',
-  usage: 'gate <rollout> --prometheus URL [--rollouts DIR] [--live-since TIME] [--at TIME] [--json]',
+  usage: 'gate <rollout> --prometheus URL [--rollouts DIR] [--live-since TIME] [--at TIME] [--post --repo OWNER/NAME --sha SHA] [--json]',
   options: {
+    post: { type: 'boolean' },
+    repo: { type: 'string' },
+    sha: { type: 'string' },
     prometheus: { type: 'string' },
     rollouts: { type: 'string' },
     'live-since': { type: 'string' },
@@ -33,6 +38,18 @@ export const gateCommand: Command = {
       ...optional('liveSince', parseTime(values['live-since'] as string | undefined, '--live-since')),
     });
     io.stdout(values.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n`);
+    if (values.post) {
+      const repo = values.repo as string | undefined;
+      const sha = values.sha as string | undefined;
+      if (!repo || !/^[^/\s]+\/[^/\s]+$/.test(repo) || !sha) throw new UsageError('--post needs --repo OWNER/NAME and --sha SHA (the stage PR head)');
+      const token = io.env.GITHUB_TOKEN;
+      if (!token) throw new UsageError('--post needs GITHUB_TOKEN in the environment');
+      const [owner, name] = repo.split('/') as [string, string];
+      const github = new GitHubAdapter({ owner, repo: name, token, ...(io.env.GITHUB_API_URL ? { baseUrl: io.env.GITHUB_API_URL } : {}) });
+      const run = healthCheckRun(verdict);
+      const { id } = await github.upsertCheckRun(sha, run);
+      if (!values.json) io.stdout(`posted ${run.name} (${run.status}${run.conclusion ? `/${run.conclusion}` : ''}) as check run ${id} on ${sha.slice(0, 7)}\n`);
+    }
     return GATE_EXIT[verdict.kind];
   },
 };
@@ -40,7 +57,7 @@ export const gateCommand: Command = {
 export function findRollout(models: readonly RolloutModel[], name: string): RolloutModel {
   const matches = models.filter((m) => m.name === name || `${m.namespace}/${m.name}` === name);
   if (matches.length === 0) {
-    throw new UsageError(`no rollout "${name}"; known: ${models.map((m) => `${m.namespace}/${m.name}`).join(', ') || '(none)'}`);
+    throw new UsageError(`no rollout "${name}"; known: ${models.map((m) => `${m.namespace}/${m.name}`).sort().join(', ') || '(none)'}`);
   }
   return matches[0]!;
 }

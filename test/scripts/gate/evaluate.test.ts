@@ -45,7 +45,7 @@ const liveSince = new Date((END - 90 * 60) * 1000);
 const healthy = (version: string, rps: number, errorRatio = 0.001): VersionTraffic => ({ version, rps: () => rps, errorRatio: () => errorRatio });
 
 let prometheus: RunningPrometheus;
-let tsdb: { remove(): void };
+let tsdb: ReturnType<typeof backfill>;
 
 beforeAll(async () => {
   const series = (service: string, versions: VersionTraffic[]) =>
