@@ -41,13 +41,14 @@ import { durationBucketSelector, istioTarget, requestsSelector, rolloutLabels, S
 import { burnRateExpr, canaryRequestsBelowExpr, ratioExpr, thresholdVsStableExpr } from './promql/rollout-queries.js';
 import { BURN_PAIRS, blipProofForMs, burnForMs, recordedWindowsMs, windowLabel } from './promql/windows.js';
 
-export interface AlertLabels {
+/** A type alias (not an interface) so it stays assignable to `Record<string, string>`. */
+export type AlertLabels = {
   readonly [ALERT_LABEL_ROLLOUT]: string;
   readonly [ALERT_LABEL_NAMESPACE]: string;
   readonly [ALERT_LABEL_SIGNAL]: AlertSignal;
   readonly [ALERT_LABEL_ACTION]: AlertAction;
   readonly [ALERT_LABEL_SEVERITY]: AlertSeverity;
-}
+};
 
 export interface RecordingRule {
   readonly record: string;
