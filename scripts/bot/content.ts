@@ -47,8 +47,10 @@ export function describeStage(s: StageModel, m: RolloutModel): string {
   return `${s.weight} %${cohort ? ` + ${cohort}` : ''}`;
 }
 
+/** `stagegate: checkout → one-percent (1 %)`; the cohort is named only where it is all that changes. */
 export function stageTitle(m: RolloutModel, to: StageModel): string {
-  return `stagegate: ${m.name} → ${to.name} (${describeStage(to, m)})`;
+  const what = to.weight === 0 && to.cohort && m.cohort ? `cohort ${m.cohort.header}` : `${to.weight} %`;
+  return `stagegate: ${m.name} → ${to.name} (${what})`;
 }
 
 /** Stages made live by the bot (or a person using the trailer), oldest first. */
