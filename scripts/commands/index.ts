@@ -7,6 +7,7 @@ import { gateCommand } from './gate.js';
 import { advanceCommand } from './advance.js';
 import { abortCommand } from './abort.js';
 import { emulatorCommand } from './emulator.js';
+import { benchCommand } from './bench.js';
 
 export const COMMANDS: readonly Command[] = [
   synthCommand,
@@ -16,4 +17,5 @@ export const COMMANDS: readonly Command[] = [
   advanceCommand,
   abortCommand,
   emulatorCommand,
+  benchCommand,
 ];
