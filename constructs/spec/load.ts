@@ -72,6 +72,14 @@ export function parseIntent(file: string, text: string): ParseResult {
     return failed();
   }
 
+  const tooDeep = nestingLimit(text);
+  if (tooDeep) {
+    const line = text.slice(0, tooDeep.offset).split('\n').length;
+    const column = tooDeep.offset - text.lastIndexOf('\n', tooDeep.offset - 1);
+    report({ line, column }, '', tooDeep.message);
+    return failed();
+  }
+
   const lineCounter = new LineCounter();
   const at = (offset: number): Position => {
     const { line, col } = lineCounter.linePos(offset);
@@ -167,6 +175,51 @@ export function parseIntent(file: string, text: string): ParseResult {
     }
     return at(offset);
   }
+}
+
+/** Deepest flow nesting (`[`, `{`) and widest indentation a real intent comes anywhere near. */
+const MAX_FLOW_DEPTH = 32;
+const MAX_INDENT = 256;
+
+/**
+ * Nesting far beyond any intent, found before parsing: the parser recurses per level, and a
+ * few hundred kilobytes of `[[[[…` exhaust its stack and, under tsx, the heap (measured: 100,000
+ * levels crash the process). Quotes and comments are skipped so their text never counts.
+ */
+function nestingLimit(text: string): { offset: number; message: string } | undefined {
+  let depth = 0;
+  let indent = 0;
+  let lineStart = true;
+  let quote: string | undefined;
+  let comment = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+      comment = false;
+      continue;
+    }
+    if (lineStart && c === ' ') {
+      if (++indent > MAX_INDENT) return { offset: i, message: `line is indented more than ${MAX_INDENT} columns; a rollout intent never needs that much` };
+      continue;
+    }
+    const prev = lineStart ? ' ' : text[i - 1]!;
+    lineStart = false;
+    if (comment) continue;
+    if (quote) {
+      if (c === quote && !(quote === '"' && prev === '\\')) quote = undefined;
+    } else if (c === '#' && /\s/.test(prev)) {
+      comment = true;
+    } else if ((c === '"' || c === "'") && /[\s:[{,]/.test(prev)) {
+      quote = c;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return { offset: i, message: `YAML nests more than ${MAX_FLOW_DEPTH} levels deep here; a rollout intent never needs that many` };
+    } else if ((c === ']' || c === '}') && depth > 0) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 /** A document with nothing but comments, or the empty one after a trailing `---`. */

@@ -84,6 +84,17 @@ describe('parseIntent', () => {
     expect(first).toMatch(/^r\.yaml:1:1: YAML cannot be read: Excessive alias count/);
   });
 
+  it('refuses 100,000 levels of brackets before the parser recurses into them', () => {
+    const text = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
+    expect(problems(text)).toEqual(['r.yaml:1:36: YAML nests more than 32 levels deep here; a rollout intent never needs that many']);
+  });
+
+  it('does not count brackets inside quotes or comments towards the nesting limit', () => {
+    const deep = '['.repeat(40);
+    const text = BASE.replace('stage: ten', `stage: ten # ${deep}`).replace('canary: v2', `canary: v2\n  abort: { reason: "${deep}", at: 2026-11-26T10:00:00Z }`);
+    expect(problems(text)).toEqual([]);
+  });
+
   it('returns the model and the document of a valid intent', () => {
     const result = parseIntent('rollouts/checkout.yaml', BASE);
     expect(result.ok && result.model.stages.map((s) => s.name)).toEqual(['ten', 'full']);
