@@ -4,6 +4,7 @@ import { synthCommand } from './synth.js';
 import { checkCommand } from './check.js';
 import { planCommand } from './plan.js';
 import { gateCommand } from './gate.js';
+import { verifyCommand } from './verify.js';
 import { advanceCommand } from './advance.js';
 import { abortCommand } from './abort.js';
 import { emulatorCommand } from './emulator.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   checkCommand,
   planCommand,
   gateCommand,
+  verifyCommand,
   advanceCommand,
   abortCommand,
   emulatorCommand,
