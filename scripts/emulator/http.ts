@@ -40,6 +40,8 @@ export interface Ctx {
   readonly body: unknown;
   /** Authenticated login. */
   readonly login: string;
+  /** The token as sent; rate-limit budgets are kept per token. */
+  readonly token: string;
   readonly now: Date;
   readonly baseUrl: string;
 }

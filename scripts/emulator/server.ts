@@ -69,7 +69,7 @@ export class ApiServer {
   private ownRoutes(): Route[] {
     return [
       { method: 'GET', template: '/rate_limit', handler: (ctx) => {
-        const b = this.bucket(ctx.login, ctx.now);
+        const b = this.bucket(ctx.token, ctx.now);
         const core = { limit: RATE_LIMIT, used: b.used, remaining: RATE_LIMIT - b.used, reset: Math.floor(b.resetAt / 1000) };
         const other = { limit: 30, used: 0, remaining: 30, reset: core.reset };
         return { status: 200, body: { resources: { core, search: other, graphql: { ...core, used: 0, remaining: RATE_LIMIT } }, rate: core } };
@@ -94,8 +94,9 @@ export class ApiServer {
     const method = (req.method ?? 'GET').toUpperCase();
     const now = this.config.now();
     const entry = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), at: now } as const;
+    let latency: { fault?: 'latency' } = {};
     const log = (status: number, extra: Partial<RequestLogEntry> = {}): void => {
-      this.config.requests.push({ ...entry, status, rateLimited: false, ...extra });
+      this.config.requests.push({ ...entry, status, rateLimited: false, ...latency, ...extra });
     };
     let decodedPath = url.pathname;
     try { decodedPath = decodeURIComponent(url.pathname); } catch { /* keep raw */ }
@@ -106,7 +107,10 @@ export class ApiServer {
       req.socket.destroy();
       return;
     }
-    if (fault?.kind === 'latency') await sleep(fault.ms);
+    if (fault?.kind === 'latency') {
+      latency = { fault: 'latency' };
+      await sleep(fault.ms);
+    }
     if (fault?.kind === 'status' || fault?.kind === 'secondaryRateLimit') {
       this.sendFault(res, fault, now);
       log(fault.kind === 'status' ? fault.status : 403, { fault: fault.kind, rateLimited: fault.kind === 'secondaryRateLimit' });
@@ -155,7 +159,7 @@ export class ApiServer {
       if (raw.trim() !== '') {
         try { body = JSON.parse(raw); } catch { throw new ApiError(400, 'Problems parsing JSON'); }
       }
-      reply = route.handler({ method, params, query: url.searchParams, body, login, now, baseUrl: this.baseUrl });
+      reply = route.handler({ method, params, query: url.searchParams, body, login, token, now, baseUrl: this.baseUrl });
     } catch (err) {
       if (!(err instanceof ApiError)) {
         reply = { status: 500, body: { message: `emulator error: ${(err as Error).message}`, documentation_url: 'https://docs.github.com/rest' } };
