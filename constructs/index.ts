@@ -3,6 +3,7 @@ export * from './staged-rollout.js';
 export * from './virtual-service.js';
 export * from './destination-rule.js';
 export * from './rollout-alerts.js';
+export * from './rollout-dashboard.js';
 export * from './model.js';
 export * from './duration.js';
 export * from './conventions.js';

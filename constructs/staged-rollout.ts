@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import type { RolloutModel } from './model.js';
 import { RolloutAlerts } from './rollout-alerts.js';
+import { RolloutDashboard } from './rollout-dashboard.js';
 import { RolloutDestinationRule } from './destination-rule.js';
 import { formatPath, toModel, validateDocument } from './spec/index.js';
 import type { RolloutDocument, RolloutSpec } from './spec/types.js';
@@ -36,6 +37,7 @@ export class StagedRollout extends Construct {
   public readonly virtualService?: RolloutVirtualService;
   public readonly destinationRule?: RolloutDestinationRule;
   public readonly alerts?: RolloutAlerts;
+  public readonly dashboard?: RolloutDashboard;
 
   constructor(scope: Construct, id: string, props: StagedRolloutProps) {
     super(scope, id);
@@ -46,6 +48,7 @@ export class StagedRollout extends Construct {
     this.virtualService = new RolloutVirtualService(this, 'VirtualService', { rollout: model });
     this.destinationRule = new RolloutDestinationRule(this, 'DestinationRule', { rollout: model });
     this.alerts = new RolloutAlerts(this, 'Alerts', { rollout: model });
+    if (model.dashboard) this.dashboard = new RolloutDashboard(this, 'Dashboard', { rollout: model });
   }
 
   private modelFromProps(id: string, props: StagedRolloutProps): RolloutModel | undefined {

@@ -98,3 +98,12 @@ describe('StagedRollout (TypeScript)', () => {
     expect(byKind(synth({ ...base, name: 'checkout-eu' }), 'VirtualService').metadata.name).toBe('checkout-eu');
   });
 });
+
+describe('StagedRollout dashboard', () => {
+  it('adds a Grafana dashboard ConfigMap only when asked', () => {
+    expect(synth(base).map((o) => o.kind)).not.toContain('ConfigMap');
+    const cm = byKind(synth({ ...base, dashboard: true }), 'ConfigMap');
+    expect(cm.metadata.name).toBe('checkout-stagegate-dashboard');
+    expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+  });
+});
