@@ -12,17 +12,11 @@ import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { METRIC_REQUESTS, SUBSET_CANARY } from '../../constructs/conventions.js';
 import { ROUTE_COHORT, ROUTE_DEFAULT } from '../../constructs/virtual-service.js';
+import { binomial, drawLatencies, ISTIO_DURATION_BUCKETS, mulberry32, poisson, type LatencyProfile } from './sampling.js';
 
-/** Istio's default buckets for `istio_request_duration_milliseconds` (ms). */
-export const ISTIO_DURATION_BUCKETS: readonly number[] = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
-];
+export { ISTIO_DURATION_BUCKETS, type LatencyProfile } from './sampling.js';
+
 export const METRIC_DURATION = 'istio_request_duration_milliseconds';
-
-export interface LatencyProfile {
-  readonly p50: number;
-  readonly p99: number;
-}
 
 export interface ServiceTraffic {
   readonly namespace: string;
@@ -90,7 +84,6 @@ export interface Exporter extends Simulation {
 
 type Version = 'stable' | 'canary';
 const VERSIONS: readonly Version[] = ['stable', 'canary'];
-const Z99 = 2.3263478740408408; // standard normal quantile of 0.99
 
 interface Mutable {
   requestsPerSecond: number;
@@ -112,13 +105,14 @@ export function createSimulation(options: SimulationOptions): Simulation {
   const now = options.now ?? Date.now;
   const random = mulberry32(options.seed ?? 1);
   const services = options.services.map((spec) => {
-    for (const v of VERSIONS) checkProfile(`${spec.namespace}/${spec.service} ${v}`, spec.latencyMs[v]);
+    const at = `${spec.namespace}/${spec.service}`;
+    const overflowRatio = spec.overflowRatio ?? { stable: 0, canary: 0 };
     const state: Mutable = {
-      requestsPerSecond: spec.requestsPerSecond,
-      cohortRequestsPerSecond: spec.cohortRequestsPerSecond ?? 0,
-      errorRatio: { ...spec.errorRatio },
-      overflowRatio: { ...(spec.overflowRatio ?? { stable: 0, canary: 0 }) },
-      latencyMs: { ...spec.latencyMs },
+      requestsPerSecond: nonNegative(`${at} requestsPerSecond`, spec.requestsPerSecond),
+      cohortRequestsPerSecond: nonNegative(`${at} cohortRequestsPerSecond`, spec.cohortRequestsPerSecond ?? 0),
+      errorRatio: { stable: ratio(`${at} errorRatio.stable`, spec.errorRatio.stable), canary: ratio(`${at} errorRatio.canary`, spec.errorRatio.canary) },
+      overflowRatio: { stable: ratio(`${at} overflowRatio.stable`, overflowRatio.stable), canary: ratio(`${at} overflowRatio.canary`, overflowRatio.canary) },
+      latencyMs: { stable: checkProfile(`${at} stable`, spec.latencyMs.stable), canary: checkProfile(`${at} canary`, spec.latencyMs.canary) },
     };
     return { spec, state, series: new Map<string, Series>() };
   });
@@ -334,96 +328,6 @@ function formatFloat(value: number): string {
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-// ---- randomness ------------------------------------------------------------------------------
-
-/** Small, fast, seedable; plenty for traffic noise (not for anything secret). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): number {
-  const u = 1 - random();
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
-
-/** Exact (Knuth) for small means; normal approximation above 30, where its error is negligible here. */
-function poisson(random: () => number, mean: number): number {
-  if (mean <= 0) return 0;
-  if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * gaussian(random)));
-  const limit = Math.exp(-mean);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k++;
-    p *= random();
-  }
-  return k;
-}
-
-function binomial(random: () => number, n: number, p: number): number {
-  if (n <= 0 || p <= 0) return 0;
-  if (p >= 1) return n;
-  if (n < 64) {
-    let k = 0;
-    for (let i = 0; i < n; i++) if (random() < p) k++;
-    return k;
-  }
-  const mean = n * p;
-  const variance = mean * (1 - p);
-  if (variance < 10) {
-    // Rare outcomes: Poisson on whichever side is rare keeps the skew right.
-    return p <= 0.5 ? Math.min(n, poisson(random, mean)) : n - Math.min(n, poisson(random, n * (1 - p)));
-  }
-  return Math.min(n, Math.max(0, Math.round(mean + Math.sqrt(variance) * gaussian(random))));
-}
-
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; |error| < 1.5e-7). */
-function phi(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
-}
-
-/**
- * Splits `count` requests over the Istio buckets from a log-normal with the given p50/p99
- * (multinomial drawn as successive binomials) and returns their summed latency, using each
- * bucket's conditional mean so `_sum / _count` matches the distribution's mean.
- */
-function drawLatencies(random: () => number, count: number, profile: LatencyProfile): { perBucket: number[]; sumMs: number } {
-  const mu = Math.log(profile.p50);
-  const sigma = Math.max(1e-6, (Math.log(profile.p99) - mu) / Z99);
-  const bounds = [...ISTIO_DURATION_BUCKETS, Infinity];
-  const cdf = (x: number, shift = 0) => (x === Infinity ? 1 : phi((Math.log(x) - mu - shift) / sigma));
-  const mean = Math.exp(mu + (sigma * sigma) / 2);
-  const perBucket: number[] = [];
-  let left = count;
-  let massLeft = 1;
-  let sumMs = 0;
-  let lower = 0;
-  for (const upper of bounds) {
-    const mass = cdf(upper) - (lower === 0 ? 0 : cdf(lower));
-    const n = upper === Infinity ? left : binomial(random, left, massLeft > 0 ? Math.min(1, mass / massLeft) : 0);
-    if (n > 0) {
-      const partial = cdf(upper, sigma * sigma) - (lower === 0 ? 0 : cdf(lower, sigma * sigma));
-      sumMs += n * (mass > 1e-12 ? (mean * partial) / mass : Math.min(upper, Math.max(lower, profile.p99)));
-    }
-    perBucket.push(n);
-    left -= n;
-    massLeft -= mass;
-    lower = upper;
-  }
-  perBucket.pop(); // the +Inf bucket is the count itself
-  return { perBucket, sumMs };
 }
 
 // ---- checks ----------------------------------------------------------------------------------

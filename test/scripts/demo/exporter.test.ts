@@ -201,6 +201,10 @@ describe('synthetic Istio exporter', () => {
     const sim = createSimulation({ now: () => 0, services: [checkout()] });
     expect(() => sim.set('nope', { canaryErrorRatio: 0.1 })).toThrow('exporter: no service "nope" (known: shop/checkout); use "namespace/name"');
     expect(() => sim.set('checkout', { canaryErrorRatio: 2 })).toThrow('exporter: canaryErrorRatio must be between 0 and 1 (got 2)');
+    expect(() => createSimulation({ services: [checkout({ errorRatio: { stable: -1, canary: 0 } })] }))
+      .toThrow('exporter: shop/checkout errorRatio.stable must be between 0 and 1 (got -1)');
+    expect(() => createSimulation({ services: [checkout({ latencyMs: { stable: { p50: 50, p99: 10 }, canary: { p50: 1, p99: 2 } } })] }))
+      .toThrow('exporter: shop/checkout stable latency needs 0 < p50 ≤ p99 (got p50 50, p99 10)');
   });
 });
 
