@@ -139,6 +139,9 @@ export function parseIntent(file: string, text: string): ParseResult {
     report(locate(doc, problem), formatPath(problem.path), problem.message);
   }
   if (problems.length > 0) return failed();
+  // `abort:` left empty (DESIGN.md §1 writes it so) is YAML null; the typed document says absent.
+  const spec = (value as { spec: Record<string, unknown> }).spec;
+  if (spec.abort === null) delete spec.abort;
   const document = value as RolloutDocument;
   return { ok: true, model: toModel(document), document };
 

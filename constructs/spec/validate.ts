@@ -214,16 +214,26 @@ function timeboxRules(spec: Rec, stages: readonly StageView[], add: Add): void {
   const timebox = rec(spec.timebox);
   const stage = resolved(timebox.stage, DEFAULTS.timebox.stage);
   const rollout = resolved(timebox.rollout, DEFAULTS.timebox.rollout);
+  // Each message goes where the user wrote something: a default has no line to point at.
   if (stage && rollout && stage.ms > rollout.ms) {
-    add(['timebox', 'stage'], `timebox.stage ${stage.text} is longer than timebox.rollout ${rollout.text}`);
+    const where = timebox.stage === undefined ? 'rollout' : 'stage';
+    add(['timebox', where], `timebox.stage ${stage.text} is longer than timebox.rollout ${rollout.text}`);
   }
   let longest: StageView | undefined;
   for (const s of stages) if (s.bakeMs !== undefined && (longest?.bakeMs === undefined || s.bakeMs > longest.bakeMs)) longest = s;
   if (stage && longest?.bakeMs !== undefined && stage.ms < longest.bakeMs) {
-    add(
-      ['timebox', 'stage'],
-      `timebox.stage ${stage.text} is shorter than the longest bake (${String(longest.raw.bake)} on stage ${longest.label}); that stage would always be marked stalled`,
-    );
+    const bake = String(longest.raw.bake);
+    if (timebox.stage === undefined) {
+      add(
+        ['stages', longest.index, 'bake'],
+        `stage ${longest.label} bakes for ${bake}, longer than timebox.stage ${stage.text}; shorten the bake or raise spec.timebox.stage`,
+      );
+    } else {
+      add(
+        ['timebox', 'stage'],
+        `timebox.stage ${stage.text} is shorter than the longest bake (${bake} on stage ${longest.label}); that stage would always be marked stalled`,
+      );
+    }
   }
 }
 

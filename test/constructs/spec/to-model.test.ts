@@ -126,7 +126,8 @@ describe('toModel', () => {
   it('resolves the DESIGN.md example to the model the constructs expect', () => {
     const result = parseIntent('rollouts/checkout.yaml', readFileSync('test/fixtures/good-intents/checkout.yaml', 'utf8'));
     if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
-    const { model } = result;
+    const { model, document } = result;
+    expect('abort' in document.spec).toBe(false);
     expect(model.namespace).toBe('shop');
     expect(model.abort).toBeUndefined();
     expect(model.stages.map((s) => [s.name, s.weight, s.cohort, s.bakeMs])).toEqual([

@@ -140,7 +140,7 @@ describe('validateDocument on plain objects', () => {
 
   it('checks timebox.rollout against the default timebox.stage', () => {
     expect(messages(intent({ timebox: { rollout: '12h' } }))).toEqual([
-      'spec.timebox.stage: timebox.stage 24h (the default) is longer than timebox.rollout 12h',
+      'spec.timebox.rollout: timebox.stage 24h (the default) is longer than timebox.rollout 12h',
     ]);
   });
 
