@@ -40,7 +40,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const faults = new Faults();
   const requests: RequestLogEntry[] = [];
   const server = new ApiServer({
-    owner: opts.owner, repo: opts.repo, now, users: opts.users, validateResponses: opts.validateResponses ?? false,
+    owner: opts.owner, repo: opts.repo, now, users: opts.users, validateResponses: opts.validateResponses ?? false, rateLimit: opts.rateLimit ?? 5000,
     faults, requests,
     routes: (baseUrl) => {
       const state = new RepoState(git, new Shapes(baseUrl, opts.owner, opts.repo), opts.owner, opts.repo);

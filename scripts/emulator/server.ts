@@ -8,9 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Faults } from './faults.js';
 import { ApiError, compileRoute, matchRoute, notFound, type CompiledRoute, type Reply, type Route } from './http.js';
 import { validateResponse } from './openapi.js';
+import { stableId } from './shapes.js';
 import type { RequestLogEntry, FaultSpec } from './types.js';
 
-export const RATE_LIMIT = 5000;
 const SECONDARY_MESSAGE =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';
 
@@ -20,6 +20,7 @@ export interface ServerConfig {
   readonly now: () => Date;
   readonly users?: Record<string, string>;
   readonly validateResponses: boolean;
+  readonly rateLimit: number;
   readonly faults: Faults;
   readonly requests: RequestLogEntry[];
   /** Routes get the base URL once the port is known. */
@@ -70,9 +71,9 @@ export class ApiServer {
     return [
       { method: 'GET', template: '/rate_limit', handler: (ctx) => {
         const b = this.bucket(ctx.token, ctx.now);
-        const core = { limit: RATE_LIMIT, used: b.used, remaining: RATE_LIMIT - b.used, reset: Math.floor(b.resetAt / 1000) };
+        const core = { limit: this.config.rateLimit, used: b.used, remaining: this.config.rateLimit - b.used, reset: Math.floor(b.resetAt / 1000) };
         const other = { limit: 30, used: 0, remaining: 30, reset: core.reset };
-        return { status: 200, body: { resources: { core, search: other, graphql: { ...core, used: 0, remaining: RATE_LIMIT } }, rate: core } };
+        return { status: 200, body: { resources: { core, search: other, graphql: { ...core, used: 0, remaining: this.config.rateLimit } }, rate: core } };
       } },
     ];
   }
@@ -134,12 +135,12 @@ export class ApiServer {
     }
     const bucket = this.bucket(token, now);
     const rateHeaders = (): Record<string, string> => ({
-      'x-ratelimit-limit': String(RATE_LIMIT), 'x-ratelimit-remaining': String(RATE_LIMIT - bucket.used),
+      'x-ratelimit-limit': String(this.config.rateLimit), 'x-ratelimit-remaining': String(this.config.rateLimit - bucket.used),
       'x-ratelimit-used': String(bucket.used), 'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
       'x-ratelimit-resource': 'core',
     });
-    if (bucket.used >= RATE_LIMIT) {
-      const error = new ApiError(403, `API rate limit exceeded for user ID ${login}.`, 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api');
+    if (bucket.used >= this.config.rateLimit) {
+      const error = new ApiError(403, `API rate limit exceeded for user ID ${stableId(login)}.`, 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api');
       this.write(res, 403, error.body(), { ...headers, ...rateHeaders() });
       log(403, { rateLimited: true, login });
       return;

@@ -22,6 +22,8 @@ export interface EmulatorOptions {
   readonly validateResponses?: boolean;
   /** Where the bare repository lives; @default a temporary directory removed by close() */
   readonly dataDir?: string;
+  /** Requests per token per hour before GitHub's primary limit answers 403. @default 5000 */
+  readonly rateLimit?: number;
 }
 
 export interface RequestLogEntry {

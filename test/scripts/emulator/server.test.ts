@@ -56,6 +56,26 @@ describe('rate limits and conditional requests', () => {
   });
 });
 
+describe('primary rate limit', () => {
+  it('answers 403 with remaining 0 once a token spends its hourly budget, while other tokens go on', async () => {
+    const small = await harness({ rateLimit: 2 });
+    try {
+      const o = small.client('a');
+      await o.repos.get({ ...repo });
+      await o.repos.get({ ...repo });
+      const res = await statusOf(o.repos.get({ ...repo }));
+      expect([res.status, res.headers['x-ratelimit-remaining']]).toEqual([403, '0']);
+      expect((res.data as { message: string }).message).toMatch(/^API rate limit exceeded for user ID \d+\.$/);
+      expect(small.emu.requests.at(-1)?.rateLimited).toBe(true);
+      expect((await small.client('b').repos.get({ ...repo })).status).toBe(200);
+      small.clock.advance(3600_000);
+      expect((await o.repos.get({ ...repo })).status).toBe(200);
+    } finally {
+      await small.emu.close();
+    }
+  });
+});
+
 describe('faults', () => {
   it('answers a scheduled 502 before the handler runs, so the write is not applied', async () => {
     const o = h.client('bot-token');
