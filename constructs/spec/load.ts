@@ -136,7 +136,7 @@ export function parseIntent(file: string, text: string): ParseResult {
   }
 
   for (const problem of validateDocument(value)) {
-    report(locate(doc, problem), formatPath(problem.path), problem.message);
+    report(locate(doc, problem, at), formatPath(problem.path), problem.message);
   }
   if (problems.length > 0) return failed();
   // `abort:` left empty (DESIGN.md §1 writes it so) is YAML null; the typed document says absent.
@@ -144,40 +144,40 @@ export function parseIntent(file: string, text: string): ParseResult {
   if (spec.abort === null) delete spec.abort;
   const document = value as RolloutDocument;
   return { ok: true, model: toModel(document), document };
+}
 
-  /** Where `problem` points: the value node, the key for unknown keys, else the nearest existing parent. */
-  function locate(d: Document, problem: Problem): Position {
-    let node: unknown = d.contents;
-    let offset = (d.contents as Node).range?.[0] ?? 0;
-    for (let i = 0; i < problem.path.length; i++) {
-      const seg = problem.path[i]!;
-      if (isAlias(node)) node = node.resolve(d);
-      if (isMap(node)) {
-        // With duplicate keys the last one wins, as in toJS().
-        const pair = [...node.items].reverse().find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-        if (!pair) break;
-        const key = pair.key as Node;
-        const value = pair.value as Node | null;
-        const isLast = i === problem.path.length - 1;
-        // `key:` with nothing after it has an empty value node; point at the key instead.
-        const emptyValue = !value || (isScalar(value) && value.source === '' && value.value === null);
-        if ((isLast && pointsAtKey(problem)) || emptyValue) {
-          offset = key.range?.[0] ?? offset;
-          if (emptyValue) break;
-          node = value;
-          continue;
-        }
+/** Where `problem` points: the value node, the key for unknown keys, else the nearest existing parent. */
+function locate(d: Document, problem: Problem, at: (offset: number) => Position): Position {
+  let node: unknown = d.contents;
+  let offset = (d.contents as Node).range?.[0] ?? 0;
+  for (let i = 0; i < problem.path.length; i++) {
+    const seg = problem.path[i]!;
+    if (isAlias(node)) node = node.resolve(d);
+    if (isMap(node)) {
+      // With duplicate keys the last one wins, as in toJS().
+      const pair = [...node.items].reverse().find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      const key = pair.key as Node;
+      const value = pair.value as Node | null;
+      const isLast = i === problem.path.length - 1;
+      // `key:` with nothing after it has an empty value node; point at the key instead.
+      const emptyValue = !value || (isScalar(value) && value.source === '' && value.value === null);
+      if ((isLast && pointsAtKey(problem)) || emptyValue) {
+        offset = key.range?.[0] ?? offset;
+        if (emptyValue) break;
         node = value;
-        offset = value.range?.[0] ?? offset;
-      } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
-        node = node.items[seg];
-        offset = (node as Node).range?.[0] ?? offset;
-      } else {
-        break;
+        continue;
       }
+      node = value;
+      offset = value.range?.[0] ?? offset;
+    } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
+      node = node.items[seg];
+      offset = (node as Node).range?.[0] ?? offset;
+    } else {
+      break;
     }
-    return at(offset);
   }
+  return at(offset);
 }
 
 /** Deepest flow nesting (`[`, `{`) and widest indentation a real intent comes anywhere near. */
