@@ -86,7 +86,9 @@ export class GitHubAdapter implements GitHubPort {
       baseUrl: options.baseUrl ?? 'https://api.github.com',
       request: options.fetch ? { fetch: options.fetch } : {},
       // Debug/info stay quiet; warnings go to the caller's sink (never the token: Octokit redacts it).
-      log: { debug: () => {}, info: () => {}, warn: (m: string) => log(`github: ${m}`), error: (m: string) => log(`github: ${m}`) },
+      // Octokit logs every non-2xx answer (304s, expected 404s) at error level; failures that
+      // matter surface as thrown, wrapped errors instead.
+      log: { debug: () => {}, info: () => {}, warn: (m: string) => log(`github: ${m}`), error: () => {} },
       retry: { retries: options.retries ?? 3, retryAfterBaseValue: unit, doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
       throttle: {
         onRateLimit: onLimit('primary'),
