@@ -26,6 +26,8 @@ export interface RolloutModel {
   readonly metrics: {
     readonly reporter: 'destination' | 'source';
     readonly versionLabel: 'destination_version' | 'destination_canonical_revision';
+    /** Alert windows and `for` are divided by this (1 in production; the demo compresses time). */
+    readonly timeScale: number;
   };
   readonly traffic: {
     /** Undefined when the intent does not say; `plan` then needs `--rps`. */

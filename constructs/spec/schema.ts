@@ -81,7 +81,7 @@ export const ROLLOUT_SCHEMA: Schema = object(
             http: object({
               http1MaxPendingRequests: int(1),
               http2MaxRequests: int(1),
-              maxRequestsPerConnection: int(1),
+              maxRequestsPerConnection: int(0),
               maxRetries: int(0),
               idleTimeout: duration,
             }),
@@ -91,6 +91,7 @@ export const ROLLOUT_SCHEMA: Schema = object(
         metrics: object({
           reporter: { enum: ['destination', 'source'] },
           versionLabel: { enum: ['destination_version', 'destination_canonical_revision'] },
+          timeScale: int(1, 3600),
         }),
         traffic: object({
           requestsPerSecond: { type: 'number', exclusiveMinimum: 0 },

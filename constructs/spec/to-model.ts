@@ -103,6 +103,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     metrics: {
       reporter: spec.metrics?.reporter ?? DEFAULTS.metrics.reporter,
       versionLabel: spec.metrics?.versionLabel ?? DEFAULTS.metrics.versionLabel,
+      timeScale: spec.metrics?.timeScale ?? 1,
     },
     traffic: compact({
       requestsPerSecond: spec.traffic?.requestsPerSecond,

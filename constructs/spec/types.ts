@@ -120,6 +120,11 @@ export interface MetricsSpec {
   readonly reporter?: 'destination' | 'source';
   /** Istio metric label carrying the version. @default "destination_version" */
   readonly versionLabel?: 'destination_version' | 'destination_canonical_revision';
+  /**
+   * Divide every alert window and `for` by this (5m → 5s at 60). For demos and tests that must
+   * show minutes of behaviour in seconds; production intents leave it at 1. @default 1
+   */
+  readonly timeScale?: number;
 }
 
 export interface TrafficSpec {
