@@ -42,7 +42,7 @@ describe('toModel', () => {
       },
       trafficPolicy: {},
       timebox: { stageMs: 86_400_000, rolloutMs: 604_800_000 },
-      metrics: { reporter: 'destination', versionLabel: 'destination_version' },
+      metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1 },
       traffic: { baselineErrorRatio: 0.001 },
       dashboard: false,
     });
