@@ -3,15 +3,15 @@ import { UsageError, type Command } from '../cli.js';
 
 export const benchCommand: Command = {
   name: 'bench',
-  summary: 'benchmarks (synth, detection) as ratios against baselines measured in the same run',
-  usage: 'bench [--quick] [--only synth|detection] [--json]',
+  summary: 'benchmarks (synth, detection, bot) as ratios against baselines measured in the same run',
+  usage: 'bench [--quick] [--only synth|detection|bot]... [--json]',
   options: {
     quick: { type: 'boolean' },
     only: { type: 'string', multiple: true },
   },
   async run({ values }, io) {
     const only = (values.only as string[] | undefined)?.map((o) => {
-      if (o !== 'synth' && o !== 'detection') throw new UsageError(`--only takes synth or detection (got "${o}")`);
+      if (o !== 'synth' && o !== 'detection' && o !== 'bot') throw new UsageError(`--only takes synth, detection or bot (got "${o}")`);
       return o;
     });
     const json = values.json === true;
@@ -45,6 +45,9 @@ function render(r: BenchReport): string {
         `${d.falseRollbacksPer1000} false rollbacks / 1000, ${d.blipRollbacks}/${d.blipRollouts} blips rolled back`);
     }
   }
-  for (const [k, why] of Object.entries(r.skipped)) out.push(`${k}: skipped: ${why}`);
+  if (r.bot) {
+    out.push(`bot    ${r.bot.requestsPerHourAt500} counted requests/hour for 500 rollouts at a 5-min reconcile (scaled from ${r.bot.scaledFrom}; ` +
+      `limit ${r.bot.limitPerHour}), ${r.bot.requestsPerHourAt500Advancing} while advancing`);
+  }
   return `${out.join('\n')}\n`;
 }
