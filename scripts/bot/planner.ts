@@ -65,7 +65,8 @@ export type Action =
   | { readonly kind: 'merge'; readonly number: number; readonly sha: string; readonly from: string; readonly to: string; readonly evidence: MergeEvidence }
   | { readonly kind: 'rollback'; readonly close?: number; readonly reason: string; readonly evidence: readonly string[] }
   | { readonly kind: 'merge-rollback'; readonly number: number; readonly sha: string }
-  | { readonly kind: 'stalled'; readonly number: number; readonly detail: string }
+  /** Label and comment each once; a crash between the two is finished on the next pass. */
+  | { readonly kind: 'stalled'; readonly number: number; readonly detail: string; readonly label: boolean; readonly comment: boolean }
   | { readonly kind: 'comment'; readonly number: number; readonly marker: string; readonly body: string }
   | { readonly kind: 'refuse'; readonly number: number; readonly problems: readonly string[]; readonly alreadyCommented: boolean }
   | { readonly kind: 'finish'; readonly stage: string }
@@ -83,6 +84,7 @@ export function marker(key: string): string {
   return `<!-- stagegate:${key} -->`;
 }
 export const REFUSED_MARKER = 'refused';
+export const STALLED_MARKER = 'stalled';
 
 export function plan(input: PlanInput): Action {
   const { rollout, state, now, config } = input;
@@ -161,10 +163,12 @@ export function plan(input: PlanInput): Action {
   }
   const stageOver = now.getTime() - state.liveSince.getTime() > rollout.timebox.stageMs;
   const rolloutOver = now.getTime() - state.rolloutSince.getTime() > rollout.timebox.rolloutMs;
-  if ((stageOver || rolloutOver) && !pr.labels.includes(PR_LABEL_STALLED)) {
+  const needLabel = !pr.labels.includes(PR_LABEL_STALLED);
+  const needComment = !hasMarker(stage, STALLED_MARKER, config);
+  if ((stageOver || rolloutOver) && (needLabel || needComment)) {
     const what = stageOver ? `stage ${live.name} has been live longer than its timebox (${formatDuration(rollout.timebox.stageMs)})`
       : `the rollout has run longer than its timebox (${formatDuration(rollout.timebox.rolloutMs)})`;
-    return { kind: 'stalled', number: pr.number, detail: `${what}; still waiting: ${verdict.detail}` };
+    return { kind: 'stalled', number: pr.number, detail: `${what}; still waiting: ${verdict.detail}`, label: needLabel, comment: needComment };
   }
   return { kind: 'wait', number: pr.number, reason: verdict.kind === 'bake' ? 'bake' : verdict.kind === 'health' ? 'health' : 'checks', detail: verdict.detail, ...(verdict.kind === 'bake' ? { until: verdict.until } : {}) };
 }

@@ -7,7 +7,7 @@ import { PR_LABEL, PR_LABEL_ROLLBACK, PR_LABEL_STALLED, rollbackBranch, stageBra
 import { nextStage } from '../../constructs/model.js';
 import { mergeMessage, rollbackProposal, rolloutId, stageProposal, type Regenerate } from './content.js';
 import { listIntents, observeRollout, type Observed } from './observe.js';
-import { marker, plan, REFUSED_MARKER, type Action, type BotConfig } from './planner.js';
+import { marker, plan, REFUSED_MARKER, STALLED_MARKER, type Action, type BotConfig } from './planner.js';
 import type { GitHubPort } from './port.js';
 
 export interface ReconcileOptions {
@@ -117,8 +117,8 @@ export async function execute(action: Action, o: Observed, opts: ReconcileOption
       return report(`waiting: rollback #${action.number} not merged yet (${result.message})`, action.number);
     }
     case 'stalled':
-      await port.addLabels(action.number, [PR_LABEL_STALLED]);
-      await port.comment(action.number, `${marker('stalled')}\nstagegate: ${action.detail}. Labelled \`${PR_LABEL_STALLED}\`; the bot keeps waiting — fix the cause or close this PR.`);
+      if (action.label) await port.addLabels(action.number, [PR_LABEL_STALLED]);
+      if (action.comment) await port.comment(action.number, `${marker(STALLED_MARKER)}\nstagegate: ${action.detail}. Labelled \`${PR_LABEL_STALLED}\`; the bot keeps waiting — fix the cause or close this PR.`);
       return report(`stalled: #${action.number} ${action.detail}`, action.number);
     case 'comment':
       await port.comment(action.number, action.body);
