@@ -4,10 +4,11 @@
  * gives the emulator GitHub's per-request atomicity (a ref update is compare-and-swap) for free.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectReader, parseTree } from './object-reader.js';
+import { buildTree } from './tree-builder.js';
 
 export interface GitPerson { name: string; email: string; date: Date }
 export interface GitCommit { sha: string; tree: string; parents: string[]; author: GitPerson; committer: GitPerson; message: string }
@@ -142,25 +143,30 @@ export class GitStore {
     return entry;
   }
 
-  /** Applies changes on top of `base` (or an empty tree) through a private index; returns the new tree. */
+  /** Applies changes on top of `base` (or an empty tree); returns the new tree (one mktree spawn). */
   buildTree(base: string | null, changes: readonly TreeChange[]): string {
-    const dir = mkdtempSync(join(tmpdir(), 'stagegate-index-'));
-    // update-index refuses to run without a work tree even when it never reads one: lend it an empty one.
-    const env = { GIT_INDEX_FILE: join(dir, 'index'), GIT_WORK_TREE: dir };
+    return buildTree({
+      entries: (sha) => this.treeEntries(sha),
+      mktree: (trees) => {
+        // mktree -z --batch mis-reads its separators in git 2.39: use lines, C-quoting odd names.
+        const input = trees.map((items) => items.map((e) => `${e.mode} ${modeType(e.mode)} ${e.sha}\t${quoteName(e.name)}\n`).join('') + '\n').join('');
+        return this.run(['mktree', '--batch'], input).split('\n').filter(Boolean);
+      },
+    }, base, changes);
+  }
+
+  /** Writes many blobs with one spawn; returns their shas in order. */
+  writeBlobs(contents: readonly Buffer[]): string[] {
+    if (contents.length === 0) return [];
+    if (contents.length === 1) return [this.writeBlob(contents[0])];
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-blobs-'));
     try {
-      this.run(base ? ['read-tree', base] : ['read-tree', '--empty'], undefined, env);
-      for (const change of changes) {
-        // A path may name a directory: drop everything under it before replacing or deleting it.
-        const under = this.run(['ls-files', '-z', '--', change.path], undefined, env).split('\0').filter(Boolean);
-        if (under.length > 0) this.run(['update-index', '--force-remove', '-z', '--stdin'], under.join('\0') + '\0', env);
-        if (change.sha === null) continue;
-        if (change.mode === '040000') {
-          this.run(['read-tree', `--prefix=${change.path}/`, change.sha], undefined, env);
-        } else {
-          this.run(['update-index', '--add', '--cacheinfo', `${change.mode},${change.sha},${change.path}`], undefined, env);
-        }
-      }
-      return this.run(['write-tree'], undefined, env).trim();
+      const paths = contents.map((content, i) => {
+        const path = join(dir, String(i));
+        writeFileSync(path, content);
+        return path;
+      });
+      return this.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], paths.join('\n') + '\n').split('\n').filter(Boolean);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -168,17 +174,9 @@ export class GitStore {
 
   /** Writes many files at once (seeding): path → content. */
   treeFromFiles(files: ReadonlyMap<string, Buffer>): string {
-    const dir = mkdtempSync(join(tmpdir(), 'stagegate-index-'));
-    const env = { GIT_INDEX_FILE: join(dir, 'index') };
-    try {
-      const lines: string[] = [];
-      for (const [path, content] of files) lines.push(`100644 ${this.writeBlob(content)}\t${path}`);
-      this.run(['read-tree', '--empty'], undefined, env);
-      if (lines.length > 0) this.run(['update-index', '--index-info'], lines.join('\n') + '\n', env);
-      return this.run(['write-tree'], undefined, env).trim();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const paths = [...files.keys()];
+    const shas = this.writeBlobs(paths.map((p) => files.get(p)!));
+    return this.buildTree(null, paths.map((path, i) => ({ path, mode: '100644', sha: shas[i] })));
   }
 
   commitTree(tree: string, parents: readonly string[], message: string, author: GitPerson, committer: GitPerson = author): string {
@@ -326,6 +324,16 @@ export class GitStore {
       return file;
     });
   }
+}
+
+function modeType(mode: string): string {
+  return mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
+}
+
+/** git's C-style quoting, which mktree undoes for names that start with a double quote. */
+function quoteName(name: string): string {
+  if (!/["\\\n\t]/.test(name)) return name;
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
 }
 
 function gitDate(date: Date): string {

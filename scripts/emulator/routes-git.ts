@@ -111,7 +111,12 @@ export function gitRoutes(s: RepoState): Route[] {
         base = typeof body.base_tree === 'string' ? s.git.resolve(body.base_tree, 'tree') : null;
         if (!base) throw validationFailed('Invalid tree info', [{ resource: 'Tree', code: 'invalid', field: 'base_tree' }]);
       }
-      const changes: TreeChange[] = body.tree.map((raw: unknown, i: number) => toChange(s, raw, i));
+      const parsed = body.tree.map((raw: unknown, i: number) => toChange(s, raw, i));
+      // Inline contents become blobs in one spawn, then one mktree writes every changed directory.
+      const withContent = parsed.filter((c: ParsedChange) => c.content !== undefined);
+      const blobShas = s.git.writeBlobs(withContent.map((c: ParsedChange) => c.content!));
+      withContent.forEach((c: ParsedChange, i: number) => { c.sha = blobShas[i]; });
+      const changes: TreeChange[] = parsed.map(({ path, mode, sha }: ParsedChange) => ({ path, mode, sha }));
       const sha = s.git.buildTree(base, changes);
       return { status: 201, body: treeJson(sha, false), headers: { location: `${api}/git/trees/${sha}` } };
     } },
@@ -147,7 +152,9 @@ export function gitRoutes(s: RepoState): Route[] {
   ];
 }
 
-function toChange(s: RepoState, raw: unknown, i: number): TreeChange {
+type ParsedChange = TreeChange & { content?: Buffer };
+
+function toChange(s: RepoState, raw: unknown, i: number): ParsedChange {
   const entry = (raw ?? {}) as Record<string, unknown>;
   const path = entry.path;
   const mode = String(entry.mode ?? '');
@@ -157,7 +164,7 @@ function toChange(s: RepoState, raw: unknown, i: number): TreeChange {
   if (!MODES.has(mode)) throw validationFailed(`tree.mode ${mode} is not valid (tree[${i}])`);
   if (typeof entry.content === 'string') {
     if (entry.sha !== undefined) throw validationFailed(`tree[${i}] must have either sha or content, not both`);
-    return { path, mode, sha: s.git.writeBlob(Buffer.from(entry.content, 'utf8')) };
+    return { path, mode, sha: null, content: Buffer.from(entry.content, 'utf8') };
   }
   if (entry.sha === null) return { path, mode, sha: null };
   const sha = entry.sha;

@@ -79,6 +79,22 @@ describe('blobs, trees and commits', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('deletes whole directories, drops emptied ones, and keeps odd file names intact', async () => {
+    const o = h.client();
+    const main = await o.git.getCommit({ ...repo, commit_sha: (await o.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha });
+    const tree = await o.git.createTree({
+      ...repo, base_tree: main.data.tree.sha,
+      tree: [
+        { path: 'generated', mode: '040000', type: 'tree', sha: null },
+        { path: 'rollouts/checkout.yaml', mode: '100644', type: 'blob', sha: null },
+        { path: 'notes/a "quoted"\\name é.txt', mode: '100644', type: 'blob', content: 'odd\n' },
+        { path: 'missing/dir/file', mode: '100644', type: 'blob', sha: null },
+      ],
+    });
+    expect(git(h.emu, 'ls-tree', '-r', '-z', '--name-only', tree.data.sha).split('\0').filter(Boolean)).toEqual(['README.md', 'notes/a "quoted"\\name é.txt']);
+    expect(git(h.emu, 'fsck', '--no-dangling')).toBe('');
+  });
+
   it('creates commits whose author defaults to the token user and honours explicit authors', async () => {
     const o = h.client();
     const parent = (await o.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha;
