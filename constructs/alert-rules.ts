@@ -11,6 +11,8 @@
  *   the minimum sample of canary requests in it, for `window + blip + slack` (see windows.ts).
  * - errors → rollback via multi-window burn rate of the budget errorRatio.max: fast 5m/1h at
  *   14.4× (critical), slow 30m/6h at 6× (warning); each also needs the minimum sample.
+ * - every window and `for` is divided by `metrics.timeScale` (windows.ts), so the demo runs the
+ *   same rules in seconds; at 1 (production) nothing changes.
  * - traffic → hold: fewer canary requests in the decision window than the minimum sample,
  *   including none at all (`or vector(0)`, so an empty denominator never means silence).
  * - saturation → hold, warning: share of canary requests Envoy answered with response flag UO
@@ -39,7 +41,7 @@ import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
 import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
 import { durationBucketSelector, istioTarget, requestsSelector, rolloutLabels, SERVER_ERRORS, UPSTREAM_OVERFLOW } from './promql/istio.js';
 import { burnRateExpr, canaryRequestsBelowExpr, ratioExpr, thresholdVsStableExpr } from './promql/rollout-queries.js';
-import { BURN_PAIRS, blipProofForMs, burnForMs, recordedWindowsMs, windowLabel } from './promql/windows.js';
+import { blipProofForMs, burnForMs, burnPairs, recordedWindowsMs, tooFewRequestsForMs, windowLabel } from './promql/windows.js';
 
 /** A type alias (not an interface) so it stays assignable to `Record<string, string>`. */
 export type AlertLabels = {
@@ -82,7 +84,7 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
   const by = [t.versionLabel];
   const windowMs = decisionWindowMs(model, liveStage(model));
   const rules: RecordingRule[] = [];
-  for (const w of recordedWindowsMs(windowMs)) {
+  for (const w of recordedWindowsMs(windowMs, model.metrics.timeScale)) {
     const wl = windowLabel(w);
     rules.push(
       { record: recordedSeriesName('requests', wl), expr: render(sum(rate(requestsSelector(t), w), by)), labels },
@@ -119,7 +121,8 @@ export function alertRules(model: RolloutModel): AlertRule[] {
   const minRequests = minCanaryRequests(model);
   const window = windowLabel(windowMs);
   const { errorRatio, latencyP99Ms, saturation } = model.health;
-  const forThreshold = promDuration(blipProofForMs(windowMs));
+  const scale = model.metrics.timeScale;
+  const forThreshold = promDuration(blipProofForMs(windowMs, scale));
   const who = `${model.namespace}/${model.name}`;
   const rules: AlertRule[] = [
     {
@@ -142,10 +145,10 @@ export function alertRules(model: RolloutModel): AlertRule[] {
         description: `Canary p99 latency is above ${latencyP99Ms.max} ms and above ${latencyP99Ms.maxVsStable}× stable (${model.stable}) with at least ${minRequests} canary requests in ${window}.`,
       },
     },
-    ...BURN_PAIRS.map((pair): AlertRule => ({
+    ...burnPairs(scale).map((pair): AlertRule => ({
       alert: pair.name === 'fast' ? 'StagegateCanaryErrorBudgetFastBurn' : 'StagegateCanaryErrorBudgetSlowBurn',
       expr: render(burnRateExpr(t, pair, errorRatio.max, minRequests)),
-      for: promDuration(burnForMs(pair, errorRatio.max)),
+      for: promDuration(burnForMs(pair, errorRatio.max, scale)),
       labels: alertLabels(model, 'errors', 'rollback', pair.severity),
       annotations: {
         summary: `${who}: canary ${model.canary} burns its error budget ${pair.factor}× too fast`,
@@ -169,7 +172,7 @@ export function alertRules(model: RolloutModel): AlertRule[] {
     rules.push({
       alert: 'StagegateCanaryTooFewRequests',
       expr: render(canaryRequestsBelowExpr(t, windowMs, minRequests)),
-      for: '2m',
+      for: promDuration(tooFewRequestsForMs(scale)),
       labels: alertLabels(model, 'traffic', 'hold', 'warning'),
       annotations: {
         summary: `${who}: only {{ $value }} canary requests in ${window}, ${minRequests} needed for a verdict`,

@@ -19,6 +19,7 @@ import {
   DEFAULT_WINDOW_MS,
   DECISION_WINDOWS_MS,
   WINDOW_SAMPLE_MARGIN,
+  scaleMs,
   thresholdDetectionMs,
   windowLabel,
 } from './promql/windows.js';
@@ -108,13 +109,17 @@ export function canaryRate(stage: StageModel, rps: number | undefined): number |
 /**
  * Window the stage's threshold alerts decide on: the shortest recorded window expected to hold
  * WINDOW_SAMPLE_MARGIN × the minimum sample; the longest when none does (then `hold` fires
- * until traffic grows); a default when the rate is unknown.
+ * until traffic grows); a default when the rate is unknown. Windows are compressed by
+ * `metrics.timeScale` *before* the sample is counted: a 5s window at scale 60 holds 5 s of
+ * traffic, not 5 minutes'.
  */
 export function decisionWindowMs(model: RolloutModel, stage: StageModel, rps = model.traffic.requestsPerSecond): number {
+  const scale = model.metrics.timeScale;
   const rate = canaryRate(stage, rps);
-  if (rate === undefined || rate === 0) return stage.weight === 0 && stage.cohort ? DEFAULT_COHORT_WINDOW_MS : DEFAULT_WINDOW_MS;
+  if (rate === undefined || rate === 0) return scaleMs(stage.weight === 0 && stage.cohort ? DEFAULT_COHORT_WINDOW_MS : DEFAULT_WINDOW_MS, scale);
   const need = WINDOW_SAMPLE_MARGIN * minCanaryRequestsForStage(model, stage);
-  return DECISION_WINDOWS_MS.find((w) => (rate * w) / 1000 >= need) ?? DECISION_WINDOWS_MS[DECISION_WINDOWS_MS.length - 1]!;
+  const windows = DECISION_WINDOWS_MS.map((w) => scaleMs(w, scale));
+  return windows.find((w) => (rate * w) / 1000 >= need) ?? windows[windows.length - 1]!;
 }
 
 export interface StagePlan {
@@ -150,7 +155,7 @@ export function planStages(model: RolloutModel, opts: { requestsPerSecond?: numb
     if (rate !== undefined) {
       timeToMinSampleMs = rate > 0 ? Math.ceil((minRequests / rate) * 1000) : Infinity;
       const fits = (rate * windowMs) / 1000 >= minRequests;
-      timeToDetectMs = fits ? thresholdDetectionMs(windowMs) : Infinity;
+      timeToDetectMs = fits ? thresholdDetectionMs(windowMs, model.metrics.timeScale) : Infinity;
       if (!fits && rate > 0) warnings.push(`traffic too low: ${Math.floor((rate * windowMs) / 1000)} canary requests per ${windowLabel(windowMs)} window < ${minRequests}; raise the weight or set health.minRequests`);
       if (stage.bakeMs !== undefined && timeToDetectMs > stage.bakeMs && rate > 0) warnings.push('bake is shorter than the time to detect');
     }

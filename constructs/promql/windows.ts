@@ -7,6 +7,11 @@
  * b (plus one scrape). An alert whose shortest window is W therefore waits
  * `for = W + BLIP_MAX + FOR_SLACK` unless the blip cannot reach its threshold at all (the
  * multi-window burn-rate pairs, whose long window dilutes a blip below the burn factor).
+ *
+ * Time compression (`metrics.timeScale`, the demo): every window and `for` is divided by the
+ * scale, so a 5m window becomes 5s at 60. Ratios between windows (and so the blip rule) are
+ * kept; results are whole seconds, and ranges never drop below MIN_SCALED_WINDOW_MS so `rate()`
+ * always sees a few scrapes. At scale 1 every number is exactly the unscaled one.
  */
 
 const MINUTE = 60_000;
@@ -24,9 +29,26 @@ export const BURN_WINDOWS_MS: readonly number[] = [5 * MINUTE, 30 * MINUTE, HOUR
 /** Candidate decision windows of the threshold alerts (the chosen one is recorded too). */
 export const DECISION_WINDOWS_MS: readonly number[] = [5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR];
 
-/** Windows recorded for a rollout whose decision window is `decisionMs`, shortest first. */
-export function recordedWindowsMs(decisionMs: number): number[] {
-  return [...new Set([...BURN_WINDOWS_MS, decisionMs])].sort((a, b) => a - b);
+/**
+ * Shortest range a compressed window may have: two scrapes at the demo's 1 s interval, doubled,
+ * so `rate()` never runs on fewer than about four samples.
+ */
+export const MIN_SCALED_WINDOW_MS = 4_000;
+
+/**
+ * `ms` compressed by `timeScale`: unchanged at 1; otherwise rounded to whole seconds (PromQL
+ * ranges and `for` must be whole durations, and recorded series are named after them) and at
+ * least `minMs`.
+ */
+export function scaleMs(ms: number, timeScale: number, minMs = MIN_SCALED_WINDOW_MS): number {
+  if (!(Number.isInteger(timeScale) && timeScale >= 1)) throw new Error(`timeScale must be a whole number ≥ 1 (got ${timeScale})`);
+  if (timeScale === 1) return ms;
+  return Math.max(minMs, Math.round(ms / timeScale / 1000) * 1000);
+}
+
+/** Windows recorded for a rollout whose (already scaled) decision window is `decisionMs`, shortest first. */
+export function recordedWindowsMs(decisionMs: number, timeScale = 1): number[] {
+  return [...new Set([...BURN_WINDOWS_MS.map((w) => scaleMs(w, timeScale)), decisionMs])].sort((a, b) => a - b);
 }
 
 /** Decision window when traffic is unknown: weighted stages react fast, cohort stages wait longer. */
@@ -56,9 +78,26 @@ export const BURN_PAIRS: readonly BurnPair[] = [
   { name: 'slow', shortMs: 30 * MINUTE, longMs: 6 * HOUR, factor: 6, severity: 'warning', baseForMs: 15 * MINUTE },
 ];
 
-/** `for` that outlasts a blip in a window of `windowMs`. */
-export function blipProofForMs(windowMs: number): number {
-  return windowMs + BLIP_MAX_MS + FOR_SLACK_MS;
+/** `pair` with its windows and base `for` compressed by `timeScale`. */
+export function scaleBurnPair(pair: BurnPair, timeScale: number): BurnPair {
+  if (timeScale === 1) return pair;
+  return { ...pair, shortMs: scaleMs(pair.shortMs, timeScale), longMs: scaleMs(pair.longMs, timeScale), baseForMs: scaleMs(pair.baseForMs, timeScale) };
+}
+
+/** The burn-rate pairs at `timeScale`. */
+export function burnPairs(timeScale = 1): BurnPair[] {
+  return BURN_PAIRS.map((p) => scaleBurnPair(p, timeScale));
+}
+
+/** `for` that outlasts a blip in a (scaled) window of `windowMs`. */
+export function blipProofForMs(windowMs: number, timeScale = 1): number {
+  // The blip and the slack shrink with the clock, but stay at least a second each.
+  return windowMs + scaleMs(BLIP_MAX_MS, timeScale, 1000) + scaleMs(FOR_SLACK_MS, timeScale, 1000);
+}
+
+/** `for` of the hold alert on too little traffic. */
+export function tooFewRequestsForMs(timeScale = 1): number {
+  return scaleMs(2 * MINUTE, timeScale);
 }
 
 /**
@@ -67,21 +106,25 @@ export function blipProofForMs(windowMs: number): number {
  * budget itself (the baseline is below the budget), the blip cannot fire and the standard short
  * `for` is enough. Otherwise the pair falls back to the blip-proof `for` of its short window.
  */
-export function burnForMs(pair: BurnPair, budget: number): number {
-  const blipShare = BLIP_MAX_MS / pair.longMs;
-  return pair.factor * budget > 2 * blipShare + budget ? pair.baseForMs : blipProofForMs(pair.shortMs);
+export function burnForMs(pair: BurnPair, budget: number, timeScale = 1): number {
+  // `pair` is already scaled (see burnPairs); the blip shrinks with it, so the share is the same.
+  const blipShare = scaleMs(BLIP_MAX_MS, timeScale, 1000) / pair.longMs;
+  return pair.factor * budget > 2 * blipShare + budget ? pair.baseForMs : blipProofForMs(pair.shortMs, timeScale);
 }
 
 /** Time from the start of a regression at the limit until the threshold alert on `windowMs` fires. */
-export function thresholdDetectionMs(windowMs: number): number {
+export function thresholdDetectionMs(windowMs: number, timeScale = 1): number {
   // The window must fill with the regression, then the condition must hold for `for`, and the
-  // firing is only seen at the next evaluation.
-  return windowMs + blipProofForMs(windowMs) + EVALUATION_INTERVAL_MS;
+  // firing is only seen at the next evaluation (the demo evaluates every second at scale 60).
+  return windowMs + blipProofForMs(windowMs, timeScale) + scaleMs(EVALUATION_INTERVAL_MS, timeScale, 1000);
 }
 
-/** Prometheus duration label for a window ("5m", "1h", "6h"): part of recorded series names. */
+/** Prometheus duration label for a window ("5m", "1h", "6h", "5s"): part of recorded series names. */
 export function windowLabel(ms: number): string {
+  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`a window must be a positive whole number of ms (got ${ms})`);
   if (ms % HOUR === 0) return `${ms / HOUR}h`;
   if (ms % MINUTE === 0) return `${ms / MINUTE}m`;
-  return `${ms / 1000}s`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  // "1.5s" would put a dot into a series name; whole milliseconds are a valid duration too.
+  return `${ms}ms`;
 }
