@@ -160,14 +160,13 @@ export function checkRoutes(s: RepoState): Route[] {
     { method: 'GET', template: `${R}/commits/{ref}/status`, handler: (ctx) => {
       const sha = s.commitSha(ctx.params.ref);
       const statuses = latestStatuses(s, sha);
-      const openIssues = s.pulls.filter((p) => p.state === 'open').length;
       const { page, headers } = paginate(ctx, statuses, `/repos/${s.owner}/${s.repo}/commits/${encodeURIComponent(ctx.params.ref)}/status`, 100);
       return { status: 200, headers, body: {
         state: combinedState(statuses), statuses: page.map((st) => {
           const { creator: _creator, ...simple } = statusJson(st);
           return simple;
         }),
-        sha, total_count: statuses.length, repository: s.shapes.repository(openIssues, ctx.now),
+        sha, total_count: statuses.length, repository: s.repositoryJson(),
         commit_url: `${api}/commits/${sha}`, url: `${api}/commits/${sha}/status`,
       } };
     } },

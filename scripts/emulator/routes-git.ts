@@ -61,6 +61,7 @@ export function gitRoutes(s: RepoState): Route[] {
       }
       existingObject(sha);
       if (!s.git.updateRef(ref, sha, '')) throw validationFailed('Reference already exists');
+      s.pushedAt = ctx.now;
       return { status: 201, body: refJson(ref, sha, s.git.objectType(sha) ?? 'commit'), headers: { location: `${api}/git/${ref}` } };
     } },
     { method: 'PATCH', template: `${R}/git/refs/{ref}`, greedy: ['ref'], handler: (ctx) => {
@@ -73,12 +74,14 @@ export function gitRoutes(s: RepoState): Route[] {
         throw validationFailed('Update is not a fast forward');
       }
       if (!s.git.updateRef(ref, sha, current)) throw new ApiError(409, 'Reference update failed');
+      s.pushedAt = ctx.now;
       return { status: 200, body: refJson(ref, sha) };
     } },
     { method: 'DELETE', template: `${R}/git/refs/{ref}`, greedy: ['ref'], handler: (ctx) => {
       const ref = refOf(ctx);
       if (!s.git.listRefs(ref).some((r) => r.ref === ref)) throw validationFailed('Reference does not exist');
       s.git.deleteRef(ref);
+      s.pushedAt = ctx.now;
       if (ref.startsWith('refs/heads/')) closePullsOn(ref.slice('refs/heads/'.length), ctx.now);
       return { status: 204 };
     } },

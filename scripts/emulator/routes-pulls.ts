@@ -19,7 +19,7 @@ export function pullRoutes(s: RepoState): Route[] {
 
   const simpleJson = (pr: PullRecord): Record<string, unknown> => {
     const n = pr.number;
-    const repo = s.shapes.repository(s.pulls.filter((p) => p.state === 'open').length, pr.updatedAt);
+    const repo = s.repositoryJson();
     const owner = s.shapes.user(s.owner);
     const link = (href: string): { href: string } => ({ href });
     return {
@@ -236,6 +236,7 @@ export function pullRoutes(s: RepoState): Route[] {
     if (!s.git.updateRef(`refs/heads/${pr.base}`, result, base)) {
       throw new ApiError(409, 'Base branch was modified. Review and try the merge again.', `${DOCS}/pulls/pulls#merge-a-pull-request`);
     }
+    s.pushedAt = ctx.now;
     pr.baseShaAtClose = base;
     pr.state = 'closed';
     pr.mergedAt = ctx.now;

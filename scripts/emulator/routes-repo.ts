@@ -30,8 +30,7 @@ export function repoRoutes(s: RepoState): Route[] {
 
   return [
     { method: 'GET', template: R, handler: (ctx) => {
-      const openIssues = s.pulls.filter((p) => p.state === 'open').length;
-      return { status: 200, body: s.shapes.repository(openIssues, ctx.now) };
+      return { status: 200, body: s.repositoryJson() };
     } },
 
     { method: 'GET', template: `${R}/contents/{path}`, handler: (ctx) => {

@@ -68,8 +68,16 @@ export class RepoState {
   /** commit sha → login of the token that created it through the API (or merged it). */
   readonly authors = new Map<string, string>();
   private nextId = 1000;
+  /** Last ref write; the repository's pushed_at/updated_at, so its JSON (and ETag) only changes with pushes. */
+  pushedAt: Date;
 
-  constructor(readonly git: GitStore, readonly shapes: Shapes, readonly owner: string, readonly repo: string) {}
+  constructor(readonly git: GitStore, readonly shapes: Shapes, readonly owner: string, readonly repo: string, startedAt: Date) {
+    this.pushedAt = startedAt;
+  }
+
+  repositoryJson(): Record<string, unknown> {
+    return this.shapes.repository(this.pulls.filter((p) => p.state === 'open').length, this.pushedAt);
+  }
 
   id(): number {
     return this.nextId++;

@@ -19,7 +19,7 @@ export async function harness(opts: Partial<EmulatorOptions> = {}): Promise<Harn
     advance(ms: number) { clock.now = new Date(clock.now.getTime() + ms); },
   };
   const emu = await startEmulator({
-    owner: OWNER, repo: REPO, validateResponses: !process.env.EMU_NOVAL, now: () => clock.now,
+    owner: OWNER, repo: REPO, validateResponses: true, now: () => clock.now,
     seedFiles: { 'rollouts/checkout.yaml': 'stage: internal\n', 'generated/checkout.k8s.yaml': 'kind: VirtualService\n', 'README.md': '# shop\n' },
     ...opts,
   });

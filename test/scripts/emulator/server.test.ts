@@ -56,6 +56,21 @@ describe('rate limits and conditional requests', () => {
   });
 });
 
+describe('ETags across time', () => {
+  it('keeps a poll\'s ETag while only the clock moves, and changes it when the state does', async () => {
+    const o = h.client('bot-token');
+    const sha = await mainSha(o);
+    const first = await o.repos.getCombinedStatusForRef({ ...repo, ref: sha });
+    h.clock.advance(10 * 60_000);
+    const still = await statusOf(o.repos.getCombinedStatusForRef({ ...repo, ref: sha, headers: { 'if-none-match': first.headers.etag } }));
+    expect(still.status).toBe(304);
+    await o.repos.createCommitStatus({ ...repo, sha, state: 'success', context: 'ci' });
+    const changed = await o.repos.getCombinedStatusForRef({ ...repo, ref: sha, headers: { 'if-none-match': first.headers.etag } });
+    expect([changed.status, changed.data.state]).toEqual([200, 'success']);
+    expect(changed.headers.etag).not.toBe(first.headers.etag);
+  });
+});
+
 describe('primary rate limit', () => {
   it('answers 403 with remaining 0 once a token spends its hourly budget, while other tokens go on', async () => {
     const small = await harness({ rateLimit: 2 });
