@@ -25,9 +25,10 @@ function prng(seed: number): () => number {
   };
 }
 
-function matches(match: FaultMatch | undefined, method: string, path: string): boolean {
+function matches(match: FaultMatch | undefined, method: string, path: string, login: string | undefined): boolean {
   if (!match) return true;
   if (match.method && match.method.toUpperCase() !== method) return false;
+  if (match.login !== undefined && match.login !== login) return false;
   if (match.path) {
     match.path.lastIndex = 0;
     if (!match.path.test(path)) return false;
@@ -62,15 +63,15 @@ export class Faults implements FaultInjector {
   }
 
   /** The fault for this request, consuming one use of a scheduled rule; undefined = none. */
-  take(method: string, path: string): FaultSpec | undefined {
-    const hit = this.scheduled.find((f) => matches(f.match, method, path));
+  take(method: string, path: string, login?: string): FaultSpec | undefined {
+    const hit = this.scheduled.find((f) => matches(f.match, method, path, login));
     if (hit) {
       hit.left -= 1;
       if (hit.left <= 0) this.scheduled = this.scheduled.filter((f) => f !== hit);
       return hit.spec;
     }
     const plan = this.randomPlan;
-    if (plan && matches(plan.match, method, path)) {
+    if (plan && matches(plan.match, method, path, login)) {
       // Two draws per request whatever the outcome, so one schedule does not shift another.
       const roll = plan.next();
       const pick = plan.next();

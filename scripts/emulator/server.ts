@@ -102,7 +102,12 @@ export class ApiServer {
     let decodedPath = url.pathname;
     try { decodedPath = decodeURIComponent(url.pathname); } catch { /* keep raw */ }
 
-    const fault = this.config.faults.take(method, decodedPath);
+    const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    const token = auth?.[1];
+    let login: string | undefined;
+    if (token) login = this.config.users ? this.config.users[token] : 'stagegate-bot';
+
+    const fault = this.config.faults.take(method, decodedPath, login);
     if (fault?.kind === 'drop') {
       log(0, { fault: 'drop' });
       req.socket.destroy();
@@ -123,10 +128,6 @@ export class ApiServer {
       'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json',
       'x-github-request-id': requestId, 'x-github-api-version-selected': '2022-11-28',
     };
-    const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    const token = auth?.[1];
-    let login: string | undefined;
-    if (token) login = this.config.users ? this.config.users[token] : 'stagegate-bot';
     if (!token || !login) {
       const error = new ApiError(401, token ? 'Bad credentials' : 'Requires authentication');
       this.write(res, 401, error.body(), headers);

@@ -47,6 +47,8 @@ export interface FaultMatch {
   readonly method?: string;
   /** Tested against the decoded path (without query), e.g. /repos/o/r/git/refs/heads/main */
   readonly path?: RegExp;
+  /** Only requests whose token maps to this login (e.g. the bot's, not CI's). */
+  readonly login?: string;
 }
 
 export type FaultSpec =

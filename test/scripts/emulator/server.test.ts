@@ -145,6 +145,20 @@ describe('faults', () => {
   });
 });
 
+describe('faults by client', () => {
+  it('hits only the requests of the login a rule names', async () => {
+    const two = await harness({ users: { 'bot-token': 'stagegate-bot', 'ci-token': 'ci' } });
+    try {
+      two.emu.faults.add({ match: { login: 'stagegate-bot' }, kind: 'status', status: 503, times: Infinity });
+      expect((await two.client('ci-token').repos.get({ ...repo })).status).toBe(200);
+      expect((await statusOf(two.client('bot-token').repos.get({ ...repo }))).status).toBe(503);
+      expect(two.emu.faults.pending).toBe(1);
+    } finally {
+      await two.emu.close();
+    }
+  });
+});
+
 describe('request log', () => {
   it('records method, path, status and time of every request and can be reset', async () => {
     const o = h.client('bot-token');
