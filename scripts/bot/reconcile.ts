@@ -36,15 +36,30 @@ export async function reconcile(opts: ReconcileOptions): Promise<RolloutReport[]
   const branch = await port.defaultBranch();
   const reports: RolloutReport[] = [];
   for (const path of await listIntents(port, branch.sha)) {
-    const observed = await observeRollout(port, path, branch, { healthCheck: config.healthCheck, regenerate: opts.regenerate, repoUrl: opts.repoUrl });
-    if ('error' in observed) {
-      reports.push({ rollout: path, path, action: 'error', summary: `cannot read intent: ${observed.error}` });
-      continue;
+    // One rollout failing (an API error, an intent that no longer compiles) must not hold up
+    // the others; whatever it left half-done is repaired by the next pass.
+    try {
+      const observed = await observeRollout(port, path, branch, { healthCheck: config.healthCheck, regenerate: opts.regenerate, repoUrl: opts.repoUrl });
+      if ('error' in observed) {
+        reports.push({ rollout: path, path, action: 'error', summary: `cannot read intent: ${observed.error}` });
+        continue;
+      }
+      const action = plan({ rollout: observed.model, state: observed.state, now: opts.now(), config });
+      reports.push(await execute(action, observed, opts, config));
+    } catch (err) {
+      reports.push({ rollout: path, path, action: 'error', summary: `pass failed, the next one repairs it: ${chain(err)}` });
     }
-    const action = plan({ rollout: observed.model, state: observed.state, now: opts.now(), config });
-    reports.push(await execute(action, observed, opts, config));
   }
   return reports;
+}
+
+/** An error and its causes in one line (never a stack, never request headers). */
+function chain(err: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = err; e !== undefined && e !== null && parts.length < 4; e = e instanceof Error ? e.cause : undefined) {
+    parts.push(e instanceof Error ? e.message : String(e));
+  }
+  return parts.join(': ');
 }
 
 export async function execute(action: Action, o: Observed, opts: ReconcileOptions, config: BotConfig): Promise<RolloutReport> {

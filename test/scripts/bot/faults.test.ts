@@ -74,6 +74,10 @@ async function schedule(seed: number, n: Counters): Promise<{ converged: boolean
       }
       try {
         const [report] = await reconcile(options);
+        // A rollout's failure is reported, not thrown; only the injected ones are expected.
+        if (report!.action === 'error' && !/crash before|connection dropped|answer lost after/.test(report!.summary)) {
+          throw new Error(`seed ${seed}: unexpected failure: ${report!.summary}`);
+        }
         last = report!.summary;
       } catch (err) {
         if (!(err instanceof Crash) && !(err instanceof ApiFault) && !(err as { cause?: unknown }).cause) throw err;
