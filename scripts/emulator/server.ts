@@ -96,8 +96,11 @@ export class ApiServer {
     const now = this.config.now();
     const entry = { method, path: url.pathname, query: url.search.replace(/^\?/, ''), at: now } as const;
     let latency: { fault?: 'latency' } = {};
+    const started = performance.now();
+    let routeName: { route?: string } = {};
     const log = (status: number, extra: Partial<RequestLogEntry> = {}): void => {
-      this.config.requests.push({ ...entry, status, rateLimited: false, ...latency, ...extra });
+      const ms = Math.round((performance.now() - started) * 10) / 10;
+      this.config.requests.push({ ...entry, status, rateLimited: false, ...latency, ...routeName, ms, ...extra });
     };
     let decodedPath = url.pathname;
     try { decodedPath = decodeURIComponent(url.pathname); } catch { /* keep raw */ }
@@ -153,6 +156,7 @@ export class ApiServer {
     try {
       if (!found || found === 'method') throw notFound();
       route = found.route;
+      routeName = { route: `${route.method} ${route.template}` };
       const { params } = found;
       if (params.owner !== undefined && (params.owner.toLowerCase() !== this.config.owner.toLowerCase() || params.repo.toLowerCase() !== this.config.repo.toLowerCase())) {
         throw notFound();

@@ -41,6 +41,10 @@ export interface RequestLogEntry {
   readonly login?: string;
   /** The kind of the injected fault that shaped this answer, if any. */
   readonly fault?: FaultSpec['kind'];
+  /** The matched operation, e.g. "GET /repos/{owner}/{repo}/pulls/{pull_number}". */
+  readonly route?: string;
+  /** Real time spent answering, in milliseconds (for profiling; not from the injected clock). */
+  readonly ms?: number;
 }
 
 export interface FaultMatch {
