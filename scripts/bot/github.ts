@@ -33,6 +33,8 @@ export interface GitHubOptions {
   readonly rateLimitRetries?: number;
   /** Milliseconds per second of `retry-after` and of retry backoff; tests set 1. @default 1000 */
   readonly retryUnitMs?: number;
+  /** A rate limit asking to wait longer than this (seconds) fails the pass instead of blocking it. @default 900 */
+  readonly maxRetryAfterSeconds?: number;
   /** Spacing of writes GitHub asks integrators to keep. @default 1000 */
   readonly writeSpacingMs?: number;
   readonly log?: (line: string) => void;
@@ -58,6 +60,7 @@ function statusOf(err: unknown): number | undefined {
 }
 
 interface Cached { readonly etag: string; readonly response: unknown }
+const ETAG_CACHE_SIZE = 2000;
 
 export class GitHubAdapter implements GitHubPort {
   readonly stats: GitHubStats = { requests: 0, notModified: 0, rateLimited: 0 };
@@ -75,9 +78,10 @@ export class GitHubAdapter implements GitHubPort {
     const rateLimitRetries = options.rateLimitRetries ?? 3;
     const log = options.log ?? (() => {});
     const spacing = options.writeSpacingMs ?? 1000;
+    const maxWait = options.maxRetryAfterSeconds ?? 900;
     const onLimit = (kind: string) => (retryAfter: number, opts: { method: string; url: string }, _o: unknown, retryCount: number): boolean => {
       this.stats.rateLimited += 1;
-      const again = retryCount < rateLimitRetries;
+      const again = retryCount < rateLimitRetries && retryAfter <= maxWait;
       log(`github: ${kind} rate limit on ${opts.method} ${opts.url}; ${again ? `retrying after ${retryAfter}s` : 'giving up'}`);
       return again;
     };
@@ -108,7 +112,11 @@ export class GitHubAdapter implements GitHubPort {
       try {
         const response = await request(opts);
         const etag = response.headers.etag;
-        if (etag) this.etags.set(key, { etag, response });
+        if (etag) {
+          // Bounded: keys carry shas, so a long --watch would otherwise grow without end.
+          if (this.etags.size >= ETAG_CACHE_SIZE) this.etags.delete(this.etags.keys().next().value!);
+          this.etags.set(key, { etag, response });
+        }
         return response;
       } catch (err) {
         if (statusOf(err) === 304 && cached) {

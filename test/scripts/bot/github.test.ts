@@ -102,3 +102,12 @@ describe('GitHubAdapter', () => {
     expect(JSON.stringify(err) + String((err as Error).cause) + String((err as Error).stack)).not.toContain('t0ken');
   });
 });
+
+describe('GitHubAdapter rate limits', () => {
+  it('gives up at once when retry-after is longer than the pass may block', async () => {
+    const { fetch, calls } = fakeFetch(() => ({ status: 403, body: { message: 'You have exceeded a secondary rate limit' }, headers: { 'retry-after': '3600' } }));
+    const a = new GitHubAdapter({ owner: 'acme', repo: 'deploy', token: 't', baseUrl: 'http://gh.test', fetch, retryUnitMs: 1, writeSpacingMs: 0, maxRetryAfterSeconds: 60 });
+    await expect(a.viewer()).rejects.toThrow('(HTTP 403)');
+    expect(calls).toHaveLength(1);
+  });
+});
