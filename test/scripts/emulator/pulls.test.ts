@@ -109,6 +109,18 @@ describe('pull requests', () => {
     expect([full.commits, full.changed_files, full.additions, full.deletions]).toEqual([2, 2, 2, 1]);
   });
 
+  it('rebase-merges by replaying the PR\'s commits onto main, keeping their authors', async () => {
+    const o = h.client('bot-token');
+    const base = git(h.emu, 'rev-parse', 'main');
+    await commitFiles(o, 'linear', { 'notes/one.txt': '1' }, 'first');
+    await commitFiles(o, 'linear', { 'notes/two.txt': '2' }, 'second');
+    const pr = await o.pulls.create({ ...repo, title: 'linear', head: 'linear', base: 'main' });
+    const merged = await o.pulls.merge({ ...repo, pull_number: pr.data.number, merge_method: 'rebase' });
+    expect(git(h.emu, 'log', '--format=%s|%an|%cn', `${base}..main`).split('\n')).toEqual(['second|stagegate[bot]|GitHub', 'first|stagegate[bot]|GitHub']);
+    expect(git(h.emu, 'rev-parse', 'main')).toBe(merged.data.sha);
+    expect(git(h.emu, 'rev-parse', 'main^^')).toBe(base);
+  });
+
   it('closes an open PR when its head branch is deleted, as GitHub does', async () => {
     const o = h.client('bot-token');
     await commitFiles(o, 'doomed', { 'notes/doomed.txt': 'x' });

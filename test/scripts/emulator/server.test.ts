@@ -19,6 +19,11 @@ describe('identity and errors', () => {
     expect((await h.client('bot-token').users.getAuthenticated()).data.login).toBe('stagegate-bot');
   });
 
+  it('answers 400 "Problems parsing JSON" to a body that is not JSON', async () => {
+    const res = await fetch(`${h.emu.url}/repos/acme/shop/git/blobs`, { method: 'POST', headers: { authorization: 'token bot-token' }, body: '{nope' });
+    expect([res.status, ((await res.json()) as { message: string }).message]).toEqual([400, 'Problems parsing JSON']);
+  });
+
   it('answers 404 for another repository and for unknown paths', async () => {
     const o = h.client('bot-token');
     expect((await statusOf(o.repos.get({ owner: 'acme', repo: 'other' }))).status).toBe(404);
