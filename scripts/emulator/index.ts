@@ -43,7 +43,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     owner: opts.owner, repo: opts.repo, now, users: opts.users, validateResponses: opts.validateResponses ?? false, rateLimit: opts.rateLimit ?? 5000,
     faults, requests,
     routes: (baseUrl) => {
-      const state = new RepoState(git, new Shapes(baseUrl, opts.owner, opts.repo), opts.owner, opts.repo, now());
+      const state = new RepoState(git, new Shapes(baseUrl, opts.owner, opts.repo), opts.owner, opts.repo, now(), { lazyMergeability: opts.lazyMergeability ?? false });
       const user: Route = { method: 'GET', template: '/user', handler: (ctx) => ({ status: 200, body: state.shapes.privateUser(ctx.login) }) };
       return [user, ...repoRoutes(state), ...gitRoutes(state), ...pullRoutes(state), ...checkRoutes(state), ...issueRoutes(state)];
     },

@@ -60,8 +60,14 @@ export function pullRoutes(s: RepoState): Route[] {
   /** Commits of the PR, oldest first. */
   const commitsOf = (pr: PullRecord): string[] => s.git.revList(pr.headSha, { exclude: baseSha(pr) }).reverse();
 
-  const fullJson = (pr: PullRecord): Record<string, unknown> => {
-    const m = mergeability(pr);
+  const fullJson = (pr: PullRecord, fresh = false): Record<string, unknown> => {
+    let m = mergeability(pr);
+    if (s.options.lazyMergeability && pr.state === 'open') {
+      // GitHub computes mergeability in the background: the first look after a push sees null.
+      const key = `${baseSha(pr)} ${pr.headSha}`;
+      if (fresh || pr.mergeabilityFor !== key) m = { mergeable: null, state: 'unknown', tree: null };
+      if (!fresh) pr.mergeabilityFor = key;
+    }
     const mergeBase = s.git.mergeBase(baseSha(pr), pr.headSha) ?? baseSha(pr);
     const files = s.git.diff(mergeBase, pr.headSha, false);
     return {
@@ -109,7 +115,7 @@ export function pullRoutes(s: RepoState): Route[] {
         mergedAt: null, mergedBy: null, mergeCommitSha: null, labels: [],
       };
       s.pulls.push(pr);
-      return { status: 201, body: fullJson(pr), headers: { location: `${api}/pulls/${number}` } };
+      return { status: 201, body: fullJson(pr, true), headers: { location: `${api}/pulls/${number}` } };
     } },
 
     { method: 'GET', template: `${R}/pulls`, handler: (ctx) => {

@@ -29,6 +29,8 @@ export interface PullRecord {
   mergedBy: string | null;
   mergeCommitSha: string | null;
   labels: string[];
+  /** "base head" pair whose mergeability a GET has already reported (lazyMergeability). */
+  mergeabilityFor?: string;
 }
 
 export interface CheckRunRecord {
@@ -71,7 +73,10 @@ export class RepoState {
   /** Last ref write; the repository's pushed_at/updated_at, so its JSON (and ETag) only changes with pushes. */
   pushedAt: Date;
 
-  constructor(readonly git: GitStore, readonly shapes: Shapes, readonly owner: string, readonly repo: string, startedAt: Date) {
+  constructor(
+    readonly git: GitStore, readonly shapes: Shapes, readonly owner: string, readonly repo: string, startedAt: Date,
+    readonly options: { readonly lazyMergeability: boolean } = { lazyMergeability: false },
+  ) {
     this.pushedAt = startedAt;
   }
 

@@ -24,6 +24,11 @@ export interface EmulatorOptions {
   readonly dataDir?: string;
   /** Requests per token per hour before GitHub's primary limit answers 403. @default 5000 */
   readonly rateLimit?: number;
+  /**
+   * Like GitHub, answer `mergeable: null` (mergeable_state "unknown") to the first GET of a PR
+   * after its head or base moved, and the computed value from the next GET on. @default false
+   */
+  readonly lazyMergeability?: boolean;
 }
 
 export interface RequestLogEntry {

@@ -130,3 +130,22 @@ describe('pull requests', () => {
     expect([after.state, after.merged]).toEqual(['closed', false]);
   });
 });
+
+describe('lazy mergeability', () => {
+  it('answers mergeable null to the first look after a push and the computed value to the next', async () => {
+    const lazy = await harness({ lazyMergeability: true });
+    try {
+      const o = lazy.client();
+      await commitFiles(o, 'lazy', { 'notes/lazy.txt': '1' });
+      const pr = await o.pulls.create({ ...repo, title: 'lazy', head: 'lazy', base: 'main' });
+      expect(pr.data.mergeable).toBeNull();
+      const first = (await o.pulls.get({ ...repo, pull_number: pr.data.number })).data;
+      const second = (await o.pulls.get({ ...repo, pull_number: pr.data.number })).data;
+      expect([first.mergeable, first.mergeable_state, second.mergeable, second.mergeable_state]).toEqual([null, 'unknown', true, 'clean']);
+      await commitFiles(o, 'lazy', { 'notes/lazy.txt': '2' });
+      expect((await o.pulls.get({ ...repo, pull_number: pr.data.number })).data.mergeable).toBeNull();
+    } finally {
+      await lazy.emu.close();
+    }
+  });
+});
