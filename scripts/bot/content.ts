@@ -11,6 +11,8 @@ import { setAbort, setStage } from './edit-intent.js';
 import type { MergeEvidence } from './planner.js';
 import type { CommitSummary, FileChange } from './port.js';
 
+export type { CommitSummary };
+
 export const TRAILER_STAGE = 'Stagegate-Stage';
 export const TRAILER_ROLLBACK = 'Stagegate-Rollback';
 

@@ -4,9 +4,9 @@
  * comments and checks. Everything the planner needs, nothing remembered between passes.
  */
 import { CHANGELOG_DIR, DEFAULT_ROLLOUTS_DIR, rollbackBranch, stageBranch } from '../../constructs/conventions.js';
-import { nextStage, type RolloutModel } from '../../constructs/model.js';
+import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { parseIntent, formatProblem } from '../../constructs/spec/index.js';
-import { ledgerFrom, stageProposal, trailer, TRAILER_STAGE, type LedgerEntry, type Regenerate } from './content.js';
+import { ledgerFrom, stageProposal, trailer, TRAILER_ROLLBACK, TRAILER_STAGE, type CommitSummary, type LedgerEntry, type Regenerate } from './content.js';
 import type { PullState, RolloutState } from './planner.js';
 import type { GitHubPort, PullRequest } from './port.js';
 
@@ -58,8 +58,7 @@ export async function observeRollout(port: GitHubPort, path: string, branch: { n
   const candidates = [stamp(model.stage), liveMerged ? Date.parse(liveMerged.mergedAt!) : undefined].filter((x): x is number => x !== undefined);
   // A person made it live without the bot: the newest edit of the intent (conservative: any edit restarts the bake).
   const liveSince = new Date(candidates.length > 0 ? Math.max(...candidates) : intentChangedAt.getTime());
-  const firstStage = model.stages[0]!.name;
-  const rolloutSince = new Date(stamp(firstStage) ?? (commits.length > 0 ? Date.parse(commits.at(-1)!.date) : liveSince.getTime()));
+  const rolloutSince = rolloutStart(commits, model, liveSince);
 
   const base = { path, text, model, ledger, changelog, defaultBranch: branch };
   const next = nextStage(model);
@@ -103,4 +102,27 @@ async function pullState(port: GitHubPort, pr: PullRequest, opts: ObserveOptions
     }
   }
   return { pr, commits, files, comments, checks, healthHistory, combined, contentCurrent };
+}
+
+/**
+ * When this rollout began: walking back from the newest commit, the bot's stage commits of this
+ * rollout appear with falling stage indexes; the run ends at a rollback or a later stage (an
+ * earlier rollout). The commit just before the run's oldest one is where a person started it
+ * (usually the canary bump). With no stage commit yet, the rollout began when its stage went live.
+ */
+export function rolloutStart(commits: readonly CommitSummary[], model: RolloutModel, liveSince: Date): Date {
+  let index = liveStageIndex(model);
+  let oldest = -1;
+  for (let i = 0; i < commits.length; i += 1) {
+    const c = commits[i]!;
+    if (trailer(c.message, TRAILER_ROLLBACK, model) !== undefined) break;
+    const stage = trailer(c.message, TRAILER_STAGE, model);
+    if (stage === undefined) continue;
+    const at = model.stages.findIndex((s) => s.name === stage);
+    if (at < 0 || at > index) break;
+    index = at;
+    oldest = i;
+  }
+  if (oldest < 0) return liveSince;
+  return new Date((commits[oldest + 1] ?? commits[oldest]!).date);
 }

@@ -76,3 +76,20 @@ describe('stage PR content', () => {
     expect(p.changes[2]!.content).toContain('## rollback at internal\n\n- health red\n- evidence: stagegate/health failure (run 9)');
   });
 });
+
+describe('when the rollout began', () => {
+  it('is the commit just before this rollout\'s oldest stage commit, ignoring an earlier rollout', async () => {
+    const { rolloutStart } = await import('../../../scripts/bot/observe.js');
+    const c = (sha: string, message: string, date: string) => ({ sha, message, date });
+    const commits = [
+      c('e', 'comment tweak', '2026-03-05T00:00:00Z'),
+      c('d', 'x\n\nStagegate-Stage: shop/checkout/one-percent', '2026-03-04T00:00:00Z'),
+      c('c', 'bump canary to v3', '2026-03-03T00:00:00Z'),
+      c('b', 'x\n\nStagegate-Stage: shop/checkout/full', '2026-03-02T00:00:00Z'),
+      c('a', 'old rollout start', '2026-03-01T00:00:00Z'),
+    ];
+    const live = { ...model, stage: 'one-percent' };
+    expect(rolloutStart(commits, live, new Date('2026-03-04T00:00:00Z')).toISOString()).toBe('2026-03-03T00:00:00.000Z');
+    expect(rolloutStart(commits.slice(2), model, new Date('2026-03-03T00:00:00Z')).toISOString()).toBe('2026-03-03T00:00:00.000Z');
+  });
+});
