@@ -3,10 +3,9 @@
  * talks to it through the real @octokit/rest client; see README's architecture section.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { Faults } from './faults.js';
 import { GitStore } from './git-store.js';
 import type { Route } from './http.js';
@@ -68,8 +67,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     readFile(ref, path) {
       const sha = git.resolve(ref.startsWith('refs/') || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`) ?? git.resolve(ref);
       if (!sha) return undefined;
-      const result = spawnSync('git', ['--git-dir', gitDir, 'cat-file', 'blob', `${sha}:${path}`], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
-      return result.status === 0 ? result.stdout.toString('utf8') : undefined;
+      const [entry] = git.lsTree(sha, false, path.replace(/^\/+/, ''));
+      return entry?.type === 'blob' ? git.readBlob(entry.sha).toString('utf8') : undefined;
     },
     log(ref = 'main') {
       const sha = git.resolve(ref.startsWith('refs/') || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`);
