@@ -28,7 +28,9 @@ export function pullRoutes(s: RepoState): Route[] {
       commits_url: `${api}/pulls/${n}/commits`, review_comments_url: `${api}/pulls/${n}/comments`,
       review_comment_url: `${api}/pulls/comments{/number}`, comments_url: `${api}/issues/${n}/comments`,
       statuses_url: `${api}/statuses/${pr.headSha}`, number: n, state: pr.state, locked: false, title: pr.title,
-      user: s.shapes.user(pr.user), body: pr.body, labels: pr.labels.map((name) => s.labelJson(s.label(name, true))),
+      // The PR list's schema (pull-request-simple) types a label's description as a plain string.
+      user: s.shapes.user(pr.user), body: pr.body,
+      labels: pr.labels.map((name) => { const l = s.labelJson(s.label(name, true)); return { ...l, description: l.description ?? '' }; }),
       milestone: null, active_lock_reason: null, created_at: iso(pr.createdAt), updated_at: iso(pr.updatedAt),
       closed_at: pr.closedAt ? iso(pr.closedAt) : null, merged_at: pr.mergedAt ? iso(pr.mergedAt) : null,
       merge_commit_sha: pr.mergeCommitSha, assignee: null, assignees: [], requested_reviewers: [], requested_teams: [],

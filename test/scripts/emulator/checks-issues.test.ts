@@ -87,6 +87,7 @@ describe('comments and labels', () => {
     expect(added.data.map((l) => l.name)).toEqual(['stagegate:stalled', 'stagegate']);
     expect((await o.issues.listLabelsForRepo({ ...repo })).data.map((l) => l.name)).toEqual(['stagegate:stalled', 'stagegate']);
     expect((await o.pulls.get({ ...repo, pull_number: prNumber })).data.labels.map((l) => l.name)).toEqual(['stagegate:stalled', 'stagegate']);
+    expect((await o.pulls.list({ ...repo })).data[0].labels.map((l) => `${l.name}:${l.description}`)).toEqual(['stagegate:stalled:past timebox', 'stagegate:']);
 
     const left = await o.issues.removeLabel({ ...repo, issue_number: prNumber, name: 'stagegate:stalled' });
     expect(left.data.map((l) => l.name)).toEqual(['stagegate']);
