@@ -9,6 +9,7 @@ import { advanceCommand } from './advance.js';
 import { abortCommand } from './abort.js';
 import { emulatorCommand } from './emulator.js';
 import { benchCommand } from './bench.js';
+import { demoCommand } from './demo.js';
 
 export const COMMANDS: readonly Command[] = [
   synthCommand,
@@ -19,5 +20,6 @@ export const COMMANDS: readonly Command[] = [
   advanceCommand,
   abortCommand,
   emulatorCommand,
+  demoCommand,
   benchCommand,
 ];
