@@ -41,6 +41,14 @@ export class ObjectReader {
   }
 
   private readPacked(sha: string): RawObject | null {
+    // Nothing here packs objects (gc.auto is off); only a reused dataDir might hold packs.
+    let packed = false;
+    try {
+      packed = readdirSync(join(this.gitDir, 'objects', 'pack')).some((f) => f.endsWith('.pack'));
+    } catch {
+      packed = false;
+    }
+    if (!packed) return null;
     const type = spawnSync('git', ['cat-file', '-t', sha], { env: this.env });
     if (type.status !== 0) return null;
     const kind = type.stdout.toString().trim();

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitFiles, git, harness, repo, statusOf, type Harness } from './helpers.js';
 
@@ -142,5 +145,27 @@ describe('contents, commits and compare', () => {
     expect([cmp.data.status, cmp.data.ahead_by, cmp.data.behind_by]).toEqual(['ahead', 1, 0]);
     expect(cmp.data.files?.find((f) => f.filename === 'rollouts/checkout.yaml')?.patch).toContain('+stage: one-percent');
     expect((await statusOf(o.repos.getCommit({ ...repo, ref: 'nope' }))).status).toBe(422);
+  });
+});
+
+describe('a reused data directory', () => {
+  it('serves a repository again after git gc packed its objects and refs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'stagegate-emu-data-'));
+    try {
+      const before = await harness({ dataDir });
+      const sha = await commitFiles(before.client(), 'kept', { 'rollouts/kept.yaml': 'stage: full\n' });
+      await before.emu.close();
+      git(before.emu, 'gc', '--quiet', '--prune=now');
+      const after = await harness({ dataDir });
+      try {
+        expect((await after.client().git.getRef({ ...repo, ref: 'heads/kept' })).data.object.sha).toBe(sha);
+        expect(after.emu.readFile('kept', 'rollouts/kept.yaml')).toBe('stage: full\n');
+        expect(after.emu.log('kept').map((c) => c.sha)[0]).toBe(sha);
+      } finally {
+        await after.emu.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
