@@ -121,6 +121,18 @@ describe('pull requests', () => {
     expect(git(h.emu, 'rev-parse', 'main^^')).toBe(base);
   });
 
+  it('serialises racing merges: of two conflicting PRs merged at once, exactly one lands', async () => {
+    const o = h.client('bot-token');
+    const base = git(h.emu, 'rev-parse', 'main');
+    await commitFiles(o, 'race-a', { 'rollouts/checkout.yaml': 'stage: a\n' });
+    await commitFiles(o, 'race-b', { 'rollouts/checkout.yaml': 'stage: b\n' });
+    const a = await o.pulls.create({ ...repo, title: 'race a', head: 'race-a', base: 'main' });
+    const b = await o.pulls.create({ ...repo, title: 'race b', head: 'race-b', base: 'main' });
+    const results = await Promise.all([a, b].map((pr) => o.pulls.merge({ ...repo, pull_number: pr.data.number }).then((r) => r.status, (e: { status: number }) => e.status)));
+    expect(results.sort()).toEqual([200, 405]);
+    expect(git(h.emu, 'rev-list', '--count', `${base}..main`, '--first-parent')).toBe('1');
+  });
+
   it('closes an open PR when its head branch is deleted, as GitHub does', async () => {
     const o = h.client('bot-token');
     await commitFiles(o, 'doomed', { 'notes/doomed.txt': 'x' });
