@@ -118,7 +118,7 @@ export class Narrator {
 
   /** The planner rounds bake time up to minutes; at demo speed the stage's bake says more. */
   private waitText(name: string, summary: string): string {
-    if (!/^waiting: bake /.test(summary)) return summary;
+    if (!/^waiting: bake /.test(summary)) return summary.replace(/^waiting: waiting for /, 'waiting for ');
     const m = this.mainline.get(name).model;
     const bake = m.stages.find((s) => s.name === m.stage)?.bakeMs;
     return `waiting: ${m.stage} bakes ${bake === undefined ? 'no time' : `${bake / 1000} s`} from the commit that made it live, then needs a green stagegate/health`;
