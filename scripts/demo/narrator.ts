@@ -187,7 +187,7 @@ export class Narrator {
       pr: rollbackPull.number, redAt: NaN, mergedAt: NaN, secondsToRollback: NaN, reason: '', abortReason: m.abort.reason,
     } : undefined;
     return {
-      name: r.name, expected: r.expected, finalStage: m.stage, aborted: m.abort !== undefined,
+      name: r.name, expected: r.expected, stages: m.stages.map((s) => s.name), finalStage: m.stage, aborted: m.abort !== undefined,
       stagesReached: tr.stages, verdicts: tr.verdicts, pulls, ...(rollback ? { rollback } : {}),
       finalWeights: live.weights, commits,
     };

@@ -47,6 +47,8 @@ export interface RollbackRecord {
 export interface RolloutSummary {
   readonly name: string;
   readonly expected: 'promote' | 'rollback';
+  /** Every stage of the intent, in order. */
+  readonly stages: readonly string[];
   readonly finalStage: string;
   readonly aborted: boolean;
   readonly stagesReached: readonly StageReached[];

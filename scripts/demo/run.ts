@@ -178,8 +178,7 @@ export function judge(rollouts: readonly RolloutSummary[]): string[] {
   const problems: string[] = [];
   for (const r of rollouts) {
     if (r.expected === 'promote') {
-      const last = r.stagesReached.at(-1);
-      if (r.aborted || r.finalStage !== r.stagesReached.at(-1)?.stage || !last) problems.push(`${r.name} did not reach its last stage (at ${r.finalStage})`);
+      if (r.aborted || r.finalStage !== r.stages.at(-1)) problems.push(`${r.name} did not reach its last stage ${r.stages.at(-1)} (at ${r.finalStage}${r.aborted ? ', aborted' : ''})`);
       if (r.finalWeights.canary !== 100) problems.push(`${r.name}: the VirtualService on main sends ${r.finalWeights.canary} % to canary, not 100 %`);
     } else {
       if (!r.aborted) problems.push(`${r.name} was not aborted (at ${r.finalStage})`);
