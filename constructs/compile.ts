@@ -3,12 +3,13 @@
  * rollout, check every object against its CRD schema, serialize. Nothing here touches the disk,
  * so `synth` can write atomically and the bot can regenerate files through the GitHub API.
  */
-import { App, Chart, Yaml } from 'cdk8s';
+import { App, Chart } from 'cdk8s';
 import { generatedFileName } from './conventions.js';
 import { schemaProblems, type KubeObject } from './crd-schemas.js';
 import type { RolloutModel } from './model.js';
 import { IntentError, parseIntent, type SourceProblem } from './spec/index.js';
 import { StagedRollout } from './staged-rollout.js';
+import { stringifyDocuments } from './yaml-emit.js';
 
 export interface IntentSource {
   /** Display path, e.g. "rollouts/checkout.yaml"; used in every message about this intent. */
@@ -76,7 +77,7 @@ function synthOne(source: string, model: RolloutModel, problems: SourceProblem[]
         `generated ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name} fails its CRD schema: ${message}`));
     }
   }
-  return { model, source, file: generatedFileName(model.name), content: Yaml.stringify(...objects), objects };
+  return { model, source, file: generatedFileName(model.name), content: stringifyDocuments(objects), objects };
 }
 
 function problemAt(file: string, path: string, message: string): SourceProblem {
