@@ -8,9 +8,13 @@ import { Octokit } from '@octokit/rest';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
+import { ResponseCache } from './cache.js';
+import { histories, type HistorySource } from './history.js';
 import type {
-  CheckRun, CombinedStatus, CommitSummary, FileChange, GitHubPort, IssueComment, MergeResult, PullCommit, PullRequest,
+  CheckRun, CombinedStatus, CommitSummary, FileChange, GitHubPort, IssueComment, MergeResult, PullCommit, PullFile, PullRequest,
 } from './port.js';
+import { gitBlobSha, isFullSha, Reader, type RequestClient } from './reader.js';
+import { toCheckRun, toPull, toPullFrom, toSummary, type CheckRunData, type CommitData, type PullData, type TreeData } from './github-shapes.js';
 
 const USER_AGENT = 'stagegate-bot';
 
@@ -38,13 +42,19 @@ export interface GitHubOptions {
   /** Spacing of writes GitHub asks integrators to keep. @default 1000 */
   readonly writeSpacingMs?: number;
   readonly log?: (line: string) => void;
+  /** Remembered answers, e.g. loaded from `advance --cache FILE`. @default a new, empty one */
+  readonly cache?: ResponseCache;
 }
 
 /** Counters for reports and tests. */
 export interface GitHubStats {
+  /** Requests sent (including retries and 304s). */
   requests: number;
+  /** Answered 304: free against the rate limit. */
   notModified: number;
   rateLimited: number;
+  /** Answers taken from the cache without any request (content-addressed). */
+  remembered: number;
 }
 
 export class GitHubError extends Error {
@@ -59,21 +69,22 @@ function statusOf(err: unknown): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
-interface Cached { readonly etag: string; readonly response: unknown }
-const ETAG_CACHE_SIZE = 2000;
-
 export class GitHubAdapter implements GitHubPort {
-  readonly stats: GitHubStats = { requests: 0, notModified: 0, rateLimited: 0 };
+  readonly stats: GitHubStats = { requests: 0, notModified: 0, rateLimited: 0, remembered: 0 };
+  /** Remembered answers (ETags and content-addressed values); persist it with `ResponseCache.save`. */
+  readonly cache: ResponseCache;
   private readonly client: Client;
+  private readonly reader: Reader;
   private readonly owner: string;
   private readonly repo: string;
-  private readonly etags = new Map<string, Cached>();
   private readonly knownLabels = new Set<string>();
   private login: string | undefined;
 
   constructor(options: GitHubOptions) {
     this.owner = options.owner;
     this.repo = options.repo;
+    const baseUrl = options.baseUrl ?? 'https://api.github.com';
+    this.cache = options.cache ?? new ResponseCache({ api: baseUrl, repo: `${options.owner}/${options.repo}` });
     const unit = options.retryUnitMs ?? 1000;
     const rateLimitRetries = options.rateLimitRetries ?? 3;
     const log = options.log ?? (() => {});
@@ -87,7 +98,7 @@ export class GitHubAdapter implements GitHubPort {
     };
     this.client = new StagegateOctokit({
       auth: options.token,
-      baseUrl: options.baseUrl ?? 'https://api.github.com',
+      baseUrl,
       request: options.fetch ? { fetch: options.fetch } : {},
       // Debug/info stay quiet; warnings go to the caller's sink (never the token: Octokit redacts it).
       // Octokit logs every non-2xx answer (304s, expected 404s) at error level; failures that
@@ -105,27 +116,9 @@ export class GitHubAdapter implements GitHubPort {
     });
     this.client.hook.wrap('request', async (request, opts) => {
       this.stats.requests += 1;
-      if (opts.method !== 'GET') return request(opts);
-      const key = this.client.request.endpoint.parse(opts).url;
-      const cached = this.etags.get(key);
-      if (cached) opts.headers = { ...opts.headers, 'if-none-match': cached.etag };
-      try {
-        const response = await request(opts);
-        const etag = response.headers.etag;
-        if (etag) {
-          // Bounded: keys carry shas, so a long --watch would otherwise grow without end.
-          if (this.etags.size >= ETAG_CACHE_SIZE) this.etags.delete(this.etags.keys().next().value!);
-          this.etags.set(key, { etag, response });
-        }
-        return response;
-      } catch (err) {
-        if (statusOf(err) === 304 && cached) {
-          this.stats.notModified += 1;
-          return cached.response as Awaited<ReturnType<typeof request>>;
-        }
-        throw err;
-      }
+      return request(opts);
     });
+    this.reader = new Reader(this.client as unknown as RequestClient, this.cache, this.stats);
   }
 
   private async call<T>(what: string, fn: (c: Client, r: { owner: string; repo: string }) => Promise<T>): Promise<T> {
@@ -140,107 +133,197 @@ export class GitHubAdapter implements GitHubPort {
     }
   }
 
+  private get r(): { owner: string; repo: string } {
+    return { owner: this.owner, repo: this.repo };
+  }
+
   async viewer(): Promise<string> {
-    this.login ??= await this.call('reading the token\'s user', async (c) => (await c.rest.users.getAuthenticated()).data.login);
+    this.login ??= await this.call('reading the token\'s user', () => this.reader.poll('GET /user', {}, (d) => (d as { login: string }).login));
     return this.login;
   }
 
   async defaultBranch(): Promise<{ name: string; sha: string }> {
-    return this.call('reading the default branch', async (c, r) => {
-      const name = (await c.rest.repos.get(r)).data.default_branch;
-      const ref = await c.rest.git.getRef({ ...r, ref: `heads/${name}` });
-      return { name, sha: ref.data.object.sha };
+    return this.call('reading the default branch', async () => {
+      const name = await this.reader.poll('GET /repos/{owner}/{repo}', this.r, (d) => (d as { default_branch: string }).default_branch);
+      const sha = await this.reader.poll('GET /repos/{owner}/{repo}/git/ref/{ref}', { ...this.r, ref: `heads/${name}` }, (d) => (d as { object: { sha: string } }).object.sha);
+      return { name, sha };
     });
+  }
+
+  /** Every blob of the tree at commit `sha` under `dir/` (path → blob sha), and the root tree sha. */
+  private async treeUnder(sha: string, dir: string): Promise<{ tree: string; blobs: Record<string, string> }> {
+    const load = async (): Promise<{ tree: string; blobs: Record<string, string> }> => {
+      const root = await this.reader.poll('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.r, tree_sha: sha, recursive: '1' }, (d) => d as TreeData);
+      let entries = root.tree.map((e) => ({ ...e, path: e.path ?? '' }));
+      if (root.truncated) {
+        // Too big for one answer: walk down to `dir` and list only that subtree.
+        let at = root.sha;
+        for (const part of dir.split('/')) {
+          const level = await this.reader.poll('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.r, tree_sha: at }, (d) => d as TreeData);
+          const next = level.tree.find((e) => e.path === part && e.type === 'tree');
+          if (!next?.sha) return { tree: root.sha, blobs: {} };
+          at = next.sha;
+        }
+        const sub = await this.reader.poll('GET /repos/{owner}/{repo}/git/trees/{tree_sha}', { ...this.r, tree_sha: at, recursive: '1' }, (d) => d as TreeData);
+        if (sub.truncated) throw new Error(`the tree under ${dir}/ is too big for GitHub to list in one answer`);
+        entries = sub.tree.map((e) => ({ ...e, path: `${dir}/${e.path ?? ''}` }));
+      }
+      if (isFullSha(sha)) this.cache.set(`commit-tree:${sha}`, { body: root.sha });
+      const blobs: Record<string, string> = {};
+      for (const e of entries) if (e.type === 'blob' && e.sha && e.path.startsWith(`${dir}/`)) blobs[e.path] = e.sha;
+      return { tree: root.sha, blobs };
+    };
+    // A commit's tree never changes: remembered by the commit sha (a branch name is not a key).
+    if (!isFullSha(sha)) return load();
+    return this.reader.remember(`tree:${sha}:${dir}`, load, (b) => typeof (b as { tree?: unknown })?.tree === 'string');
+  }
+
+  async blobsUnder(sha: string, dir: string): Promise<ReadonlyMap<string, string>> {
+    return this.call(`listing ${dir}/ at ${sha.slice(0, 7)}`, async () => new Map(Object.entries((await this.treeUnder(sha, dir)).blobs)));
   }
 
   async listFiles(sha: string, dir: string): Promise<string[]> {
-    return this.call(`listing ${dir}/ at ${sha.slice(0, 7)}`, async (c, r) => {
-      const tree = await c.rest.git.getTree({ ...r, tree_sha: sha, recursive: 'true' });
-      return tree.data.tree.filter((e) => e.type === 'blob' && e.path?.startsWith(`${dir}/`)).map((e) => e.path!);
-    });
+    return [...(await this.blobsUnder(sha, dir)).keys()];
+  }
+
+  async blob(sha: string): Promise<string> {
+    return this.call(`reading blob ${sha.slice(0, 7)}`, () => this.reader.remember(`blob:${sha}`, async () => {
+      const res = await this.client.rest.git.getBlob({ ...this.r, file_sha: sha });
+      const text = Buffer.from(res.data.content, (res.data.encoding ?? 'base64') as BufferEncoding).toString('utf8');
+      if (gitBlobSha(text) !== sha) throw new Error(`blob ${sha} is not UTF-8 text`);
+      return text;
+      // The id is the content's hash: a tampered cache entry cannot pass this check.
+    }, (b) => typeof b === 'string' && gitBlobSha(b) === sha));
   }
 
   async readFile(ref: string, path: string): Promise<string | undefined> {
-    return this.call(`reading ${path} at ${ref.slice(0, 12)}`, async (c, r) => {
+    const load = async (): Promise<string | null> => {
       try {
-        const res = await c.rest.repos.getContent({ ...r, path, ref });
-        const data = res.data as { content?: string; encoding?: string };
-        if (typeof data.content !== 'string') return undefined;
-        return Buffer.from(data.content, (data.encoding ?? 'base64') as BufferEncoding).toString('utf8');
+        return await this.reader.poll('GET /repos/{owner}/{repo}/contents/{path}', { ...this.r, path, ref }, (d) => {
+          const data = d as { content?: string; encoding?: string };
+          return typeof data.content === 'string' ? Buffer.from(data.content, (data.encoding ?? 'base64') as BufferEncoding).toString('utf8') : null;
+        });
       } catch (err) {
-        if (statusOf(err) === 404) return undefined;
+        if (statusOf(err) === 404) return null;
         throw err;
       }
+    };
+    return this.call(`reading ${path} at ${ref.slice(0, 12)}`, async () => {
+      // At a commit sha the answer (absence included) never changes; a branch name is polled.
+      const text = isFullSha(ref) ? await this.reader.remember(`file:${ref}:${path}`, load, (b) => b === null || typeof b === 'string') : await load();
+      return text ?? undefined;
     });
   }
 
-  async pullsByHead(branch: string): Promise<PullRequest[]> {
-    return this.call(`listing PRs of ${branch}`, async (c, r) => {
-      const res = await c.rest.pulls.list({ ...r, head: `${this.owner}:${branch}`, state: 'all', per_page: 100 });
-      return res.data.filter((p) => p.head.ref === branch).map(toPull).sort((a, b) => b.number - a.number);
+  async openPulls(): Promise<PullRequest[]> {
+    return this.call('listing open PRs', async () => {
+      const all = await this.reader.pages('GET /repos/{owner}/{repo}/pulls', { ...this.r, state: 'open', sort: 'created', direction: 'desc' }, (d) => (d as PullData[]).map(toPullFrom));
+      const self = `${this.owner}/${this.repo}`.toLowerCase();
+      // A fork's branch may carry the same name: it is never ours to adopt.
+      return all.filter((p) => p.repo?.toLowerCase() === self).map(({ repo: _r, ...p }) => p).sort((a, b) => b.number - a.number);
     });
   }
 
-  async pullCommits(number: number): Promise<PullCommit[]> {
-    return this.call(`listing commits of #${number}`, async (c, r) => {
-      const res = await c.rest.pulls.listCommits({ ...r, pull_number: number, per_page: 100 });
-      return res.data.map((x) => ({ sha: x.sha, authorLogin: x.author?.login ?? null, committerLogin: x.committer?.login ?? null }));
+  async pullsByHead(branch: string, options: { stableWhile?: string } = {}): Promise<PullRequest[]> {
+    const load = async (): Promise<PullRequest[]> => {
+      const all = await this.reader.pages('GET /repos/{owner}/{repo}/pulls', { ...this.r, head: `${this.owner}:${branch}`, state: 'all' }, (d) => (d as PullData[]).map(toPullFrom));
+      return all.filter((p) => p.headRef === branch).map(({ repo: _r, ...p }) => p).sort((a, b) => b.number - a.number);
+    };
+    return this.call(`listing PRs of ${branch}`, async () => {
+      if (options.stableWhile === undefined) return load();
+      // Only merged PRs are asked for under a stable key; keep just those (they never change).
+      const merged = await this.reader.remember(`merged:${branch}:${options.stableWhile}`, async () => (await load()).filter((p) => p.merged), Array.isArray);
+      return merged;
     });
   }
 
-  async pullFiles(number: number): Promise<string[]> {
-    return this.call(`listing files of #${number}`, async (c, r) => {
-      const res = await c.rest.pulls.listFiles({ ...r, pull_number: number, per_page: 100 });
-      return res.data.map((f) => f.filename);
-    });
+  async pullCommits(number: number, headSha: string): Promise<PullCommit[]> {
+    return this.call(`listing commits of #${number}`, () => this.reader.remember(`pull-commits:${number}:${headSha}`, async () => {
+      const list = await this.reader.pages('GET /repos/{owner}/{repo}/pulls/{pull_number}/commits', { ...this.r, pull_number: number },
+        (d) => (d as Array<{ sha: string; author: { login: string } | null; committer: { login: string } | null }>)
+          .map((x) => ({ sha: x.sha, authorLogin: x.author?.login ?? null, committerLogin: x.committer?.login ?? null })), 250);
+      // GitHub lists at most 250 commits: a longer PR hides commits, and hidden ones are untrusted.
+      return list.length >= 250 ? [...list, { sha: '(more)', authorLogin: null, committerLogin: null }] : list;
+    }, Array.isArray));
+  }
+
+  async pullFiles(number: number, headSha: string): Promise<PullFile[]> {
+    return this.call(`listing files of #${number}`, () => this.reader.remember(`pull-files:${number}:${headSha}`, async () => {
+      const list = await this.reader.pages('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', { ...this.r, pull_number: number },
+        (d) => (d as Array<{ filename: string; sha: string | null; status: string; previous_filename?: string }>).map((f) => ({
+          path: f.filename, sha: f.status === 'removed' ? null : f.sha, ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+        })), 3000);
+      // GitHub lists at most 3,000 files: the rest are unknown, so the PR cannot be trusted.
+      return list.length >= 3000 ? [...list, { path: '(more files than GitHub lists)', sha: null }] : list;
+    }, Array.isArray));
   }
 
   async comments(number: number): Promise<IssueComment[]> {
-    return this.call(`listing comments of #${number}`, async (c, r) => {
-      const res = await c.rest.issues.listComments({ ...r, issue_number: number, per_page: 100 });
-      return res.data.map((x) => ({ id: x.id, body: x.body ?? '', user: x.user?.login ?? null }));
-    });
+    return this.call(`listing comments of #${number}`, () => this.reader.pages('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...this.r, issue_number: number },
+      (d) => (d as Array<{ id: number; body?: string; user: { login: string } | null }>).map((x) => ({ id: x.id, body: x.body ?? '', user: x.user?.login ?? null }))));
   }
 
   async checkRuns(sha: string): Promise<CheckRun[]> {
-    return this.call(`listing check runs of ${sha.slice(0, 7)}`, async (c, r) => {
-      const res = await c.rest.checks.listForRef({ ...r, ref: sha, per_page: 100, filter: 'all' });
-      return res.data.check_runs.map((x) => ({
-        id: x.id, name: x.name, headSha: x.head_sha, status: x.status as CheckRun['status'],
-        conclusion: (x.conclusion ?? null) as CheckRun['conclusion'], startedAt: x.started_at ?? null,
-        completedAt: x.completed_at ?? null, summary: x.output?.title ?? x.output?.summary ?? undefined,
-        url: x.html_url ?? undefined,
-      }));
+    return this.call(`listing check runs of ${sha.slice(0, 7)}`, async () => {
+      // One page holds 100 runs; a head sha with more (re-runs) is read page by page.
+      const runs: CheckRun[] = [];
+      for (let page = 1; page <= 20; page += 1) {
+        const chunk = await this.reader.poll('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', { ...this.r, ref: sha, filter: 'all', per_page: 100, page }, (d) => (d as { check_runs: CheckRunData[] }).check_runs.map(toCheckRun));
+        runs.push(...chunk);
+        if (chunk.length < 100) break;
+      }
+      return runs;
     });
   }
 
   async combinedStatus(sha: string): Promise<CombinedStatus> {
-    return this.call(`reading the combined status of ${sha.slice(0, 7)}`, async (c, r) => {
-      const res = await c.rest.repos.getCombinedStatusForRef({ ...r, ref: sha });
-      return { state: res.data.state as CombinedStatus['state'], totalCount: res.data.total_count };
-    });
+    return this.call(`reading the combined status of ${sha.slice(0, 7)}`, () => this.reader.poll('GET /repos/{owner}/{repo}/commits/{ref}/status', { ...this.r, ref: sha },
+      (d) => ({ state: (d as { state: string }).state as CombinedStatus['state'], totalCount: (d as { total_count: number }).total_count })));
   }
 
   async commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]> {
-    return this.call(`listing commits touching ${path}`, async (c, r) => {
-      const res = await c.rest.repos.listCommits({ ...r, sha: ref, path, per_page: Math.min(100, limit) });
-      return res.data.map((x) => ({ sha: x.sha, message: x.commit.message, date: x.commit.committer?.date ?? x.commit.author?.date ?? '' }));
-    });
+    return this.call(`listing commits touching ${path}`, () => this.listHistory(ref, path, limit));
+  }
+
+  private listHistory(ref: string, path: string, limit: number): Promise<CommitSummary[]> {
+    return this.reader.poll('GET /repos/{owner}/{repo}/commits', { ...this.r, sha: ref, path, per_page: Math.min(100, limit) },
+      (d) => (d as CommitData[]).map(toSummary));
+  }
+
+  async histories(sha: string, paths: readonly string[], limit: number): Promise<ReadonlyMap<string, readonly CommitSummary[]>> {
+    const source: HistorySource = {
+      list: (at, path, n) => this.listHistory(at, path, n),
+      ahead: async (base, head) => {
+        const d = await this.reader.poll('GET /repos/{owner}/{repo}/compare/{basehead}', { ...this.r, basehead: `${base}...${head}` }, (x) => {
+          const c = x as { status: string; total_commits: number; commits: Array<CommitData & { parents: unknown[] }> };
+          return { status: c.status, total: c.total_commits, commits: c.commits.map((k) => ({ ...toSummary(k), parents: k.parents.length })) };
+        });
+        return d.status === 'ahead' && d.total === d.commits.length ? d.commits : undefined;
+      },
+      touched: (commit) => this.reader.remember(`touched:${commit}`, async () => {
+        const paths: string[] = [];
+        // 300 files a page, up to 3,000 (GitHub's cap): beyond that the commit's paths are unknown.
+        for (let page = 1; page <= 10; page += 1) {
+          const files = await this.reader.poll('GET /repos/{owner}/{repo}/commits/{ref}', { ...this.r, ref: commit, per_page: 300, page },
+            (x) => ((x as { files?: Array<{ filename: string; previous_filename?: string }> }).files ?? []).map((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
+          paths.push(...files.flat());
+          if (files.length < 300) return paths;
+        }
+        return null;
+      }, (b) => b === null || Array.isArray(b)).then((x) => x ?? undefined),
+    };
+    return this.call(`reading the history of ${paths.length} intent(s)`, () => histories(this.reader, source, `${this.owner}/${this.repo}`, sha, paths, limit));
   }
 
   async commitToBranch(input: { branch: string; parentSha: string; message: string; changes: readonly FileChange[] }): Promise<string> {
     return this.call(`committing to ${input.branch}`, async (c, r) => {
-      const parent = await c.rest.git.getCommit({ ...r, commit_sha: input.parentSha });
-      const entries = [];
-      for (const change of input.changes) {
-        if (change.content === null) {
-          entries.push({ path: change.path, mode: '100644' as const, type: 'blob' as const, sha: null });
-          continue;
-        }
-        const blob = await c.rest.git.createBlob({ ...r, content: change.content, encoding: 'utf-8' });
-        entries.push({ path: change.path, mode: '100644' as const, type: 'blob' as const, sha: blob.data.sha });
-      }
-      const tree = await c.rest.git.createTree({ ...r, base_tree: parent.data.tree.sha, tree: entries });
+      // The parent's tree never changes: remembered (the tree read of this pass usually knows it).
+      const base = await this.reader.remember(`commit-tree:${input.parentSha}`, async () => (await c.rest.git.getCommit({ ...r, commit_sha: input.parentSha })).data.tree.sha, (b) => typeof b === 'string');
+      // Contents inline in the tree: one request instead of a blob per file.
+      const entries = input.changes.map((change) => change.content === null
+        ? { path: change.path, mode: '100644' as const, type: 'blob' as const, sha: null }
+        : { path: change.path, mode: '100644' as const, type: 'blob' as const, content: change.content });
+      const tree = await c.rest.git.createTree({ ...r, base_tree: base, tree: entries });
       const commit = await c.rest.git.createCommit({ ...r, message: input.message, tree: tree.data.sha, parents: [input.parentSha] });
       const sha = commit.data.sha;
       try {
@@ -276,7 +359,7 @@ export class GitHubAdapter implements GitHubPort {
       if (this.knownLabels.has(name)) continue;
       await this.call(`creating label ${name}`, async (c, r) => {
         try {
-          await c.rest.issues.getLabel({ ...r, name });
+          await this.reader.poll('GET /repos/{owner}/{repo}/labels/{name}', { ...r, name }, () => true);
         } catch (err) {
           if (statusOf(err) !== 404) throw err;
           try {
@@ -331,17 +414,6 @@ export class GitHubAdapter implements GitHubPort {
       return { id: res.data.id };
     });
   }
-}
-
-function toPull(p: {
-  number: number; state: string; merged_at: string | null; closed_at: string | null; created_at: string; html_url: string;
-  head: { ref: string; sha: string }; base: { ref: string }; title: string; body: string | null; labels: Array<{ name?: string } | string>;
-}): PullRequest {
-  return {
-    number: p.number, state: p.state === 'open' ? 'open' : 'closed', merged: p.merged_at !== null, mergedAt: p.merged_at,
-    closedAt: p.closed_at, createdAt: p.created_at, headRef: p.head.ref, headSha: p.head.sha, baseRef: p.base.ref,
-    title: p.title, body: p.body ?? '', labels: p.labels.map((l) => (typeof l === 'string' ? l : l.name ?? '')), url: p.html_url,
-  };
 }
 
 /**

@@ -1,14 +1,16 @@
 /**
  * Reads one pass's state through the port (no checkout): intents on the default branch, the
  * commits that made stages live, the stage and rollback PRs with their commits, files,
- * comments and checks. Everything the planner needs, nothing remembered between passes.
+ * comments and checks. Everything the planner needs is derived from GitHub on every pass; what
+ * the adapter remembers is only how to ask cheaply (ETags) or what can never change (by sha).
  */
 import { CHANGELOG_DIR, DEFAULT_ROLLOUTS_DIR, rollbackBranch, stageBranch } from '../../constructs/conventions.js';
 import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { parseIntent, formatProblem } from '../../constructs/spec/index.js';
-import { ledgerFrom, stageProposal, trailer, TRAILER_ROLLBACK, TRAILER_STAGE, type CommitSummary, type LedgerEntry, type Regenerate } from './content.js';
+import { ledgerFrom, stageProposal, trailer, TRAILER_ROLLBACK, TRAILER_STAGE, type LedgerEntry, type Regenerate } from './content.js';
 import type { PullState, RolloutState } from './planner.js';
-import type { GitHubPort, PullRequest } from './port.js';
+import type { CommitSummary, GitHubPort, PullRequest } from './port.js';
+import { gitBlobSha } from './reader.js';
 
 export interface ObserveOptions {
   readonly healthCheck: string;
@@ -22,30 +24,77 @@ export interface Observed {
   readonly model: RolloutModel;
   readonly state: RolloutState;
   readonly ledger: readonly LedgerEntry[];
-  readonly changelog: string;
+  /** Changelog text on the default branch ('' when absent); read only when a change is written. */
+  readonly readChangelog: () => Promise<string>;
   readonly defaultBranch: { readonly name: string; readonly sha: string };
 }
 
 export type ObservedOrError = Observed | { readonly path: string; readonly error: string };
 
-/** Intents directly under rollouts/ (the changelog directory is not one). */
-export async function listIntents(port: GitHubPort, sha: string): Promise<string[]> {
-  const files = await port.listFiles(sha, DEFAULT_ROLLOUTS_DIR);
-  return files.filter((f) => /^rollouts\/[^/]+\.ya?ml$/.test(f) && !f.startsWith(`${CHANGELOG_DIR}/`)).sort();
+/**
+ * What one pass reads once for every rollout: the blobs under rollouts/ (one tree read per
+ * commit of the default branch), the intents' histories, and the open PRs (one listing).
+ * A part that failed is left out; each rollout then reads it alone (and fails alone).
+ */
+export interface PassView {
+  readonly branch: { readonly name: string; readonly sha: string };
+  readonly blobs: ReadonlyMap<string, string>;
+  readonly intents: readonly string[];
+  readonly histories?: ReadonlyMap<string, readonly CommitSummary[]>;
+  /** Open PRs by head branch; undefined when the listing failed. */
+  readonly open?: ReadonlyMap<string, PullRequest>;
 }
 
-export async function observeRollout(port: GitHubPort, path: string, branch: { name: string; sha: string }, opts: ObserveOptions): Promise<ObservedOrError> {
-  const text = await port.readFile(branch.sha, path);
-  if (text === undefined) return { path, error: `${path} vanished from ${branch.name}` };
+const HISTORY_LIMIT = 100;
+
+/** Intents directly under rollouts/ (the changelog directory is not one). */
+function intentsIn(files: Iterable<string>): string[] {
+  return [...files].filter((f) => /^rollouts\/[^/]+\.ya?ml$/.test(f) && !f.startsWith(`${CHANGELOG_DIR}/`)).sort();
+}
+
+export async function listIntents(port: GitHubPort, sha: string): Promise<string[]> {
+  return intentsIn((await port.blobsUnder(sha, DEFAULT_ROLLOUTS_DIR)).keys());
+}
+
+export async function readPass(port: GitHubPort, branch: { name: string; sha: string }, log: (line: string) => void = () => {}): Promise<PassView> {
+  const blobs = await port.blobsUnder(branch.sha, DEFAULT_ROLLOUTS_DIR);
+  const intents = intentsIn(blobs.keys());
+  let histories: ReadonlyMap<string, readonly CommitSummary[]> | undefined;
+  try {
+    histories = await port.histories(branch.sha, intents, HISTORY_LIMIT);
+  } catch (err) {
+    log(`reading the intents' histories at once failed (${(err as Error).message}); each rollout reads its own`);
+  }
+  let open: Map<string, PullRequest> | undefined;
+  try {
+    open = new Map();
+    // Newest first: should a branch carry two open PRs (GitHub forbids it per base), the newest wins.
+    for (const pr of (await port.openPulls()).sort((a, b) => a.number - b.number)) open.set(pr.headRef, pr);
+  } catch (err) {
+    open = undefined;
+    log(`listing the open PRs failed (${(err as Error).message}); each rollout looks up its own`);
+  }
+  return { branch, blobs, intents, ...(histories ? { histories } : {}), ...(open ? { open } : {}) };
+}
+
+export async function observeRollout(port: GitHubPort, path: string, branch: { name: string; sha: string }, opts: ObserveOptions, view?: PassView): Promise<ObservedOrError> {
+  const v = view ?? { branch, blobs: await port.blobsUnder(branch.sha, DEFAULT_ROLLOUTS_DIR), intents: [] };
+  const blobSha = v.blobs.get(path);
+  if (blobSha === undefined) return { path, error: `${path} vanished from ${branch.name}` };
+  const text = await port.blob(blobSha);
   const parsed = parseIntent(path, text);
   if (!parsed.ok) return { path, error: parsed.problems.map(formatProblem).join('; ') };
   const model = parsed.model;
 
-  const commits = await port.commitsTouching(branch.sha, path, 100);
+  const commits = v.histories?.get(path) ?? (await port.commitsTouching(branch.sha, path, HISTORY_LIMIT));
   const ledger = ledgerFrom(commits, model);
-  const changelog = (await port.readFile(branch.sha, `${CHANGELOG_DIR}/${model.namespace}-${model.name}.md`)) ?? '';
+  // Absent from the tree means no changelog yet: no request to learn that.
+  const changelogSha = v.blobs.get(`${CHANGELOG_DIR}/${model.namespace}-${model.name}.md`);
+  const readChangelog = async (): Promise<string> => (changelogSha === undefined ? '' : port.blob(changelogSha));
   const newest = commits[0]?.date;
   const intentChangedAt = newest ? new Date(newest) : new Date(0);
+  const openOf = async (head: string): Promise<PullRequest | undefined> =>
+    v.open ? v.open.get(head) : (await port.pullsByHead(head)).find((p) => p.state === 'open');
 
   // When the live stage went live: the trailer commit for it, or the merge of its PR, whichever
   // is later (a person merging with a merge commit lands our branch commit, dated when written).
@@ -53,27 +102,33 @@ export async function observeRollout(port: GitHubPort, path: string, branch: { n
     const c = commits.find((x) => trailer(x.message, TRAILER_STAGE, model) === stage);
     return c ? Date.parse(c.date) : undefined;
   };
-  const livePulls = await port.pullsByHead(stageBranch(model.namespace, model.name, model.stage));
+  const liveStamp = stamp(model.stage);
+  // Only a trailer commit can have arrived through a merged PR of the live stage's branch. Its
+  // merged PRs cannot change while the intent's history does not (a merge that makes a stage
+  // live changes the intent), so the answer is remembered under the newest commit's sha.
+  const livePulls = liveStamp === undefined ? [] : await port.pullsByHead(stageBranch(model.namespace, model.name, model.stage), { stableWhile: commits[0]!.sha });
   const liveMerged = livePulls.find((p) => p.merged && p.mergedAt !== null);
-  const candidates = [stamp(model.stage), liveMerged ? Date.parse(liveMerged.mergedAt!) : undefined].filter((x): x is number => x !== undefined);
+  const candidates = [liveStamp, liveMerged ? Date.parse(liveMerged.mergedAt!) : undefined].filter((x): x is number => x !== undefined);
   // A person made it live without the bot: the newest edit of the intent (conservative: any edit restarts the bake).
   const liveSince = new Date(candidates.length > 0 ? Math.max(...candidates) : intentChangedAt.getTime());
   const rolloutSince = rolloutStart(commits, model, liveSince);
 
-  const base = { path, text, model, ledger, changelog, defaultBranch: branch };
+  const base = { path, text, model, ledger, readChangelog, defaultBranch: branch };
   const next = nextStage(model);
   let stagePr: PullState | undefined;
   if (next && !model.abort) {
-    const pulls = await port.pullsByHead(stageBranch(model.namespace, model.name, next.name));
-    const pr = pulls.find((p) => p.state === 'open') ?? pulls[0];
+    const head = stageBranch(model.namespace, model.name, next.name);
+    // Closed PRs matter only without an open one (closed by a person → pause; merged → wait).
+    const pr = (await openOf(head)) ?? (await port.pullsByHead(head))[0];
     if (pr) {
-      const expected = stageProposal({ ...base, defaultBranch: branch.name, liveSince, regenerate: opts.regenerate, repoUrl: opts.repoUrl }, next).expected;
+      // `expected` leaves the changelog out, so it is not read for the comparison.
+      const expected = stageProposal({ ...base, changelog: '', defaultBranch: branch.name, liveSince, regenerate: opts.regenerate, repoUrl: opts.repoUrl }, next).expected;
       stagePr = await pullState(port, pr, opts, expected);
     }
   }
   let rollbackPr: PullState | undefined;
   if (!model.abort) {
-    const open = (await port.pullsByHead(rollbackBranch(model.namespace, model.name))).find((p) => p.state === 'open');
+    const open = await openOf(rollbackBranch(model.namespace, model.name));
     if (open) rollbackPr = await pullState(port, open, opts, undefined);
   }
   const state: RolloutState = { liveSince, rolloutSince, intentChangedAt, ...(stagePr ? { stagePr } : {}), ...(rollbackPr ? { rollbackPr } : {}) };
@@ -84,8 +139,9 @@ async function pullState(port: GitHubPort, pr: PullRequest, opts: ObserveOptions
   if (pr.state !== 'open') {
     return { pr, commits: [], files: [], comments: [], checks: [], healthHistory: [], combined: { state: 'pending', totalCount: 0 }, contentCurrent: true };
   }
-  const commits = await port.pullCommits(pr.number);
-  const files = await port.pullFiles(pr.number);
+  // Commits and files are fixed by the head sha (remembered); comments and checks are polled.
+  const commits = await port.pullCommits(pr.number, pr.headSha);
+  const diff = await port.pullFiles(pr.number, pr.headSha);
   const comments = await port.comments(pr.number);
   const checks = await port.checkRuns(pr.headSha);
   const combined = await port.combinedStatus(pr.headSha);
@@ -94,9 +150,14 @@ async function pullState(port: GitHubPort, pr: PullRequest, opts: ObserveOptions
     if (c.sha === pr.headSha) continue;
     healthHistory.push(...(await port.checkRuns(c.sha)).filter((r) => r.name === opts.healthCheck));
   }
+  // A rename changes its old path too: both must be inside the allowed directories.
+  const files = diff.flatMap((f) => (f.previousPath !== undefined ? [f.path, f.previousPath] : [f.path]));
   let contentCurrent = true;
   for (const file of expected ?? []) {
-    if ((await port.readFile(pr.headSha, file.path)) !== file.content) {
+    // The diff carries each changed file's blob sha: compare hashes, no content read.
+    const entry = diff.find((f) => f.path === file.path);
+    const same = entry ? entry.sha === gitBlobSha(file.content) : (await port.readFile(pr.headSha, file.path)) === file.content;
+    if (!same) {
       contentCurrent = false;
       break;
     }

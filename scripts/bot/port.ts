@@ -43,6 +43,15 @@ export interface PullRequest {
   readonly url: string;
 }
 
+/** One file of a PR's diff against its merge base. */
+export interface PullFile {
+  readonly path: string;
+  /** Blob sha of the file at the head; null when the PR deletes it. */
+  readonly sha: string | null;
+  /** For a rename, where the file came from (that path is changed too). */
+  readonly previousPath?: string;
+}
+
 export interface PullCommit {
   readonly sha: string;
   /** GitHub login of the author; null when GitHub cannot tie the commit to an account (untrusted). */
@@ -85,16 +94,33 @@ export interface GitHubPort {
   listFiles(sha: string, dir: string): Promise<string[]>;
   /** UTF-8 content of `path` at `ref`; undefined when absent. */
   readFile(ref: string, path: string): Promise<string | undefined>;
-  /** Every PR (open or closed) whose head is `branch` in this repository, newest first. */
-  pullsByHead(branch: string): Promise<PullRequest[]>;
-  pullCommits(number: number): Promise<PullCommit[]>;
-  pullFiles(number: number): Promise<string[]>;
+  /**
+   * Blobs under `dir/` at commit `sha`: path → blob sha. A commit never changes, so one tree
+   * read per commit is enough; an absent file is simply not in the map (no 404 round trip).
+   */
+  blobsUnder(sha: string, dir: string): Promise<ReadonlyMap<string, string>>;
+  /** UTF-8 text of the blob `sha` (content-addressed: read once, remembered). */
+  blob(sha: string): Promise<string>;
+  /** Every open PR whose head branch lives in this repository (forks excluded), newest first. */
+  openPulls(): Promise<PullRequest[]>;
+  /**
+   * Every PR (open or closed) whose head is `branch` in this repository, newest first.
+   * `stableWhile` names a Git state (e.g. the newest commit touching the intent) under which
+   * the merged ones cannot change; the adapter may then answer from memory.
+   */
+  pullsByHead(branch: string, options?: { readonly stableWhile?: string }): Promise<PullRequest[]>;
+  /** Commits of the PR; the same for the same head sha (and base). */
+  pullCommits(number: number, headSha: string): Promise<PullCommit[]>;
+  /** The PR's diff entries; the same for the same head sha (and base). */
+  pullFiles(number: number, headSha: string): Promise<PullFile[]>;
   comments(number: number): Promise<IssueComment[]>;
   /** Check runs reported on `sha` (every run, not only the latest per name). */
   checkRuns(sha: string): Promise<CheckRun[]>;
   combinedStatus(sha: string): Promise<CombinedStatus>;
   /** Commits on `ref` that touch `path`, newest first (at most `limit`). */
   commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]>;
+  /** `commitsTouching(sha, path, limit)` for several paths at one commit sha. */
+  histories(sha: string, paths: readonly string[], limit: number): Promise<ReadonlyMap<string, readonly CommitSummary[]>>;
   /**
    * One commit on top of `parentSha` carrying every change (blobs → tree with base_tree →
    * commit), then `branch` pointed at it (created, or force-moved). Returns the commit sha.

@@ -6,7 +6,7 @@
 import { PR_LABEL, PR_LABEL_ROLLBACK, PR_LABEL_STALLED, rollbackBranch, stageBranch } from '../../constructs/conventions.js';
 import { nextStage } from '../../constructs/model.js';
 import { mergeMessage, rollbackProposal, rolloutId, stageProposal, type Regenerate } from './content.js';
-import { listIntents, observeRollout, type Observed } from './observe.js';
+import { observeRollout, readPass, type Observed } from './observe.js';
 import { marker, plan, REFUSED_MARKER, STALLED_MARKER, type Action, type BotConfig } from './planner.js';
 import type { GitHubPort } from './port.js';
 
@@ -18,6 +18,8 @@ export interface ReconcileOptions {
   readonly regenerate: Regenerate;
   readonly repoUrl: string;
   readonly mergeMethod?: 'squash' | 'merge';
+  /** Where degraded reads are reported (never a token). @default nowhere */
+  readonly log?: (line: string) => void;
 }
 
 export interface RolloutReport {
@@ -34,12 +36,13 @@ export async function reconcile(opts: ReconcileOptions): Promise<RolloutReport[]
   const botLogin = opts.config.botLogin ?? (await port.viewer());
   const config: BotConfig = { ...opts.config, botLogin };
   const branch = await port.defaultBranch();
+  const view = await readPass(port, branch, opts.log);
   const reports: RolloutReport[] = [];
-  for (const path of await listIntents(port, branch.sha)) {
+  for (const path of view.intents) {
     // One rollout failing (an API error, an intent that no longer compiles) must not hold up
     // the others; whatever it left half-done is repaired by the next pass.
     try {
-      const observed = await observeRollout(port, path, branch, { healthCheck: config.healthCheck, regenerate: opts.regenerate, repoUrl: opts.repoUrl });
+      const observed = await observeRollout(port, path, branch, { healthCheck: config.healthCheck, regenerate: opts.regenerate, repoUrl: opts.repoUrl }, view);
       if ('error' in observed) {
         reports.push({ rollout: path, path, action: 'error', summary: `cannot read intent: ${observed.error}` });
         continue;
@@ -67,11 +70,13 @@ export async function execute(action: Action, o: Observed, opts: ReconcileOption
   const m = o.model;
   const id = rolloutId(m);
   const report = (summary: string, number?: number): RolloutReport => ({ rollout: id, path: o.path, action: action.kind, summary, ...(number !== undefined ? { number } : {}) });
-  const inputs = { ...o, liveSince: o.state.liveSince, regenerate: opts.regenerate, repoUrl: opts.repoUrl, defaultBranch: o.defaultBranch.name };
+  const base = { ...o, liveSince: o.state.liveSince, regenerate: opts.regenerate, repoUrl: opts.repoUrl, defaultBranch: o.defaultBranch.name };
+  // The changelog is read only when this action writes it.
+  const withChangelog = async () => ({ ...base, changelog: await o.readChangelog() });
   switch (action.kind) {
     case 'open': {
       const to = nextStage(m)!;
-      const proposal = stageProposal(inputs, to);
+      const proposal = stageProposal(await withChangelog(), to);
       const branch = stageBranch(m.namespace, m.name, to.name);
       await port.commitToBranch({ branch, parentSha: o.defaultBranch.sha, message: proposal.commitMessage, changes: proposal.changes });
       const pr = await port.openPull({ head: branch, base: o.defaultBranch.name, title: proposal.title, body: proposal.body });
@@ -81,7 +86,7 @@ export async function execute(action: Action, o: Observed, opts: ReconcileOption
     case 'update': {
       if (action.content) {
         const to = nextStage(m)!;
-        const proposal = stageProposal(inputs, to);
+        const proposal = stageProposal(await withChangelog(), to);
         await port.commitToBranch({ branch: stageBranch(m.namespace, m.name, to.name), parentSha: o.defaultBranch.sha, message: proposal.commitMessage, changes: proposal.changes });
         await port.updatePull(action.number, { title: proposal.title, body: proposal.body });
       }
@@ -111,7 +116,7 @@ export async function execute(action: Action, o: Observed, opts: ReconcileOption
       let number = o.state.rollbackPr?.pr.number;
       if (number === undefined) {
         const abort = { reason: action.reason, at: opts.now().toISOString() };
-        const proposal = rollbackProposal(inputs, abort, action.evidence);
+        const proposal = rollbackProposal(await withChangelog(), abort, action.evidence);
         await port.commitToBranch({ branch, parentSha: o.defaultBranch.sha, message: proposal.commitMessage, changes: proposal.changes });
         const pr = await port.openPull({ head: branch, base: o.defaultBranch.name, title: proposal.title, body: proposal.body });
         number = pr.number;

@@ -5,8 +5,9 @@
  * evidence present at that moment, so tests can check "no merge without green evidence".
  */
 import type {
-  CheckRun, CombinedStatus, CommitSummary, FileChange, GitHubPort, IssueComment, MergeResult, PullCommit, PullRequest,
+  CheckRun, CombinedStatus, CommitSummary, FileChange, GitHubPort, IssueComment, MergeResult, PullCommit, PullFile, PullRequest,
 } from '../../../scripts/bot/port.js';
+import { gitBlobSha } from '../../../scripts/bot/reader.js';
 
 interface Commit { sha: string; parent?: string; files: Map<string, string>; message: string; date: string; author: string }
 interface Pr { number: number; head: string; base: string; state: 'open' | 'closed'; merged: boolean; mergedAt: string | null; closedAt: string | null; createdAt: string; title: string; body: string; labels: string[]; comments: IssueComment[] }
@@ -44,12 +45,28 @@ export class FakeGitHub implements GitHubPort {
     this.runs.push({ id: this.runs.length + 1, name, headSha: sha, status: 'completed', conclusion, startedAt: at, completedAt: at });
   }
   readMain(path: string): string | undefined { return this.head('main').files.get(path); }
-  openPulls(): PullRequest[] { return this.pulls.filter((p) => p.state === 'open').map((p) => this.toPull(p)); }
+  /** The open PRs right now (for the test's CI side; the bot uses `openPulls`). */
+  openNow(): PullRequest[] { return this.pulls.filter((p) => p.state === 'open').map((p) => this.toPull(p)); }
 
   async viewer(): Promise<string> { return this.login; }
   async defaultBranch() { return { name: 'main', sha: this.refs.get('main')! }; }
   async listFiles(sha: string, dir: string): Promise<string[]> {
     return [...this.commits.get(sha)!.files.keys()].filter((p) => p.startsWith(`${dir}/`));
+  }
+  async blobsUnder(sha: string, dir: string): Promise<ReadonlyMap<string, string>> {
+    const files = this.commits.get(sha)!.files;
+    return new Map([...files].filter(([p]) => p.startsWith(`${dir}/`)).map(([p, text]) => [p, this.blobSha(text)]));
+  }
+  private readonly blobs = new Map<string, string>();
+  private blobSha(text: string): string {
+    const sha = gitBlobSha(text);
+    this.blobs.set(sha, text);
+    return sha;
+  }
+  async blob(sha: string): Promise<string> { return this.blobs.get(sha)!; }
+  async openPulls(): Promise<PullRequest[]> { return this.openNow().sort((a, b) => b.number - a.number); }
+  async histories(sha: string, paths: readonly string[], limit: number): Promise<ReadonlyMap<string, readonly CommitSummary[]>> {
+    return new Map(await Promise.all(paths.map(async (p) => [p, await this.commitsTouching(sha, p, limit)] as const)));
   }
   async readFile(ref: string, path: string): Promise<string | undefined> {
     const c = this.commits.get(ref) ?? this.commits.get(this.refs.get(ref) ?? '');
@@ -63,11 +80,11 @@ export class FakeGitHub implements GitHubPort {
     const c = this.head(p.head);
     return [{ sha: c.sha, authorLogin: c.author, committerLogin: c.author }];
   }
-  async pullFiles(n: number): Promise<string[]> {
+  async pullFiles(n: number): Promise<PullFile[]> {
     const p = this.pr(n);
     const head = this.head(p.head).files;
     const base = this.head(p.base).files;
-    return [...head.keys()].filter((k) => base.get(k) !== head.get(k));
+    return [...head.keys()].filter((k) => base.get(k) !== head.get(k)).map((k) => ({ path: k, sha: this.blobSha(head.get(k)!) }));
   }
   async comments(n: number): Promise<IssueComment[]> { return [...this.pr(n).comments]; }
   async checkRuns(sha: string): Promise<CheckRun[]> { return this.runs.filter((r) => r.headSha === sha); }

@@ -65,7 +65,7 @@ async function schedule(seed: number, n: Counters): Promise<{ converged: boolean
     let last = '';
     for (let tick = 0; tick < 120; tick += 1) {
       if (tick === 80) on.enabled = false; // faults stop; the bot must converge from whatever is left
-      for (const pr of gh.openPulls()) {
+      for (const pr of gh.openNow()) {
         if (!gh.runs.some((r) => r.headSha === pr.headSha && r.name === CHECK_VERIFY)) gh.report(pr.headSha, CHECK_VERIFY, 'success');
         if (pr.headRef.endsWith('/rollback')) continue;
         const failing = t >= redAfter;
@@ -83,7 +83,7 @@ async function schedule(seed: number, n: Counters): Promise<{ converged: boolean
         if (!(err instanceof Crash) && !(err instanceof ApiFault) && !(err as { cause?: unknown }).cause) throw err;
       }
       const main = gh.readMain('rollouts/checkout.yaml')!;
-      if (!on.enabled && gh.openPulls().length === 0 && (last === 'complete at full' || /^aborted/.test(last)) && (main.includes('stage: full') || main.includes('abort:'))) break;
+      if (!on.enabled && gh.openNow().length === 0 && (last === 'complete at full' || /^aborted/.test(last)) && (main.includes('stage: full') || main.includes('abort:'))) break;
       t += 10 * MIN;
     }
     // Invariants.
@@ -108,7 +108,7 @@ async function schedule(seed: number, n: Counters): Promise<{ converged: boolean
     const main = gh.readMain('rollouts/checkout.yaml')!;
     if (red) expect(main, `seed ${seed}: lost rollback`).toContain('abort:');
     expect(gh.merges.filter((m) => m.head.endsWith('/rollback')).length).toBeLessThanOrEqual(1);
-    const converged = gh.openPulls().length === 0 && (main.includes('abort:') || /stage: full/.test(main));
+    const converged = gh.openNow().length === 0 && (main.includes('abort:') || /stage: full/.test(main));
     return { converged, red, full: main.includes('stage: full') && !main.includes('abort:') };
   }
 }

@@ -24,30 +24,37 @@ const adapter = (f: typeof fetch) => new GitHubAdapter({ owner: 'acme', repo: 'd
 const R = '/repos/acme/deploy';
 
 describe('GitHubAdapter', () => {
-  it('writes one commit through blobs, a tree on base_tree, the commit, then the ref', async () => {
+  it('writes one commit as a tree with inline contents on base_tree, the commit, then the ref', async () => {
     const bodies: unknown[] = [];
     const { fetch, calls } = fakeFetch((method, path, body) => {
       bodies.push(body);
       if (path === `${R}/git/commits/p1`) return { status: 200, body: { sha: 'p1', tree: { sha: 'tree0' } } };
-      if (path === `${R}/git/blobs`) return { status: 201, body: { sha: `blob${bodies.length}` } };
       if (path === `${R}/git/trees`) return { status: 201, body: { sha: 'tree1' } };
       if (path === `${R}/git/commits`) return { status: 201, body: { sha: 'c1' } };
       if (path === `${R}/git/refs` && method === 'POST') return { status: 422, body: { message: 'Reference already exists' } };
       if (path === `${R}/git/refs/heads/stagegate/shop/checkout/full`) return { status: 200, body: { object: { sha: 'c1' } } };
       return { status: 404 };
     });
-    const sha = await adapter(fetch).commitToBranch({
+    const a = adapter(fetch);
+    const input = {
       branch: 'stagegate/shop/checkout/full', parentSha: 'p1', message: 'm',
-      changes: [{ path: 'rollouts/a.yaml', content: 'a' }, { path: 'generated/a.k8s.yaml', content: 'b' }],
-    });
-    expect(sha).toBe('c1');
+      changes: [{ path: 'rollouts/a.yaml', content: 'a' }, { path: 'generated/a.k8s.yaml', content: 'b' }, { path: 'old.txt', content: null }],
+    };
+    expect(await a.commitToBranch(input)).toBe('c1');
     expect(calls).toEqual([
-      `GET ${R}/git/commits/p1`, `POST ${R}/git/blobs`, `POST ${R}/git/blobs`, `POST ${R}/git/trees`, `POST ${R}/git/commits`,
+      `GET ${R}/git/commits/p1`, `POST ${R}/git/trees`, `POST ${R}/git/commits`,
       `POST ${R}/git/refs`, `PATCH ${R}/git/refs/heads%2Fstagegate%2Fshop%2Fcheckout%2Ffull`,
     ]);
-    expect(bodies[3]).toMatchObject({ base_tree: 'tree0' });
-    expect(bodies[4]).toMatchObject({ tree: 'tree1', parents: ['p1'] });
-    expect(bodies[6]).toMatchObject({ sha: 'c1', force: true });
+    expect(bodies[1]).toEqual({ base_tree: 'tree0', tree: [
+      { path: 'rollouts/a.yaml', mode: '100644', type: 'blob', content: 'a' },
+      { path: 'generated/a.k8s.yaml', mode: '100644', type: 'blob', content: 'b' },
+      { path: 'old.txt', mode: '100644', type: 'blob', sha: null },
+    ] });
+    expect(bodies[2]).toMatchObject({ tree: 'tree1', parents: ['p1'] });
+    expect(bodies[4]).toMatchObject({ sha: 'c1', force: true });
+    // The parent's tree is a fact about a sha: the second commit on the same parent does not ask again.
+    await a.commitToBranch(input);
+    expect(calls.slice(5, 6)).toEqual([`POST ${R}/git/trees`]);
   });
 
   it('sends If-None-Match on repeated polls and serves the cached body on 304', async () => {
@@ -75,7 +82,7 @@ describe('GitHubAdapter', () => {
     const { fetch, calls } = fakeFetch((method) => (method === 'POST' ? { status: 422, body: { message: 'A pull request already exists' } } : { status: 200, body: [open] }));
     const pr = await adapter(fetch).openPull({ head: 'b', base: 'main', title: 't', body: 'b' });
     expect(pr.number).toBe(4);
-    expect(calls).toEqual([`POST ${R}/pulls`, `GET ${R}/pulls?head=acme%3Ab&state=all&per_page=100`]);
+    expect(calls).toEqual([`POST ${R}/pulls`, `GET ${R}/pulls?head=acme%3Ab&state=all&per_page=100&page=1`]);
   });
 
   it('honours retry-after on a secondary rate limit, a bounded number of times', async () => {

