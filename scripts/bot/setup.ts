@@ -4,6 +4,7 @@
  */
 import { CHECK_HEALTH, DEFAULT_REQUIRED_CHECKS } from '../../constructs/conventions.js';
 import { compile } from '../../constructs/compile.js';
+import type { ResponseCache } from './cache.js';
 import type { Regenerate } from './content.js';
 import { GitHubAdapter, type GitHubOptions } from './github.js';
 import type { GitHubPort } from './port.js';
@@ -18,8 +19,15 @@ export interface BotSettings {
   readonly requiredChecks?: readonly string[];
   /** Test knobs for the Octokit client (tiny retry delays, no write spacing). */
   readonly github?: Partial<Pick<GitHubOptions, 'retries' | 'rateLimitRetries' | 'retryUnitMs' | 'writeSpacingMs' | 'fetch' | 'log'>>;
+  /** Remembered answers (ETags, content by sha), e.g. from `advance --cache FILE`. @default empty */
+  readonly cache?: ResponseCache;
   /** Wraps the adapter (tests inject crashes between calls). */
   readonly wrapPort?: (port: GitHubPort) => GitHubPort;
+}
+
+/** What a cache file must belong to: the API root and the repository (a file for another is ignored). */
+export function cacheScope(s: Pick<BotSettings, 'owner' | 'repo' | 'apiUrl'>): { api: string; repo: string } {
+  return { api: s.apiUrl.replace(/\/+$/, ''), repo: `${s.owner}/${s.repo}`.toLowerCase() };
 }
 
 /** `OWNER/NAME` → parts; undefined when malformed. */
@@ -46,7 +54,7 @@ export function compilingRegenerate(): Regenerate {
 }
 
 export function botFromSettings(s: BotSettings): { adapter: GitHubAdapter; options: ReconcileOptions } {
-  const adapter = new GitHubAdapter({ owner: s.owner, repo: s.repo, token: s.token, baseUrl: s.apiUrl, ...s.github });
+  const adapter = new GitHubAdapter({ owner: s.owner, repo: s.repo, token: s.token, baseUrl: s.apiUrl, ...s.github, ...(s.cache ? { cache: s.cache } : {}) });
   const port = s.wrapPort ? s.wrapPort(adapter) : adapter;
   const web = s.apiUrl.replace(/\/+$/, '') === 'https://api.github.com' ? 'https://github.com' : s.apiUrl.replace(/\/+$/, '');
   return {
@@ -57,6 +65,7 @@ export function botFromSettings(s: BotSettings): { adapter: GitHubAdapter; optio
       config: { requiredChecks: s.requiredChecks ?? DEFAULT_REQUIRED_CHECKS, healthCheck: CHECK_HEALTH, allowedPrefixes: ['rollouts/', 'generated/'] },
       regenerate: compilingRegenerate(),
       repoUrl: `${web}/${s.owner}/${s.repo}`,
+      ...(s.github?.log ? { log: s.github.log } : {}),
     },
   };
 }

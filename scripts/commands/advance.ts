@@ -1,8 +1,10 @@
 /**
- * `stagegate advance --repo OWNER/NAME [--watch] [--interval 60s] [--json]`: one reconcile pass
- * of the bot over every rollout (or a loop of them). GITHUB_TOKEN and GITHUB_API_URL are read
- * here, once; nothing below this file touches the environment.
+ * `stagegate advance --repo OWNER/NAME [--watch] [--interval 60s] [--cache FILE] [--json]`: one
+ * reconcile pass of the bot over every rollout (or a loop of them). `--cache` keeps remembered
+ * answers (ETags, content by sha; never the token) in FILE between processes. GITHUB_TOKEN and
+ * GITHUB_API_URL are read here, once; nothing below this file touches the environment.
  */
+import { resolve } from 'node:path';
 import { UsageError, type Command, type Io } from '../cli.js';
 import { parseDuration } from '../../constructs/duration.js';
 import { runAdvance } from '../bot/run.js';
@@ -25,8 +27,8 @@ export function settingsFromEnv(repoFlag: unknown, env: Io['env']): BotSettings 
 export const advanceCommand: Command = {
   name: 'advance',
   summary: 'one reconcile pass of the stage bot (--watch to loop); GITHUB_TOKEN / GITHUB_API_URL from env',
-  usage: 'advance --repo OWNER/NAME [--watch] [--interval 60s] [--json]',
-  options: { repo: { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
+  usage: 'advance --repo OWNER/NAME [--watch] [--interval 60s] [--cache FILE] [--json]',
+  options: { repo: { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' }, cache: { type: 'string' } },
   async run({ values }, io) {
     const settings = settingsFromEnv(values.repo, io.env);
     let intervalMs = 60_000;
@@ -37,6 +39,8 @@ export const advanceCommand: Command = {
         throw new UsageError(`--interval: ${(err as Error).message}`);
       }
     }
-    return runAdvance(settings, { watch: values.watch === true, intervalMs, json: values.json === true }, io);
+    if (values.cache === '') throw new UsageError('--cache needs a file path');
+    const cacheFile = typeof values.cache === 'string' ? resolve(io.cwd, values.cache) : undefined;
+    return runAdvance(settings, { watch: values.watch === true, intervalMs, json: values.json === true, ...(cacheFile ? { cacheFile } : {}) }, io);
   },
 };

@@ -68,6 +68,28 @@ describe('GitHubAdapter', () => {
     expect(a.stats.notModified).toBe(1);
   });
 
+  it('sends If-None-Match on every page of a listing, asks past a full page, and leaves forks\' PRs out', async () => {
+    const pr = (n: number, repo: string) => ({ number: n, state: 'open', merged_at: null, closed_at: null, created_at: 'x', html_url: 'u',
+      head: { ref: `stagegate/b${n}`, sha: 's', repo: { full_name: repo } }, base: { ref: 'main' }, title: 't', body: null, labels: [] });
+    const page1 = Array.from({ length: 100 }, (_, i) => pr(200 - i, 'acme/deploy'));
+    const page2 = [pr(3, 'acme/deploy'), pr(2, 'mallory/deploy')];
+    const { fetch, calls, headers } = fakeFetch((_m, _p, _b, h) => {
+      const page = calls.at(-1)!.includes('page=2') ? 2 : 1;
+      if (h.get('if-none-match') === `"p${page}"`) return { status: 304 };
+      return { status: 200, body: page === 1 ? page1 : page2, headers: { etag: `"p${page}"` } };
+    });
+    const a = adapter(fetch);
+    const first = await a.openPulls();
+    expect(first).toHaveLength(101);
+    expect(first.map((p) => p.number)).not.toContain(2);
+    expect(await a.openPulls()).toEqual(first);
+    expect(calls.slice(2)).toEqual([
+      `GET ${R}/pulls?state=open&sort=created&direction=desc&per_page=100&page=1`, `GET ${R}/pulls?state=open&sort=created&direction=desc&per_page=100&page=2`,
+    ]);
+    expect(headers.slice(2).map((h) => h.get('if-none-match'))).toEqual(['"p1"', '"p2"']);
+    expect(a.stats.notModified).toBe(2);
+  });
+
   it('understands 405 and 409 on merge instead of retrying them', async () => {
     for (const [status, kind] of [[405, 'not-mergeable'], [409, 'head-moved']] as const) {
       const { fetch, calls } = fakeFetch(() => ({ status, body: { message: status === 409 ? 'Head branch was modified' : 'not mergeable' } }));
