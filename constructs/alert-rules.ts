@@ -5,10 +5,26 @@
  * DESIGN.md §2 labels (never by name).
  *
  * Alert design (why each piece is there):
- * - errors / latency → rollback, critical: canary above the absolute limit AND above
+ * - errors / latency → rollback, critical, fast: canary above the absolute limit AND above
  *   maxVsStable × stable (+ a small floor, so 0 % vs 0.01 % is no regression; when stable has
- *   no traffic only the absolute limit applies) on the stage's decision window, with at least
- *   the minimum sample of canary requests in it, for `window + blip + slack` (see windows.ts).
+ *   no traffic only the absolute limit applies) on the stage's decision window W, with at least
+ *   the minimum sample of canary requests in W (significance), AND above the same limits on the
+ *   short window S, for `S + blip` (persistence). windows.ts explains why that `for` is
+ *   blip-proof and why it is so much shorter than a single window's.
+ * - errors / latency → rollback, critical, sustained backstop: the same limits on W alone, for
+ *   `W + blip + slack`. It catches a regression so close to the limit that the short window
+ *   keeps dipping below it and restarting the fast alert's `for`; it is never slower than the
+ *   single-window design it replaced, and adds no false rollbacks (it is that design).
+ * - p99 and Istio's coarse buckets: histogram_quantile interpolates linearly inside a bucket,
+ *   and a canary whose p99 merely moved into the next, wider bucket (250 → 500 ms) reads up to a
+ *   whole bucket higher than it is, while stable's p99 sits in a narrower one. Comparing those
+ *   two interpolations rolled back canaries exactly at maxVsStable (the benchmark's ×1.5 case,
+ *   40 of 40). So the relative p99 limit is rounded *up to the next bucket bound*: "canary p99
+ *   above bound B" is exact on a histogram (more than 1 % of canary requests slower than B),
+ *   whatever the interpolation. The cost is sensitivity of at most one bucket on the relative
+ *   test; the absolute limit is the user's own number and is used as written (a limit on a
+ *   bucket bound is exact; one between bounds reads through interpolation, as every
+ *   histogram_quantile alert does). The rounded limit is recorded (`p99_limit`) per window.
  * - errors → rollback via multi-window burn rate of the budget errorRatio.max: fast 5m/1h at
  *   14.4× (critical), slow 30m/6h at 6× (warning); each also needs the minimum sample.
  * - every window and `for` is divided by `metrics.timeScale` (windows.ts), so the demo runs the
@@ -16,7 +32,8 @@
  * - traffic → hold: fewer canary requests in the decision window than the minimum sample,
  *   including none at all (`or vector(0)`, so an empty denominator never means silence).
  * - saturation → hold, warning: share of canary requests Envoy answered with response flag UO
- *   above saturation.max and above maxVsStable × stable's share. Overflow is usually a capacity
+ *   above saturation.max and above maxVsStable × stable's share, single window (a hold needs no
+ *   speed). Overflow is usually a capacity
  *   question of the (small) canary deployment rather than a code regression, and widening the
  *   split would make it worse, so it holds; UO responses are 503s, so if they grow into a real
  *   error regression the errors alerts roll back. Caveat: with reporter "source" a request
@@ -36,12 +53,40 @@ import {
   type AlertSeverity,
   type AlertSignal,
 } from './conventions.js';
-import { decisionWindowMs, ERROR_RATIO_FLOOR, LATENCY_FLOOR_MS, minCanaryRequests } from './detectability.js';
+import { decisionWindowMs, ERROR_RATIO_FLOOR, LATENCY_FLOOR_MS, minCanaryRequests, shortWindowMs } from './detectability.js';
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
 import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
-import { durationBucketSelector, istioTarget, requestsSelector, rolloutLabels, SERVER_ERRORS, UPSTREAM_OVERFLOW } from './promql/istio.js';
-import { burnRateExpr, canaryRequestsBelowExpr, ratioExpr, thresholdVsStableExpr } from './promql/rollout-queries.js';
-import { blipProofForMs, burnForMs, burnPairs, recordedWindowsMs, tooFewRequestsForMs, windowLabel } from './promql/windows.js';
+import {
+  durationBucketSelector,
+  ISTIO_DURATION_BUCKETS_MS,
+  istioTarget,
+  recorded,
+  requestsSelector,
+  rolloutLabels,
+  SERVER_ERRORS,
+  UPSTREAM_OVERFLOW,
+} from './promql/istio.js';
+import {
+  burnRateExpr,
+  canaryRequestsBelowExpr,
+  p99LimitExpr,
+  persistentThresholdExpr,
+  ratioExpr,
+  relativeLimitExpr,
+  roundUpToBucketExpr,
+  thresholdExpr,
+} from './promql/rollout-queries.js';
+import {
+  blipProofForMs,
+  burnForMs,
+  burnPairs,
+  DEFAULT_WINDOW_MS,
+  persistenceForMs,
+  recordedWindowsMs,
+  scaleMs,
+  tooFewRequestsForMs,
+  windowLabel,
+} from './promql/windows.js';
 
 /** A type alias (not an interface) so it stays assignable to `Record<string, string>`. */
 export type AlertLabels = {
@@ -77,14 +122,19 @@ export function isAlertRule(rule: Rule): rule is AlertRule {
   return 'alert' in rule;
 }
 
-/** Recording rules: per recorded window, request rate, 5xx rate and 5xx ratio by version; p99 and UO share on the decision window. */
+/**
+ * Recording rules: per recorded window, request rate, 5xx rate and 5xx ratio by version; p99 on
+ * the decision and short windows; the canary's p99 limit and the UO share on the decision window.
+ */
 export function recordingRules(model: RolloutModel): RecordingRule[] {
   const t = istioTarget(model);
   const labels = rolloutLabels(t);
   const by = [t.versionLabel];
-  const windowMs = decisionWindowMs(model, liveStage(model));
+  const stage = liveStage(model);
+  const windowMs = decisionWindowMs(model, stage);
+  const shortMs = shortWindowMs(model, stage);
   const rules: RecordingRule[] = [];
-  for (const w of recordedWindowsMs(windowMs, model.metrics.timeScale)) {
+  for (const w of recordedWindowsMs(windowMs, shortMs, model.metrics.timeScale)) {
     const wl = windowLabel(w);
     rules.push(
       { record: recordedSeriesName('requests', wl), expr: render(sum(rate(requestsSelector(t), w), by)), labels },
@@ -92,13 +142,29 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
       { record: recordedSeriesName('error_ratio', wl), expr: render(ratioExpr(t, 'errors', w)), labels },
     );
   }
+  for (const w of [...new Set([shortMs, windowMs])]) {
+    const buckets = sum(rate(durationBucketSelector(t), w), [...by, 'le']);
+    // `>= 0` drops the NaN histogram_quantile returns for a version without traffic.
+    rules.push({ record: recordedSeriesName('p99', windowLabel(w)), expr: render(binary('>=', histogramQuantile(0.99, buckets), num(0))), labels });
+  }
   const wl = windowLabel(windowMs);
-  const buckets = sum(rate(durationBucketSelector(t), windowMs), [...by, 'le']);
-  // `>= 0` drops the NaN histogram_quantile returns for a version without traffic.
-  rules.push({ record: recordedSeriesName('p99', wl), expr: render(binary('>=', histogramQuantile(0.99, buckets), num(0))), labels });
-  const overflow = sum(rate(requestsSelector(t, [UPSTREAM_OVERFLOW]), windowMs), by);
-  rules.push({ record: recordedSeriesName('uo_ratio', wl), expr: render(ratioExpr(t, overflow, windowMs)), labels });
+  const { max, maxVsStable } = model.health.latencyP99Ms;
+  const relative = binary('+', binary('*', num(maxVsStable), recorded(t, 'p99', windowMs, 'stable')), num(LATENCY_FLOOR_MS));
+  rules.push({ record: recordedSeriesName('p99_limit', wl), expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)), labels });
+  const satMs = saturationWindowMs(model, windowMs);
+  const overflow = sum(rate(requestsSelector(t, [UPSTREAM_OVERFLOW]), satMs), by);
+  rules.push({ record: recordedSeriesName('uo_ratio', windowLabel(satMs)), expr: render(ratioExpr(t, overflow, satMs)), labels });
   return rules;
+}
+
+/**
+ * Window of the saturation hold: the decision window, but never shorter than the (scaled) 5m
+ * burn window. The minimum sample is sized for the error limit, which is usually far above
+ * saturation.max, so a one-minute window would let a real overflow flicker under its limit and
+ * keep restarting `for`. A hold needs no speed.
+ */
+function saturationWindowMs(model: RolloutModel, windowMs: number): number {
+  return Math.max(windowMs, scaleMs(DEFAULT_WINDOW_MS, model.metrics.timeScale));
 }
 
 function alertLabels(model: RolloutModel, signal: AlertSignal, action: AlertAction, severity: AlertSeverity): AlertLabels {
@@ -118,31 +184,59 @@ export function alertRules(model: RolloutModel): AlertRule[] {
   const t = istioTarget(model);
   const stage = liveStage(model);
   const windowMs = decisionWindowMs(model, stage);
+  const shortMs = shortWindowMs(model, stage);
   const minRequests = minCanaryRequests(model);
   const window = windowLabel(windowMs);
+  const short = windowLabel(shortMs);
   const { errorRatio, latencyP99Ms, saturation } = model.health;
   const scale = model.metrics.timeScale;
-  const forThreshold = promDuration(blipProofForMs(windowMs, scale));
+  const forPersistent = promDuration(persistenceForMs(shortMs, scale));
+  const forSustained = promDuration(blipProofForMs(windowMs, scale));
   const who = `${model.namespace}/${model.name}`;
+  const satMs = saturationWindowMs(model, windowMs);
+  const errorLimit = relativeLimitExpr(t, 'error_ratio', windowMs, errorRatio.maxVsStable, ERROR_RATIO_FLOOR);
+  const latencyLimit = p99LimitExpr(t, windowMs, latencyP99Ms.max);
+  const errorsAbove = `above ${pct(errorRatio.max)} and above ${errorRatio.maxVsStable}× stable (${model.stable})`;
+  const latencyAbove = `above ${latencyP99Ms.max} ms and above ${latencyP99Ms.maxVsStable}× stable (${model.stable}, rounded up to the next histogram bucket)`;
   const rules: AlertRule[] = [
     {
       alert: 'StagegateCanaryErrorRatio',
-      expr: render(thresholdVsStableExpr(t, 'error_ratio', windowMs, errorRatio.max, errorRatio.maxVsStable, ERROR_RATIO_FLOOR, minRequests)),
-      for: forThreshold,
+      expr: render(persistentThresholdExpr(t, 'error_ratio', windowMs, shortMs, errorRatio.max, errorLimit, minRequests)),
+      for: forPersistent,
       labels: alertLabels(model, 'errors', 'rollback', 'critical'),
       annotations: {
         summary: `${who}: canary ${model.canary} 5xx ratio {{ $value | humanizePercentage }} over ${window}`,
-        description: `Canary 5xx ratio is above ${pct(errorRatio.max)} and above ${errorRatio.maxVsStable}× stable (${model.stable}) with at least ${minRequests} canary requests in ${window}.`,
+        description: `Canary 5xx ratio is ${errorsAbove} with at least ${minRequests} canary requests in ${window}, and has stayed above both over every ${short} for ${forPersistent}.`,
+      },
+    },
+    {
+      alert: 'StagegateCanaryErrorRatioSustained',
+      expr: render(thresholdExpr(t, 'error_ratio', windowMs, errorRatio.max, errorLimit, minRequests)),
+      for: forSustained,
+      labels: alertLabels(model, 'errors', 'rollback', 'critical'),
+      annotations: {
+        summary: `${who}: canary ${model.canary} 5xx ratio {{ $value | humanizePercentage }} over ${window}, sustained`,
+        description: `Canary 5xx ratio is ${errorsAbove} with at least ${minRequests} canary requests in ${window}, for ${forSustained}.`,
       },
     },
     {
       alert: 'StagegateCanaryLatencyP99',
-      expr: render(thresholdVsStableExpr(t, 'p99', windowMs, latencyP99Ms.max, latencyP99Ms.maxVsStable, LATENCY_FLOOR_MS, minRequests)),
-      for: forThreshold,
+      expr: render(persistentThresholdExpr(t, 'p99', windowMs, shortMs, latencyP99Ms.max, latencyLimit, minRequests)),
+      for: forPersistent,
       labels: alertLabels(model, 'latency', 'rollback', 'critical'),
       annotations: {
         summary: `${who}: canary ${model.canary} p99 {{ $value }} ms over ${window}`,
-        description: `Canary p99 latency is above ${latencyP99Ms.max} ms and above ${latencyP99Ms.maxVsStable}× stable (${model.stable}) with at least ${minRequests} canary requests in ${window}.`,
+        description: `Canary p99 latency is ${latencyAbove} with at least ${minRequests} canary requests in ${window}, and has stayed above both over every ${short} for ${forPersistent}.`,
+      },
+    },
+    {
+      alert: 'StagegateCanaryLatencyP99Sustained',
+      expr: render(thresholdExpr(t, 'p99', windowMs, latencyP99Ms.max, latencyLimit, minRequests)),
+      for: forSustained,
+      labels: alertLabels(model, 'latency', 'rollback', 'critical'),
+      annotations: {
+        summary: `${who}: canary ${model.canary} p99 {{ $value }} ms over ${window}, sustained`,
+        description: `Canary p99 latency is ${latencyAbove} with at least ${minRequests} canary requests in ${window}, for ${forSustained}.`,
       },
     },
     ...burnPairs(scale).map((pair): AlertRule => ({
@@ -157,11 +251,11 @@ export function alertRules(model: RolloutModel): AlertRule[] {
     })),
     {
       alert: 'StagegateCanaryOverflow',
-      expr: render(thresholdVsStableExpr(t, 'uo_ratio', windowMs, saturation.max, errorRatio.maxVsStable, ERROR_RATIO_FLOOR, minRequests)),
-      for: forThreshold,
+      expr: render(thresholdExpr(t, 'uo_ratio', satMs, saturation.max, relativeLimitExpr(t, 'uo_ratio', satMs, errorRatio.maxVsStable, ERROR_RATIO_FLOOR), minRequests)),
+      for: promDuration(blipProofForMs(satMs, scale)),
       labels: alertLabels(model, 'saturation', 'hold', 'warning'),
       annotations: {
-        summary: `${who}: canary ${model.canary} sheds {{ $value | humanizePercentage }} of requests (Envoy UO) over ${window}`,
+        summary: `${who}: canary ${model.canary} sheds {{ $value | humanizePercentage }} of requests (Envoy UO) over ${windowLabel(satMs)}`,
         description: `Share of canary requests rejected by circuit breaking (response flag UO) is above ${pct(saturation.max)} and above ${errorRatio.maxVsStable}× stable's; hold the split until the canary has capacity.`,
       },
     },
@@ -211,7 +305,7 @@ export function findAlerts(groups: readonly RuleGroup[], sel: AlertSelector): Al
 export function findAlert(groups: readonly RuleGroup[], sel: AlertSelector): AlertRule {
   const found = findAlerts(groups, sel);
   if (found.length !== 1) {
-    throw new Error(`expected exactly one alert with ${JSON.stringify(sel)}, found ${found.length}; narrow the selector (add severity)`);
+    throw new Error(`expected exactly one alert with ${JSON.stringify(sel)}, found ${found.length}; narrow the selector (add severity), or pick the alert by name`);
   }
   return found[0]!;
 }

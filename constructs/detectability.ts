@@ -18,6 +18,8 @@ import {
   DEFAULT_COHORT_WINDOW_MS,
   DEFAULT_WINDOW_MS,
   DECISION_WINDOWS_MS,
+  SHORT_WINDOW_LIMIT_EVENTS,
+  SHORT_WINDOWS_MS,
   WINDOW_SAMPLE_MARGIN,
   scaleMs,
   thresholdDetectionMs,
@@ -122,6 +124,31 @@ export function decisionWindowMs(model: RolloutModel, stage: StageModel, rps = m
   return windows.find((w) => (rate * w) / 1000 >= need) ?? windows[windows.length - 1]!;
 }
 
+/**
+ * Canary requests the short (persistence) window should hold: enough that a canary exactly at
+ * the limit is expected to show SHORT_WINDOW_LIMIT_EVENTS bad events in it, for the error limit
+ * and for the p99 (1 % of requests above it), whichever needs more.
+ */
+export function shortWindowRequests(model: RolloutModel): number {
+  return Math.ceil(SHORT_WINDOW_LIMIT_EVENTS / Math.min(errorRatioLimit(model), 0.01));
+}
+
+/**
+ * Window of the fast alerts' persistence condition (windows.ts): the shortest candidate expected
+ * to hold shortWindowRequests, never longer than the decision window; the shortest candidate
+ * when the rate is unknown (significance still rests on the decision window, and a thin short
+ * window only delays the fast alert: the sustained backstop still fires).
+ */
+export function shortWindowMs(model: RolloutModel, stage: StageModel, rps = model.traffic.requestsPerSecond): number {
+  const scale = model.metrics.timeScale;
+  const decision = decisionWindowMs(model, stage, rps);
+  const windows = SHORT_WINDOWS_MS.map((w) => scaleMs(w, scale));
+  const rate = canaryRate(stage, rps);
+  if (rate === undefined || rate === 0) return Math.min(windows[0]!, decision);
+  const need = shortWindowRequests(model);
+  return Math.min(windows.find((w) => (rate * w) / 1000 >= need) ?? decision, decision);
+}
+
 export interface StagePlan {
   readonly stage: string;
   readonly weight: number;
@@ -133,7 +160,9 @@ export interface StagePlan {
   /** Time to gather the minimum sample; Infinity when the canary gets no traffic. */
   readonly timeToMinSampleMs?: number;
   readonly windowMs: number;
-  /** Regression start → rollback alert firing; Infinity when the window can never hold the sample. */
+  /** Short window of the fast alerts' persistence condition. */
+  readonly shortWindowMs: number;
+  /** Regression (at twice the limit) start → rollback alert firing; Infinity when the window can never hold the sample. */
   readonly timeToDetectMs?: number;
   /** Sum of the bakes up to and including this stage. */
   readonly totalMs: number;
@@ -149,13 +178,14 @@ export function planStages(model: RolloutModel, opts: { requestsPerSecond?: numb
     const minRequests = minCanaryRequestsForStage(model, stage, opts);
     const rate = canaryRate(stage, rps);
     const windowMs = decisionWindowMs(model, stage, rps);
+    const shortMs = shortWindowMs(model, stage, rps);
     const warnings: string[] = [];
     let timeToMinSampleMs: number | undefined;
     let timeToDetectMs: number | undefined;
     if (rate !== undefined) {
       timeToMinSampleMs = rate > 0 ? Math.ceil((minRequests / rate) * 1000) : Infinity;
       const fits = (rate * windowMs) / 1000 >= minRequests;
-      timeToDetectMs = fits ? thresholdDetectionMs(windowMs, model.metrics.timeScale) : Infinity;
+      timeToDetectMs = fits ? thresholdDetectionMs(windowMs, shortMs, model.metrics.timeScale) : Infinity;
       if (!fits && rate > 0) warnings.push(`traffic too low: ${Math.floor((rate * windowMs) / 1000)} canary requests per ${windowLabel(windowMs)} window < ${minRequests}; raise the weight or set health.minRequests`);
       if (stage.bakeMs !== undefined && timeToDetectMs > stage.bakeMs && rate > 0) warnings.push('bake is shorter than the time to detect');
     }
@@ -168,6 +198,7 @@ export function planStages(model: RolloutModel, opts: { requestsPerSecond?: numb
       ...(rate !== undefined ? { canaryRequestsPerSecond: rate } : {}),
       ...(timeToMinSampleMs !== undefined ? { timeToMinSampleMs } : {}),
       windowMs,
+      shortWindowMs: shortMs,
       ...(timeToDetectMs !== undefined ? { timeToDetectMs } : {}),
       totalMs: total,
       warnings,

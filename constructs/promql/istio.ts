@@ -60,6 +60,15 @@ export function durationBucketSelector(t: IstioTarget): Selector {
   return selector(METRIC_DURATION_BUCKET, baseMatchers(t));
 }
 
+/**
+ * Istio's default bucket bounds of `istio_request_duration_milliseconds` (ms). The p99 limit is
+ * rounded up to one of these (alert-rules.ts); a mesh with custom buckets
+ * (`sidecar.istio.io/statsHistogramBuckets`) still gets a valid, only less tight, comparison.
+ */
+export const ISTIO_DURATION_BUCKETS_MS: readonly number[] = [
+  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
+];
+
 /** 5xx responses: what the error ratio counts. */
 export const SERVER_ERRORS: LabelMatcher = re('response_code', '5..');
 /** Envoy shed the request because a circuit-breaker limit overflowed (connection pool). */

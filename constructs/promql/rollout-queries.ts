@@ -33,24 +33,62 @@ function withSample(t: IstioTarget, expr: Expr, windowMs: number, minRequests: n
 }
 
 /**
- * Canary `kind` above `max` and above `vsStable × stable + floor` on `windowMs`, with the
- * minimum sample. Without a stable series (stable gets no traffic) the relative bound is just
- * the floor, so the absolute limit decides.
+ * The relative limit `vsStable × stable + floor` on `windowMs`, one series; without a stable
+ * series (stable gets no traffic) just the floor, so the absolute limit decides.
  */
-export function thresholdVsStableExpr(
+export function relativeLimitExpr(t: IstioTarget, kind: RecordedKind, windowMs: number, vsStable: number, floor: number): Expr {
+  const stable = recorded(t, kind, windowMs, 'stable');
+  return binary('or', binary('+', binary('*', num(vsStable), stable), num(floor)), call('vector', num(floor)), { matching: ON_NOTHING });
+}
+
+/**
+ * `max(limit, the relative limit x rounded up to the next bucket bound above limit)`, built from
+ * comparisons so it stays one PromQL expression over x's single series:
+ * `limit + (c1 − limit)·(x > bool limit) + Σ (c[j+1] − c[j])·(x > bool c[j])` over the bounds
+ * c above `limit`. Below `limit` x changes nothing; above it the result is the smallest bound
+ * ≥ x (the largest bound past the last one: histogram_quantile cannot read beyond it anyway).
+ */
+export function roundUpToBucketExpr(x: Expr, limit: number, bounds: readonly number[]): Expr {
+  const above = [...bounds].filter((b) => b > limit).sort((a, b) => a - b);
+  const steps: [number, number][] = above.map((c, j) => [j === 0 ? limit : above[j - 1]!, c]);
+  return steps.reduce<Expr>((acc, [from, to]) => binary('+', acc, binary('*', num(to - from), binary('>', x, num(from), { bool: true }))), num(limit));
+}
+
+/** The recorded p99 limit of the canary (alert-rules.ts), or the absolute `max` when stable has no p99. */
+export function p99LimitExpr(t: IstioTarget, windowMs: number, max: number): Expr {
+  return binary('or', recorded(t, 'p99_limit', windowMs, 'stable'), call('vector', num(max)), { matching: ON_NOTHING });
+}
+
+/** Canary `kind` on `windowMs` above `max` and above `limit` (one series, e.g. relativeLimitExpr). */
+function aboveLimits(t: IstioTarget, kind: RecordedKind, windowMs: number, max: number, limit: Expr): Expr {
+  return binary('>', binary('>', recorded(t, kind, windowMs, 'canary'), num(max)), limit, { matching: ON_NOTHING });
+}
+
+/**
+ * The sustained (single-window) threshold: canary `kind` above `max` and above `limit` on
+ * `windowMs`, with the minimum sample. Blip-proof only through a long `for` (windows.ts).
+ */
+export function thresholdExpr(t: IstioTarget, kind: RecordedKind, windowMs: number, max: number, limit: Expr, minRequests: number): Expr {
+  return withSample(t, aboveLimits(t, kind, windowMs, max, limit), windowMs, minRequests);
+}
+
+/**
+ * The fast threshold: significant on the decision window (as thresholdExpr) *and* above the same
+ * limits on the short window `shortMs`, so that `for = short + blip` proves persistence
+ * (windows.ts). The value is the canary's on the decision window.
+ */
+export function persistentThresholdExpr(
   t: IstioTarget,
   kind: RecordedKind,
   windowMs: number,
+  shortMs: number,
   max: number,
-  vsStable: number,
-  floor: number,
+  limit: Expr,
   minRequests: number,
 ): Expr {
-  const canary = recorded(t, kind, windowMs, 'canary');
-  const stable = recorded(t, kind, windowMs, 'stable');
-  const relative = binary('or', binary('+', binary('*', num(vsStable), stable), num(floor)), call('vector', num(floor)), { matching: ON_NOTHING });
-  const above = binary('>', binary('>', canary, num(max)), relative, { matching: ON_NOTHING });
-  return withSample(t, above, windowMs, minRequests);
+  const significant = aboveLimits(t, kind, windowMs, max, limit);
+  const persisting = aboveLimits(t, kind, shortMs, max, limit);
+  return withSample(t, binary('and', significant, persisting, { matching: ON_NOTHING }), windowMs, minRequests);
 }
 
 /** Canary 5xx ratio above `factor × budget` on both windows of `pair`, with the minimum sample in the long one. */

@@ -3,10 +3,31 @@
  * hold (`for`), and therefore how long a real regression takes to fire. Kept apart from the
  * rules so `plan` (detectability) and the rules read the same numbers.
  *
- * The blip rule: a ratio over a window W stays elevated for about W + b after a blip of length
- * b (plus one scrape). An alert whose shortest window is W therefore waits
- * `for = W + BLIP_MAX + FOR_SLACK` unless the blip cannot reach its threshold at all (the
- * multi-window burn-rate pairs, whose long window dilutes a blip below the burn factor).
+ * Two jobs, two windows. A rollback must be *significant* (enough canary requests say the
+ * canary is worse) and *sustained* (not a blip of up to BLIP_MAX). One window cannot do both
+ * quickly: a ratio over a window W stays elevated for about W + b after a blip of length b, so a
+ * single-window alert must wait `for = W + BLIP_MAX + slack` (the sustained backstop below).
+ * Instead the fast alerts split the jobs:
+ * - the decision window W (sample-size driven, detectability.ts) carries significance: canary
+ *   above both limits on W, with the minimum sample in W;
+ * - a short window S carries persistence: the canary is above the limit on S at *every*
+ *   evaluation for `for = S + BLIP_MAX` (persistenceForMs).
+ *
+ * Why `S + BLIP_MAX` is blip-proof: the ratio over S is above the limit at time t only if a whole
+ * scrape increment of bad requests lies in [t − S, t]. A blip whose bad requests span b seconds
+ * touches at most b/c + 1 increments of a scrape interval c (two partial ones at its ends), so
+ * the instants at which the S-ratio can be elevated span at most b + S − c. `for` fires only
+ * when the condition held at evaluations at least `for` apart, so `for = S + BLIP_MAX` never
+ * fires on a blip of b <= BLIP_MAX; the margin is one scrape interval (and a ratio, unlike a
+ * rate, is untouched by `rate()` extrapolation at the window edges, so no other slack is
+ * needed). A real regression sets the S-ratio as soon as one increment is in, so it fires after
+ * about one scrape + S + BLIP_MAX + one evaluation instead of W + W + BLIP_MAX + slack.
+ *
+ * S is at least two scrape intervals (SCRAPE_INTERVAL_MAX_MS, so `rate()` always has three
+ * samples) and long enough to be expected to hold SHORT_WINDOW_LIMIT_EVENTS events at the limit
+ * (detectability.ts): a thin short window would drop below the limit by chance during a real
+ * regression and restart `for`. A dip of traffic still restarts it; that is the safe direction,
+ * and the sustained backstop on W then decides, no later than the single-window design did.
  *
  * Time compression (`metrics.timeScale`, the demo): every window and `for` is divided by the
  * scale, so a 5m window becomes 5s at 60. Ratios between windows (and so the blip rule) are
@@ -19,15 +40,32 @@ const HOUR = 60 * MINUTE;
 
 /** Longest error/latency blip that must never fire a rollback. */
 export const BLIP_MAX_MS = MINUTE;
-/** Margin for scrape offset and `rate()` extrapolation at the window edges. */
+/** Margin of the sustained (single-window) backstop, for scrape offset and `rate()` extrapolation. */
 export const FOR_SLACK_MS = 2 * MINUTE;
+/**
+ * Longest scrape interval the short window is sized for: Istio's own Prometheus scrapes every
+ * 15 s, most setups at 15–30 s. The shortest short window is two of these.
+ */
+export const SCRAPE_INTERVAL_MAX_MS = 30 * 1000;
 /** Rule evaluation interval the predictions assume (Prometheus default 1m). */
 export const EVALUATION_INTERVAL_MS = MINUTE;
 
 /** Windows the burn-rate pairs need; always recorded. */
 export const BURN_WINDOWS_MS: readonly number[] = [5 * MINUTE, 30 * MINUTE, HOUR, 6 * HOUR];
-/** Candidate decision windows of the threshold alerts (the chosen one is recorded too). */
-export const DECISION_WINDOWS_MS: readonly number[] = [5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR];
+/**
+ * Candidate decision windows of the threshold alerts (the chosen one is recorded too). The
+ * short ones serve busy canaries: the window is picked by sample size, and a canary that gathers
+ * twice the minimum sample in a minute has no reason to be judged over five.
+ */
+export const DECISION_WINDOWS_MS: readonly number[] = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR];
+/** Candidate short (persistence) windows: from two scrape intervals up; never longer than W. */
+export const SHORT_WINDOWS_MS: readonly number[] = DECISION_WINDOWS_MS.filter((w) => w >= 2 * SCRAPE_INTERVAL_MAX_MS);
+/**
+ * A short window must be expected to hold this many "bad" events (5xx, or requests slower than
+ * the p99) when the canary sits exactly at the limit: a regression at twice the limit then shows
+ * above it on S at 95–97 % of evaluations (Poisson), so `for` rarely restarts by chance.
+ */
+export const SHORT_WINDOW_LIMIT_EVENTS = 4;
 
 /**
  * Shortest range a compressed window may have: two scrapes at the demo's 1 s interval, doubled,
@@ -46,9 +84,16 @@ export function scaleMs(ms: number, timeScale: number, minMs = MIN_SCALED_WINDOW
   return Math.max(minMs, Math.round(ms / timeScale / 1000) * 1000);
 }
 
-/** Windows recorded for a rollout whose (already scaled) decision window is `decisionMs`, shortest first. */
-export function recordedWindowsMs(decisionMs: number, timeScale = 1): number[] {
-  return [...new Set([...BURN_WINDOWS_MS.map((w) => scaleMs(w, timeScale)), decisionMs])].sort((a, b) => a - b);
+/**
+ * Windows recorded for a rollout whose (already scaled) decision and short windows are
+ * `decisionMs` and `shortMs`: the burn-rate windows every rollout has first (so the first
+ * recorded series of any rollout is the same, which the gate probes), then the two that depend
+ * on its traffic, each shortest first.
+ */
+export function recordedWindowsMs(decisionMs: number, shortMs: number = decisionMs, timeScale = 1): number[] {
+  const burn = [...new Set(BURN_WINDOWS_MS.map((w) => scaleMs(w, timeScale)))].sort((a, b) => a - b);
+  const own = [...new Set([shortMs, decisionMs])].filter((w) => !burn.includes(w)).sort((a, b) => a - b);
+  return [...burn, ...own];
 }
 
 /** Decision window when traffic is unknown: weighted stages react fast, cohort stages wait longer. */
@@ -89,7 +134,7 @@ export function burnPairs(timeScale = 1): BurnPair[] {
   return BURN_PAIRS.map((p) => scaleBurnPair(p, timeScale));
 }
 
-/** `for` that outlasts a blip in a (scaled) window of `windowMs`. */
+/** `for` of a single-window alert that outlasts a blip in a (scaled) window of `windowMs`: the sustained backstop. */
 export function blipProofForMs(windowMs: number, timeScale = 1): number {
   // The blip and the slack shrink with the clock, but stay at least a second each.
   return windowMs + scaleMs(BLIP_MAX_MS, timeScale, 1000) + scaleMs(FOR_SLACK_MS, timeScale, 1000);
@@ -112,10 +157,29 @@ export function burnForMs(pair: BurnPair, budget: number, timeScale = 1): number
   return pair.factor * budget > 2 * blipShare + budget ? pair.baseForMs : blipProofForMs(pair.shortMs, timeScale);
 }
 
-/** Time from the start of a regression at the limit until the threshold alert on `windowMs` fires. */
-export function thresholdDetectionMs(windowMs: number, timeScale = 1): number {
-  // The window must fill with the regression, then the condition must hold for `for`, and the
-  // firing is only seen at the next evaluation (the demo evaluates every second at scale 60).
+/**
+ * `for` of the fast threshold alerts whose persistence condition is on the (scaled) short
+ * window `shortMs`: S + BLIP_MAX (see the header for why no slack is needed).
+ */
+export function persistenceForMs(shortMs: number, timeScale = 1): number {
+  return shortMs + scaleMs(BLIP_MAX_MS, timeScale, 1000);
+}
+
+/**
+ * Time from the start of a regression at twice the limit until the fast threshold alert on the
+ * decision window `windowMs` and short window `shortMs` fires: both windows must show it (at
+ * twice the limit the decision window needs at most half of itself filled, the short window is
+ * taken whole), then it must persist for `for`, and the firing is seen at the next evaluation
+ * (the demo evaluates every second at scale 60). A bigger regression needs less filling; one
+ * just above the limit may wait for the sustained backstop instead.
+ */
+export function thresholdDetectionMs(windowMs: number, shortMs: number, timeScale = 1): number {
+  return Math.max(Math.ceil(windowMs / 2 / 1000) * 1000, shortMs) + persistenceForMs(shortMs, timeScale) + scaleMs(EVALUATION_INTERVAL_MS, timeScale, 1000);
+}
+
+/** Time from the start of a regression at the limit until the sustained backstop on `windowMs` fires. */
+export function sustainedDetectionMs(windowMs: number, timeScale = 1): number {
+  // The window must fill with the regression, then the condition must hold for `for`.
   return windowMs + blipProofForMs(windowMs, timeScale) + scaleMs(EVALUATION_INTERVAL_MS, timeScale, 1000);
 }
 

@@ -24,12 +24,16 @@ const at1 = rolloutModel({ traffic: { requestsPerSecond: undefined } });
 describe('alert rules at timeScale 60', () => {
   const groups = buildRuleGroups(at60);
 
-  it('divides the threshold window and its for by 60 (5m → 5s, 8m → 8s)', () => {
+  it('divides the decision window, short window and both for values by 60 (5m → 5s, 1m → 4s, 2m → 5s, 8m → 8s)', () => {
     const errors = alert(groups, 'StagegateCanaryErrorRatio');
-    expect(errors.for).toBe('8s');
+    // Short window 1m → 1s, raised to the 4s minimum; persistence = 4s + 1s blip.
+    expect(errors.for).toBe('5s');
     expect(errors.expr).toContain('stagegate:istio_requests_5xx:ratio_rate5s{');
+    expect(errors.expr).toContain('stagegate:istio_requests_5xx:ratio_rate4s{');
     expect(errors.expr).toContain('* 5) >= ');
     expect(errors.annotations.summary).toContain('over 5s');
+    expect(alert(groups, 'StagegateCanaryErrorRatioSustained').for).toBe('8s');
+    expect(alert(groups, 'StagegateCanaryLatencyP99').expr).toContain('p99_rate4s{');
   });
 
   it('compresses the burn-rate pairs to 5s/60s and 30s/6m', () => {
@@ -85,15 +89,16 @@ describe('alert rules at timeScale 60', () => {
     const need = 2 * minCanaryRequestsForStage(model, stage);
     expect(windowMs % 1000).toBe(0);
     expect((canaryPerSecond * windowMs) / 1000).toBeGreaterThanOrEqual(need);
-    const shorter = [5, 10, 15, 30, 60, 120, 360].map((s) => s * 1000).filter((w) => w < windowMs);
+    const shorter = [4, 5, 10, 15, 30, 60, 120, 360].map((s) => s * 1000).filter((w) => w < windowMs);
     expect(shorter.every((w) => (canaryPerSecond * w) / 1000 < need)).toBe(true);
   });
 
   it('makes plan report scaled windows and detection times', () => {
     const rows = planStages(rolloutModel({ metrics: { timeScale: 60 }, traffic: { requestsPerSecond: 400 } }));
     const half = rows.find((r) => r.stage === 'half')!;
-    // detection = window + (window + 1s blip + 2s slack) + 1s evaluation
-    expect(half.timeToDetectMs).toBe(2 * half.windowMs + 4000);
+    // detection = max(½ window, short window) + (short window + 1s blip) + 1s evaluation
+    expect(half.timeToDetectMs).toBe(Math.max(Math.ceil(half.windowMs / 2000) * 1000, half.shortWindowMs) + half.shortWindowMs + 2000);
+    expect(half.shortWindowMs).toBeGreaterThanOrEqual(MIN_SCALED_WINDOW_MS);
     expect(rows.every((r) => r.windowMs <= 360_000)).toBe(true);
   });
 });
@@ -101,10 +106,12 @@ describe('alert rules at timeScale 60', () => {
 describe('alert rules at timeScale 1', () => {
   it('keeps the production windows and for values', () => {
     const groups = buildRuleGroups(at1);
-    expect(alert(groups, 'StagegateCanaryErrorRatio').for).toBe('8m');
+    // Unknown traffic: 5m decision window, 1m short window (two 30 s scrapes).
+    expect(alert(groups, 'StagegateCanaryErrorRatio').for).toBe('2m');
+    expect(alert(groups, 'StagegateCanaryErrorRatioSustained').for).toBe('8m');
     expect(alert(groups, 'StagegateCanaryTooFewRequests').for).toBe('2m');
     expect(alert(groups, 'StagegateCanaryErrorBudgetFastBurn').expr).toContain('ratio_rate1h{');
-    expect(Math.min(...ranges(groups))).toBe(300_000);
+    expect(Math.min(...ranges(groups))).toBe(60_000);
   });
 
   it('reproduces the committed generated/ files byte for byte', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildRuleGroups, findAlert, findAlerts, isAlertRule, type RuleGroup } from '../../constructs/alert-rules.js';
+import { buildRuleGroups, findAlert, findAlerts, isAlertRule, type AlertRule, type RuleGroup } from '../../constructs/alert-rules.js';
+import { render, selector } from '../../constructs/promql/ast.js';
+import { roundUpToBucketExpr } from '../../constructs/promql/rollout-queries.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { rolloutModel } from './fixtures.js';
 import { promqlSyntaxError } from './promql/syntax.js';
@@ -18,6 +20,7 @@ const VARIANTS: Record<string, RolloutModel> = {
 };
 
 const allRules = (groups: readonly RuleGroup[]) => groups.flatMap((g) => g.rules);
+const alertNamed = (groups: readonly RuleGroup[], name: string): AlertRule => allRules(groups).filter(isAlertRule).find((a) => a.alert === name)!;
 
 describe('buildRuleGroups', () => {
   it.each(Object.entries(VARIANTS))('generates only PromQL the official grammar parses (%s)', (_, model) => {
@@ -44,9 +47,11 @@ describe('buildRuleGroups', () => {
   it('names the groups after the rollout and keeps the rule count modest', () => {
     const groups = buildRuleGroups(rolloutModel());
     expect(groups.map((g) => g.name)).toEqual(['stagegate.checkout.recording', 'stagegate.checkout.alerts']);
-    expect(allRules(groups).length).toBe(20);
-    // A decision window that is not also a burn-rate window adds its three recorded series.
-    expect(allRules(buildRuleGroups(rolloutModel({ traffic: { requestsPerSecond: 200 } }))).length).toBe(23);
+    // 4 burn windows + the 2m short window (5m decision window is a burn window) × 3 series,
+    // p99 on both, the p99 limit, the UO share; 8 alerts.
+    expect(allRules(groups).length).toBe(27);
+    // 1h decision and 30m short windows are burn windows: nothing extra to record.
+    expect(allRules(buildRuleGroups(rolloutModel({ traffic: { requestsPerSecond: 40 } }))).length).toBe(24);
   });
 
   it('selects the service, namespace, reporter and both versions in Istio metrics', () => {
@@ -61,26 +66,41 @@ describe('buildRuleGroups', () => {
   it('requires the minimum sample of canary requests in every rollback alert', () => {
     const groups = buildRuleGroups(rolloutModel({ health: { minRequests: 1234 } }));
     const rollbacks = findAlerts(groups, { action: 'rollback' });
-    expect(rollbacks).toHaveLength(4);
+    expect(rollbacks).toHaveLength(6);
     for (const a of rollbacks) expect(a.expr).toMatch(/\(stagegate:istio_requests:rate\w+\{[^}]*destination_version="v2"\} \* \d+\) >= 1234\)$/);
   });
 
   it('compares canary with stable on() single series and falls back to the floor without stable traffic', () => {
-    const [threshold] = findAlerts(buildRuleGroups(rolloutModel()), { signal: 'errors', severity: 'critical' });
-    const canary = 'stagegate:istio_requests_5xx:ratio_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v2"}';
-    const stable = 'stagegate:istio_requests_5xx:ratio_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v1"}';
-    const requests = 'stagegate:istio_requests:rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v2"}';
-    expect(threshold!.expr).toBe(
-      `((${canary} > 0.01) > on() (((2 * ${stable}) + 0.001) or on() vector(0.001))) and on() ((${requests} * 300) >= 396)`,
-    );
+    const groups = buildRuleGroups(rolloutModel());
+    const sel = (kind: string, w: string, v: string) => `stagegate:${kind}${w}{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="${v}"}`;
+    const limit = `(((2 * ${sel('istio_requests_5xx:ratio_rate', '5m', 'v1')}) + 0.001) or on() vector(0.001))`;
+    const sample = `((${sel('istio_requests:rate', '5m', 'v2')} * 300) >= 396)`;
+    const above = (w: string) => `(${sel('istio_requests_5xx:ratio_rate', w, 'v2')} > 0.01) > on() ${limit}`;
+    expect(alertNamed(groups, 'StagegateCanaryErrorRatioSustained').expr).toBe(`(${above('5m')}) and on() ${sample}`);
+    // The fast alert: the same on the 5m decision window and on the 2m short window, against
+    // the limit stable sets on the decision window.
+    expect(alertNamed(groups, 'StagegateCanaryErrorRatio').expr).toBe(`((${above('5m')}) and on() (${above('2m')})) and on() ${sample}`);
+  });
+
+  it('rounds the relative p99 limit up to the next Istio bucket bound above the absolute limit', () => {
+    const groups = buildRuleGroups(rolloutModel());
+    const rule = allRules(groups).find((r) => 'record' in r && r.record === 'stagegate:istio_request_duration_milliseconds:p99_limit_rate5m')!;
+    const x = '((1.5 * stagegate:istio_request_duration_milliseconds:p99_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v1"}) + 5)';
+    expect(rule.expr.startsWith(`((((((((((300 + (200 * (${x} > bool 300))) + (500 * (${x} > bool 500))) + (1500 * (${x} > bool 1000)))`)).toBe(true);
+    expect(rule.expr.endsWith(`(1800000 * (${x} > bool 1800000))`)).toBe(true);
+    expect(render(roundUpToBucketExpr(selector('x'), 300, [100, 250, 500, 1000]))).toBe('(300 + (200 * (x > bool 300))) + (500 * (x > bool 500))');
+    expect(render(roundUpToBucketExpr(selector('x'), 250, [100, 250, 500]))).toBe('250 + (250 * (x > bool 250))');
+    const latency = alertNamed(groups, 'StagegateCanaryLatencyP99').expr;
+    expect(latency).toContain('> on() (stagegate:istio_request_duration_milliseconds:p99_limit_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v1"} or on() vector(300))');
+    expect(latency).toContain('stagegate:istio_request_duration_milliseconds:p99_rate2m{');
   });
 
   it('finds alerts by their labels and says how to narrow an ambiguous selector', () => {
     const groups = buildRuleGroups(rolloutModel());
-    expect(findAlert(groups, { signal: 'latency' }).labels.stagegate_action).toBe('rollback');
+    expect(findAlerts(groups, { signal: 'latency' }).map((a) => a.labels.stagegate_action)).toEqual(['rollback', 'rollback']);
     expect(findAlert(groups, { signal: 'traffic', action: 'hold' }).labels.severity).toBe('warning');
     expect(() => findAlert(groups, { signal: 'errors' })).toThrow(
-      'expected exactly one alert with {"signal":"errors"}, found 3; narrow the selector (add severity)',
+      'expected exactly one alert with {"signal":"errors"}, found 4; narrow the selector (add severity), or pick the alert by name',
     );
   });
 
@@ -89,18 +109,20 @@ describe('buildRuleGroups', () => {
     expect(findAlerts(groups, { signal: 'traffic' })).toEqual([]);
   });
 
-  it('waits out a blip: threshold alerts hold for window + 1m blip + 2m slack', () => {
+  it('waits out a blip: fast alerts persist for short window + 1m blip, backstops for window + 1m blip + 2m slack', () => {
     const groups = buildRuleGroups(rolloutModel());
-    expect(findAlert(groups, { signal: 'latency' }).for).toBe('8m');
+    expect(['StagegateCanaryErrorRatio', 'StagegateCanaryLatencyP99'].map((n) => alertNamed(groups, n).for)).toEqual(['3m', '3m']);
+    expect(['StagegateCanaryErrorRatioSustained', 'StagegateCanaryLatencyP99Sustained'].map((n) => alertNamed(groups, n).for)).toEqual(['8m', '8m']);
     expect(findAlert(groups, { signal: 'errors', severity: 'warning' }).for).toBe('15m');
   });
 
-  it('widens the decision window at low traffic and lengthens for with it', () => {
-    // 5 rps at 1 %: 0.05 canary rps; 2 × ~400 requests take ~4.4 h → the 6h window.
+  it('widens the decision and short windows at low traffic and lengthens for with them', () => {
+    // 5 rps at 1 %: 0.05 canary rps; 2 × ~400 requests take ~4.4 h → the 6h window, and the
+    // short window (400 requests: 2.2 h) is capped at it.
     const groups = buildRuleGroups(rolloutModel({ traffic: { requestsPerSecond: 5 } }));
-    const latency = findAlert(groups, { signal: 'latency' });
-    expect(latency.expr).toContain('p99_rate6h');
-    expect(latency.for).toBe('6h3m');
+    expect(alertNamed(groups, 'StagegateCanaryLatencyP99').expr).toContain('p99_rate6h');
+    expect(alertNamed(groups, 'StagegateCanaryLatencyP99').for).toBe('6h1m');
+    expect(alertNamed(groups, 'StagegateCanaryLatencyP99Sustained').for).toBe('6h3m');
   });
 
   it('gives the fast burn pair a blip-proof for when the budget is too small to dilute a blip', () => {

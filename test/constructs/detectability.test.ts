@@ -7,6 +7,8 @@ import {
   normalQuantile,
   planStages,
   sampleSizeTwoProportions,
+  shortWindowMs,
+  shortWindowRequests,
 } from '../../constructs/detectability.js';
 import { CHECKOUT_STAGES, rolloutModel } from './fixtures.js';
 
@@ -62,9 +64,10 @@ describe('minimum canary requests', () => {
 });
 
 describe('planStages', () => {
-  it('predicts the 1 % stage of checkout at 400 rps: 5m window, 14m to detect', () => {
+  it('predicts the 1 % stage of checkout at 400 rps: 5m window, 2m short window, 6m30s to detect', () => {
     const row = planStages(rolloutModel()).find((s) => s.stage === 'one-percent')!;
-    expect(row).toMatchObject({ weight: 1, minRequests: 396, canaryRequestsPerSecond: 4, windowMs: 5 * MINUTE, timeToDetectMs: 14 * MINUTE, timeToMinSampleMs: 99_000 });
+    // ½ × 5m (decision window half full at twice the limit) + 2m short window + 1m blip + 1m evaluation.
+    expect(row).toMatchObject({ weight: 1, minRequests: 396, canaryRequestsPerSecond: 4, windowMs: 5 * MINUTE, shortWindowMs: 2 * MINUTE, timeToDetectMs: 6.5 * MINUTE, timeToMinSampleMs: 99_000 });
     expect(row.warnings).toEqual([]);
   });
 
@@ -74,9 +77,11 @@ describe('planStages', () => {
 
   it('widens the window at low traffic and warns when bake is shorter than the time to detect', () => {
     const row = planStages(rolloutModel(), { requestsPerSecond: 20 }).find((s) => s.stage === 'one-percent')!;
-    // 0.2 canary rps needs 3960 s for 2 × 396 requests: the 2h window, for = 2h3m.
+    // 0.2 canary rps needs 3960 s for 2 × 396 requests: the 2h window; 400 requests for the
+    // short window take 2000 s: 1h. Detection: 1h (both windows) + 1h1m persistence + 1m.
     expect(row.windowMs).toBe(120 * MINUTE);
-    expect(row.timeToDetectMs).toBe((120 + 123 + 1) * MINUTE);
+    expect(row.shortWindowMs).toBe(60 * MINUTE);
+    expect(row.timeToDetectMs).toBe((60 + 61 + 1) * MINUTE);
     expect(row.warnings).toEqual(['bake is shorter than the time to detect']);
   });
 
@@ -84,6 +89,18 @@ describe('planStages', () => {
     const row = planStages(rolloutModel(), { requestsPerSecond: 1 }).find((s) => s.stage === 'one-percent')!;
     expect(row.timeToDetectMs).toBe(Infinity);
     expect(row.warnings[0]).toBe('traffic too low: 216 canary requests per 6h window < 396; raise the weight or set health.minRequests');
+  });
+
+  it('sizes the short window for four bad events at the limit, never longer than the decision window', () => {
+    expect(shortWindowRequests(rolloutModel())).toBe(400);
+    // A 5 % error limit still needs 400 requests for the p99 (1 % of requests above it).
+    expect(shortWindowRequests(rolloutModel({ health: { errorRatio: { max: 0.05, maxVsStable: 2 } } }))).toBe(400);
+    expect(shortWindowRequests(rolloutModel({ health: { errorRatio: { max: 0.001, maxVsStable: 2 } }, traffic: { baselineErrorRatio: 0.0001 } }))).toBe(3334); // limit 2 × 0.01 % + 0.1 %
+    const model = rolloutModel();
+    expect(shortWindowMs(model, CHECKOUT_STAGES[1]!)).toBe(2 * MINUTE); // 4 canary rps
+    expect(shortWindowMs(model, CHECKOUT_STAGES[2]!)).toBe(MINUTE); // 40 canary rps: two scrapes
+    expect(shortWindowMs(model, CHECKOUT_STAGES[1]!, 5)).toBe(decisionWindowMs(model, CHECKOUT_STAGES[1]!, 5)); // capped at W = 6h
+    expect(shortWindowMs(model, CHECKOUT_STAGES[0]!)).toBe(MINUTE); // cohort: unknown rate
   });
 
   it('leaves times unknown for cohort stages and when the rate is unknown', () => {

@@ -49,7 +49,8 @@ export function firingAt(filter: LabelFilter, atS: number, expected: readonly { 
  * an impossible value and reads the real one from the failure report.
  */
 export async function firstFiringAfter(scenario: Scenario, filter: LabelFilter, fromS: number, atS: number): Promise<number | undefined> {
-  const expr = `min_over_time(timestamp(${alertsSelector(filter)})[${atS - fromS}s:1m]) - ${fromS}`;
+  // min(): several alerts may match (a fast alert and its sustained backstop); the first counts.
+  const expr = `min(min_over_time(timestamp(${alertsSelector(filter)})[${atS - fromS}s:1m])) - ${fromS}`;
   const result = await runScenario(scenario, [{ expr, eval_time: `${atS}s`, exp_samples: [{ value: -1 }] }]);
   const report = result.stdout + result.stderr;
   const got = /got:.*\}\s+([-\d.E+]+)\s*$/m.exec(report);

@@ -3,10 +3,9 @@
  * `promtool test rules`. Alerts are selected only by their DESIGN.md §2 labels.
  */
 import { describe, expect, it } from 'vitest';
-import { planStages } from '../../constructs/detectability.js';
+import { decisionWindowMs, planStages, shortWindowMs } from '../../constructs/detectability.js';
 import { liveStage } from '../../constructs/model.js';
-import { blipProofForMs } from '../../constructs/promql/windows.js';
-import { decisionWindowMs } from '../../constructs/detectability.js';
+import { persistenceForMs, sustainedDetectionMs } from '../../constructs/promql/windows.js';
 import { rolloutModel } from '../constructs/fixtures.js';
 import { firingAt, firstFiringAfter, neverFired, runScenario } from './harness.js';
 import { steady, stepAt, type Scenario, type VersionBehaviour } from './scenario.js';
@@ -28,8 +27,10 @@ function expectPass(result: { code: number; stdout: string; stderr: string }): v
   expect(result.code).toBe(0);
 }
 
-/** What `stagegate plan` predicts for the live stage, in seconds. */
+/** What `stagegate plan` predicts for the live stage (a regression at twice the limit), in seconds. */
 const predictedS = planStages(model).find((s) => s.stage === model.stage)!.timeToDetectMs! / 1000;
+/** The bound of the single-window design the fast alerts replaced (its sustained backstop still runs). */
+const sustainedS = sustainedDetectionMs(decisionWindowMs(model, liveStage(model))) / 1000;
 
 describe('generated alerts under promtool', () => {
   it.each([1, 2, 3])('stays silent for two hours on a healthy canary with ordinary noise (seed %i)', async (seed) => {
@@ -49,28 +50,44 @@ describe('generated alerts under promtool', () => {
     expectPass(result);
   });
 
-  it('rolls back a sustained 10x error regression at 1 % weight no later than plan predicts', async () => {
+  it('rolls back a sustained 10x error regression (twice the limit) at 1 % weight no later than plan predicts', async () => {
     const t0 = 1800;
     const canary: VersionBehaviour = { ...HEALTHY_CANARY, errorRatio: stepAt(t0, 0.002, 0.02) };
     const s = scenario(canary, { durationS: t0 + 2 * predictedS });
     expectPass(await runScenario(s, [neverFired(ROLLBACK, t0, t0)]));
     const firstS = await firstFiringAfter(s, { ...ROLLBACK, stagegate_signal: 'errors' }, t0, t0 + 2 * predictedS);
     // Tolerance: none beyond the prediction (which already includes one evaluation interval);
-    // and never sooner than `for`, or blips could fire it too.
-    expect(predictedS).toBe(14 * 60);
+    // and never sooner than the persistence `for`, or blips could fire it too. 5m decision
+    // window, 2m short window: ½·5m + (2m + 1m blip) + 1m evaluation = 6m30s (was 14m).
+    expect(predictedS).toBe(6.5 * 60);
     expect(firstS).toBeDefined();
     expect(firstS!).toBeLessThanOrEqual(predictedS);
-    expect(firstS!).toBeGreaterThanOrEqual(blipProofForMs(decisionWindowMs(model, liveStage(model))) / 1000);
+    expect(firstS!).toBeGreaterThanOrEqual(persistenceForMs(shortWindowMs(model, liveStage(model))) / 1000);
   });
 
-  it('rolls back a p99 latency regression no later than plan predicts', async () => {
+  it('rolls back a p99 regression at twice the limit no later than plan predicts', async () => {
+    // Median 40 → 190 ms: p99 ≈ 128 → 610 ms, twice the 300 ms limit (what plan's time is for).
     const t0 = 1800;
-    const canary: VersionBehaviour = { ...HEALTHY_CANARY, medianMs: stepAt(t0, 40, 160) };
+    const canary: VersionBehaviour = { ...HEALTHY_CANARY, medianMs: stepAt(t0, 40, 190) };
     const s = scenario(canary, { durationS: t0 + 2 * predictedS });
     expectPass(await runScenario(s, [neverFired(ROLLBACK, t0, t0)]));
     const firstS = await firstFiringAfter(s, { ...ROLLBACK, stagegate_signal: 'latency' }, t0, t0 + 2 * predictedS);
     expect(firstS).toBeDefined();
     expect(firstS!).toBeLessThanOrEqual(predictedS);
+  });
+
+  it('rolls back a p99 regression just past a bucket bound no later than the single-window design did', async () => {
+    // Median 40 → 160 ms: p99 ≈ 512 ms, 2.4 % past the 500 ms bucket bound the relative limit is
+    // rounded up to (stable's p99 reads 205 ms through the buckets: 1.5 × 205 + 5 → 500 ms).
+    // Only 1.1 % of canary requests are slower than 500 ms, so the short window flickers; the
+    // regression must still be caught within the old single-window bound.
+    const t0 = 1800;
+    const canary: VersionBehaviour = { ...HEALTHY_CANARY, medianMs: stepAt(t0, 40, 160) };
+    const s = scenario(canary, { durationS: t0 + 2 * sustainedS });
+    const firstS = await firstFiringAfter(s, { ...ROLLBACK, stagegate_signal: 'latency' }, t0, t0 + 2 * sustainedS);
+    expect(sustainedS).toBe(14 * 60);
+    expect(firstS).toBeDefined();
+    expect(firstS!).toBeLessThanOrEqual(sustainedS);
   });
 
   it('only holds, and never rolls back, when the canary gets no traffic', async () => {

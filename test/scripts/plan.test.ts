@@ -48,8 +48,8 @@ describe('stagegate plan', () => {
         '',
         'stage  weight  bake  min requests  canary rps  window  time to detect   total',
         'staff  cohort  30m   387           ?           1h      ? (cohort rate)  30m',
-        'one    1 %     30m   396           4           5m      14m              1h',
-        'all    100 %   -     387           400         5m      14m              1h',
+        'one    1 %     30m   396           4           5m      6m30s            1h',
+        'all    100 %   -     387           400         1m      4m               1h',
         '',
       ].join('\n'),
     );
