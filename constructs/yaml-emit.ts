@@ -36,7 +36,6 @@ const STRING_OPTIONS = {
   falseStr: 'false',
   flowCollectionPadding: true,
   indentSeq: true,
-  lineWidth: 0,
   minContentWidth: 20,
   nullStr: 'null',
   simpleKeys: false,

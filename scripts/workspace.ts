@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import type { CompiledRollout, IntentSource } from '../constructs/compile.js';
+import type { IntentSource, SynthOutput } from '../constructs/compile.js';
 
 /** Intents are the `*.yaml` / `*.yml` files directly in `dir` (sub-folders such as changelog/ are not intents). */
 export function readIntents(dir: string, cwd: string): IntentSource[] {
@@ -39,7 +39,7 @@ export interface WriteReport {
  * and swapped in with renames, so a crash leaves either the old or the new directory, never a
  * mix; files of rollouts that no longer exist are removed.
  */
-export function writeGenerated(outDir: string, compiled: readonly CompiledRollout[]): WriteReport {
+export function writeGenerated(outDir: string, compiled: readonly Pick<SynthOutput, 'file' | 'content'>[]): WriteReport {
   const target = resolve(outDir);
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });

@@ -3,6 +3,7 @@ import { compile } from '../../constructs/compile.js';
 import { IntentError, formatProblem } from '../../constructs/spec/index.js';
 import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import type { Command, Io } from '../cli.js';
+import { compileParallel } from '../synth-workers.js';
 import { readIntents, writeGenerated } from '../workspace.js';
 
 export const synthCommand: Command = {
@@ -18,7 +19,7 @@ export const synthCommand: Command = {
     const rolloutsDir = (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR;
     const outDir = (values.out as string | undefined) ?? DEFAULT_OUT_DIR;
     const json = values.json === true;
-    const compiled = compileDir(rolloutsDir, io, json);
+    const compiled = await reportProblems(() => compileParallel(readIntents(rolloutsDir, io.cwd)), io, json);
     if (!compiled) return 1;
     if (values.stdout) {
       if (compiled.length === 0) {
@@ -47,13 +48,27 @@ export function compileDir(rolloutsDir: string, io: Io, json: boolean): ReturnTy
   try {
     return compile(readIntents(rolloutsDir, io.cwd));
   } catch (err) {
-    if (!(err instanceof IntentError)) throw err;
-    if (json) {
-      io.stdout(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
-    } else {
-      for (const problem of err.problems) io.stderr(`${formatProblem(problem)}\n`);
-      io.stderr(`stagegate: ${err.problems.length} problem(s); nothing was written\n`);
-    }
+    printProblems(err, io, json);
     return undefined;
+  }
+}
+
+/** `run()`'s result, or undefined after printing its intent problems. */
+async function reportProblems<T>(run: () => Promise<T>, io: Io, json: boolean): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (err) {
+    printProblems(err, io, json);
+    return undefined;
+  }
+}
+
+function printProblems(err: unknown, io: Io, json: boolean): void {
+  if (!(err instanceof IntentError)) throw err;
+  if (json) {
+    io.stdout(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
+  } else {
+    for (const problem of err.problems) io.stderr(`${formatProblem(problem)}\n`);
+    io.stderr(`stagegate: ${err.problems.length} problem(s); nothing was written\n`);
   }
 }
