@@ -181,7 +181,7 @@ export class Narrator {
     const commits = log.filter((c) => c.message.includes(id) || c.message.split('\n')[0]!.includes(` ${m.name} `)).map((c) => ({ sha: c.sha, subject: c.message.split('\n')[0]! }));
     const rollbackPull = pulls.find((p) => p.kind === 'rollback' && p.merged);
     const rollback = tr.rollbackMerged && tr.red && m.abort ? {
-      pr: tr.rollbackMerged.pr, redAt: tr.red.t, mergedAt: tr.rollbackMerged.t, secondsToRollback: tr.rollbackMerged.t - tr.red.t,
+      pr: tr.rollbackMerged.pr, redAt: tr.red.t, mergedAt: tr.rollbackMerged.t, secondsToRollback: Math.round((tr.rollbackMerged.t - tr.red.t) * 10) / 10,
       reason: tr.red.verdict.reasons.join('; '), abortReason: m.abort.reason,
     } : rollbackPull && m.abort ? {
       pr: rollbackPull.number, redAt: NaN, mergedAt: NaN, secondsToRollback: NaN, reason: '', abortReason: m.abort.reason,

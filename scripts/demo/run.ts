@@ -75,7 +75,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   let prometheus: RunningPrometheus | undefined;
   let summary: Omit<DemoSummary, 'cleanup'> | undefined;
   try {
-    const seconds = () => (Date.now() - started) / 1000;
+    // Tenths of a second: enough for people and for the rollback timing, no float noise in JSON.
+    const seconds = () => Math.round((Date.now() - started) / 100) / 10;
     const sources = cast.map((r) => ({ path: `rollouts/${r.name}.yaml`, text: readIntent(rolloutsDir, r.name) }));
     const seedFiles: Record<string, string> = Object.fromEntries(sources.map((s) => [s.path, s.text]));
     for (const c of compile(sources)) seedFiles[`generated/${c.file}`] = c.content;
