@@ -36,7 +36,11 @@ export function schemaProblems(obj: KubeObject): string[] {
   const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
   if (!Model) return [`no CRD schema known for ${obj.apiVersion} ${obj.kind}`];
   try {
-    new Model(obj).validate();
+    // A model's constructor deep-copies `obj` minus its undefined properties, then validates the
+    // copy. The validators never modify data, so an object without undefined properties (every
+    // cdk8s object: toJson() drops them) is validated in place: same verdict, same messages.
+    if (hasUndefinedProperty(obj)) new Model(obj).validate();
+    else Model.prototype.validate.call(obj);
     return [];
   } catch (err) {
     return String((err as Error).message)
@@ -45,6 +49,16 @@ export function schemaProblems(obj: KubeObject): string[] {
       .filter((line) => line.length > 0)
       .map(jsonPointerToPath);
   }
+}
+
+function hasUndefinedProperty(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasUndefinedProperty);
+  if (typeof value !== 'object' || value === null) return false;
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined || hasUndefinedProperty(v)) return true;
+  }
+  return false;
 }
 
 /** "data/spec/http/0/weight must be integer" → "spec.http[0].weight must be integer". */

@@ -9,6 +9,7 @@ import { INTENT_API_VERSION } from '../conventions.js';
 import type { RolloutDocument } from './types.js';
 import { formatPath, pointsAtKey, validateDocument, type Problem } from './validate.js';
 import { toModel } from './to-model.js';
+import { quickLoad } from './quick-load.js';
 
 export interface SourceProblem {
   /** Display path of the file, as given to {@link parseIntent}. */
@@ -57,8 +58,12 @@ const SYNTAX_HINTS: Partial<Record<ErrorCode, string>> = {
  * Parses one intent file. `file` is only used in messages. Structural problems (size, YAML
  * syntax, empty file, several documents, top level not a mapping) stop before the schema,
  * because a half-parsed tree would produce misleading follow-on messages.
+ *
+ * An ordinary, valid intent takes a fast path (see quick-load.ts) to the same result; any
+ * problem sends it through the positioned parse below, which alone writes messages.
+ * `quick: false` forces the positioned parse (tests compare the two).
  */
-export function parseIntent(file: string, text: string): ParseResult {
+export function parseIntent(file: string, text: string, opts: { readonly quick?: boolean } = {}): ParseResult {
   const problems: SourceProblem[] = [];
   const report = (pos: Position, path: string, message: string): void => {
     problems.push({ file, line: pos.line, column: pos.column, path, message });
@@ -78,6 +83,11 @@ export function parseIntent(file: string, text: string): ParseResult {
     const column = tooDeep.offset - text.lastIndexOf('\n', tooDeep.offset - 1);
     report({ line, column }, '', tooDeep.message);
     return failed();
+  }
+
+  if (opts.quick !== false) {
+    const value = quickLoad(text);
+    if (value !== undefined && validateDocument(value).length === 0) return accepted(value);
   }
 
   const lineCounter = new LineCounter();
@@ -139,6 +149,11 @@ export function parseIntent(file: string, text: string): ParseResult {
     report(locate(doc, problem, at), formatPath(problem.path), problem.message);
   }
   if (problems.length > 0) return failed();
+  return accepted(value);
+}
+
+/** A document that passed validation, as the typed document and its model. */
+function accepted(value: unknown): ParseResult {
   // `abort:` left empty (DESIGN.md §1 writes it so) is YAML null; the typed document says absent.
   const spec = (value as { spec: Record<string, unknown> }).spec;
   if (spec.abort === null) delete spec.abort;
