@@ -8,7 +8,8 @@
  * so never the token. A file that cannot be trusted is ignored whole; the pass then starts cold.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 export interface CacheEntry {
   /** Absent for content-addressed entries (valid forever). */
@@ -101,6 +102,7 @@ export class ResponseCache {
   async save(file: string): Promise<void> {
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
     try {
+      await mkdir(dirname(file), { recursive: true });
       await writeFile(tmp, JSON.stringify(this), { mode: 0o600 });
       await rename(tmp, file);
     } catch (err) {

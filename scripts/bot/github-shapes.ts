@@ -10,7 +10,10 @@ export interface PullData {
   labels: Array<{ name?: string } | string>;
 }
 export interface TreeData { sha: string; truncated?: boolean; tree: Array<{ path?: string; type?: string; sha?: string }> }
-export interface CommitData { sha: string; commit: { message: string; committer?: { date?: string } | null; author?: { date?: string } | null } }
+export interface CommitData { sha: string; commit: { message: string; committer?: { date?: string; email?: string } | null; author?: { date?: string } | null } }
+
+/** The committer GitHub writes into merges and web edits. */
+const GITHUB_COMMITTER = 'noreply@github.com';
 export interface CheckRunData {
   id: number; name: string; head_sha: string; status: string; conclusion?: string | null; started_at?: string | null;
   completed_at?: string | null; output?: { title?: string | null; summary?: string | null }; html_url?: string | null;
@@ -40,5 +43,6 @@ export function toCheckRun(x: CheckRunData): CheckRun {
 }
 
 export function toSummary(x: CommitData): CommitSummary {
-  return { sha: x.sha, message: x.commit.message, date: x.commit.committer?.date ?? x.commit.author?.date ?? '' };
+  const byGitHub = x.commit.committer?.email === GITHUB_COMMITTER;
+  return { sha: x.sha, message: x.commit.message, date: x.commit.committer?.date ?? x.commit.author?.date ?? '', ...(byGitHub ? { byGitHub } : {}) };
 }

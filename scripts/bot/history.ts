@@ -75,7 +75,7 @@ async function grow(
   for (const path of known) {
     const older = reader.cache.get(key(base, path))!.body as CommitSummary[];
     // Compare lists oldest first; a history is newest first.
-    const newer = commits.filter((_c, i) => touchedBy[i]!.has(path)).reverse().map(({ sha: s, message, date }) => ({ sha: s, message, date }));
+    const newer = commits.filter((_c, i) => touchedBy[i]!.has(path)).reverse().map(({ parents: _p, ...summary }) => summary);
     grown.set(path, [...newer, ...older].slice(0, limit));
   }
   return grown;

@@ -98,15 +98,14 @@ export async function observeRollout(port: GitHubPort, path: string, branch: { n
 
   // When the live stage went live: the trailer commit for it, or the merge of its PR, whichever
   // is later (a person merging with a merge commit lands our branch commit, dated when written).
-  const stamp = (stage: string): number | undefined => {
-    const c = commits.find((x) => trailer(x.message, TRAILER_STAGE, model) === stage);
-    return c ? Date.parse(c.date) : undefined;
-  };
-  const liveStamp = stamp(model.stage);
-  // Only a trailer commit can have arrived through a merged PR of the live stage's branch. Its
-  // merged PRs cannot change while the intent's history does not (a merge that makes a stage
-  // live changes the intent), so the answer is remembered under the newest commit's sha.
-  const livePulls = liveStamp === undefined ? [] : await port.pullsByHead(stageBranch(model.namespace, model.name, model.stage), { stableWhile: commits[0]!.sha });
+  const stampCommit = commits.find((x) => trailer(x.message, TRAILER_STAGE, model) === model.stage);
+  const liveStamp = stampCommit ? Date.parse(stampCommit.date) : undefined;
+  // Only when the trailer commit is our branch commit (a person merged with a merge commit)
+  // can the PR's merge be later than it; a commit GitHub wrote at merge time is the merge.
+  // The merged PRs of a branch cannot change while the intent's history does not (a merge that
+  // makes a stage live changes the intent), so the answer is remembered under its newest sha.
+  const livePulls = stampCommit === undefined || stampCommit.byGitHub === true ? []
+    : await port.pullsByHead(stageBranch(model.namespace, model.name, model.stage), { stableWhile: commits[0]!.sha });
   const liveMerged = livePulls.find((p) => p.merged && p.mergedAt !== null);
   const candidates = [liveStamp, liveMerged ? Date.parse(liveMerged.mergedAt!) : undefined].filter((x): x is number => x !== undefined);
   // A person made it live without the bot: the newest edit of the intent (conservative: any edit restarts the bake).

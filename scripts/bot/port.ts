@@ -70,6 +70,8 @@ export interface CommitSummary {
   readonly message: string;
   /** Committer date: when the commit landed (for a squash merge, when the PR merged). */
   readonly date: string;
+  /** True when GitHub itself committed it (a squash or rebase merge, a web edit): then `date` is when it landed. */
+  readonly byGitHub?: boolean;
 }
 
 export interface FileChange {
