@@ -45,14 +45,20 @@ export function relativeLimitExpr(t: IstioTarget, kind: RecordedKind, windowMs: 
  * `max(limit, the relative limit x rounded up to the next bucket bound above limit)`, built from
  * comparisons so it stays one PromQL expression over x's single series:
  * `limit + (c1 − limit)·(x > bool limit) + Σ (c[j+1] − c[j])·(x > bool c[j])` over the bounds
- * c above `limit`. Below `limit` x changes nothing; above it the result is the smallest bound
- * ≥ x (the largest bound past the last one: histogram_quantile cannot read beyond it anyway).
+ * c in (limit, ROUNDING_SPAN × limit]. Below `limit` x changes nothing; up to the last such bound
+ * the result is the smallest bound ≥ x; past it, x itself (`+ (x − c_last)·(x > bool c_last)`):
+ * never a limit below x, and the expression stays short enough to evaluate for many rollouts.
  */
 export function roundUpToBucketExpr(x: Expr, limit: number, bounds: readonly number[]): Expr {
-  const above = [...bounds].filter((b) => b > limit).sort((a, b) => a - b);
+  const above = [...bounds].filter((b) => b > limit && b <= ROUNDING_SPAN * limit).sort((a, b) => a - b);
   const steps: [number, number][] = above.map((c, j) => [j === 0 ? limit : above[j - 1]!, c]);
-  return steps.reduce<Expr>((acc, [from, to]) => binary('+', acc, binary('*', num(to - from), binary('>', x, num(from), { bool: true }))), num(limit));
+  const rounded = steps.reduce<Expr>((acc, [from, to]) => binary('+', acc, binary('*', num(to - from), binary('>', x, num(from), { bool: true }))), num(limit));
+  const last = above.at(-1) ?? limit;
+  return binary('+', rounded, binary('*', binary('-', x, num(last)), binary('>', x, num(last), { bool: true })));
 }
+
+/** Relative limits are rounded to bucket bounds up to this multiple of the absolute limit, then used as they are. */
+export const ROUNDING_SPAN = 100;
 
 /** The recorded p99 limit of the canary (alert-rules.ts), or the absolute `max` when stable has no p99. */
 export function p99LimitExpr(t: IstioTarget, windowMs: number, max: number): Expr {

@@ -86,10 +86,13 @@ describe('buildRuleGroups', () => {
     const groups = buildRuleGroups(rolloutModel());
     const rule = allRules(groups).find((r) => 'record' in r && r.record === 'stagegate:istio_request_duration_milliseconds:p99_limit_rate5m')!;
     const x = '((1.5 * stagegate:istio_request_duration_milliseconds:p99_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v1"}) + 5)';
-    expect(rule.expr.startsWith(`((((((((((300 + (200 * (${x} > bool 300))) + (500 * (${x} > bool 500))) + (1500 * (${x} > bool 1000)))`)).toBe(true);
-    expect(rule.expr.endsWith(`(1800000 * (${x} > bool 1800000))`)).toBe(true);
-    expect(render(roundUpToBucketExpr(selector('x'), 300, [100, 250, 500, 1000]))).toBe('(300 + (200 * (x > bool 300))) + (500 * (x > bool 500))');
-    expect(render(roundUpToBucketExpr(selector('x'), 250, [100, 250, 500]))).toBe('250 + (250 * (x > bool 250))');
+    // Bounds 500 … 30000 (≤ 100 × 300 ms), then x itself past the last one.
+    expect(rule.expr).toBe(
+      `((((((300 + (200 * (${x} > bool 300))) + (500 * (${x} > bool 500))) + (1500 * (${x} > bool 1000))) + (2500 * (${x} > bool 2500))) + ` +
+        `(5000 * (${x} > bool 5000))) + (20000 * (${x} > bool 10000))) + ((${x} - 30000) * (${x} > bool 30000))`,
+    );
+    expect(render(roundUpToBucketExpr(selector('x'), 300, [100, 250, 500, 1000]))).toBe('((300 + (200 * (x > bool 300))) + (500 * (x > bool 500))) + ((x - 1000) * (x > bool 1000))');
+    expect(render(roundUpToBucketExpr(selector('x'), 250, [100, 250]))).toBe('250 + ((x - 250) * (x > bool 250))');
     const latency = alertNamed(groups, 'StagegateCanaryLatencyP99').expr;
     expect(latency).toContain('> on() (stagegate:istio_request_duration_milliseconds:p99_limit_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v1"} or on() vector(300))');
     expect(latency).toContain('stagegate:istio_request_duration_milliseconds:p99_rate2m{');
