@@ -147,17 +147,31 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Single-line strings print the same at every indent except document markers (`---`, `...`,
- * `%`), which depend on the indent; those and multi-line strings are not cached.
+ * Single-line strings print the same at every indent except those with a document marker
+ * (`---`, `...`, `%`) at the start of any line, whose keys are quoted only at the top level;
+ * those and multi-line strings are not cached.
  */
 const valueCache = new Map<string, string>();
 const keyCache = new Map<string, string>();
 const CACHE_LIMIT = 20_000;
 
+/**
+ * A value `stringifyString` prints as it is: printable ASCII (no forced double quotes), none of
+ * the indicator patterns of its `plainString`, and a character that no YAML 1.1 scalar tag
+ * (null, bool, int, float, timestamp, merge) accepts, so no tag could claim the string. Most
+ * generated strings (PromQL, label values) pass, and skip the general path.
+ */
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const PLAIN_INDICATORS = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
+/** Outside the union of the characters of every 1.1 tag's test pattern. */
+const NO_TAG_CHAR = /[^0-9A-FILNORSTUYZa-filnorstuxy+\-._:~< \t]/;
+
 function stringScalar(value: string, implicitKey: boolean, indent: string): string {
+  if (!implicitKey && NO_TAG_CHAR.test(value) && PRINTABLE.test(value) && !PLAIN_INDICATORS.test(value)) return value;
   // The YAML 1.1 schema's merge tag claims the string `<<` before the string tag does.
   if (value === '<<') throw new Unsupported();
-  const cacheable = value.length < 256 && !value.includes('\n') && !/^(%|---|\.\.\.)/.test(value);
+  // The same test as yaml's containsDocumentMarker: with the m flag, \r, U+2028 and U+2029 start lines too.
+  const cacheable = value.length < 256 && !value.includes('\n') && !/^(%|---|\.\.\.)/m.test(value);
   const cache = implicitKey ? keyCache : valueCache;
   if (cacheable) {
     const hit = cache.get(value);

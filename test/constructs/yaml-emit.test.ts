@@ -13,21 +13,30 @@ const TRICKY: readonly string[] = [
   '[a]', '{a}', 'a,b', 'a, b', 'x ', ' x', '\tx', 'x\t', 'it\'s', 'say "hi"', 'both \' and "', 'back\\slash',
   '---', '--- a', '...', '... a', 'a\n---\nb', '%YAML', 'a\nb', 'a\n\nb', 'a\n', 'a\n\n', '\na', '\n', '\n\n', ' a\nb', 'a\n b',
   'a \nb', 'a\n\tb', 'a\nb\n ', 'line one\nline two\n', 'very long line '.repeat(20), `${'k'.repeat(1100)}`,
-  'nul\0', 'bell\x07', 'esc\x1b', 'del\x7f', 'nbsp\u00a0x', 'next\u0085line', 'sep\u2028x', 'emoji 🚀', 'lone \ud800 surrogate',
+  'nul\0', 'bell\x07', 'esc\x1b', 'del\x7f', 'nbsp\u00a0x', 'next\u0085line', 'sep\u2028x', '\u2028%x', 'a\r---', '\u2029...', 'emoji 🚀', 'lone \ud800 surrogate',
   'sum by (le) (rate(x{a="b", c=~"d|e"}[5m])) > 0.5', '{{ $labels.stagegate_rollout }} errors {{ $value | humanizePercentage }}',
   'x-stagegate-cohort', 'v1', 'stagegate:istio_requests_5xx:ratio_rate5m', '5xx,reset,connect-failure', '0.5s', '90s',
+  'g: h', 'g #h', 'g#h', 'g:', 'g ', ' g', '-g', '- g', '?g', '? g', '[g', 'g]', '{g}', 'g,h', '!g', '&g', '*g', '|g', '>g', '%g', '@g',
+  '`g', '"g', "'g", '#g', 'g\th', 'g\nh', 'gé', 'g\x7f', 'yes!', 'on()', '0x1G', '1e5m', '2026-11-26 10:00:00 x', 'True?', '~/g',
 ];
 
 const NUMBERS: readonly number[] = [0, -0, 1, -1, 42, 0.5, -2.25, 1e21, 1e-7, 123456789.125, 100, Number.MAX_SAFE_INTEGER, NaN, Infinity, -Infinity];
+
+/** Short strings from the characters that decide quoting: indicators, tag alphabets, whitespace. */
+function randomString(rnd: () => number): string {
+  const pool = 'agm :#-?[]{},!&*|>\'"%@`~<.+_0123456789eExyYnNoOtTZ\t\n\\é\r\u2028\u0085\x00';
+  return Array.from({ length: Math.floor(rnd() * 9) }, () => pool[Math.floor(rnd() * pool.length)]).join('');
+}
 
 function randomValue(rnd: () => number, depth: number): unknown {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
   const r = rnd();
   if (depth < 4 && r < 0.22) {
-    return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [pick(TRICKY), randomValue(rnd, depth + 1)]));
+    return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 4) }, () => [rnd() < 0.5 ? pick(TRICKY) : randomString(rnd), randomValue(rnd, depth + 1)]));
   }
   if (depth < 4 && r < 0.38) return Array.from({ length: Math.floor(rnd() * 4) }, () => randomValue(rnd, depth + 1));
-  if (r < 0.75) return pick(TRICKY);
+  if (r < 0.55) return pick(TRICKY);
+  if (r < 0.75) return randomString(rnd);
   if (r < 0.88) return pick(NUMBERS);
   return pick([true, false, null, undefined]);
 }
