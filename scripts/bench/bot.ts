@@ -7,6 +7,8 @@
  * - idle-steady: nothing changed, one long-lived process (`advance --watch`);
  * - idle-persisted: nothing changed, a new process with the cache file (`advance --cache`);
  * - idle-cold: nothing changed, a new process without a cache (Actions without --cache);
+ * - idle-pushed: a person pushed an unrelated commit to main (every answer embedding the
+ *   repository's pushed_at changes; the intents' histories grow by one commit);
  * - advancing: every bake over and CI green: every stage PR merges;
  * - advanced: the pass after (histories grow, the next stage PRs open);
  * - settled: the pass after that (the first read of the new PRs).
@@ -23,7 +25,7 @@ import { reconcile } from '../bot/reconcile.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { benchIntent } from './intents.js';
 
-export type BotPassKind = 'idle-first' | 'idle-repeat' | 'idle-steady' | 'idle-persisted' | 'idle-cold' | 'advancing' | 'advanced' | 'settled';
+export type BotPassKind = 'idle-first' | 'idle-repeat' | 'idle-steady' | 'idle-persisted' | 'idle-cold' | 'idle-pushed' | 'advancing' | 'advanced' | 'settled';
 
 export interface BotPass {
   readonly rollouts: number;
@@ -138,6 +140,9 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
     await pass('idle-persisted', botFromSettings({ ...settings, cache: loaded }).options);
     now = minutes(21);
     await pass('idle-cold', botFromSettings(settings).options);
+    now = minutes(26);
+    await pushUnrelated(emulator, now);
+    await pass('idle-pushed');
     // Every bake over; CI reports verify and a fresh health on every open stage PR.
     now = minutes(8 * 60);
     await greenEverything(emulator, now);
@@ -152,6 +157,22 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
     rmSync(dir, { recursive: true, force: true });
   }
   return passes;
+}
+
+/** A person's commit on main that touches no intent (a README edit), through the Git Data API. */
+async function pushUnrelated(emulator: Emulator, now: Date): Promise<void> {
+  const headers = { authorization: `token ${CI_TOKEN}`, 'content-type': 'application/json' };
+  const api = `${emulator.url}/repos/${OWNER}/${REPO}`;
+  const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+    const res = await fetch(`${api}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
+    if (res.status >= 300) throw new Error(`bench push: ${method} ${path} answered HTTP ${res.status}`);
+    return (await res.json()) as Record<string, unknown>;
+  };
+  const parent = ((await call('GET', '/git/ref/heads/main')).object as { sha: string }).sha;
+  const base = ((await call('GET', `/git/commits/${parent}`)).tree as { sha: string }).sha;
+  const tree = (await call('POST', '/git/trees', { base_tree: base, tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: `# platform\n\nedited ${now.toISOString()}\n` }] })).sha;
+  const commit = (await call('POST', '/git/commits', { message: 'docs: readme', tree, parents: [parent] })).sha;
+  await call('PATCH', '/git/refs/heads/main', { sha: commit });
 }
 
 async function greenEverything(emulator: Emulator, now: Date): Promise<void> {

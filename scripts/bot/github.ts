@@ -9,10 +9,11 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { ResponseCache } from './cache.js';
-import { histories, type HistorySource } from './history.js';
+import { histories, historySource } from './history.js';
 import type {
   CheckRun, CombinedStatus, CommitSummary, FileChange, GitHubPort, IssueComment, MergeResult, PullCommit, PullFile, PullRequest,
 } from './port.js';
+import { combineStatuses } from './checks.js';
 import { gitBlobSha, isFullSha, Reader, type RequestClient } from './reader.js';
 import { toCheckRun, toPull, toPullFrom, toSummary, type CheckRunData, type CommitData, type PullData, type TreeData } from './github-shapes.js';
 
@@ -276,9 +277,18 @@ export class GitHubAdapter implements GitHubPort {
     });
   }
 
+  /**
+   * The combined status, computed from the list of statuses as GitHub does (the latest status per
+   * context: any error/failure → failure, any pending or none → pending, else success). The
+   * combined endpoint embeds the repository, whose `pushed_at` moves on every push to any
+   * branch, so its ETag would change for every PR at once; the statuses list does not.
+   */
   async combinedStatus(sha: string): Promise<CombinedStatus> {
-    return this.call(`reading the combined status of ${sha.slice(0, 7)}`, () => this.reader.poll('GET /repos/{owner}/{repo}/commits/{ref}/status', { ...this.r, ref: sha },
-      (d) => ({ state: (d as { state: string }).state as CombinedStatus['state'], totalCount: (d as { total_count: number }).total_count })));
+    return this.call(`reading the combined status of ${sha.slice(0, 7)}`, async () => {
+      const all = await this.reader.pages('GET /repos/{owner}/{repo}/commits/{ref}/statuses', { ...this.r, ref: sha },
+        (d) => (d as Array<{ id: number; context: string; state: string }>).map((x) => ({ id: x.id, context: x.context, state: x.state })));
+      return combineStatuses(all);
+    });
   }
 
   async commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]> {
@@ -291,27 +301,7 @@ export class GitHubAdapter implements GitHubPort {
   }
 
   async histories(sha: string, paths: readonly string[], limit: number): Promise<ReadonlyMap<string, readonly CommitSummary[]>> {
-    const source: HistorySource = {
-      list: (at, path, n) => this.listHistory(at, path, n),
-      ahead: async (base, head) => {
-        const d = await this.reader.poll('GET /repos/{owner}/{repo}/compare/{basehead}', { ...this.r, basehead: `${base}...${head}` }, (x) => {
-          const c = x as { status: string; total_commits: number; commits: Array<CommitData & { parents: unknown[] }> };
-          return { status: c.status, total: c.total_commits, commits: c.commits.map((k) => ({ ...toSummary(k), parents: k.parents.length })) };
-        });
-        return d.status === 'ahead' && d.total === d.commits.length ? d.commits : undefined;
-      },
-      touched: (commit) => this.reader.remember(`touched:${commit}`, async () => {
-        const paths: string[] = [];
-        // 300 files a page, up to 3,000 (GitHub's cap): beyond that the commit's paths are unknown.
-        for (let page = 1; page <= 10; page += 1) {
-          const files = await this.reader.poll('GET /repos/{owner}/{repo}/commits/{ref}', { ...this.r, ref: commit, per_page: 300, page },
-            (x) => ((x as { files?: Array<{ filename: string; previous_filename?: string }> }).files ?? []).map((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
-          paths.push(...files.flat());
-          if (files.length < 300) return paths;
-        }
-        return null;
-      }, (b) => b === null || Array.isArray(b)).then((x) => x ?? undefined),
-    };
+    const source = historySource(this.reader, this.r, (at, path, n) => this.listHistory(at, path, n));
     return this.call(`reading the history of ${paths.length} intent(s)`, () => histories(this.reader, source, `${this.owner}/${this.repo}`, sha, paths, limit));
   }
 

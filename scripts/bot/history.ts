@@ -7,6 +7,7 @@
  * exactly those commits — what GitHub would list. Anything else (a merge commit, a force push,
  * a compare too long, a commit too big to list its files) falls back to listing the path.
  */
+import { toSummary, type CommitData } from './github-shapes.js';
 import type { CommitSummary } from './port.js';
 import type { Reader } from './reader.js';
 
@@ -79,4 +80,30 @@ async function grow(
     grown.set(path, [...newer, ...older].slice(0, limit));
   }
   return grown;
+}
+
+/** The history reads through GitHub's REST API: compare for what is new, commits for what each touched. */
+export function historySource(reader: Reader, r: { owner: string; repo: string }, list: HistorySource['list']): HistorySource {
+  return {
+    list,
+    ahead: async (base, head) => {
+      const d = await reader.poll('GET /repos/{owner}/{repo}/compare/{basehead}', { ...r, basehead: `${base}...${head}` }, (x) => {
+        const c = x as { status: string; total_commits: number; commits: Array<CommitData & { parents: unknown[] }> };
+        return { status: c.status, total: c.total_commits, commits: c.commits.map((k) => ({ ...toSummary(k), parents: k.parents.length })) };
+      });
+      // Up to 250 commits come in one answer; a longer compare is listed path by path instead.
+      return d.status === 'ahead' && d.total === d.commits.length ? d.commits : undefined;
+    },
+    touched: (commit) => reader.remember(`touched:${commit}`, async () => {
+      const paths: string[] = [];
+      // 300 files a page, up to 3,000 (GitHub's cap): beyond that the commit's paths are unknown.
+      for (let page = 1; page <= 10; page += 1) {
+        const files = await reader.poll('GET /repos/{owner}/{repo}/commits/{ref}', { ...r, ref: commit, per_page: 300, page },
+          (x) => ((x as { files?: Array<{ filename: string; previous_filename?: string }> }).files ?? []).map((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
+        paths.push(...files.flat());
+        if (files.length < 300) return paths;
+      }
+      return null;
+    }, (b) => b === null || Array.isArray(b)).then((x) => x ?? undefined),
+  };
 }

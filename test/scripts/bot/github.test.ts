@@ -58,14 +58,29 @@ describe('GitHubAdapter', () => {
   });
 
   it('sends If-None-Match on repeated polls and serves the cached body on 304', async () => {
-    const { fetch, headers } = fakeFetch((_m, _p, _b, h) => (h.get('if-none-match') === '"v1"'
+    const statuses = [{ id: 3, context: 'ci', state: 'success' }, { id: 2, context: 'lint', state: 'success' }, { id: 1, context: 'ci', state: 'failure' }];
+    const { fetch, headers, calls } = fakeFetch((_m, _p, _b, h) => (h.get('if-none-match') === '"v1"'
       ? { status: 304 }
-      : { status: 200, body: { state: 'success', total_count: 1 }, headers: { etag: '"v1"' } }));
+      : { status: 200, body: statuses, headers: { etag: '"v1"' } }));
     const a = adapter(fetch);
-    expect(await a.combinedStatus('abc')).toEqual({ state: 'success', totalCount: 1 });
-    expect(await a.combinedStatus('abc')).toEqual({ state: 'success', totalCount: 1 });
+    // The latest status of each context counts (ci failed, then passed).
+    expect(await a.combinedStatus('abc')).toEqual({ state: 'success', totalCount: 2 });
+    expect(await a.combinedStatus('abc')).toEqual({ state: 'success', totalCount: 2 });
+    expect(calls[1]).toBe(`GET ${R}/commits/abc/statuses?per_page=100&page=1`);
     expect(headers[1]!.get('if-none-match')).toBe('"v1"');
     expect(a.stats.notModified).toBe(1);
+  });
+
+  it('computes the combined state as GitHub does: failure on any error, pending on none or any pending', async () => {
+    const cases: Array<[Array<{ id: number; context: string; state: string }>, string, number]> = [
+      [[], 'pending', 0],
+      [[{ id: 1, context: 'a', state: 'success' }, { id: 2, context: 'b', state: 'pending' }], 'pending', 2],
+      [[{ id: 1, context: 'a', state: 'error' }, { id: 2, context: 'b', state: 'success' }], 'failure', 2],
+    ];
+    for (const [body, state, totalCount] of cases) {
+      const { fetch } = fakeFetch(() => ({ status: 200, body }));
+      expect(await adapter(fetch).combinedStatus('abc')).toEqual({ state, totalCount });
+    }
   });
 
   it('sends If-None-Match on every page of a listing, asks past a full page, and leaves forks\' PRs out', async () => {

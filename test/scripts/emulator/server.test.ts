@@ -1,7 +1,7 @@
 import { Octokit } from '@octokit/rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateResponse } from '../../../scripts/emulator/openapi.js';
-import { harness, repo, statusOf, type Harness } from './helpers.js';
+import { commitFiles, harness, repo, statusOf, type Harness } from './helpers.js';
 
 let h: Harness;
 beforeAll(async () => { h = await harness({ users: { 'bot-token': 'stagegate-bot' } }); });
@@ -73,6 +73,42 @@ describe('ETags across time', () => {
     const changed = await o.repos.getCombinedStatusForRef({ ...repo, ref: sha, headers: { 'if-none-match': first.headers.etag } });
     expect([changed.status, changed.data.state]).toEqual([200, 'success']);
     expect(changed.headers.etag).not.toBe(first.headers.etag);
+  });
+});
+
+describe('ETags of what the bot polls', () => {
+  it('answers 304 to the bot\'s polls of an open PR while only the clock and other branches move, as GitHub\'s content ETags do', async () => {
+    const o = h.client('bot-token');
+    const head = await commitFiles(o, 'stagegate/etag/one', { 'rollouts/checkout.yaml': 'stage: one\n' });
+    const pr = (await o.pulls.create({ ...repo, head: 'stagegate/etag/one', base: 'main', title: 'one' })).data;
+    await o.checks.create({ ...repo, name: 'stagegate/verify', head_sha: head, status: 'completed', conclusion: 'success' });
+    await o.issues.createComment({ ...repo, issue_number: pr.number, body: 'hello' });
+    const embedding = {
+      pulls: (hd: Record<string, string>) => o.pulls.list({ ...repo, state: 'open', per_page: 100, page: 1, headers: hd }),
+      combined: (hd: Record<string, string>) => o.repos.getCombinedStatusForRef({ ...repo, ref: head, headers: hd }),
+    };
+    const pullsTag = (await embedding.pulls({})).headers.etag!;
+    const combinedTag = (await embedding.combined({})).headers.etag!;
+    const polls = [
+      (hd: Record<string, string>) => o.pulls.listCommits({ ...repo, pull_number: pr.number, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) => o.pulls.listFiles({ ...repo, pull_number: pr.number, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) => o.issues.listComments({ ...repo, issue_number: pr.number, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) => o.checks.listForRef({ ...repo, ref: head, filter: 'all', per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) => o.repos.listCommitStatusesForRef({ ...repo, ref: head, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) => o.git.getRef({ ...repo, ref: 'heads/main', headers: hd }),
+    ];
+    const etags: string[] = [];
+    for (const poll of polls) etags.push((await poll({})).headers.etag!);
+    h.clock.advance(25 * 60_000);
+    await commitFiles(o, 'elsewhere', { 'README.md': '# another branch\n' });
+    for (const [i, poll] of polls.entries()) expect((await statusOf(poll({ 'if-none-match': etags[i]! }))).status, `poll ${i}`).toBe(304);
+    // JSON that embeds the repository (its pushed_at) changes with any push, as on GitHub.
+    for (const embeds of [embedding.pulls, embedding.combined]) expect((await embeds({ 'if-none-match': embeds === embedding.pulls ? pullsTag : combinedTag })).status).toBe(200);
+    // A new comment changes that poll's answer, and only that one.
+    await o.issues.createComment({ ...repo, issue_number: pr.number, body: 'again' });
+    const comments = await polls[2]!({ 'if-none-match': etags[2]! });
+    expect([comments.status, comments.data]).toEqual([200, expect.arrayContaining([expect.objectContaining({ body: 'again' })])]);
+    expect((await statusOf(polls[3]!({ 'if-none-match': etags[3]! }))).status).toBe(304);
   });
 });
 
