@@ -13,7 +13,7 @@ export interface LabelMatcher {
   readonly value: string;
 }
 
-export type Expr = Selector | NumberLiteral | Call | Aggregation | Binary;
+export type Expr = Selector | NumberLiteral | StringLiteral | Call | Aggregation | Binary;
 
 export interface Selector {
   readonly kind: 'selector';
@@ -27,6 +27,12 @@ export interface Selector {
 export interface NumberLiteral {
   readonly kind: 'number';
   readonly value: number;
+}
+
+/** A string argument (label_replace's label names, values and regex). */
+export interface StringLiteral {
+  readonly kind: 'string';
+  readonly value: string;
 }
 
 export interface Call {
@@ -102,6 +108,10 @@ export function offset(sel: Selector, offsetMs: number): Selector {
 export function num(value: number): NumberLiteral {
   if (!Number.isFinite(value)) throw new Error(`PromQL number literal must be finite (got ${value})`);
   return { kind: 'number', value };
+}
+
+export function str(value: string): StringLiteral {
+  return { kind: 'string', value };
 }
 
 export function call(fn: string, ...args: Expr[]): Call {
@@ -182,6 +192,8 @@ export function render(e: Expr): string {
     }
     case 'number':
       return renderNumber(e.value);
+    case 'string':
+      return quote(e.value);
     case 'call':
       return `${e.fn}(${e.args.map(render).join(', ')})`;
     case 'aggregation':

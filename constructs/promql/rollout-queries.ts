@@ -4,7 +4,7 @@
  * result keeps the canary's labels (NOTES.md: `on()` keeps the left side's labels).
  */
 import type { RecordedKind } from '../conventions.js';
-import { binary, call, num, ON_NOTHING, sum, type Expr } from './ast.js';
+import { aggregate, binary, call, num, ON_NOTHING, str, sum, type Expr } from './ast.js';
 import { recorded, type IstioTarget } from './istio.js';
 import type { BurnPair } from './windows.js';
 
@@ -42,27 +42,34 @@ export function relativeLimitExpr(t: IstioTarget, kind: RecordedKind, windowMs: 
 }
 
 /**
- * `max(limit, the relative limit x rounded up to the next bucket bound above limit)`, built from
- * comparisons so it stays one PromQL expression over x's single series:
- * `limit + (c1 − limit)·(x > bool limit) + Σ (c[j+1] − c[j])·(x > bool c[j])` over the bounds
- * c in (limit, ROUNDING_SPAN × limit]. Below `limit` x changes nothing; up to the last such bound
- * the result is the smallest bound ≥ x; past it, x itself (`+ (x − c_last)·(x > bool c_last)`):
- * never a limit below x, and the expression stays short enough to evaluate for many rollouts.
+ * `max(limit, the relative limit x rounded up to the next bucket bound)`: the bounds above
+ * `limit` as constant series (`label_replace(vector(c), "bound", "c", "", "")`), those ≥ x kept
+ * by a many-to-one comparison with x, the smallest taken; x itself past the last bound (never a
+ * limit below x), and `limit` when x is not above it (or there is no x: stable has no traffic);
+ * one series without labels in every case.
+ * x is read twice, not once per bound: each read is an index lookup, and the detection
+ * benchmark evaluates this for hundreds of rollouts in one query.
  */
 export function roundUpToBucketExpr(x: Expr, limit: number, bounds: readonly number[]): Expr {
-  const above = [...bounds].filter((b) => b > limit && b <= ROUNDING_SPAN * limit).sort((a, b) => a - b);
-  const steps: [number, number][] = above.map((c, j) => [j === 0 ? limit : above[j - 1]!, c]);
-  const rounded = steps.reduce<Expr>((acc, [from, to]) => binary('+', acc, binary('*', num(to - from), binary('>', x, num(from), { bool: true }))), num(limit));
-  const last = above.at(-1) ?? limit;
-  return binary('+', rounded, binary('*', binary('-', x, num(last)), binary('>', x, num(last), { bool: true })));
+  const above = [...new Set(bounds)].filter((b) => b > limit).sort((a, b) => a - b);
+  const xAbove = binary('>', x, num(limit));
+  const fallback = binary('or', xAbove, call('vector', num(limit)), { matching: ON_NOTHING });
+  // min() of the one series the `or`s leave: the result never carries x's labels, so the
+  // recorded series keeps one identity whichever branch holds.
+  if (above.length === 0) return aggregate('min', fallback);
+  const constants = above
+    .map((c): Expr => call('label_replace', call('vector', num(c)), str('bound'), str(String(c)), str(''), str('')))
+    .reduce((acc, c) => binary('or', acc, c));
+  const ceiling = aggregate('min', binary('>=', constants, xAbove, { matching: { on: [], groupLeft: [] } }));
+  return aggregate('min', binary('or', ceiling, fallback, { matching: ON_NOTHING }));
 }
 
-/** Relative limits are rounded to bucket bounds up to this multiple of the absolute limit, then used as they are. */
-export const ROUNDING_SPAN = 100;
-
-/** The recorded p99 limit of the canary (alert-rules.ts), or the absolute `max` when stable has no p99. */
+/**
+ * The recorded p99 limit of the canary (alert-rules.ts; it is the absolute `max` itself when
+ * stable has no p99), or `max` before the recording rule has run.
+ */
 export function p99LimitExpr(t: IstioTarget, windowMs: number, max: number): Expr {
-  return binary('or', recorded(t, 'p99_limit', windowMs, 'stable'), call('vector', num(max)), { matching: ON_NOTHING });
+  return binary('or', recorded(t, 'p99_limit', windowMs), call('vector', num(max)), { matching: ON_NOTHING });
 }
 
 /** Canary `kind` on `windowMs` above `max` and above `limit` (one series, e.g. relativeLimitExpr). */

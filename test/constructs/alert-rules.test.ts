@@ -86,15 +86,17 @@ describe('buildRuleGroups', () => {
     const groups = buildRuleGroups(rolloutModel());
     const rule = allRules(groups).find((r) => 'record' in r && r.record === 'stagegate:istio_request_duration_milliseconds:p99_limit_rate5m')!;
     const x = '((1.5 * stagegate:istio_request_duration_milliseconds:p99_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v1"}) + 5)';
-    // Bounds 500 … 30000 (≤ 100 × 300 ms), then x itself past the last one.
-    expect(rule.expr).toBe(
-      `((((((300 + (200 * (${x} > bool 300))) + (500 * (${x} > bool 500))) + (1500 * (${x} > bool 1000))) + (2500 * (${x} > bool 2500))) + ` +
-        `(5000 * (${x} > bool 5000))) + (20000 * (${x} > bool 10000))) + ((${x} - 30000) * (${x} > bool 30000))`,
+    const bounds = [500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000]
+      .map((c) => `label_replace(vector(${c}), "bound", "${c}", "", "")`)
+      .reduce((acc, c) => `(${acc} or ${c})`);
+    // The smallest bound above both 300 ms and x; x past the last bound; 300 when x is not above it.
+    expect(rule.expr).toBe(`min(min(${bounds} >= on() group_left() (${x} > 300)) or on() ((${x} > 300) or on() vector(300)))`);
+    expect(render(roundUpToBucketExpr(selector('x'), 300, [100, 250, 500, 1000]))).toBe(
+      'min(min((label_replace(vector(500), "bound", "500", "", "") or label_replace(vector(1000), "bound", "1000", "", "")) >= on() group_left() (x > 300)) or on() ((x > 300) or on() vector(300)))',
     );
-    expect(render(roundUpToBucketExpr(selector('x'), 300, [100, 250, 500, 1000]))).toBe('((300 + (200 * (x > bool 300))) + (500 * (x > bool 500))) + ((x - 1000) * (x > bool 1000))');
-    expect(render(roundUpToBucketExpr(selector('x'), 250, [100, 250]))).toBe('250 + ((x - 250) * (x > bool 250))');
+    expect(render(roundUpToBucketExpr(selector('x'), 250, [100, 250]))).toBe('min((x > 250) or on() vector(250))');
     const latency = alertNamed(groups, 'StagegateCanaryLatencyP99').expr;
-    expect(latency).toContain('> on() (stagegate:istio_request_duration_milliseconds:p99_limit_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop", destination_version="v1"} or on() vector(300))');
+    expect(latency).toContain('> on() (stagegate:istio_request_duration_milliseconds:p99_limit_rate5m{stagegate_rollout="checkout", stagegate_namespace="shop"} or on() vector(300))');
     expect(latency).toContain('stagegate:istio_request_duration_milliseconds:p99_rate2m{');
   });
 
