@@ -13,6 +13,7 @@ import {
   re,
   render,
   selector,
+  str,
   sum,
 } from '../../../constructs/promql/ast.js';
 import { promqlSyntaxError } from './syntax.js';
@@ -22,6 +23,13 @@ describe('PromQL builder', () => {
     const sel = selector('istio_requests_total', [eq('destination_service_name', 'a"b\\c')]);
     expect(render(sel)).toBe('istio_requests_total{destination_service_name="a\\"b\\\\c"}');
     expect(promqlSyntaxError(render(sel))).toBeUndefined();
+  });
+
+  it('quotes string arguments and renders a many-to-one on() group_left() comparison', () => {
+    const bound = call('label_replace', call('vector', num(500)), str('bound'), str('5"00'), str(''), str(''));
+    const expr = render(binary('>=', bound, selector('x'), { matching: { on: [], groupLeft: [] } }));
+    expect(expr).toBe('label_replace(vector(500), "bound", "5\\"00", "", "") >= on() group_left() x');
+    expect(promqlSyntaxError(expr)).toBeUndefined();
   });
 
   it('escapes regex metacharacters in version alternatives', () => {
