@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, type IntentSource } from '../../constructs/compile.js';
 import { IntentError } from '../../constructs/spec/index.js';
 import { benchSources } from '../../scripts/bench/intents.js';
-import { compileParallel } from '../../scripts/synth-workers.js';
+import { compileParallel, defaultThreads } from '../../scripts/synth-workers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BAD = join(ROOT, 'test/fixtures/bad-intents');
@@ -57,6 +57,23 @@ describe('compileParallel', () => {
     const broken = new URL('./no-such-worker.mjs', import.meta.url);
     const result = await compileParallel(sources.slice(0, 60), { ...threaded, workerEntry: broken, mainThreadTakesBatches: false });
     expect(result).toEqual(written(compile(sources.slice(0, 60))));
+  });
+
+  it('starts no worker on a machine whose cores are busy', async () => {
+    let counts = { main: -1, workers: -1 };
+    const busy = () => ({ cores: 2, load: 3.2 });
+    const result = await compileParallel(sources.slice(0, 30), { minSources: 0, batchSize: 7, machine: busy, onBatches: (c) => { counts = c; } });
+    expect(result).toEqual(written(compile(sources.slice(0, 30))));
+    expect(counts).toEqual({ main: -1, workers: -1 });
+  });
+
+  it('takes one thread per core the load leaves idle, counting this process, at most four', () => {
+    expect(defaultThreads({ cores: 2, load: 1 })).toBe(2);
+    expect(defaultThreads({ cores: 2, load: 0.2 })).toBe(2);
+    expect(defaultThreads({ cores: 2, load: 1.4 })).toBe(2);
+    expect(defaultThreads({ cores: 2, load: 1.6 })).toBe(1);
+    expect(defaultThreads({ cores: 2, load: 5 })).toBe(1);
+    expect(defaultThreads({ cores: 16, load: 1 })).toBe(4);
   });
 
   it('stays on the main thread below the size where a worker pays', async () => {
