@@ -159,7 +159,7 @@ const CACHE_LIMIT = 20_000;
  * A value `stringifyString` prints as it is: printable ASCII (no forced double quotes), none of
  * the indicator patterns of its `plainString`, and a character that no YAML 1.1 scalar tag
  * (null, bool, int, float, timestamp, merge) accepts, so no tag could claim the string. Most
- * generated strings (PromQL, label values) pass, and skip the general path.
+ * generated keys and strings (PromQL, label values) pass, and skip the general path.
  */
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const PLAIN_INDICATORS = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]|[ \t]\n|[\n\t ]#|[\n\t :]$/;
@@ -167,7 +167,9 @@ const PLAIN_INDICATORS = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]
 const NO_TAG_CHAR = /[^0-9A-FILNORSTUYZa-filnorstuxy+\-._:~< \t]/;
 
 function stringScalar(value: string, implicitKey: boolean, indent: string): string {
-  if (!implicitKey && NO_TAG_CHAR.test(value) && PRINTABLE.test(value) && !PLAIN_INDICATORS.test(value)) return value;
+  if (NO_TAG_CHAR.test(value) && PRINTABLE.test(value) && !PLAIN_INDICATORS.test(value)
+    // A key at the top level that starts like a document marker is quoted (`%` is an indicator already).
+    && !(implicitKey && (value.startsWith('---') || value.startsWith('...')))) return value;
   // The YAML 1.1 schema's merge tag claims the string `<<` before the string tag does.
   if (value === '<<') throw new Unsupported();
   // The same test as yaml's containsDocumentMarker: with the m flag, \r, U+2028 and U+2029 start lines too.

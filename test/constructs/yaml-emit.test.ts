@@ -16,7 +16,7 @@ const TRICKY: readonly string[] = [
   'nul\0', 'bell\x07', 'esc\x1b', 'del\x7f', 'nbsp\u00a0x', 'next\u0085line', 'sep\u2028x', '\u2028%x', 'a\r---', '\u2029...', 'emoji 🚀', 'lone \ud800 surrogate',
   'sum by (le) (rate(x{a="b", c=~"d|e"}[5m])) > 0.5', '{{ $labels.stagegate_rollout }} errors {{ $value | humanizePercentage }}',
   'x-stagegate-cohort', 'v1', 'stagegate:istio_requests_5xx:ratio_rate5m', '5xx,reset,connect-failure', '0.5s', '90s',
-  'g: h', 'g #h', 'g#h', 'g:', 'g ', ' g', '-g', '- g', '?g', '? g', '[g', 'g]', '{g}', 'g,h', '!g', '&g', '*g', '|g', '>g', '%g', '@g',
+  '---g', '...g', '---g h', '--g', 'g: h', 'g #h', 'g#h', 'g:', 'g ', ' g', '-g', '- g', '?g', '? g', '[g', 'g]', '{g}', 'g,h', '!g', '&g', '*g', '|g', '>g', '%g', '@g',
   '`g', '"g', "'g", '#g', 'g\th', 'g\nh', 'gé', 'g\x7f', 'yes!', 'on()', '0x1G', '1e5m', '2026-11-26 10:00:00 x', 'True?', '~/g',
 ];
 
