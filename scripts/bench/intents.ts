@@ -6,18 +6,11 @@
 import { dump } from 'js-yaml';
 import type { IntentSource } from '../../constructs/compile.js';
 import type { RolloutDocument, StageSpec } from '../../constructs/spec/types.js';
+import { seededRandom as prng } from '../random.js';
 
-/** Small deterministic PRNG (mulberry32): benchmarks must not depend on Math.random. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Benchmarks must not depend on Math.random; callers and tests take it from here. */
+export { prng };
+
 
 const STAGE_PLANS: readonly (readonly StageSpec[])[] = [
   [

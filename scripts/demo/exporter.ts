@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { METRIC_REQUESTS, SUBSET_CANARY } from '../../constructs/conventions.js';
 import { ROUTE_COHORT, ROUTE_DEFAULT } from '../../constructs/virtual-service.js';
-import { binomial, drawLatencies, ISTIO_DURATION_BUCKETS, mulberry32, poisson, type LatencyProfile } from './sampling.js';
+import { seededRandom } from '../random.js';
+import { binomial, drawLatencies, ISTIO_DURATION_BUCKETS, poisson, type LatencyProfile } from './sampling.js';
 
 export { ISTIO_DURATION_BUCKETS, type LatencyProfile } from './sampling.js';
 
@@ -103,7 +104,7 @@ interface Series {
 /** The traffic model without the HTTP server (what the tests drive directly). */
 export function createSimulation(options: SimulationOptions): Simulation {
   const now = options.now ?? Date.now;
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const services = options.services.map((spec) => {
     const at = `${spec.namespace}/${spec.service}`;
     const overflowRatio = spec.overflowRatio ?? { stable: 0, canary: 0 };

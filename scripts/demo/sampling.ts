@@ -1,5 +1,5 @@
 /**
- * Random draws for the synthetic exporter: a seedable PRNG, Poisson arrivals, binomial splits
+ * Random draws for the synthetic exporter (from a seeded source, ../random.ts): Poisson arrivals, binomial splits
  * and latencies from a log-normal fitted to p50/p99, bucketed like Istio's histogram.
  * Approximations are chosen for speed at demo scale (thousands of requests per scrape), with
  * exact draws where counts are small and the shape matters.
@@ -17,17 +17,6 @@ export interface LatencyProfile {
 
 const Z99 = 2.3263478740408408; // standard normal quantile of 0.99
 
-/** Small, fast, seedable; plenty for traffic noise (not for anything secret). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(random: () => number): number {
   const u = 1 - random();

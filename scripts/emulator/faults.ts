@@ -3,6 +3,7 @@
  * fault but `dropAfter` means "nothing was applied" — the contract the bot's retries rely on.
  */
 import type { FaultInjector, FaultMatch, FaultRule, FaultSpec } from './types.js';
+import { seededRandom as prng } from '../random.js';
 
 const DEFAULT_RANDOM_KINDS: readonly FaultSpec[] = [
   { kind: 'status', status: 502 },
@@ -13,17 +14,6 @@ const DEFAULT_RANDOM_KINDS: readonly FaultSpec[] = [
 
 interface Scheduled { spec: FaultSpec; match?: FaultMatch; left: number }
 
-/** mulberry32: tiny, fast, and the same sequence for the same seed on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function matches(match: FaultMatch | undefined, method: string, path: string, login: string | undefined): boolean {
   if (!match) return true;

@@ -5,18 +5,8 @@ import { reconcile, type ReconcileOptions } from '../../../scripts/bot/reconcile
 import type { GitHubPort } from '../../../scripts/bot/port.js';
 import { FakeGitHub, WRITES } from './fake-github.js';
 import { INTENT, MIN } from './harness.js';
+import { seededRandom as prng } from '../../../scripts/random.js';
 
-/** mulberry32: a tiny seeded PRNG so every schedule can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Crash extends Error {}
 class ApiFault extends Error {}

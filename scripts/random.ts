@@ -1,0 +1,15 @@
+/**
+ * The one seeded random source of stagegate's simulations, fault schedules and benchmarks:
+ * mulberry32 — tiny, fast, and the same sequence for the same seed on every machine, so any
+ * run can be replayed from its seed. Not for anything secret.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
