@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../../constructs/spec/index.js';
 import { quickLoad } from '../../../constructs/spec/quick-load.js';
@@ -15,7 +16,8 @@ const BAD = read('test/fixtures/bad-intents');
 function expectSameAsPositioned(path: string, text: string): void {
   const quick = parseIntent(path, text);
   const positioned = parseIntent(path, text, { quick: false });
-  if (JSON.stringify(quick) !== JSON.stringify(positioned)) expect({ path, text, quick }).toEqual({ path, text, quick: positioned });
+  // Object.is on every leaf: NaN, -0 and 0 must match too.
+  if (!isDeepStrictEqual(quick, positioned)) expect({ path, text, quick }).toEqual({ path, text, quick: positioned });
 }
 
 /** Values where YAML 1.1 and 1.2, or two parsers, could read a scalar differently. */
