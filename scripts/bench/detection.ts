@@ -64,7 +64,11 @@ interface Case {
 
 const stable: VersionBehaviour = { rps: SERVICE_RPS * (1 - WEIGHT / 100), errorRatio: () => BASELINE_ERRORS, medianMs: () => MEDIAN_MS };
 const canaryRps = (SERVICE_RPS * WEIGHT) / 100;
-const after = (onset: number, before: number, then: number) => (t: number) => (t >= onset ? then : before);
+// traffic.ts draws the requests of each scrape interval (t − scrape, t] with the behaviour at its
+// end t, so a change "at onset" must apply from the first interval ending *after* it: with
+// `t >= onset` the interval (onset − scrape, onset] was already bad and every detection time
+// (measured from onset) came out one scrape interval too short, for both detectors.
+const after = (onset: number, before: number, then: number) => (t: number) => (t > onset ? then : before);
 
 function cases(errorMax: number): Case[] {
   const errors = (k: number): Case => ({
@@ -79,7 +83,7 @@ function cases(errorMax: number): Case[] {
     { name: 'healthy', kind: 'healthy', mustDetect: false, canary: () => ({ ...stable, rps: canaryRps }) },
     {
       name: `blip-${BLIP_SECONDS}s`, kind: 'blip', mustDetect: false,
-      canary: (o) => ({ rps: canaryRps, errorRatio: (t) => (t >= o && t < o + BLIP_SECONDS ? 1 : BASELINE_ERRORS), medianMs: () => MEDIAN_MS }),
+      canary: (o) => ({ rps: canaryRps, errorRatio: (t) => (t > o && t <= o + BLIP_SECONDS ? 1 : BASELINE_ERRORS), medianMs: () => MEDIAN_MS }),
     },
     errors(2), errors(5), errors(10),
     // ×1.5 puts the canary p99 exactly at maxVsStable × stable: the intent calls that healthy.
