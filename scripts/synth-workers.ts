@@ -78,11 +78,15 @@ export function portable(outcome: IntentOutcome): PortableOutcome {
   }
 }
 
-/** One thread per core that the load average leaves idle (0.5 of a core counts), at most 4. */
+/**
+ * One thread per core that the load average leaves wholly idle, at most 4. Measured on this
+ * project's 2-core machine while other jobs ran: two spinning threads got 1.1 cores between
+ * them, and a worker only added its start-up; so a core that is partly busy does not count.
+ */
 export function defaultThreads({ cores, load }: { readonly cores: number; readonly load: number }): number {
   // This process is one of the runnable tasks the load counts.
   const idle = cores - Math.max(0, load - 1);
-  return Math.max(1, Math.min(4, cores, Math.floor(idle + 0.5)));
+  return Math.max(1, Math.min(4, cores, Math.floor(idle)));
 }
 
 function revive(outcome: PortableOutcome): IntentOutcome<SynthOutput> {

@@ -2,24 +2,26 @@ import { resolve } from 'node:path';
 import { compile } from '../../constructs/compile.js';
 import { IntentError, formatProblem } from '../../constructs/spec/index.js';
 import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import type { Command, Io } from '../cli.js';
+import { UsageError, type Command, type Io } from '../cli.js';
 import { compileParallel } from '../synth-workers.js';
 import { readIntents, writeGenerated } from '../workspace.js';
 
 export const synthCommand: Command = {
   name: 'synth',
   summary: 'compile every intent in rollouts/ into generated/ (atomic; --stdout for Argo CD)',
-  usage: 'synth [--rollouts DIR] [--out DIR] [--stdout] [--json]',
+  usage: 'synth [--rollouts DIR] [--out DIR] [--stdout] [--threads N] [--json]',
   options: {
     rollouts: { type: 'string' },
     out: { type: 'string' },
     stdout: { type: 'boolean' },
+    threads: { type: 'string' },
   },
   async run({ values }, io) {
     const rolloutsDir = (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR;
     const outDir = (values.out as string | undefined) ?? DEFAULT_OUT_DIR;
     const json = values.json === true;
-    const compiled = await reportProblems(() => compileParallel(readIntents(rolloutsDir, io.cwd)), io, json);
+    const threads = parseThreads(values.threads as string | undefined);
+    const compiled = await reportProblems(() => compileParallel(readIntents(rolloutsDir, io.cwd), threads ? { threads } : {}), io, json);
     if (!compiled) return 1;
     if (values.stdout) {
       if (compiled.length === 0) {
@@ -42,6 +44,14 @@ export const synthCommand: Command = {
     return 0;
   },
 };
+
+/** `--threads N`: threads for large inputs (default: one per idle core, see synth-workers.ts). */
+function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads takes a whole number from 1 to 64 (got "${value}")`);
+  return n;
+}
 
 /** Compiles a directory, printing problems (text or JSON); undefined when there were any. */
 export function compileDir(rolloutsDir: string, io: Io, json: boolean): ReturnType<typeof compile> | undefined {

@@ -67,10 +67,10 @@ describe('compileParallel', () => {
     expect(counts).toEqual({ main: -1, workers: -1 });
   });
 
-  it('takes one thread per core the load leaves idle, counting this process, at most four', () => {
+  it('takes one thread per core the load leaves wholly idle, counting this process, at most four', () => {
     expect(defaultThreads({ cores: 2, load: 1 })).toBe(2);
     expect(defaultThreads({ cores: 2, load: 0.2 })).toBe(2);
-    expect(defaultThreads({ cores: 2, load: 1.4 })).toBe(2);
+    expect(defaultThreads({ cores: 2, load: 1.4 })).toBe(1);
     expect(defaultThreads({ cores: 2, load: 1.6 })).toBe(1);
     expect(defaultThreads({ cores: 2, load: 5 })).toBe(1);
     expect(defaultThreads({ cores: 16, load: 1 })).toBe(4);
