@@ -8,6 +8,7 @@
  */
 import type { RolloutModel } from '../../constructs/model.js';
 import type { InputSeries } from '../../scripts/promtool.js';
+import { seededRandom } from '../../scripts/random.js';
 
 /** What one version does at second `t` of the scenario. */
 export interface VersionBehaviour {
@@ -36,17 +37,8 @@ export interface Scenario {
 export const BUCKETS_MS: readonly number[] = [0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
 const SIGMA = 0.5;
 
-/** mulberry32: small, fast, good enough for test traffic, and reproducible. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every scenario can be replayed from its seed. */
+export const rng = seededRandom;
 
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
