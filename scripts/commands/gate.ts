@@ -1,10 +1,10 @@
 import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { UsageError, type Command } from '../cli.js';
-import { GitHubAdapter } from '../bot/github.js';
 import { healthCheckRun } from '../gate/check-run.js';
 import { evaluateGate, type Verdict } from '../gate/evaluate.js';
 import { PrometheusApi } from '../gate/prometheus-api.js';
+import { POST_OPTIONS, postCheckRun } from './post-check.js';
 import { compileDir } from './synth.js';
 
 /** Exit codes of `gate`, so scripts can branch without parsing: pass 0, fail 1, hold 3. */
@@ -15,9 +15,7 @@ export const gateCommand: Command = {
   summary: 'pass / hold / fail of the live stage from Prometheus, with evidence (exit 0 / 3 / 1)',
   usage: 'gate <rollout> --prometheus URL [--rollouts DIR] [--live-since TIME] [--at TIME] [--post --repo OWNER/NAME --sha SHA] [--json]',
   options: {
-    post: { type: 'boolean' },
-    repo: { type: 'string' },
-    sha: { type: 'string' },
+    ...POST_OPTIONS,
     prometheus: { type: 'string' },
     rollouts: { type: 'string' },
     'live-since': { type: 'string' },
@@ -38,18 +36,7 @@ export const gateCommand: Command = {
       ...optional('liveSince', parseTime(values['live-since'] as string | undefined, '--live-since')),
     });
     io.stdout(values.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n`);
-    if (values.post) {
-      const repo = values.repo as string | undefined;
-      const sha = values.sha as string | undefined;
-      if (!repo || !/^[^/\s]+\/[^/\s]+$/.test(repo) || !sha) throw new UsageError('--post needs --repo OWNER/NAME and --sha SHA (the stage PR head)');
-      const token = io.env.GITHUB_TOKEN;
-      if (!token) throw new UsageError('--post needs GITHUB_TOKEN in the environment');
-      const [owner, name] = repo.split('/') as [string, string];
-      const github = new GitHubAdapter({ owner, repo: name, token, ...(io.env.GITHUB_API_URL ? { baseUrl: io.env.GITHUB_API_URL } : {}) });
-      const run = healthCheckRun(verdict);
-      const { id } = await github.upsertCheckRun(sha, run);
-      if (!values.json) io.stdout(`posted ${run.name} (${run.status}${run.conclusion ? `/${run.conclusion}` : ''}) as check run ${id} on ${sha.slice(0, 7)}\n`);
-    }
+    await postCheckRun(values, io, healthCheckRun(verdict));
     return GATE_EXIT[verdict.kind];
   },
 };

@@ -2,11 +2,11 @@ import { resolve } from 'node:path';
 import { CHECK_VERIFY, DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import { IntentError, formatProblem } from '../../constructs/spec/index.js';
 import { compile } from '../../constructs/compile.js';
-import { GitHubAdapter } from '../bot/github.js';
-import { UsageError, type Command } from '../cli.js';
+import type { Command } from '../cli.js';
 import { formatFinding } from '../preflight.js';
 import { readIntents } from '../workspace.js';
 import { checkCompiled } from './check.js';
+import { POST_OPTIONS, postCheckRun } from './post-check.js';
 
 /**
  * The static half of the merge rule: intents valid, generated/ exactly what synth writes, and
@@ -20,9 +20,7 @@ export const verifyCommand: Command = {
   options: {
     rollouts: { type: 'string' },
     out: { type: 'string' },
-    post: { type: 'boolean' },
-    repo: { type: 'string' },
-    sha: { type: 'string' },
+    ...POST_OPTIONS,
   },
   async run({ values }, io) {
     const outDir = (values.out as string | undefined) ?? DEFAULT_OUT_DIR;
@@ -41,19 +39,10 @@ export const verifyCommand: Command = {
       lines.push(`${err.problems.length} problem(s) in the intents`, ...err.problems.map(formatProblem));
     }
     io.stdout(values.json ? `${JSON.stringify({ ok, lines }, null, 2)}\n` : `${lines.join('\n')}\n`);
-    if (values.post) {
-      const repo = values.repo as string | undefined;
-      const sha = values.sha as string | undefined;
-      const token = io.env.GITHUB_TOKEN;
-      if (!repo || !repo.includes('/') || !sha) throw new UsageError('--post needs --repo OWNER/NAME and --sha SHA');
-      if (!token) throw new UsageError('--post needs GITHUB_TOKEN in the environment');
-      const [owner, name] = repo.split('/') as [string, string];
-      const github = new GitHubAdapter({ owner, repo: name, token, ...(io.env.GITHUB_API_URL ? { baseUrl: io.env.GITHUB_API_URL } : {}) });
-      await github.upsertCheckRun(sha, {
-        name: CHECK_VERIFY, status: 'completed', conclusion: ok ? 'success' : 'failure',
-        title: lines[0]!, summary: ['```', ...lines, '```'].join('\n'),
-      });
-    }
+    await postCheckRun(values, io, {
+      name: CHECK_VERIFY, status: 'completed', conclusion: ok ? 'success' : 'failure',
+      title: lines[0]!, summary: ['```', ...lines, '```'].join('\n'),
+    });
     return ok ? 0 : 1;
   },
 };

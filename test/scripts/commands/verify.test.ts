@@ -31,10 +31,11 @@ describe('stagegate verify', () => {
     expect((await run(['synth'])).code).toBe(0);
     const sha = emulator.log('main')[0]!.sha;
     const result = await run(['verify', '--post', '--repo', 'acme/platform', '--sha', sha]);
-    expect(result.stdout).toBe('4 rollout(s): valid, generated/ current, pre-flight clean\n');
     expect(result.code).toBe(0);
     const runs = (await new Octokit({ baseUrl: emulator.url, auth: 'r' }).rest.checks.listForRef({ owner: 'acme', repo: 'platform', ref: sha })).data.check_runs;
     expect(runs.map((r) => [r.name, r.status, r.conclusion])).toEqual([['stagegate/verify', 'completed', 'success']]);
+    expect(result.stdout).toBe('4 rollout(s): valid, generated/ current, pre-flight clean\n' +
+      `posted stagegate/verify (completed/success) as check run ${runs[0]!.id} on ${sha.slice(0, 7)}\n`);
   });
 
   it('fails when a generated file was edited by hand', async () => {
