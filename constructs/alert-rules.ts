@@ -58,12 +58,12 @@ import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
 import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
 import {
   durationBucketSelector,
+  errorsExpr,
   ISTIO_DURATION_BUCKETS_MS,
   istioTarget,
   recorded,
   requestsSelector,
   rolloutLabels,
-  SERVER_ERRORS,
   UPSTREAM_OVERFLOW,
 } from './promql/istio.js';
 import {
@@ -123,7 +123,8 @@ export function isAlertRule(rule: Rule): rule is AlertRule {
 }
 
 /**
- * Recording rules: per recorded window, request rate, 5xx rate and 5xx ratio by version; p99 on
+ * Recording rules: per recorded window, request rate, error rate and error ratio by version
+ * (errors: 5xx, plus server-side gRPC statuses for protocol grpc; promql/istio.ts); p99 on
  * the decision and short windows; the canary's p99 limit and the UO share on the decision window.
  */
 export function recordingRules(model: RolloutModel): RecordingRule[] {
@@ -138,7 +139,7 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
     const wl = windowLabel(w);
     rules.push(
       { record: recordedSeriesName('requests', wl), expr: render(sum(rate(requestsSelector(t), w), by)), labels },
-      { record: recordedSeriesName('errors', wl), expr: render(sum(rate(requestsSelector(t, [SERVER_ERRORS]), w), by)), labels },
+      { record: recordedSeriesName('errors', wl), expr: render(errorsExpr(t, w, by)), labels },
       { record: recordedSeriesName('error_ratio', wl), expr: render(ratioExpr(t, 'errors', w)), labels },
     );
   }

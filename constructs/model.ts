@@ -28,6 +28,8 @@ export interface RolloutModel {
     readonly versionLabel: 'destination_version' | 'destination_canonical_revision';
     /** Alert windows and `for` are divided by this (1 in production; the demo compresses time). */
     readonly timeScale: number;
+    /** grpc also counts server-side gRPC statuses on HTTP 200 as errors (promql/istio.ts). */
+    readonly protocol: 'http' | 'grpc';
   };
   readonly traffic: {
     /** Undefined when the intent does not say; `plan` then needs `--rps`. */
@@ -90,7 +92,7 @@ export const DEFAULTS = {
   minRequests: 'auto' as const,
   saturation: { max: 0.01 },
   timebox: { stage: '24h', rollout: '7d' },
-  metrics: { reporter: 'destination' as const, versionLabel: 'destination_version' as const },
+  metrics: { reporter: 'destination' as const, versionLabel: 'destination_version' as const, protocol: 'http' as const },
   /** baselineErrorRatio = errorRatio.max / this. */
   baselineDivisor: 10,
 } as const;

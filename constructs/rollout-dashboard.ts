@@ -5,7 +5,7 @@ import { ALERT_LABEL_NAMESPACE, ALERT_LABEL_ROLLOUT } from './conventions.js';
 import type { RolloutModel } from './model.js';
 import {
   binary, eq, histogramQuantile, istioTarget, num, rate, render, requestsSelector, selector, sum,
-  durationBucketSelector, SERVER_ERRORS, type Expr, type IstioTarget,
+  durationBucketSelector, errorsExpr, type Expr, type IstioTarget,
 } from './promql/index.js';
 import { objectLabels } from './virtual-service.js';
 
@@ -144,10 +144,10 @@ export function dashboardQueries(t: IstioTarget) {
   const w = PANEL_RATE_WINDOW_MS;
   const by = [t.versionLabel];
   const requests = sum(rate(requestsSelector(t), w), by);
-  const errors = sum(rate(requestsSelector(t, [SERVER_ERRORS]), w), by);
+  const errors = errorsExpr(t, w, by);
   const p99 = histogramQuantile(0.99, sum(rate(durationBucketSelector(t), w), [...by, 'le']));
   const ofVersion = (version: string): Expr[] => [
-    sum(rate(requestsSelector(t, [SERVER_ERRORS, eq(t.versionLabel, version)]), w), by),
+    errorsExpr(t, w, by, { extra: [eq(t.versionLabel, version)] }),
     sum(rate(requestsSelector(t, [eq(t.versionLabel, version)]), w), by),
   ];
   return {

@@ -11,7 +11,7 @@ import {
   type RecordedKind,
 } from '../conventions.js';
 import type { RolloutModel } from '../model.js';
-import { anyOf, eq, re, selector, type LabelMatcher, type Selector } from './ast.js';
+import { anyOf, binary, call, eq, range, re, selector, sum, type Expr, type LabelMatcher, type Selector } from './ast.js';
 import { windowLabel } from './windows.js';
 
 export type Role = 'stable' | 'canary';
@@ -24,6 +24,8 @@ export interface IstioTarget {
   /** Istio label carrying the version: destination_version or destination_canonical_revision. */
   readonly versionLabel: string;
   readonly versions: { readonly stable: string; readonly canary: string };
+  /** What counts as a failed request: 5xx only (http) or 5xx plus server-side gRPC statuses (grpc). */
+  readonly protocol: 'http' | 'grpc';
 }
 
 export function istioTarget(model: RolloutModel): IstioTarget {
@@ -34,6 +36,7 @@ export function istioTarget(model: RolloutModel): IstioTarget {
     reporter: model.metrics.reporter,
     versionLabel: model.metrics.versionLabel,
     versions: { stable: model.stable, canary: model.canary },
+    protocol: model.metrics.protocol,
   };
 }
 
@@ -71,6 +74,20 @@ export const ISTIO_DURATION_BUCKETS_MS: readonly number[] = [
 
 /** 5xx responses: what the error ratio counts. */
 export const SERVER_ERRORS: LabelMatcher = re('response_code', '5..');
+/**
+ * gRPC statuses that mean the *server* failed, so a canary returning more of them is a
+ * regression: 2 UNKNOWN (unhandled exception), 4 DEADLINE_EXCEEDED (too slow), 8
+ * RESOURCE_EXHAUSTED (overloaded), 13 INTERNAL, 14 UNAVAILABLE, 15 DATA_LOSS. Statuses a client
+ * causes (3 INVALID_ARGUMENT, 5 NOT_FOUND, 7 PERMISSION_DENIED, 16 UNAUTHENTICATED…) and 1
+ * CANCELLED (the caller gave up) follow the callers' traffic, not the version, like HTTP 4xx.
+ * Istio reports these calls as response_code 200 with the status in `grpc_response_status`.
+ */
+export const GRPC_SERVER_FAILURE_CODES: readonly string[] = ['2', '4', '8', '13', '14', '15'];
+/** Non-5xx responses carrying a server-side gRPC failure status (disjoint from SERVER_ERRORS). */
+export const GRPC_SERVER_FAILURES: readonly LabelMatcher[] = [
+  { label: 'response_code', op: '!~', value: '5..' },
+  re('grpc_response_status', GRPC_SERVER_FAILURE_CODES.join('|')),
+];
 /** Envoy shed the request because a circuit-breaker limit overflowed (connection pool). */
 export const UPSTREAM_OVERFLOW: LabelMatcher = eq('response_flags', 'UO');
 
@@ -79,4 +96,25 @@ export function recorded(t: IstioTarget, kind: RecordedKind, windowMs: number, r
   const matchers = [eq(ALERT_LABEL_ROLLOUT, t.rollout), eq(ALERT_LABEL_NAMESPACE, t.namespace)];
   if (role) matchers.push(eq(t.versionLabel, t.versions[role]));
   return selector(recordedSeriesName(kind, windowLabel(windowMs)), matchers);
+}
+
+/**
+ * Failed requests of the rollout by `by`: `rate` (per second) or `increase` over `windowMs`,
+ * narrowed by `extra`. The one place that decides what an error is, shared by the recording
+ * rules, the dashboard and the gate's evidence. For grpc the two kinds of failure are disjoint
+ * series (their response_code differs), so `or` is their union whichever side is empty, and the
+ * sum adds them: no `+` that would drop a version having only one kind.
+ */
+export function errorsExpr(
+  t: IstioTarget,
+  windowMs: number,
+  by: readonly string[],
+  opts: { fn?: 'rate' | 'increase'; extra?: readonly LabelMatcher[] } = {},
+): Expr {
+  const fn = opts.fn ?? 'rate';
+  const extra = opts.extra ?? [];
+  const of = (matchers: readonly LabelMatcher[]) => call(fn, range(requestsSelector(t, [...matchers, ...extra]), windowMs));
+  const serverErrors = of([SERVER_ERRORS]);
+  if (t.protocol === 'http') return sum(serverErrors, by);
+  return sum(binary('or', serverErrors, of(GRPC_SERVER_FAILURES)), by);
 }

@@ -92,6 +92,7 @@ export const ROLLOUT_SCHEMA: Schema = object(
           reporter: { enum: ['destination', 'source'] },
           versionLabel: { enum: ['destination_version', 'destination_canonical_revision'] },
           timeScale: int(1, 3600),
+          protocol: { enum: ['http', 'grpc'] },
         }),
         traffic: object({
           requestsPerSecond: { type: 'number', exclusiveMinimum: 0 },

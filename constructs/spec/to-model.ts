@@ -104,6 +104,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       reporter: spec.metrics?.reporter ?? DEFAULTS.metrics.reporter,
       versionLabel: spec.metrics?.versionLabel ?? DEFAULTS.metrics.versionLabel,
       timeScale: spec.metrics?.timeScale ?? 1,
+      protocol: spec.metrics?.protocol ?? DEFAULTS.metrics.protocol,
     },
     traffic: compact({
       requestsPerSecond: spec.traffic?.requestsPerSecond,

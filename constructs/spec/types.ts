@@ -125,6 +125,13 @@ export interface MetricsSpec {
    * show minutes of behaviour in seconds; production intents leave it at 1. @default 1
    */
   readonly timeScale?: number;
+  /**
+   * What the service speaks, which decides what an error is. "http": 5xx responses. "grpc":
+   * 5xx plus calls answered HTTP 200 with a server-side gRPC status (2 UNKNOWN, 4
+   * DEADLINE_EXCEEDED, 8 RESOURCE_EXHAUSTED, 13 INTERNAL, 14 UNAVAILABLE, 15 DATA_LOSS); client
+   * statuses such as 3 INVALID_ARGUMENT or 5 NOT_FOUND are not counted. @default "http"
+   */
+  readonly protocol?: 'http' | 'grpc';
 }
 
 export interface TrafficSpec {

@@ -12,7 +12,7 @@ import { ALERT_LABEL_ACTION, ALERT_LABEL_SIGNAL, alertGroupName, type AlertActio
 import { decisionWindowMs, minCanaryRequests } from '../../constructs/detectability.js';
 import { liveStage, type RolloutModel } from '../../constructs/model.js';
 import { call, eq, histogramQuantile, range, rate, render, selector, sum } from '../../constructs/promql/ast.js';
-import { durationBucketSelector, istioTarget, requestsSelector, SERVER_ERRORS } from '../../constructs/promql/istio.js';
+import { durationBucketSelector, errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
 import { parseDuration } from '../../constructs/duration.js';
 import { PrometheusUnavailable, type PrometheusApi, type Sample } from './prometheus-api.js';
 
@@ -186,7 +186,7 @@ async function gatherEvidence(input: GateInput): Promise<Evidence> {
   const by = [t.versionLabel];
   const [requests, errors, p99] = await Promise.all([
     input.prometheus.query(render(sum(call('increase', range(requestsSelector(t), windowMs)), by)), now),
-    input.prometheus.query(render(sum(call('increase', range(requestsSelector(t, [SERVER_ERRORS]), windowMs)), by)), now),
+    input.prometheus.query(render(errorsExpr(t, windowMs, by, { fn: 'increase' })), now),
     input.prometheus.query(render(histogramQuantile(0.99, sum(rate(durationBucketSelector(t), Math.min(windowMs, decisionMs)), [...by, 'le']))), now),
   ]);
   const version = (value: string): VersionEvidence => {

@@ -42,7 +42,7 @@ export function rolloutModel(overrides: ModelOverrides = {}): RolloutModel {
     },
     trafficPolicy: {},
     timebox: { stageMs: 24 * HOUR, rolloutMs: 7 * 24 * HOUR },
-    metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1, ...metrics },
+    metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1, protocol: 'http', ...metrics },
     traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.002, ...traffic },
     dashboard: false,
     ...rest,

@@ -20,6 +20,11 @@ export interface VersionBehaviour {
   readonly medianMs: (t: number) => number;
   /** Share of requests Envoy rejects with 503 UO. @default 0 */
   readonly overflowRatio?: (t: number) => number;
+  /**
+   * A gRPC service: every response carries `grpc_response_status` ("0" when ok) and failures
+   * are answered HTTP 200 with this status instead of a 5xx, as Istio reports gRPC calls.
+   */
+  readonly grpcFailureStatus?: string;
 }
 
 export interface Scenario {
@@ -144,16 +149,20 @@ export function scenarioSeries(s: Scenario): InputSeries[] {
         namespace: m.namespace,
         pod: `${m.service.host}-${version}-${pod}`,
       };
+      const grpc = behaviour.grpcFailureStatus;
+      const status = (s: string): Record<string, string> => (grpc === undefined ? {} : { grpc_response_status: s });
       const requestSeries = [
-        { code: '200', flags: '-', counter: ok },
-        { code: '503', flags: '-', counter: failed },
-        { code: '503', flags: 'UO', counter: overflow },
+        { code: '200', flags: '-', counter: ok, extra: status('0') },
+        grpc === undefined
+          ? { code: '503', flags: '-', counter: failed, extra: {} }
+          : { code: '200', flags: '-', counter: failed, extra: status(grpc) },
+        { code: '503', flags: 'UO', counter: overflow, extra: status('14') },
       ];
       for (const reporter of ['destination', 'source']) {
         for (const r of requestSeries) {
           if (r.counter.values.at(-1) === 0) continue; // Istio creates a series at its first request
           out.push({
-            series: `istio_requests_total${labels({ ...base, reporter, response_code: r.code, response_flags: r.flags })}`,
+            series: `istio_requests_total${labels({ ...base, reporter, response_code: r.code, response_flags: r.flags, ...r.extra })}`,
             values: r.counter.values.join(' '),
           });
         }

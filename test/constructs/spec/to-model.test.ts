@@ -42,7 +42,7 @@ describe('toModel', () => {
       },
       trafficPolicy: {},
       timebox: { stageMs: 86_400_000, rolloutMs: 604_800_000 },
-      metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1 },
+      metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1, protocol: 'http' },
       traffic: { baselineErrorRatio: 0.001 },
       dashboard: false,
     });
@@ -53,6 +53,13 @@ describe('toModel', () => {
     expect(model.namespace).toBe(DEFAULTS.namespace);
     expect(model.service.gateways).toEqual(DEFAULTS.gateways);
     expect(model.traffic.baselineErrorRatio).toBe(DEFAULTS.errorRatio.max / DEFAULTS.baselineDivisor);
+  });
+
+  it('counts errors the http way unless the intent says grpc', () => {
+    expect(toModel(minimal).metrics.protocol).toBe('http');
+    expect(DEFAULTS.metrics.protocol).toBe('http');
+    const grpc = toModel({ ...minimal, spec: { ...minimal.spec, metrics: { protocol: 'grpc' } } });
+    expect(grpc.metrics.protocol).toBe('grpc');
   });
 
   it('keeps the cohort route from the first cohort stage to the last, with weight 0 by default', () => {

@@ -24,7 +24,7 @@ function model(stage = 'one-percent', extra: Partial<RolloutModel> = {}): Rollou
     stage,
     health: { errorRatio: { max: 0.01, maxVsStable: 2 }, latencyP99Ms: { max: 300, maxVsStable: 1.5 }, minRequests: 'auto', saturation: { max: 0.01 } },
     trafficPolicy: {}, timebox: { stageMs: 24 * H, rolloutMs: 7 * 24 * H },
-    metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1 },
+    metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1, protocol: 'http' },
     traffic: { baselineErrorRatio: 0.001 }, dashboard: false, ...extra,
   };
 }
