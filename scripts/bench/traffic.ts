@@ -9,6 +9,9 @@
  */
 import { closeSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { METRIC_DURATION_BUCKET, METRIC_REQUESTS } from '../../constructs/conventions.js';
+import { binomial, gaussian, normalCdf, poisson } from '../random.js';
+
+export { normalCdf };
 
 export const BUCKETS_MS: readonly number[] = [100, 250, 500, 1000, 2500, Infinity];
 
@@ -35,43 +38,26 @@ export interface SimulationClock {
 
 export const LATENCY_SIGMA = 0.5;
 
-/** Standard normal CDF (Abramowitz–Stegun 7.1.26 through erf; |error| < 1.5e-7). */
-export function normalCdf(x: number): number {
-  const z = Math.abs(x) / Math.SQRT2;
-  const t = 1 / (1 + 0.3275911 * z);
-  const erf = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
-  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
-}
 
 /** P(duration <= boundMs) for a log-normal with this median. */
 export function latencyCdf(boundMs: number, medianMs: number): number {
   return boundMs === Infinity ? 1 : normalCdf(Math.log(boundMs / medianMs) / LATENCY_SIGMA);
 }
 
+/** The shared seeded draws (scripts/random.ts), bound to one source. */
 export class Sampler {
   constructor(private readonly random: () => number) {}
 
   normal(): number {
-    const u = 1 - this.random();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.random());
+    return gaussian(this.random);
   }
 
   poisson(mean: number): number {
-    if (mean <= 0) return 0;
-    if (mean > 30) return Math.max(0, Math.round(mean + Math.sqrt(mean) * this.normal()));
-    const limit = Math.exp(-mean);
-    let k = 0;
-    for (let p = this.random(); p > limit; p *= this.random()) k++;
-    return k;
+    return poisson(this.random, mean);
   }
 
   binomial(n: number, p: number): number {
-    if (n <= 0 || p <= 0) return 0;
-    if (p >= 1) return n;
-    if (p > 0.5) return n - this.binomial(n, 1 - p);
-    const mean = n * p;
-    if (mean < 30) return Math.min(n, this.poisson(mean));
-    return Math.min(n, Math.max(0, Math.round(mean + Math.sqrt(mean * (1 - p)) * this.normal())));
+    return binomial(this.random, n, p);
   }
 }
 

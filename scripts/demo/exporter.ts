@@ -12,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { parseAllDocuments } from 'yaml';
 import { METRIC_REQUESTS, SUBSET_CANARY } from '../../constructs/conventions.js';
 import { ROUTE_COHORT, ROUTE_DEFAULT } from '../../constructs/virtual-service.js';
-import { seededRandom } from '../random.js';
-import { binomial, drawLatencies, ISTIO_DURATION_BUCKETS, poisson, type LatencyProfile } from './sampling.js';
+import { binomial, poisson, seededRandom } from '../random.js';
+import { drawLatencies, ISTIO_DURATION_BUCKETS, type LatencyProfile } from './sampling.js';
 
 export { ISTIO_DURATION_BUCKETS, type LatencyProfile } from './sampling.js';
 

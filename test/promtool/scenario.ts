@@ -8,7 +8,7 @@
  */
 import type { RolloutModel } from '../../constructs/model.js';
 import type { InputSeries } from '../../scripts/promtool.js';
-import { seededRandom } from '../../scripts/random.js';
+import { binomial, normalCdf, poisson, seededRandom } from '../../scripts/random.js';
 
 /** What one version does at second `t` of the scenario. */
 export interface VersionBehaviour {
@@ -45,48 +45,13 @@ const SIGMA = 0.5;
 /** Seeded, so every scenario can be replayed from its seed. */
 export const rng = seededRandom;
 
-function gaussian(random: () => number): number {
-  const u = Math.max(random(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
-}
 
-export function poisson(random: () => number, lambda: number): number {
-  if (lambda <= 0) return 0;
-  if (lambda > 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gaussian(random)));
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = random();
-  while (p > limit) {
-    k += 1;
-    p *= random();
-  }
-  return k;
-}
 
-export function binomial(random: () => number, n: number, p: number): number {
-  if (p <= 0 || n === 0) return 0;
-  if (p >= 1) return n;
-  if (n * p > 30 && n * (1 - p) > 30) {
-    return Math.min(n, Math.max(0, Math.round(n * p + Math.sqrt(n * p * (1 - p)) * gaussian(random))));
-  }
-  if (n * p < 10) return Math.min(n, poisson(random, n * p));
-  let k = 0;
-  for (let i = 0; i < n; i += 1) if (random() < p) k += 1;
-  return k;
-}
 
-function erf(x: number): number {
-  // Abramowitz–Stegun 7.1.26 (|error| < 1.5e-7): plenty for bucket shares.
-  const s = Math.sign(x);
-  const ax = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * ax);
-  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-ax * ax);
-  return s * y;
-}
 
 /** Share of log-normal(median, σ) latencies at or below `le` ms. */
 export function latencyShareBelow(le: number, medianMs: number): number {
-  return 0.5 * (1 + erf(Math.log(le / medianMs) / (SIGMA * Math.SQRT2)));
+  return normalCdf(Math.log(le / medianMs) / SIGMA);
 }
 
 function labels(pairs: Record<string, string>): string {
