@@ -14,7 +14,7 @@ import { compile } from '../../constructs/compile.js';
 import { rollbackBranch, stageBranch } from '../../constructs/conventions.js';
 import { liveStageIndex } from '../../constructs/model.js';
 import { binary, render, rate, sum } from '../../constructs/promql/ast.js';
-import { istioTarget, requestsSelector, SERVER_ERRORS } from '../../constructs/promql/istio.js';
+import { errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
 import { GitHubAdapter } from '../bot/github.js';
 import { reconcile, type RolloutReport } from '../bot/reconcile.js';
 import { botFromSettings } from '../bot/setup.js';
@@ -214,12 +214,12 @@ function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
   };
 }
 
-/** Canary and stable 5xx ratio over the last 10 s, straight from the raw Istio series. */
+/** Canary and stable error ratio over the last 10 s, straight from the raw Istio series (what the rules count as an error). */
 async function errorRatios(api: PrometheusApi, mainline: Mainline, name: string): Promise<{ canary?: number; stable?: number }> {
   const m = mainline.get(name).model;
   const t = istioTarget(m);
   const by = [t.versionLabel];
-  const expr = render(binary('/', sum(rate(requestsSelector(t, [SERVER_ERRORS]), 10_000), by), sum(rate(requestsSelector(t), 10_000), by)));
+  const expr = render(binary('/', errorsExpr(t, 10_000, by), sum(rate(requestsSelector(t), 10_000), by)));
   const samples = await api.query(expr, new Date()).catch(() => []);
   const of = (v: string) => {
     const x = samples.find((s) => s.labels[t.versionLabel] === v)?.value;
