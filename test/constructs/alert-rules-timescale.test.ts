@@ -5,7 +5,7 @@ import { buildRuleGroups, isAlertRule, type AlertRule, type RuleGroup } from '..
 import { compile } from '../../constructs/compile.js';
 import { decisionWindowMs, minCanaryRequestsForStage, planStages } from '../../constructs/detectability.js';
 import { MIN_SCALED_WINDOW_MS, scaleMs, windowLabel } from '../../constructs/promql/windows.js';
-import { readIntents } from '../../scripts/workspace.js';
+import { readIntents } from '../../app/workspace.js';
 import { CHECKOUT_STAGES, rolloutModel } from './fixtures.js';
 import { promqlSyntaxError } from './promql/syntax.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../constructs/compile.js';
 import { schemaProblems, type KubeObject } from '../../constructs/crd-schemas.js';
-import { benchSources } from '../../scripts/bench/intents.js';
+import { benchSources } from '../../tools/bench/intents.js';
 
 /** An undefined property sends the object through the model's copying constructor: the old path. */
 const throughCopy = (obj: KubeObject): KubeObject => ({ ...obj, unset: undefined });

@@ -2,7 +2,7 @@ import { Yaml } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../constructs/compile.js';
 import { stringifyDocuments } from '../../constructs/yaml-emit.js';
-import { benchSources, prng } from '../../scripts/bench/intents.js';
+import { benchSources, prng } from '../../tools/bench/intents.js';
 
 /** Strings whose printing depends on YAML 1.1 resolution, indicators, whitespace or escapes. */
 const TRICKY: readonly string[] = [

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { main } from '../../scripts/cli.js';
+import { main } from '../../app/cli/main.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const plugin = parse(readFileSync(join(ROOT, 'plugin.yaml'), 'utf8'));
@@ -17,7 +17,7 @@ const plugin = parse(readFileSync(join(ROOT, 'plugin.yaml'), 'utf8'));
 function appDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'stagegate-cmp-'));
   cpSync(join(ROOT, 'rollouts'), join(dir, 'rollouts'), { recursive: true });
-  for (const name of ['scripts', 'constructs', 'node_modules']) symlinkSync(join(ROOT, name), join(dir, name));
+  for (const name of ['bin', 'app', 'tools', 'constructs', 'node_modules']) symlinkSync(join(ROOT, name), join(dir, name));
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   return dir;
 }

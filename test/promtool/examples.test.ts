@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { canaryRate } from '../../constructs/detectability.js';
 import { liveStage, type RolloutModel, type StageModel } from '../../constructs/model.js';
 import { parseIntent } from '../../constructs/spec/index.js';
-import { checkRules, promtoolWorkdir, writeRuleFile } from '../../scripts/promtool.js';
+import { checkRules, promtoolWorkdir, writeRuleFile } from '../../tools/promtool.js';
 import { firingAt, neverFired, ruleFileFor, runScenario } from './harness.js';
 import { steady } from './scenario.js';
 

@@ -6,7 +6,7 @@
 import { App, Chart } from 'cdk8s';
 import type { RolloutModel } from '../../constructs/model.js';
 import { RolloutAlerts } from '../../constructs/rollout-alerts.js';
-import { promtoolWorkdir, ruleFileOf, testRules, writeRuleFile, type PromqlExprTest, type PromtoolResult, type RuleFile } from '../../scripts/promtool.js';
+import { promtoolWorkdir, ruleFileOf, testRules, writeRuleFile, type PromqlExprTest, type PromtoolResult, type RuleFile } from '../../tools/promtool.js';
 import { scenarioSeries, type Scenario } from './scenario.js';
 
 /** The rule file of `model`, exactly as the PrometheusRule manifest carries it. */

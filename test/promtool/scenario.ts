@@ -7,8 +7,8 @@
  * Poisson per scrape interval, errors binomial, latencies log-normal.
  */
 import type { RolloutModel } from '../../constructs/model.js';
-import type { InputSeries } from '../../scripts/promtool.js';
-import { binomial, normalCdf, poisson, seededRandom } from '../../scripts/random.js';
+import type { InputSeries } from '../../tools/promtool.js';
+import { binomial, normalCdf, poisson, seededRandom } from '../../tools/random.js';
 
 /** What one version does at second `t` of the scenario. */
 export interface VersionBehaviour {

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseIntent } from '../../../constructs/spec/index.js';
 import { quickLoad } from '../../../constructs/spec/quick-load.js';
-import { benchSources, prng } from '../../../scripts/bench/intents.js';
+import { benchSources, prng } from '../../../tools/bench/intents.js';
 
 const read = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
   .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));

@@ -1,0 +1,72 @@
+/**
+ * The loop behind `stagegate advance`: passes of `reconcile`, one line (or one JSON document) per
+ * pass, an injectable sleep so tests never wait for real time. No CLI imports (no cycle).
+ */
+import type { Io } from '../cli/command.js';
+import { reconcile, type RolloutReport } from './reconcile.js';
+import { ResponseCache } from './cache.js';
+import type { GitHubStats } from './github.js';
+import { botFromSettings, cacheScope, type BotSettings } from './setup.js';
+
+export interface AdvanceFlags {
+  readonly watch: boolean;
+  readonly intervalMs: number;
+  readonly json: boolean;
+  /**
+   * JSON file of remembered answers kept between processes (GitHub Actions: with actions/cache),
+   * so polls go out with ETags and content read once by sha is not read again. Loaded before
+   * the first pass (ignored, with a line on stderr, when corrupt or for another repository) and
+   * written atomically after every pass.
+   */
+  readonly cacheFile?: string;
+}
+
+export function formatReport(r: RolloutReport): string {
+  return `${r.rollout}: ${r.summary}`;
+}
+
+/** Runs one pass (or loops); returns the exit code. `sleep` resolves early when `io.signal` aborts. */
+export async function runAdvance(settings: BotSettings, flags: AdvanceFlags, io: Io, sleep = abortableSleep): Promise<number> {
+  const warn = (line: string): void => io.stderr(`stagegate advance: ${line}\n`);
+  const cache = flags.cacheFile === undefined ? settings.cache : await ResponseCache.load(flags.cacheFile, cacheScope(settings), warn);
+  const { options, adapter } = botFromSettings({ ...settings, ...(cache ? { cache } : {}), github: { log: (l) => io.stderr(`${l}\n`), ...settings.github } });
+  let code = 0;
+  for (let pass = 1; ; pass += 1) {
+    const before = { ...adapter.stats };
+    let failure: unknown;
+    try {
+      const reports = await reconcile(options);
+      code = reports.some((r) => r.action === 'error') ? 1 : 0;
+      const requests = { ...adapter.stats, pass: passStats(before, adapter.stats) };
+      if (flags.json) io.stdout(`${JSON.stringify({ ok: code === 0, pass, reports, requests })}\n`);
+      else for (const r of reports) io.stdout(`${formatReport(r)}\n`);
+    } catch (err) {
+      failure = err;
+      code = 1;
+    }
+    // Saved even after a failed pass: what was learnt stays true (answers by sha, ETags).
+    if (flags.cacheFile !== undefined) {
+      await adapter.cache.save(flags.cacheFile).catch((err: unknown) => warn(`${(err as Error).message} (${((err as Error).cause as Error | undefined)?.message ?? 'unknown cause'})`));
+    }
+    if (failure !== undefined) {
+      if (!flags.watch) throw new Error(`reconcile pass failed; nothing half-done is lost, run advance again`, { cause: failure });
+      io.stderr(`stagegate advance: pass ${pass} failed (${(failure as Error).message}); retrying next interval\n`);
+    }
+    if (!flags.watch || io.signal?.aborted) return code;
+    await sleep(flags.intervalMs, io.signal);
+    if (io.signal?.aborted) return code;
+  }
+}
+
+/** This pass's share of the adapter's running counters. */
+function passStats(before: GitHubStats, after: GitHubStats): GitHubStats {
+  return { requests: after.requests - before.requests, notModified: after.notModified - before.notModified, rateLimited: after.rateLimited - before.rateLimited, remembered: after.remembered - before.remembered };
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+  });
+}
+

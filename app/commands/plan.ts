@@ -1,0 +1,126 @@
+/**
+ * `stagegate plan <rollout>`: per stage, how many canary requests a verdict needs and how long
+ * a regression takes to fire a rollback at the expected traffic (constructs/detectability.ts).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
+import { DEFAULT_ALPHA, DEFAULT_POWER, errorRatioLimit, planStages, type StagePlan } from '../../constructs/detectability.js';
+import { formatDuration } from '../../constructs/duration.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
+import { UsageError, type Command } from '../cli/command.js';
+
+export interface PlanReport {
+  readonly rollout: string;
+  readonly namespace: string;
+  readonly requestsPerSecond: number | null;
+  readonly baselineErrorRatio: number;
+  readonly errorRatioLimit: number;
+  readonly alpha: number;
+  readonly power: number;
+  /** Durations in ms; `null` where unknown (no rate) and `"never"` where the sample can never be reached. */
+  readonly stages: readonly PlanRow[];
+}
+
+export type PlanRow = Omit<StagePlan, 'timeToMinSampleMs' | 'timeToDetectMs'> & {
+  readonly timeToMinSampleMs: number | 'never' | null;
+  readonly timeToDetectMs: number | 'never' | null;
+};
+
+export const planCommand: Command = {
+  name: 'plan',
+  usage: 'plan <rollout> [--rollouts DIR] [--rps N] [--json]',
+  options: { rollouts: { type: 'string' }, rps: { type: 'string' } },
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError('name exactly one rollout (its metadata.name or file name)');
+    const rps = parseRps(values.rps as string | undefined);
+    const dir = resolve(io.cwd, (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR);
+    const found = findRollout(dir, positionals[0]!);
+    if ('problems' in found) {
+      io.stderr(`${found.problems.join('\n')}\n`);
+      return 1;
+    }
+    const report = planReport(found.model, rps);
+    io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatPlan(report));
+    return 0;
+  },
+};
+
+function parseRps(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const rps = Number(text);
+  if (!Number.isFinite(rps) || rps <= 0) throw new UsageError(`--rps must be a positive number of requests per second (got "${text}")`);
+  return rps;
+}
+
+/** The rollout named `name` (file `<name>.yaml`, or any intent whose metadata.name or namespace/name matches). */
+export function findRollout(dir: string, name: string): { model: RolloutModel } | { problems: string[] } {
+  if (!existsSync(dir)) return { problems: [`stagegate plan: no rollouts directory ${dir}; pass --rollouts DIR`] };
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const ordered = [...files.filter((f) => f.replace(/\.ya?ml$/, '') === name), ...files];
+  for (const file of ordered) {
+    const parsed = parseIntent(join(dir, file), readFileSync(join(dir, file), 'utf8'));
+    const matches = (m: RolloutModel) => m.name === name || `${m.namespace}/${m.name}` === name;
+    if (parsed.ok && matches(parsed.model)) return { model: parsed.model };
+    if (!parsed.ok && file.replace(/\.ya?ml$/, '') === name) return { problems: parsed.problems.map(formatProblem) };
+  }
+  const known = files.map((f) => f.replace(/\.ya?ml$/, '')).join(', ') || 'none';
+  return { problems: [`stagegate plan: no rollout "${name}" in ${dir} (found: ${known})`] };
+}
+
+const finite = (ms: number | undefined): number | 'never' | null => (ms === undefined ? null : Number.isFinite(ms) ? ms : 'never');
+
+export function planReport(model: RolloutModel, rps?: number): PlanReport {
+  const requestsPerSecond = rps ?? model.traffic.requestsPerSecond;
+  return {
+    rollout: model.name,
+    namespace: model.namespace,
+    requestsPerSecond: requestsPerSecond ?? null,
+    baselineErrorRatio: model.traffic.baselineErrorRatio,
+    errorRatioLimit: errorRatioLimit(model),
+    alpha: DEFAULT_ALPHA,
+    power: DEFAULT_POWER,
+    stages: planStages(model, requestsPerSecond === undefined ? {} : { requestsPerSecond }).map((s) => ({
+      ...s,
+      timeToMinSampleMs: finite(s.timeToMinSampleMs),
+      timeToDetectMs: finite(s.timeToDetectMs),
+    })),
+  };
+}
+
+function duration(ms: number | 'never' | null | undefined, unknown: string): string {
+  if (ms === 'never') return 'never';
+  if (ms === null || ms === undefined) return unknown;
+  return formatDuration(Math.ceil(ms / 1000) * 1000);
+}
+
+const pct = (x: number) => `${+(x * 100).toPrecision(3)} %`;
+
+/** The human table. */
+export function formatPlan(r: PlanReport): string {
+  const head = ['stage', 'weight', 'bake', 'min requests', 'canary rps', 'window', 'time to detect', 'total'];
+  const rows = r.stages.map((s) => [
+    s.stage,
+    s.weight === 0 && s.cohort ? 'cohort' : `${s.weight} %`,
+    s.bakeMs === undefined ? '-' : formatDuration(s.bakeMs),
+    String(s.minRequests),
+    s.canaryRequestsPerSecond === undefined ? '?' : String(+s.canaryRequestsPerSecond.toPrecision(4)),
+    formatDuration(s.windowMs),
+    duration(s.timeToDetectMs, s.weight === 0 && s.cohort ? '? (cohort rate)' : '? (no rps)'),
+    formatDuration(s.totalMs),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const rate = r.requestsPerSecond === null ? 'rate unknown (set spec.traffic.requestsPerSecond or pass --rps)' : `${r.requestsPerSecond} rps`;
+  const out = [
+    `${r.namespace}/${r.rollout}: ${rate}; stable errors ${pct(r.baselineErrorRatio)}, regression at ${pct(r.errorRatioLimit)}`,
+    `minimum sample: one-sided two-proportion test, alpha ${r.alpha}, power ${r.power}; cohort stages: one-sample vs the baseline`,
+    '',
+    line(head),
+    ...rows.map(line),
+  ];
+  const warnings = r.stages.flatMap((s) => s.warnings.map((w) => `warning: ${s.stage}: ${w}`));
+  if (warnings.length > 0) out.push('', ...warnings);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,94 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main, type Io } from '../../../app/cli/main.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const scratch = mkdtempSync(join(tmpdir(), 'stagegate-plan-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function run(argv: string[], cwd = ROOT) {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd, env: {} };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+const INTENT = `apiVersion: stagegate.dev/v1alpha1
+kind: Rollout
+metadata: { name: web, namespace: shop }
+spec:
+  service: { host: web, port: 8080 }
+  stable: v1
+  canary: v2
+  cohort: { header: x-cohort, values: [staff] }
+  stages:
+    - { name: staff, cohort: true, bake: 30m }
+    - { name: one, weight: 1, bake: 30m }
+    - { name: all, weight: 100 }
+  stage: staff
+  traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.002 }
+`;
+
+describe('stagegate plan', () => {
+  const dir = join(scratch, 'rollouts');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'web.yaml'), INTENT);
+
+  it('prints one row per stage with min requests, time to detect and total time', async () => {
+    const result = await run(['plan', 'web', '--rollouts', dir]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'shop/web: 400 rps; stable errors 0.2 %, regression at 1 %',
+        'minimum sample: one-sided two-proportion test, alpha 0.05, power 0.8; cohort stages: one-sample vs the baseline',
+        '',
+        'stage  weight  bake  min requests  canary rps  window  time to detect   total',
+        'staff  cohort  30m   387           ?           1h      ? (cohort rate)  30m',
+        'one    1 %     30m   396           4           5m      6m30s            1h',
+        'all    100 %   -     387           400         1m      4m               1h',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('uses --rps instead of the intent rate and warns when bake is shorter than the time to detect', async () => {
+    const result = await run(['plan', 'shop/web', '--rollouts', dir, '--rps', '40']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('shop/web: 40 rps;');
+    expect(result.stdout).toContain('warning: one: bake is shorter than the time to detect');
+  });
+
+  it('prints the same plan as JSON, with never for an unreachable sample', async () => {
+    const result = await run(['plan', 'web', '--rollouts', dir, '--rps', '0.5', '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ rollout: 'web', namespace: 'shop', requestsPerSecond: 0.5, alpha: 0.05, power: 0.8 });
+    expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(['staff', 'one', 'all']);
+    expect(report.stages[1]).toMatchObject({ minRequests: 396, timeToDetectMs: 'never', windowMs: 21_600_000 });
+    expect(report.stages[0].timeToDetectMs).toBeNull();
+  });
+
+  it('plans every example rollout in the repository', async () => {
+    for (const name of ['checkout', 'payments', 'search', 'catalog']) {
+      const result = await run(['plan', name]);
+      expect({ name, code: result.code, stderr: result.stderr }).toEqual({ name, code: 0, stderr: '' });
+    }
+  });
+
+  it('names the rollouts it knows when the one asked for is missing', async () => {
+    const result = await run(['plan', 'nope', '--rollouts', dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`stagegate plan: no rollout "nope" in ${dir} (found: web)\n`);
+  });
+
+  it('rejects a bad --rps and a missing rollout name as usage errors', async () => {
+    expect((await run(['plan', 'web', '--rps', 'lots'])).stderr).toBe(
+      'stagegate plan: --rps must be a positive number of requests per second (got "lots")\nusage: stagegate plan <rollout> [--rollouts DIR] [--rps N] [--json]\n',
+    );
+    expect((await run(['plan'])).code).toBe(2);
+  });
+});
