@@ -18,8 +18,15 @@ export interface Finding {
   readonly message: string;
 }
 
-interface Destination { host?: string; subset?: string; port?: { number?: number } }
-interface RouteDestination { destination?: Destination; weight?: number }
+interface Destination {
+  host?: string;
+  subset?: string;
+  port?: { number?: number };
+}
+interface RouteDestination {
+  destination?: Destination;
+  weight?: number;
+}
 interface HttpRoute {
   name?: string;
   match?: Array<{ headers?: Record<string, unknown> }>;
@@ -51,12 +58,18 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
   const ruleOwner = new Map<string, KubeObject>();
   for (const dr of destinationRules) {
     const ns = dr.metadata.namespace ?? 'default';
-    const spec = (dr.spec ?? {}) as { host?: string; subsets?: Array<{ name?: string; labels?: Record<string, string> }> };
+    const spec = (dr.spec ?? {}) as {
+      host?: string;
+      subsets?: Array<{ name?: string; labels?: Record<string, string> }>;
+    };
     const host = qualifyHost(spec.host ?? '', ns);
     const first = ruleOwner.get(host);
     if (first) {
       findings.push({
-        code: 'SG0105', level: 'error', object: describe(dr), path: 'spec.host',
+        code: 'SG0105',
+        level: 'error',
+        object: describe(dr),
+        path: 'spec.host',
         message: `host ${host} already has ${describe(first)}; Istio merges neither subsets nor policies reliably across two DestinationRules`,
       });
     } else {
@@ -66,7 +79,10 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
     (spec.subsets ?? []).forEach((subset, i) => {
       if (!subset.labels || Object.keys(subset.labels).length === 0) {
         findings.push({
-          code: 'SG0107', level: 'error', object: describe(dr), path: `spec.subsets[${i}].labels`,
+          code: 'SG0107',
+          level: 'error',
+          object: describe(dr),
+          path: `spec.subsets[${i}].labels`,
           message: `subset "${subset.name}" selects no labels, so it matches every pod of the host`,
         });
       }
@@ -85,7 +101,10 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
         const first = hostOwner.get(key);
         if (first && first !== vs) {
           findings.push({
-            code: 'IST0109', level: 'error', object: describe(vs), path: 'spec.hosts',
+            code: 'IST0109',
+            level: 'error',
+            object: describe(vs),
+            path: 'spec.hosts',
             message: `host ${host} on gateway ${gateway} is also routed by ${describe(first)}; two rollouts cannot own one host`,
           });
         } else {
@@ -98,7 +117,10 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
       const at = `spec.http[${r}]`;
       if ((!route.match || route.match.length === 0) && r < http.length - 1) {
         findings.push({
-          code: 'SG0106', level: 'warning', object: describe(vs), path: at,
+          code: 'SG0106',
+          level: 'warning',
+          object: describe(vs),
+          path: at,
           message: `route "${route.name ?? r}" matches everything, so the ${http.length - 1 - r} route(s) after it are never used`,
         });
       }
@@ -106,7 +128,10 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
         for (const header of Object.keys(match.headers ?? {})) {
           if (header !== header.toLowerCase()) {
             findings.push({
-              code: 'SG0103', level: 'error', object: describe(vs), path: `${at}.match[${m}].headers`,
+              code: 'SG0103',
+              level: 'error',
+              object: describe(vs),
+              path: `${at}.match[${m}].headers`,
               message: `header "${header}" has uppercase letters; Envoy lowercases header names, so this match never fires`,
             });
           }
@@ -117,7 +142,10 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
         const sum = destinations.reduce((total, d) => total + (d.weight ?? 0), 0);
         if (sum !== 100) {
           findings.push({
-            code: 'SG0102', level: 'error', object: describe(vs), path: `${at}.route`,
+            code: 'SG0102',
+            level: 'error',
+            object: describe(vs),
+            path: `${at}.route`,
             message: `weights sum to ${sum}, expected 100`,
           });
         }
@@ -127,13 +155,19 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
         const host = qualifyHost(dest.host ?? '', ns);
         if (dest.port?.number === undefined) {
           findings.push({
-            code: 'SG0104', level: 'error', object: describe(vs), path: `${at}.route[${i}].destination.port`,
+            code: 'SG0104',
+            level: 'error',
+            object: describe(vs),
+            path: `${at}.route[${i}].destination.port`,
             message: `route to ${dest.host} names no port; Istio rejects it when the Service has more than one`,
           });
         }
         if (dest.subset !== undefined && !subsets.get(host)?.has(dest.subset)) {
           findings.push({
-            code: 'IST0101', level: 'error', object: describe(vs), path: `${at}.route[${i}].destination.subset`,
+            code: 'IST0101',
+            level: 'error',
+            object: describe(vs),
+            path: `${at}.route[${i}].destination.subset`,
             message: `subset "${dest.subset}" of host ${dest.host} is not defined by any DestinationRule`,
           });
         }

@@ -12,8 +12,13 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
-  assemble, compile, compileIntent, orderSources,
-  type IntentOutcome, type IntentSource, type SynthOutput,
+  assemble,
+  compile,
+  compileIntent,
+  orderSources,
+  type IntentOutcome,
+  type IntentSource,
+  type SynthOutput,
 } from '../constructs/compile.js';
 
 export interface ParallelOptions {
@@ -50,7 +55,9 @@ const DEFAULT_BATCH = 20;
 const ENTRY = new URL('./synth-worker.mjs', import.meta.url);
 
 /** What a worker sends: the outcomes of one batch, or that it found no batch left. */
-export type WorkerMessage = { readonly batch: number; readonly outcomes: readonly PortableOutcome[] } | { readonly done: true };
+export type WorkerMessage =
+  | { readonly batch: number; readonly outcomes: readonly PortableOutcome[] }
+  | { readonly done: true };
 
 export interface WorkerData {
   readonly sources: readonly IntentSource[];
@@ -61,7 +68,11 @@ export interface WorkerData {
 /** An outcome without the in-memory model and objects, and with a crash as plain data, for postMessage. */
 export type PortableOutcome =
   | Exclude<IntentOutcome<SynthOutput>, { kind: 'crashed' }>
-  | { readonly kind: 'crashed'; readonly name: string; readonly error: { readonly message: string; readonly stack?: string } };
+  | {
+      readonly kind: 'crashed';
+      readonly name: string;
+      readonly error: { readonly message: string; readonly stack?: string };
+    };
 
 export function portable(outcome: IntentOutcome): PortableOutcome {
   switch (outcome.kind) {
@@ -73,7 +84,11 @@ export function portable(outcome: IntentOutcome): PortableOutcome {
     }
     case 'crashed': {
       const err = outcome.error instanceof Error ? outcome.error : new Error(String(outcome.error));
-      return { kind: 'crashed', name: outcome.name, error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}) } };
+      return {
+        kind: 'crashed',
+        name: outcome.name,
+        error: { message: err.message, ...(err.stack ? { stack: err.stack } : {}) },
+      };
     }
   }
 }
@@ -97,8 +112,14 @@ function revive(outcome: PortableOutcome): IntentOutcome<SynthOutput> {
 }
 
 /** Same result as {@link compile} (files sorted, same `IntentError`), computed on several threads. */
-export async function compileParallel(sources: readonly IntentSource[], opts: ParallelOptions = {}): Promise<SynthOutput[]> {
-  const threads = Math.max(1, opts.threads ?? defaultThreads(opts.machine?.() ?? { cores: availableParallelism(), load: loadavg()[0]! }));
+export async function compileParallel(
+  sources: readonly IntentSource[],
+  opts: ParallelOptions = {},
+): Promise<SynthOutput[]> {
+  const threads = Math.max(
+    1,
+    opts.threads ?? defaultThreads(opts.machine?.() ?? { cores: availableParallelism(), load: loadavg()[0]! }),
+  );
   if (threads === 1 || sources.length < (opts.minSources ?? MIN_PARALLEL_SOURCES)) {
     return compile(sources).map(({ source, file, content }) => ({ source, file, content }));
   }
@@ -111,33 +132,57 @@ export async function compileParallel(sources: readonly IntentSource[], opts: Pa
   const counts = { main: 0, workers: 0 };
   let allFinished = () => {};
   const store = (batch: number, results: readonly PortableOutcome[], by: 'main' | 'workers') => {
-    results.forEach((o, j) => { outcomes[batch * batchSize + j] = o; });
+    results.forEach((o, j) => {
+      outcomes[batch * batchSize + j] = o;
+    });
     counts[by]++;
     if (++finished === batches) allFinished();
   };
 
   const data: WorkerData = { sources: ordered, batchSize, counter };
-  const workers = Array.from({ length: threads - 1 }, () => new Worker(opts.workerEntry ?? ENTRY, { workerData: data, execArgv: [] }));
-  const stopped = workers.map((w) => new Promise<void>((resolve) => {
-    w.on('message', (m: WorkerMessage) => { if ('batch' in m) store(m.batch, m.outcomes, 'workers'); });
-    // A worker that fails (or never starts) leaves its claimed batch undone; it is redone below.
-    w.on('error', () => resolve());
-    w.on('exit', () => resolve());
-  }));
+  const workers = Array.from(
+    { length: threads - 1 },
+    () => new Worker(opts.workerEntry ?? ENTRY, { workerData: data, execArgv: [] }),
+  );
+  const stopped = workers.map(
+    (w) =>
+      new Promise<void>((resolve) => {
+        w.on('message', (m: WorkerMessage) => {
+          if ('batch' in m) store(m.batch, m.outcomes, 'workers');
+        });
+        // A worker that fails (or never starts) leaves its claimed batch undone; it is redone below.
+        w.on('error', () => resolve());
+        w.on('exit', () => resolve());
+      }),
+  );
 
   const claims = new Int32Array(counter);
   while (opts.mainThreadTakesBatches !== false) {
     const batch = Atomics.add(claims, 0, 1);
     const start = batch * batchSize;
     if (start >= ordered.length) break;
-    store(batch, ordered.slice(start, start + batchSize).map((s) => portable(compileIntent(s))), 'main');
+    store(
+      batch,
+      ordered.slice(start, start + batchSize).map((s) => portable(compileIntent(s))),
+      'main',
+    );
   }
   // Every batch is claimed (or left to the workers); wait for those compiled elsewhere.
   if (finished < batches) {
-    await Promise.race([new Promise<void>((resolve) => { allFinished = resolve; }), Promise.all(stopped)]);
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        allFinished = resolve;
+      }),
+      Promise.all(stopped),
+    ]);
   }
   await Promise.all(workers.map((w) => w.terminate()));
   opts.onBatches?.(counts);
-  ordered.forEach((source, i) => { outcomes[i] ??= portable(compileIntent(source)); });
-  return assemble(ordered, outcomes.map((o) => revive(o!)));
+  ordered.forEach((source, i) => {
+    outcomes[i] ??= portable(compileIntent(source));
+  });
+  return assemble(
+    ordered,
+    outcomes.map((o) => revive(o!)),
+  );
 }

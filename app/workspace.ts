@@ -39,7 +39,10 @@ export interface WriteReport {
  * and swapped in with renames, so a crash leaves either the old or the new directory, never a
  * mix; files of rollouts that no longer exist are removed.
  */
-export function writeGenerated(outDir: string, compiled: readonly Pick<SynthOutput, 'file' | 'content'>[]): WriteReport {
+export function writeGenerated(
+  outDir: string,
+  compiled: readonly Pick<SynthOutput, 'file' | 'content'>[],
+): WriteReport {
   const target = resolve(outDir);
   const parent = dirname(target);
   mkdirSync(parent, { recursive: true });

@@ -53,7 +53,13 @@ import {
   type AlertSeverity,
   type AlertSignal,
 } from './conventions.js';
-import { decisionWindowMs, ERROR_RATIO_FLOOR, LATENCY_FLOOR_MS, minCanaryRequests, shortWindowMs } from './detectability.js';
+import {
+  decisionWindowMs,
+  ERROR_RATIO_FLOOR,
+  LATENCY_FLOOR_MS,
+  minCanaryRequests,
+  shortWindowMs,
+} from './detectability.js';
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
 import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
 import {
@@ -146,15 +152,31 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
   for (const w of [...new Set([shortMs, windowMs])]) {
     const buckets = sum(rate(durationBucketSelector(t), w), [...by, 'le']);
     // `>= 0` drops the NaN histogram_quantile returns for a version without traffic.
-    rules.push({ record: recordedSeriesName('p99', windowLabel(w)), expr: render(binary('>=', histogramQuantile(0.99, buckets), num(0))), labels });
+    rules.push({
+      record: recordedSeriesName('p99', windowLabel(w)),
+      expr: render(binary('>=', histogramQuantile(0.99, buckets), num(0))),
+      labels,
+    });
   }
   const wl = windowLabel(windowMs);
   const { max, maxVsStable } = model.health.latencyP99Ms;
-  const relative = binary('+', binary('*', num(maxVsStable), recorded(t, 'p99', windowMs, 'stable')), num(LATENCY_FLOOR_MS));
-  rules.push({ record: recordedSeriesName('p99_limit', wl), expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)), labels });
+  const relative = binary(
+    '+',
+    binary('*', num(maxVsStable), recorded(t, 'p99', windowMs, 'stable')),
+    num(LATENCY_FLOOR_MS),
+  );
+  rules.push({
+    record: recordedSeriesName('p99_limit', wl),
+    expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)),
+    labels,
+  });
   const satMs = saturationWindowMs(model, windowMs);
   const overflow = sum(rate(requestsSelector(t, [UPSTREAM_OVERFLOW]), satMs), by);
-  rules.push({ record: recordedSeriesName('uo_ratio', windowLabel(satMs)), expr: render(ratioExpr(t, overflow, satMs)), labels });
+  rules.push({
+    record: recordedSeriesName('uo_ratio', windowLabel(satMs)),
+    expr: render(ratioExpr(t, overflow, satMs)),
+    labels,
+  });
   return rules;
 }
 
@@ -168,7 +190,12 @@ function saturationWindowMs(model: RolloutModel, windowMs: number): number {
   return Math.max(windowMs, scaleMs(DEFAULT_WINDOW_MS, model.metrics.timeScale));
 }
 
-function alertLabels(model: RolloutModel, signal: AlertSignal, action: AlertAction, severity: AlertSeverity): AlertLabels {
+function alertLabels(
+  model: RolloutModel,
+  signal: AlertSignal,
+  action: AlertAction,
+  severity: AlertSeverity,
+): AlertLabels {
   return {
     [ALERT_LABEL_ROLLOUT]: model.name,
     [ALERT_LABEL_NAMESPACE]: model.namespace,
@@ -202,7 +229,9 @@ export function alertRules(model: RolloutModel): AlertRule[] {
   const rules: AlertRule[] = [
     {
       alert: 'StagegateCanaryErrorRatio',
-      expr: render(persistentThresholdExpr(t, 'error_ratio', windowMs, shortMs, errorRatio.max, errorLimit, minRequests)),
+      expr: render(
+        persistentThresholdExpr(t, 'error_ratio', windowMs, shortMs, errorRatio.max, errorLimit, minRequests),
+      ),
       for: forPersistent,
       labels: alertLabels(model, 'errors', 'rollback', 'critical'),
       annotations: {
@@ -240,19 +269,30 @@ export function alertRules(model: RolloutModel): AlertRule[] {
         description: `Canary p99 latency is ${latencyAbove} with at least ${minRequests} canary requests in ${window}, for ${forSustained}.`,
       },
     },
-    ...burnPairs(scale).map((pair): AlertRule => ({
-      alert: pair.name === 'fast' ? 'StagegateCanaryErrorBudgetFastBurn' : 'StagegateCanaryErrorBudgetSlowBurn',
-      expr: render(burnRateExpr(t, pair, errorRatio.max, minRequests)),
-      for: promDuration(burnForMs(pair, errorRatio.max, scale)),
-      labels: alertLabels(model, 'errors', 'rollback', pair.severity),
-      annotations: {
-        summary: `${who}: canary ${model.canary} burns its error budget ${pair.factor}× too fast`,
-        description: `Canary 5xx ratio is above ${pair.factor} × ${pct(errorRatio.max)} over both ${windowLabel(pair.shortMs)} and ${windowLabel(pair.longMs)}, with at least ${minRequests} canary requests in ${windowLabel(pair.longMs)}.`,
-      },
-    })),
+    ...burnPairs(scale).map(
+      (pair): AlertRule => ({
+        alert: pair.name === 'fast' ? 'StagegateCanaryErrorBudgetFastBurn' : 'StagegateCanaryErrorBudgetSlowBurn',
+        expr: render(burnRateExpr(t, pair, errorRatio.max, minRequests)),
+        for: promDuration(burnForMs(pair, errorRatio.max, scale)),
+        labels: alertLabels(model, 'errors', 'rollback', pair.severity),
+        annotations: {
+          summary: `${who}: canary ${model.canary} burns its error budget ${pair.factor}× too fast`,
+          description: `Canary 5xx ratio is above ${pair.factor} × ${pct(errorRatio.max)} over both ${windowLabel(pair.shortMs)} and ${windowLabel(pair.longMs)}, with at least ${minRequests} canary requests in ${windowLabel(pair.longMs)}.`,
+        },
+      }),
+    ),
     {
       alert: 'StagegateCanaryOverflow',
-      expr: render(thresholdExpr(t, 'uo_ratio', satMs, saturation.max, relativeLimitExpr(t, 'uo_ratio', satMs, errorRatio.maxVsStable, ERROR_RATIO_FLOOR), minRequests)),
+      expr: render(
+        thresholdExpr(
+          t,
+          'uo_ratio',
+          satMs,
+          saturation.max,
+          relativeLimitExpr(t, 'uo_ratio', satMs, errorRatio.maxVsStable, ERROR_RATIO_FLOOR),
+          minRequests,
+        ),
+      ),
       for: promDuration(blipProofForMs(satMs, scale)),
       labels: alertLabels(model, 'saturation', 'hold', 'warning'),
       annotations: {
@@ -294,19 +334,23 @@ export interface AlertSelector {
 
 /** Alerts of `groups` whose DESIGN labels match every given field. */
 export function findAlerts(groups: readonly RuleGroup[], sel: AlertSelector): AlertRule[] {
-  return groups.flatMap((g) => g.rules.filter(isAlertRule)).filter(
-    (a) =>
-      (sel.signal === undefined || a.labels[ALERT_LABEL_SIGNAL] === sel.signal) &&
-      (sel.action === undefined || a.labels[ALERT_LABEL_ACTION] === sel.action) &&
-      (sel.severity === undefined || a.labels[ALERT_LABEL_SEVERITY] === sel.severity),
-  );
+  return groups
+    .flatMap((g) => g.rules.filter(isAlertRule))
+    .filter(
+      (a) =>
+        (sel.signal === undefined || a.labels[ALERT_LABEL_SIGNAL] === sel.signal) &&
+        (sel.action === undefined || a.labels[ALERT_LABEL_ACTION] === sel.action) &&
+        (sel.severity === undefined || a.labels[ALERT_LABEL_SEVERITY] === sel.severity),
+    );
 }
 
 /** The one alert matching `sel`; throws when there is none or more than one. */
 export function findAlert(groups: readonly RuleGroup[], sel: AlertSelector): AlertRule {
   const found = findAlerts(groups, sel);
   if (found.length !== 1) {
-    throw new Error(`expected exactly one alert with ${JSON.stringify(sel)}, found ${found.length}; narrow the selector (add severity), or pick the alert by name`);
+    throw new Error(
+      `expected exactly one alert with ${JSON.stringify(sel)}, found ${found.length}; narrow the selector (add severity), or pick the alert by name`,
+    );
   }
   return found[0]!;
 }

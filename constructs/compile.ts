@@ -71,11 +71,22 @@ export function compileIntent(source: IntentSource): IntentOutcome {
     const problems: SourceProblem[] = [];
     for (const obj of objects) {
       for (const message of schemaProblems(obj)) {
-        problems.push(problemAt(source.path, 'spec',
-          `generated ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name} fails its CRD schema: ${message}`));
+        problems.push(
+          problemAt(
+            source.path,
+            'spec',
+            `generated ${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name} fails its CRD schema: ${message}`,
+          ),
+        );
       }
     }
-    const rollout = { model, source: source.path, file: generatedFileName(model.name), content: stringifyDocuments(objects), objects };
+    const rollout = {
+      model,
+      source: source.path,
+      file: generatedFileName(model.name),
+      content: stringifyDocuments(objects),
+      objects,
+    };
     return { kind: 'built', name: model.name, rollout, problems };
   } catch (error) {
     return { kind: 'crashed', name: model.name, error };
@@ -87,7 +98,10 @@ export function compileIntent(source: IntentSource): IntentOutcome {
  * problems and name clashes (in path order), then the schema problems of generated objects.
  * Returns the rollouts sorted by file name.
  */
-export function assemble<T extends SynthOutput>(ordered: readonly IntentSource[], outcomes: readonly IntentOutcome<T>[]): T[] {
+export function assemble<T extends SynthOutput>(
+  ordered: readonly IntentSource[],
+  outcomes: readonly IntentOutcome<T>[],
+): T[] {
   const problems: SourceProblem[] = [];
   const owners = new Map<string, string>();
   ordered.forEach((source, i) => {
@@ -99,8 +113,13 @@ export function assemble<T extends SynthOutput>(ordered: readonly IntentSource[]
     const file = generatedFileName(outcome.name);
     const owner = owners.get(file);
     if (owner !== undefined) {
-      problems.push(problemAt(source.path, 'metadata.name',
-        `rollout "${outcome.name}" is also defined in ${owner}; both would be written to ${file} (names must be unique across namespaces)`));
+      problems.push(
+        problemAt(
+          source.path,
+          'metadata.name',
+          `rollout "${outcome.name}" is also defined in ${owner}; both would be written to ${file} (names must be unique across namespaces)`,
+        ),
+      );
       return;
     }
     owners.set(file, source.path);

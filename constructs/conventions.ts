@@ -43,13 +43,19 @@ export const METRIC_DURATION_BUCKET = 'istio_request_duration_milliseconds_bucke
 export type RecordedKind = 'requests' | 'errors' | 'error_ratio' | 'p99' | 'p99_limit' | 'uo_ratio';
 export function recordedSeriesName(kind: RecordedKind, window: string): string {
   switch (kind) {
-    case 'requests': return `stagegate:istio_requests:rate${window}`;
-    case 'errors': return `stagegate:istio_requests_5xx:rate${window}`;
-    case 'error_ratio': return `stagegate:istio_requests_5xx:ratio_rate${window}`;
-    case 'p99': return `stagegate:istio_request_duration_milliseconds:p99_rate${window}`;
+    case 'requests':
+      return `stagegate:istio_requests:rate${window}`;
+    case 'errors':
+      return `stagegate:istio_requests_5xx:rate${window}`;
+    case 'error_ratio':
+      return `stagegate:istio_requests_5xx:ratio_rate${window}`;
+    case 'p99':
+      return `stagegate:istio_request_duration_milliseconds:p99_rate${window}`;
     // The canary p99 limit of this rollout, derived from stable's p99 (alert-rules.ts).
-    case 'p99_limit': return `stagegate:istio_request_duration_milliseconds:p99_limit_rate${window}`;
-    case 'uo_ratio': return `stagegate:istio_requests_uo:ratio_rate${window}`;
+    case 'p99_limit':
+      return `stagegate:istio_request_duration_milliseconds:p99_limit_rate${window}`;
+    case 'uo_ratio':
+      return `stagegate:istio_requests_uo:ratio_rate${window}`;
   }
 }
 

@@ -9,7 +9,9 @@ import { VirtualService as VirtualServiceV1beta1 } from '@kubernetes-models/isti
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 
-interface Validatable { validate(): void }
+interface Validatable {
+  validate(): void;
+}
 type ModelClass = new (data: any) => Validatable;
 
 const MODELS: Record<string, ModelClass> = {

@@ -44,9 +44,14 @@ export interface TestParameters {
 /** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new Error(`normal quantile needs 0 < p < 1 (got ${p})`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   const poly = (coef: number[], x: number) => coef.reduce((acc, k) => acc * x + k, 0);
@@ -66,7 +71,9 @@ export function normalQuantile(p: number): number {
  */
 export function sampleSizeTwoProportions(p0: number, p1: number, k: number, params: TestParameters = {}): number {
   if (!(p0 >= 0 && p1 > p0 && p1 < 1)) {
-    throw new Error(`cannot size a test of p0=${p0} against p1=${p1}: need 0 <= p0 < p1 < 1; lower traffic.baselineErrorRatio or raise health.errorRatio.max`);
+    throw new Error(
+      `cannot size a test of p0=${p0} against p1=${p1}: need 0 <= p0 < p1 < 1; lower traffic.baselineErrorRatio or raise health.errorRatio.max`,
+    );
   }
   if (!(k > 0)) throw new Error(`group ratio k must be positive (got ${k})`);
   const zA = normalQuantile(1 - (params.alpha ?? DEFAULT_ALPHA));
@@ -115,10 +122,15 @@ export function canaryRate(stage: StageModel, rps: number | undefined): number |
  * `metrics.timeScale` *before* the sample is counted: a 5s window at scale 60 holds 5 s of
  * traffic, not 5 minutes'.
  */
-export function decisionWindowMs(model: RolloutModel, stage: StageModel, rps = model.traffic.requestsPerSecond): number {
+export function decisionWindowMs(
+  model: RolloutModel,
+  stage: StageModel,
+  rps = model.traffic.requestsPerSecond,
+): number {
   const scale = model.metrics.timeScale;
   const rate = canaryRate(stage, rps);
-  if (rate === undefined || rate === 0) return scaleMs(stage.weight === 0 && stage.cohort ? DEFAULT_COHORT_WINDOW_MS : DEFAULT_WINDOW_MS, scale);
+  if (rate === undefined || rate === 0)
+    return scaleMs(stage.weight === 0 && stage.cohort ? DEFAULT_COHORT_WINDOW_MS : DEFAULT_WINDOW_MS, scale);
   const need = WINDOW_SAMPLE_MARGIN * minCanaryRequestsForStage(model, stage);
   const windows = DECISION_WINDOWS_MS.map((w) => scaleMs(w, scale));
   return windows.find((w) => (rate * w) / 1000 >= need) ?? windows[windows.length - 1]!;
@@ -170,7 +182,10 @@ export interface StagePlan {
 }
 
 /** One row per stage: what `stagegate plan` prints. */
-export function planStages(model: RolloutModel, opts: { requestsPerSecond?: number } & TestParameters = {}): StagePlan[] {
+export function planStages(
+  model: RolloutModel,
+  opts: { requestsPerSecond?: number } & TestParameters = {},
+): StagePlan[] {
   const rps = opts.requestsPerSecond ?? model.traffic.requestsPerSecond;
   let total = 0;
   return model.stages.map((stage) => {
@@ -186,8 +201,12 @@ export function planStages(model: RolloutModel, opts: { requestsPerSecond?: numb
       timeToMinSampleMs = rate > 0 ? Math.ceil((minRequests / rate) * 1000) : Infinity;
       const fits = (rate * windowMs) / 1000 >= minRequests;
       timeToDetectMs = fits ? thresholdDetectionMs(windowMs, shortMs, model.metrics.timeScale) : Infinity;
-      if (!fits && rate > 0) warnings.push(`traffic too low: ${Math.floor((rate * windowMs) / 1000)} canary requests per ${windowLabel(windowMs)} window < ${minRequests}; raise the weight or set health.minRequests`);
-      if (stage.bakeMs !== undefined && timeToDetectMs > stage.bakeMs && rate > 0) warnings.push('bake is shorter than the time to detect');
+      if (!fits && rate > 0)
+        warnings.push(
+          `traffic too low: ${Math.floor((rate * windowMs) / 1000)} canary requests per ${windowLabel(windowMs)} window < ${minRequests}; raise the weight or set health.minRequests`,
+        );
+      if (stage.bakeMs !== undefined && timeToDetectMs > stage.bakeMs && rate > 0)
+        warnings.push('bake is shorter than the time to detect');
     }
     return {
       stage: stage.name,

@@ -92,7 +92,11 @@ export const DEFAULTS = {
   minRequests: 'auto' as const,
   saturation: { max: 0.01 },
   timebox: { stage: '24h', rollout: '7d' },
-  metrics: { reporter: 'destination' as const, versionLabel: 'destination_version' as const, protocol: 'http' as const },
+  metrics: {
+    reporter: 'destination' as const,
+    versionLabel: 'destination_version' as const,
+    protocol: 'http' as const,
+  },
   /** baselineErrorRatio = errorRatio.max / this. */
   baselineDivisor: 10,
 } as const;
@@ -100,7 +104,8 @@ export const DEFAULTS = {
 /** The live stage of `model`. */
 export function liveStage(model: RolloutModel): StageModel {
   const stage = model.stages.find((s) => s.name === model.stage);
-  if (!stage) throw new Error(`rollout ${model.namespace}/${model.name}: live stage "${model.stage}" is not among its stages`);
+  if (!stage)
+    throw new Error(`rollout ${model.namespace}/${model.name}: live stage "${model.stage}" is not among its stages`);
   return stage;
 }
 
@@ -118,7 +123,10 @@ export function nextStage(model: RolloutModel): StageModel | undefined {
  * What the routes say right now: the canary weight of the default route and whether the cohort
  * route exists. An aborted rollout sends everything to stable.
  */
-export function effectiveRouting(model: RolloutModel): { readonly canaryWeight: number; readonly cohortRoute: boolean } {
+export function effectiveRouting(model: RolloutModel): {
+  readonly canaryWeight: number;
+  readonly cohortRoute: boolean;
+} {
   if (model.abort) return { canaryWeight: 0, cohortRoute: false };
   const stage = liveStage(model);
   return { canaryWeight: stage.weight, cohortRoute: stage.cohort && model.cohort !== undefined };

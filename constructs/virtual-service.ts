@@ -1,7 +1,13 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
-  ISTIO_API_VERSION, LABEL_MANAGED_BY, LABEL_ROLLOUT, LABEL_STAGE, MANAGED_BY, SUBSET_CANARY, SUBSET_STABLE,
+  ISTIO_API_VERSION,
+  LABEL_MANAGED_BY,
+  LABEL_ROLLOUT,
+  LABEL_STAGE,
+  MANAGED_BY,
+  SUBSET_CANARY,
+  SUBSET_STABLE,
 } from './conventions.js';
 import { formatProtoDuration as formatDuration } from './duration.js';
 import { effectiveRouting, type RolloutModel } from './model.js';

@@ -167,9 +167,14 @@ const PLAIN_INDICATORS = /^[\n\t ,[\]{}#&*!|>'"%@`]|^[?-]$|^[?-][ \t]|[\n:][ \t]
 const NO_TAG_CHAR = /[^0-9A-FILNORSTUYZa-filnorstuxy+\-._:~< \t]/;
 
 function stringScalar(value: string, implicitKey: boolean, indent: string): string {
-  if (NO_TAG_CHAR.test(value) && PRINTABLE.test(value) && !PLAIN_INDICATORS.test(value)
+  if (
+    NO_TAG_CHAR.test(value) &&
+    PRINTABLE.test(value) &&
+    !PLAIN_INDICATORS.test(value) &&
     // A key at the top level that starts like a document marker is quoted (`%` is an indicator already).
-    && !(implicitKey && (value.startsWith('---') || value.startsWith('...')))) return value;
+    !(implicitKey && (value.startsWith('---') || value.startsWith('...')))
+  )
+    return value;
   // The YAML 1.1 schema's merge tag claims the string `<<` before the string tag does.
   if (value === '<<') throw new Unsupported();
   // The same test as yaml's containsDocumentMarker: with the m flag, \r, U+2028 and U+2029 start lines too.

@@ -59,16 +59,22 @@ export async function startPrometheus(opts: PrometheusOptions = {}): Promise<Run
   const configFile = join(work, 'prometheus.yml');
   writeFileSync(configFile, dump(config));
   const port = await freePort();
-  const child = spawn('prometheus', [
-    `--config.file=${configFile}`,
-    `--storage.tsdb.path=${opts.tsdbDir ?? join(work, 'data')}`,
-    `--web.listen-address=127.0.0.1:${port}`,
-    '--web.enable-lifecycle',
-    '--storage.tsdb.retention.time=30d',
-    '--log.level=warn',
-  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${opts.tsdbDir ?? join(work, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-lifecycle',
+      '--storage.tsdb.retention.time=30d',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
@@ -123,7 +129,10 @@ export function backfill(openMetrics: string): { readonly dir: string; remove():
   const input = join(dir, 'input.om');
   writeFileSync(input, openMetrics.endsWith('# EOF\n') ? openMetrics : `${openMetrics}# EOF\n`);
   const data = join(dir, 'data');
-  const run = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, data], { encoding: 'utf8', timeout: 120_000 });
+  const run = spawnSync('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, data], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   rmSync(input, { force: true });
   if (run.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
@@ -147,12 +156,24 @@ export function backfillRecordingRules(opts: {
 }): void {
   const out = mkdtempSync(join(tmpdir(), 'stagegate-rules-blocks-'));
   try {
-    const run = spawnSync('promtool', [
-      'tsdb', 'create-blocks-from', 'rules', '--quiet',
-      `--url=${opts.url}`, `--start=${opts.start.toISOString()}`, `--end=${opts.end.toISOString()}`,
-      `--output-dir=${out}`, `--eval-interval=${opts.evalInterval ?? '30s'}`, opts.ruleFile,
-    ], { encoding: 'utf8', timeout: 300_000 });
-    if (run.status !== 0) throw new Error(`promtool could not backfill rules: ${(run.stderr || run.stdout || String(run.error)).trim()}`);
+    const run = spawnSync(
+      'promtool',
+      [
+        'tsdb',
+        'create-blocks-from',
+        'rules',
+        '--quiet',
+        `--url=${opts.url}`,
+        `--start=${opts.start.toISOString()}`,
+        `--end=${opts.end.toISOString()}`,
+        `--output-dir=${out}`,
+        `--eval-interval=${opts.evalInterval ?? '30s'}`,
+        opts.ruleFile,
+      ],
+      { encoding: 'utf8', timeout: 300_000 },
+    );
+    if (run.status !== 0)
+      throw new Error(`promtool could not backfill rules: ${(run.stderr || run.stdout || String(run.error)).trim()}`);
     for (const block of readdirSync(out)) renameSync(join(out, block), join(opts.tsdbDir, block));
   } finally {
     rmSync(out, { recursive: true, force: true });

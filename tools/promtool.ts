@@ -17,7 +17,10 @@ export interface RuleFile {
 /** A PrometheusRule manifest (or anything with `spec.groups`) → rule file content. */
 export function ruleFileOf(prometheusRule: { readonly spec?: { readonly groups?: readonly unknown[] } }): RuleFile {
   const groups = prometheusRule.spec?.groups;
-  if (!Array.isArray(groups)) throw new Error('not a PrometheusRule: it has no spec.groups; pass the PrometheusRule object from the synthesized manifests');
+  if (!Array.isArray(groups))
+    throw new Error(
+      'not a PrometheusRule: it has no spec.groups; pass the PrometheusRule object from the synthesized manifests',
+    );
   return { groups };
 }
 
@@ -31,7 +34,10 @@ export interface PromqlExprTest {
 export interface AlertRuleTest {
   readonly alertname: string;
   readonly eval_time: string;
-  readonly exp_alerts: readonly { readonly exp_labels?: Record<string, string>; readonly exp_annotations?: Record<string, string> }[];
+  readonly exp_alerts: readonly {
+    readonly exp_labels?: Record<string, string>;
+    readonly exp_annotations?: Record<string, string>;
+  }[];
 }
 
 export interface InputSeries {
@@ -61,12 +67,19 @@ export interface PromtoolResult {
 }
 
 /** Runs `promtool <args>`; never throws for a non-zero exit (the caller reads `code`). */
-export function runPromtool(args: readonly string[], opts: { cwd?: string; promtool?: string } = {}): Promise<PromtoolResult> {
+export function runPromtool(
+  args: readonly string[],
+  opts: { cwd?: string; promtool?: string } = {},
+): Promise<PromtoolResult> {
   const bin = opts.promtool ?? 'promtool';
   return new Promise((resolve, reject) => {
     execFile(bin, [...args], { cwd: opts.cwd, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
-        reject(new Error(`${bin} is not on PATH; run tools/ensure-prometheus.sh (or apt-get install prometheus)`, { cause: err }));
+        reject(
+          new Error(`${bin} is not on PATH; run tools/ensure-prometheus.sh (or apt-get install prometheus)`, {
+            cause: err,
+          }),
+        );
         return;
       }
       const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
@@ -76,7 +89,9 @@ export function runPromtool(args: readonly string[], opts: { cwd?: string; promt
 }
 
 /** A temp directory for rule/test files, removed by `dispose()`. */
-export async function promtoolWorkdir(prefix = 'stagegate-promtool-'): Promise<{ dir: string; dispose: () => Promise<void> }> {
+export async function promtoolWorkdir(
+  prefix = 'stagegate-promtool-',
+): Promise<{ dir: string; dispose: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
@@ -94,7 +109,12 @@ export function checkRules(path: string, opts: { promtool?: string } = {}): Prom
 }
 
 /** Writes `test` next to its rule files and runs `promtool test rules` on it. */
-export async function testRules(dir: string, test: TestFile, name = 'test.json', opts: { promtool?: string } = {}): Promise<PromtoolResult> {
+export async function testRules(
+  dir: string,
+  test: TestFile,
+  name = 'test.json',
+  opts: { promtool?: string } = {},
+): Promise<PromtoolResult> {
   const path = join(dir, name);
   await writeFile(path, JSON.stringify(test, null, 1));
   return runPromtool(['test', 'rules', path], { cwd: dir, ...opts });

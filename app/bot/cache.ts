@@ -33,10 +33,17 @@ export class ResponseCache {
   /** Hits by kind, for reports and tests. */
   readonly stats = { immutableHits: 0, conditionalHits: 0 };
 
-  constructor(readonly scope: CacheScope, readonly maxBytes = DEFAULT_CACHE_BYTES) {}
+  constructor(
+    readonly scope: CacheScope,
+    readonly maxBytes = DEFAULT_CACHE_BYTES,
+  ) {}
 
-  get size(): number { return this.entries.size; }
-  get approximateBytes(): number { return this.bytes; }
+  get size(): number {
+    return this.entries.size;
+  }
+  get approximateBytes(): number {
+    return this.bytes;
+  }
 
   /** The entry, marked as recently used (eviction drops the least recently used first). */
   get(key: string): CacheEntry | undefined {
@@ -73,7 +80,11 @@ export class ResponseCache {
   }
 
   toJSON(): Record<string, unknown> {
-    return { format: FORMAT, scope: this.scope, entries: Object.fromEntries([...this.entries].map(([k, v]) => [k, v.entry])) };
+    return {
+      format: FORMAT,
+      scope: this.scope,
+      entries: Object.fromEntries([...this.entries].map(([k, v]) => [k, v.entry])),
+    };
   }
 
   /**
@@ -81,13 +92,19 @@ export class ResponseCache {
    * foreign one is reported through `warn` and ignored (the pass re-reads GitHub, which is
    * always correct, only more expensive).
    */
-  static async load(file: string, scope: CacheScope, warn: (line: string) => void, maxBytes = DEFAULT_CACHE_BYTES): Promise<ResponseCache> {
+  static async load(
+    file: string,
+    scope: CacheScope,
+    warn: (line: string) => void,
+    maxBytes = DEFAULT_CACHE_BYTES,
+  ): Promise<ResponseCache> {
     const cache = new ResponseCache(scope, maxBytes);
     let text: string;
     try {
       text = await readFile(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') warn(`cache ${file} unreadable (${(err as Error).message}); starting without it`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        warn(`cache ${file} unreadable (${(err as Error).message}); starting without it`);
       return cache;
     }
     const problem = cache.absorb(text);
@@ -134,7 +151,12 @@ export class ResponseCache {
     if (typeof entries !== 'object' || entries === null || Array.isArray(entries)) return 'no entries object';
     for (const [key, value] of Object.entries(entries)) {
       const v = value as Partial<CacheEntry> | null;
-      if (typeof v !== 'object' || v === null || !('body' in v) || (v.etag !== undefined && typeof v.etag !== 'string')) {
+      if (
+        typeof v !== 'object' ||
+        v === null ||
+        !('body' in v) ||
+        (v.etag !== undefined && typeof v.etag !== 'string')
+      ) {
         return `entry ${JSON.stringify(key.slice(0, 80))} is malformed`;
       }
       this.set(key, v.etag === undefined ? { body: v.body } : { etag: v.etag, body: v.body });

@@ -57,16 +57,22 @@ export function combinedPasses(status: CombinedStatus): boolean {
  * The combined state of commit statuses, as GitHub computes it: the latest status per context
  * counts; any error/failure → failure, none or any pending → pending, else success.
  */
-export function combineStatuses(statuses: ReadonlyArray<{ readonly id: number; readonly context: string; readonly state: string }>): CombinedStatus {
+export function combineStatuses(
+  statuses: ReadonlyArray<{ readonly id: number; readonly context: string; readonly state: string }>,
+): CombinedStatus {
   const latest = new Map<string, string>();
-  for (const st of [...statuses].sort((a, b) => b.id - a.id)) if (!latest.has(st.context)) latest.set(st.context, st.state);
+  for (const st of [...statuses].sort((a, b) => b.id - a.id))
+    if (!latest.has(st.context)) latest.set(st.context, st.state);
   const states = [...latest.values()];
-  const state: CombinedStatus['state'] = states.some((x) => x === 'error' || x === 'failure') ? 'failure'
-    : states.length === 0 || states.some((x) => x !== 'success') ? 'pending' : 'success';
+  const state: CombinedStatus['state'] = states.some((x) => x === 'error' || x === 'failure')
+    ? 'failure'
+    : states.length === 0 || states.some((x) => x !== 'success')
+      ? 'pending'
+      : 'success';
   return { state, totalCount: states.length };
 }
 
 export function describeRun(run: CheckRun): string {
-  const verdict = run.status === 'completed' ? run.conclusion ?? 'no conclusion' : run.status;
+  const verdict = run.status === 'completed' ? (run.conclusion ?? 'no conclusion') : run.status;
   return `${run.name} ${verdict}${run.completedAt ? ` at ${run.completedAt}` : ''} (run ${run.id})`;
 }

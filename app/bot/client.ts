@@ -52,7 +52,11 @@ export interface GitHubStats {
 }
 
 export class GitHubError extends Error {
-  constructor(message: string, readonly status: number | undefined, options: { cause?: unknown } = {}) {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    options: { cause?: unknown } = {},
+  ) {
     super(message, options);
     this.name = 'GitHubError';
   }
@@ -70,12 +74,16 @@ export function createClient(options: GitHubOptions, baseUrl: string, stats: Git
   const log = options.log ?? (() => {});
   const spacing = options.writeSpacingMs ?? 1000;
   const maxWait = options.maxRetryAfterSeconds ?? 900;
-  const onLimit = (kind: string) => (retryAfter: number, opts: { method: string; url: string }, _o: unknown, retryCount: number): boolean => {
-    stats.rateLimited += 1;
-    const again = retryCount < rateLimitRetries && retryAfter <= maxWait;
-    log(`github: ${kind} rate limit on ${opts.method} ${opts.url}; ${again ? `retrying after ${retryAfter}s` : 'giving up'}`);
-    return again;
-  };
+  const onLimit =
+    (kind: string) =>
+    (retryAfter: number, opts: { method: string; url: string }, _o: unknown, retryCount: number): boolean => {
+      stats.rateLimited += 1;
+      const again = retryCount < rateLimitRetries && retryAfter <= maxWait;
+      log(
+        `github: ${kind} rate limit on ${opts.method} ${opts.url}; ${again ? `retrying after ${retryAfter}s` : 'giving up'}`,
+      );
+      return again;
+    };
   return new StagegateOctokit({
     auth: options.token,
     baseUrl,
@@ -84,7 +92,11 @@ export function createClient(options: GitHubOptions, baseUrl: string, stats: Git
     // Octokit logs every non-2xx answer (304s, expected 404s) at error level; failures that
     // matter surface as thrown, wrapped errors instead.
     log: { debug: () => {}, info: () => {}, warn: (m: string) => log(`github: ${m}`), error: () => {} },
-    retry: { retries: options.retries ?? 3, retryAfterBaseValue: unit, doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
+    retry: {
+      retries: options.retries ?? 3,
+      retryAfterBaseValue: unit,
+      doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451],
+    },
     throttle: {
       onRateLimit: onLimit('primary'),
       onSecondaryRateLimit: onLimit('secondary'),

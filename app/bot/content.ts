@@ -61,7 +61,10 @@ export function ledgerFrom(commits: readonly CommitSummary[], m: RolloutModel): 
   for (const c of commits) {
     const stage = trailer(c.message, TRAILER_STAGE, m);
     if (stage === undefined) continue;
-    const evidence = c.message.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+    const evidence = c.message
+      .split('\n')
+      .filter((l) => l.startsWith('- '))
+      .map((l) => l.slice(2));
     entries.push({ stage, sha: c.sha, date: c.date, evidence });
   }
   return entries.reverse();
@@ -70,7 +73,10 @@ export function ledgerFrom(commits: readonly CommitSummary[], m: RolloutModel): 
 /** The value after `<ns>/<name>/` of a trailer line for this rollout. */
 export function trailer(message: string, key: string, m: RolloutModel): string | undefined {
   const prefix = `${key}: ${rolloutId(m)}/`;
-  const line = message.split('\n').reverse().find((l) => l.trim().startsWith(prefix));
+  const line = message
+    .split('\n')
+    .reverse()
+    .find((l) => l.trim().startsWith(prefix));
   return line?.trim().slice(prefix.length);
 }
 
@@ -96,53 +102,86 @@ export function stageProposal(inp: Inputs, to: StageModel): Proposal {
   const genPath = `${DEFAULT_OUT_DIR}/${generated.file}`;
   const previous = inp.ledger.at(-1);
   const entry = [
-    `## ${from.name} → ${to.name}`, '',
+    `## ${from.name} → ${to.name}`,
+    '',
     `- canary weight ${describeStage(from, m)} → ${describeStage(to, m)}; ${to.bakeMs !== undefined ? `bake ${formatDuration(to.bakeMs)}` : 'last stage'}`,
     `- ${from.name} live since ${inp.liveSince.toISOString()}${previous && previous.stage === from.name ? ` (${previous.sha.slice(0, 7)})` : ''}`,
-    ...(previous && previous.stage === from.name ? previous.evidence.map((e) => `- evidence for ${from.name}: ${e}`) : []),
+    ...(previous && previous.stage === from.name
+      ? previous.evidence.map((e) => `- evidence for ${from.name}: ${e}`)
+      : []),
     '',
   ].join('\n');
   const title = stageTitle(m, to);
   const body = stageBody(inp, from, to, genPath);
   return {
-    title, body,
+    title,
+    body,
     commitMessage: `${title}\n\n${TRAILER_STAGE}: ${rolloutId(m)}/${to.name}\n`,
     changes: [
       { path: inp.path, content: intent },
       { path: genPath, content: generated.content },
       { path: changelogPath(m), content: appendEntry(inp.changelog, m, entry) },
     ],
-    expected: [{ path: inp.path, content: intent }, { path: genPath, content: generated.content }],
+    expected: [
+      { path: inp.path, content: intent },
+      { path: genPath, content: generated.content },
+    ],
   };
 }
 
-export function rollbackProposal(inp: Inputs, abort: { readonly reason: string; readonly at: string }, evidence: readonly string[]): Proposal {
+export function rollbackProposal(
+  inp: Inputs,
+  abort: { readonly reason: string; readonly at: string },
+  evidence: readonly string[],
+): Proposal {
   const { model: m } = inp;
   const intent = setAbort(inp.text, abort, inp.path);
   const generated = inp.regenerate(inp.path, intent);
   const genPath = `${DEFAULT_OUT_DIR}/${generated.file}`;
-  const entry = [`## rollback at ${m.stage}`, '', `- ${abort.reason}`, ...evidence.map((e) => `- evidence: ${e}`), `- at ${abort.at}: 100 % stable`, ''].join('\n');
+  const entry = [
+    `## rollback at ${m.stage}`,
+    '',
+    `- ${abort.reason}`,
+    ...evidence.map((e) => `- evidence: ${e}`),
+    `- at ${abort.at}: 100 % stable`,
+    '',
+  ].join('\n');
   const title = `stagegate: roll back ${m.name} (100 % ${m.stable})`;
   const body = [
-    `Rolls **${rolloutId(m)}** back: \`spec.abort\` sends 100 % of traffic to \`${m.stable}\` and removes the cohort route.`, '',
-    `**Why:** ${abort.reason}`, '', ...evidence.map((e) => `- ${e}`), '',
-    'Merges as soon as its static checks pass; it never waits for a bake window.', '',
-    ledgerTable(inp.ledger), links(inp, genPath),
+    `Rolls **${rolloutId(m)}** back: \`spec.abort\` sends 100 % of traffic to \`${m.stable}\` and removes the cohort route.`,
+    '',
+    `**Why:** ${abort.reason}`,
+    '',
+    ...evidence.map((e) => `- ${e}`),
+    '',
+    'Merges as soon as its static checks pass; it never waits for a bake window.',
+    '',
+    ledgerTable(inp.ledger),
+    links(inp, genPath),
   ].join('\n');
   return {
-    title, body,
+    title,
+    body,
     commitMessage: `${title}\n\n${abort.reason}\n\n${TRAILER_ROLLBACK}: ${rolloutId(m)}/${m.stage}\n`,
     changes: [
       { path: inp.path, content: intent },
       { path: genPath, content: generated.content },
       { path: changelogPath(m), content: appendEntry(inp.changelog, m, entry) },
     ],
-    expected: [{ path: inp.path, content: intent }, { path: genPath, content: generated.content }],
+    expected: [
+      { path: inp.path, content: intent },
+      { path: genPath, content: generated.content },
+    ],
   };
 }
 
 /** The squash-merge message: the evidence the merge relied on, then the trailer. */
-export function mergeMessage(m: RolloutModel, to: string, number: number, evidence: MergeEvidence): { title: string; message: string } {
+export function mergeMessage(
+  m: RolloutModel,
+  to: string,
+  number: number,
+  evidence: MergeEvidence,
+): { title: string; message: string } {
   const target = m.stages.find((s) => s.name === to)!;
   return {
     title: `${stageTitle(m, target)} (#${number})`,
@@ -150,13 +189,15 @@ export function mergeMessage(m: RolloutModel, to: string, number: number, eviden
       `- ${evidence.stage} baked ${evidence.bake} since ${evidence.liveSince}`,
       `- ${evidence.health}`,
       `- green: ${evidence.checks.join(', ')}`,
-      '', `${TRAILER_STAGE}: ${rolloutId(m)}/${to}`,
+      '',
+      `${TRAILER_STAGE}: ${rolloutId(m)}/${to}`,
     ].join('\n'),
   };
 }
 
 function appendEntry(changelog: string, m: RolloutModel, entry: string): string {
-  const head = changelog === '' ? `# ${rolloutId(m)} changelog\n\nWritten by stagegate, one entry per stage PR.\n` : changelog;
+  const head =
+    changelog === '' ? `# ${rolloutId(m)} changelog\n\nWritten by stagegate, one entry per stage PR.\n` : changelog;
   return `${head.endsWith('\n') ? head : `${head}\n`}\n${entry}`;
 }
 
@@ -165,35 +206,60 @@ function stageBody(inp: Inputs, from: StageModel, to: StageModel, genPath: strin
   const bake = from.bakeMs ?? 0;
   const ready = new Date(inp.liveSince.getTime() + bake).toISOString();
   return [
-    `Moves **${rolloutId(m)}** from \`${from.name}\` (${describeStage(from, m)}) to \`${to.name}\` (${describeStage(to, m)}).`, '',
-    '### Diff', '',
+    `Moves **${rolloutId(m)}** from \`${from.name}\` (${describeStage(from, m)}) to \`${to.name}\` (${describeStage(to, m)}).`,
+    '',
+    '### Diff',
+    '',
     `- \`${inp.path}\`: \`spec.stage\` ${from.name} → ${to.name}`,
     `- \`${genPath}\`: canary weight ${from.weight} % → ${to.weight} %${to.cohort !== from.cohort ? `, cohort route ${to.cohort ? 'added' : 'removed'}` : ''}`,
-    `- \`${changelogPath(m)}\`: one entry`, '',
-    '### When this merges', '',
+    `- \`${changelogPath(m)}\`: one entry`,
+    '',
+    '### When this merges',
+    '',
     `\`${from.name}\` has been live since ${inp.liveSince.toISOString()}; its bake (${formatDuration(bake)}) ends ${ready}. ` +
-      'The bot merges when `stagegate/health` on this head is green after that, no health failure was reported since, and every other check is green.', '',
-    `Timebox: stage ${formatDuration(m.timebox.stageMs)}, rollout ${formatDuration(m.timebox.rolloutMs)}; past it the PR is labelled \`stagegate:stalled\`.`, '',
+      'The bot merges when `stagegate/health` on this head is green after that, no health failure was reported since, and every other check is green.',
+    '',
+    `Timebox: stage ${formatDuration(m.timebox.stageMs)}, rollout ${formatDuration(m.timebox.rolloutMs)}; past it the PR is labelled \`stagegate:stalled\`.`,
+    '',
     ledgerTable(inp.ledger),
-    '### Weights', '', weightChart(m, to), '',
+    '### Weights',
+    '',
+    weightChart(m, to),
+    '',
     links(inp, genPath),
   ].join('\n');
 }
 
 function ledgerTable(ledger: readonly LedgerEntry[]): string {
   if (ledger.length === 0) return '### Ledger\n\nNo stage promoted by stagegate yet.\n';
-  const rows = ledger.map((e) => `| ${e.stage} | ${e.date} | ${e.sha.slice(0, 7)} | ${e.evidence.join('<br>') || '—'} |`);
+  const rows = ledger.map(
+    (e) => `| ${e.stage} | ${e.date} | ${e.sha.slice(0, 7)} | ${e.evidence.join('<br>') || '—'} |`,
+  );
   return ['### Ledger', '', '| stage | live since | commit | evidence |', '|---|---|---|---|', ...rows, ''].join('\n');
 }
 
 /** Mermaid xychart: canary weight per stage, the target stage marked in the axis label. */
 export function weightChart(m: RolloutModel, to: StageModel): string {
   const names = m.stages.map((s) => (s.name === to.name ? `"${s.name} ◀"` : `"${s.name}"`));
-  return ['```mermaid', 'xychart-beta', `  title "${m.name}: canary weight by stage"`, `  x-axis [${names.join(', ')}]`,
-    '  y-axis "canary %" 0 --> 100', `  bar [${m.stages.map((s) => s.weight).join(', ')}]`, '```'].join('\n');
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title "${m.name}: canary weight by stage"`,
+    `  x-axis [${names.join(', ')}]`,
+    '  y-axis "canary %" 0 --> 100',
+    `  bar [${m.stages.map((s) => s.weight).join(', ')}]`,
+    '```',
+  ].join('\n');
 }
 
 function links(inp: Inputs, genPath: string): string {
   const base = `${inp.repoUrl}/blob/${inp.defaultBranch}`;
-  return ['### Links', '', `- intent: ${base}/${inp.path}`, `- manifests: ${base}/${genPath}`, `- changelog: ${base}/${changelogPath(inp.model)}`, ''].join('\n');
+  return [
+    '### Links',
+    '',
+    `- intent: ${base}/${inp.path}`,
+    `- manifests: ${base}/${genPath}`,
+    `- changelog: ${base}/${changelogPath(inp.model)}`,
+    '',
+  ].join('\n');
 }

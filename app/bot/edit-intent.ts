@@ -11,7 +11,9 @@ export class EditIntentError extends Error {}
 function load(text: string, file: string): Document.Parsed {
   const doc = parseDocument(text);
   if (doc.errors.length > 0) {
-    throw new EditIntentError(`${file} is not valid YAML (${doc.errors[0]!.message}); fix the intent on the default branch`);
+    throw new EditIntentError(
+      `${file} is not valid YAML (${doc.errors[0]!.message}); fix the intent on the default branch`,
+    );
   }
   if (!doc.hasIn(['spec', 'stage'])) throw new EditIntentError(`${file} has no spec.stage; it is not a rollout intent`);
   return doc;
@@ -19,7 +21,9 @@ function load(text: string, file: string): Document.Parsed {
 
 /** YAML scalar text: plain when safe (stage names are DNS labels), else JSON-quoted (valid YAML). */
 function scalar(value: string): string {
-  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(value) && !/^(true|false|null|yes|no|on|off|[0-9.e+-]+)$/i.test(value) ? value : JSON.stringify(value);
+  return /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(value) && !/^(true|false|null|yes|no|on|off|[0-9.e+-]+)$/i.test(value)
+    ? value
+    : JSON.stringify(value);
 }
 
 function verified(text: string, check: (doc: Document.Parsed) => boolean): string | undefined {
@@ -33,7 +37,10 @@ export function setStage(text: string, stage: string, file = 'intent'): string {
   const node = doc.getIn(['spec', 'stage'], true);
   if (isScalar(node) && node.range) {
     const [start, end] = node.range;
-    const out = verified(`${text.slice(0, start)}${scalar(stage)}${text.slice(end)}`, (d) => d.getIn(['spec', 'stage']) === stage);
+    const out = verified(
+      `${text.slice(0, start)}${scalar(stage)}${text.slice(end)}`,
+      (d) => d.getIn(['spec', 'stage']) === stage,
+    );
     if (out !== undefined) return out;
   }
   doc.setIn(['spec', 'stage'], stage);
@@ -41,10 +48,15 @@ export function setStage(text: string, stage: string, file = 'intent'): string {
 }
 
 /** `text` with `spec.abort: {reason, at}` (the rollback PR's one change). */
-export function setAbort(text: string, abort: { readonly reason: string; readonly at: string }, file = 'intent'): string {
+export function setAbort(
+  text: string,
+  abort: { readonly reason: string; readonly at: string },
+  file = 'intent',
+): string {
   const doc = load(text, file);
   const spec = doc.get('spec', true);
-  const ok = (d: Document.Parsed): boolean => d.getIn(['spec', 'abort', 'reason']) === abort.reason && d.getIn(['spec', 'abort', 'at']) === abort.at;
+  const ok = (d: Document.Parsed): boolean =>
+    d.getIn(['spec', 'abort', 'reason']) === abort.reason && d.getIn(['spec', 'abort', 'at']) === abort.at;
   if (isMap(spec) && spec.flow !== true) {
     const pairs = spec.items;
     const stagePair = pairs.find((p) => isScalar(p.key) && p.key.value === 'stage');
@@ -59,7 +71,11 @@ export function setAbort(text: string, abort: { readonly reason: string; readonl
         const stageLineEnd = text.indexOf('\n', keyNode.range[0]);
         const at = stageLineEnd === -1 ? text.length : stageLineEnd;
         out = verified(`${text.slice(0, at)}\n${indent}abort:${body}${text.slice(at)}`, ok);
-      } else if ((abortPair.value === null || (isScalar(abortPair.value) && abortPair.value.value === null)) && isScalar(abortPair.key) && abortPair.key.range) {
+      } else if (
+        (abortPair.value === null || (isScalar(abortPair.value) && abortPair.value.value === null)) &&
+        isScalar(abortPair.key) &&
+        abortPair.key.range
+      ) {
         // `abort:` present but empty (as in the documented example): fill it in after its line.
         const lineEnd = text.indexOf('\n', abortPair.key.range[1]);
         const at = lineEnd === -1 ? text.length : lineEnd;

@@ -5,25 +5,57 @@
 import type { CheckRun, CommitSummary, PullRequest } from './port.js';
 
 export interface PullData {
-  number: number; state: string; merged_at: string | null; closed_at: string | null; created_at: string; html_url: string;
-  head: { ref: string; sha: string; repo?: { full_name?: string } | null }; base: { ref: string }; title: string; body: string | null;
+  number: number;
+  state: string;
+  merged_at: string | null;
+  closed_at: string | null;
+  created_at: string;
+  html_url: string;
+  head: { ref: string; sha: string; repo?: { full_name?: string } | null };
+  base: { ref: string };
+  title: string;
+  body: string | null;
   labels: Array<{ name?: string } | string>;
 }
-export interface TreeData { sha: string; truncated?: boolean; tree: Array<{ path?: string; type?: string; sha?: string }> }
-export interface CommitData { sha: string; commit: { message: string; committer?: { date?: string; email?: string } | null; author?: { date?: string } | null } }
+export interface TreeData {
+  sha: string;
+  truncated?: boolean;
+  tree: Array<{ path?: string; type?: string; sha?: string }>;
+}
+export interface CommitData {
+  sha: string;
+  commit: { message: string; committer?: { date?: string; email?: string } | null; author?: { date?: string } | null };
+}
 
 /** The committer GitHub writes into merges and web edits. */
 const GITHUB_COMMITTER = 'noreply@github.com';
 export interface CheckRunData {
-  id: number; name: string; head_sha: string; status: string; conclusion?: string | null; started_at?: string | null;
-  completed_at?: string | null; output?: { title?: string | null; summary?: string | null }; html_url?: string | null;
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion?: string | null;
+  started_at?: string | null;
+  completed_at?: string | null;
+  output?: { title?: string | null; summary?: string | null };
+  html_url?: string | null;
 }
 
 export function toPull(p: PullData): PullRequest {
   return {
-    number: p.number, state: p.state === 'open' ? 'open' : 'closed', merged: p.merged_at !== null, mergedAt: p.merged_at,
-    closedAt: p.closed_at, createdAt: p.created_at, headRef: p.head.ref, headSha: p.head.sha, baseRef: p.base.ref,
-    title: p.title, body: p.body ?? '', labels: p.labels.map((l) => (typeof l === 'string' ? l : l.name ?? '')), url: p.html_url,
+    number: p.number,
+    state: p.state === 'open' ? 'open' : 'closed',
+    merged: p.merged_at !== null,
+    mergedAt: p.merged_at,
+    closedAt: p.closed_at,
+    createdAt: p.created_at,
+    headRef: p.head.ref,
+    headSha: p.head.sha,
+    baseRef: p.base.ref,
+    title: p.title,
+    body: p.body ?? '',
+    labels: p.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
+    url: p.html_url,
   };
 }
 
@@ -35,14 +67,24 @@ export function toPullFrom(p: PullData): PullRequest & { repo?: string } {
 
 export function toCheckRun(x: CheckRunData): CheckRun {
   return {
-    id: x.id, name: x.name, headSha: x.head_sha, status: x.status as CheckRun['status'],
-    conclusion: (x.conclusion ?? null) as CheckRun['conclusion'], startedAt: x.started_at ?? null,
-    completedAt: x.completed_at ?? null, ...(x.output?.title ?? x.output?.summary ? { summary: (x.output?.title ?? x.output?.summary)! } : {}),
+    id: x.id,
+    name: x.name,
+    headSha: x.head_sha,
+    status: x.status as CheckRun['status'],
+    conclusion: (x.conclusion ?? null) as CheckRun['conclusion'],
+    startedAt: x.started_at ?? null,
+    completedAt: x.completed_at ?? null,
+    ...((x.output?.title ?? x.output?.summary) ? { summary: (x.output?.title ?? x.output?.summary)! } : {}),
     ...(x.html_url ? { url: x.html_url } : {}),
   };
 }
 
 export function toSummary(x: CommitData): CommitSummary {
   const byGitHub = x.commit.committer?.email === GITHUB_COMMITTER;
-  return { sha: x.sha, message: x.commit.message, date: x.commit.committer?.date ?? x.commit.author?.date ?? '', ...(byGitHub ? { byGitHub } : {}) };
+  return {
+    sha: x.sha,
+    message: x.commit.message,
+    date: x.commit.committer?.date ?? x.commit.author?.date ?? '',
+    ...(byGitHub ? { byGitHub } : {}),
+  };
 }

@@ -25,10 +25,17 @@ export interface HistorySource {
   touched(sha: string): Promise<readonly string[] | undefined>;
 }
 
-const isSummaryList = (v: unknown): boolean => Array.isArray(v) && v.every((c) => typeof c?.sha === 'string' && typeof c?.message === 'string' && typeof c?.date === 'string');
+const isSummaryList = (v: unknown): boolean =>
+  Array.isArray(v) &&
+  v.every((c) => typeof c?.sha === 'string' && typeof c?.message === 'string' && typeof c?.date === 'string');
 
 export async function histories(
-  reader: Reader, source: HistorySource, scope: string, sha: string, paths: readonly string[], limit: number,
+  reader: Reader,
+  source: HistorySource,
+  scope: string,
+  sha: string,
+  paths: readonly string[],
+  limit: number,
 ): Promise<Map<string, CommitSummary[]>> {
   const key = (at: string, path: string): string => `history:${limit}:${at}:${path}`;
   const baseKey = `history-base:${scope}`;
@@ -56,7 +63,12 @@ export async function histories(
 }
 
 async function grow(
-  reader: Reader, source: HistorySource, base: string, sha: string, paths: readonly string[], limit: number,
+  reader: Reader,
+  source: HistorySource,
+  base: string,
+  sha: string,
+  paths: readonly string[],
+  limit: number,
   key: (at: string, path: string) => string,
 ): Promise<Map<string, CommitSummary[]>> {
   const grown = new Map<string, CommitSummary[]>();
@@ -76,34 +88,63 @@ async function grow(
   for (const path of known) {
     const older = reader.cache.get(key(base, path))!.body as CommitSummary[];
     // Compare lists oldest first; a history is newest first.
-    const newer = commits.filter((_c, i) => touchedBy[i]!.has(path)).reverse().map(({ parents: _p, ...summary }) => summary);
+    const newer = commits
+      .filter((_c, i) => touchedBy[i]!.has(path))
+      .reverse()
+      .map(({ parents: _p, ...summary }) => summary);
     grown.set(path, [...newer, ...older].slice(0, limit));
   }
   return grown;
 }
 
 /** The history reads through GitHub's REST API: compare for what is new, commits for what each touched. */
-export function historySource(reader: Reader, r: { owner: string; repo: string }, list: HistorySource['list']): HistorySource {
+export function historySource(
+  reader: Reader,
+  r: { owner: string; repo: string },
+  list: HistorySource['list'],
+): HistorySource {
   return {
     list,
     ahead: async (base, head) => {
-      const d = await reader.poll('GET /repos/{owner}/{repo}/compare/{basehead}', { ...r, basehead: `${base}...${head}` }, (x) => {
-        const c = x as { status: string; total_commits: number; commits: Array<CommitData & { parents: unknown[] }> };
-        return { status: c.status, total: c.total_commits, commits: c.commits.map((k) => ({ ...toSummary(k), parents: k.parents.length })) };
-      });
+      const d = await reader.poll(
+        'GET /repos/{owner}/{repo}/compare/{basehead}',
+        { ...r, basehead: `${base}...${head}` },
+        (x) => {
+          const c = x as { status: string; total_commits: number; commits: Array<CommitData & { parents: unknown[] }> };
+          return {
+            status: c.status,
+            total: c.total_commits,
+            commits: c.commits.map((k) => ({ ...toSummary(k), parents: k.parents.length })),
+          };
+        },
+      );
       // Up to 250 commits come in one answer; a longer compare is listed path by path instead.
       return d.status === 'ahead' && d.total === d.commits.length ? d.commits : undefined;
     },
-    touched: (commit) => reader.remember(`touched:${commit}`, async () => {
-      const paths: string[] = [];
-      // 300 files a page, up to 3,000 (GitHub's cap): beyond that the commit's paths are unknown.
-      for (let page = 1; page <= 10; page += 1) {
-        const files = await reader.poll('GET /repos/{owner}/{repo}/commits/{ref}', { ...r, ref: commit, per_page: 300, page },
-          (x) => ((x as { files?: Array<{ filename: string; previous_filename?: string }> }).files ?? []).map((f) => [f.filename, ...(f.previous_filename ? [f.previous_filename] : [])]));
-        paths.push(...files.flat());
-        if (files.length < 300) return paths;
-      }
-      return null;
-    }, (b) => b === null || Array.isArray(b)).then((x) => x ?? undefined),
+    touched: (commit) =>
+      reader
+        .remember(
+          `touched:${commit}`,
+          async () => {
+            const paths: string[] = [];
+            // 300 files a page, up to 3,000 (GitHub's cap): beyond that the commit's paths are unknown.
+            for (let page = 1; page <= 10; page += 1) {
+              const files = await reader.poll(
+                'GET /repos/{owner}/{repo}/commits/{ref}',
+                { ...r, ref: commit, per_page: 300, page },
+                (x) =>
+                  ((x as { files?: Array<{ filename: string; previous_filename?: string }> }).files ?? []).map((f) => [
+                    f.filename,
+                    ...(f.previous_filename ? [f.previous_filename] : []),
+                  ]),
+              );
+              paths.push(...files.flat());
+              if (files.length < 300) return paths;
+            }
+            return null;
+          },
+          (b) => b === null || Array.isArray(b),
+        )
+        .then((x) => x ?? undefined),
   };
 }

@@ -7,7 +7,15 @@
 import { CHANGELOG_DIR, DEFAULT_ROLLOUTS_DIR, rollbackBranch, stageBranch } from '../../constructs/conventions.js';
 import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { parseIntent, formatProblem } from '../../constructs/spec/index.js';
-import { ledgerFrom, stageProposal, trailer, TRAILER_ROLLBACK, TRAILER_STAGE, type LedgerEntry, type Regenerate } from './content.js';
+import {
+  ledgerFrom,
+  stageProposal,
+  trailer,
+  TRAILER_ROLLBACK,
+  TRAILER_STAGE,
+  type LedgerEntry,
+  type Regenerate,
+} from './content.js';
 import type { PullState, RolloutState } from './planner.js';
 import type { CommitSummary, GitHubPort, PullRequest } from './port.js';
 import { gitBlobSha } from './reader.js';
@@ -56,7 +64,11 @@ export async function listIntents(port: GitHubPort, sha: string): Promise<string
   return intentsIn((await port.blobsUnder(sha, DEFAULT_ROLLOUTS_DIR)).keys());
 }
 
-export async function readPass(port: GitHubPort, branch: { name: string; sha: string }, log: (line: string) => void = () => {}): Promise<PassView> {
+export async function readPass(
+  port: GitHubPort,
+  branch: { name: string; sha: string },
+  log: (line: string) => void = () => {},
+): Promise<PassView> {
   const blobs = await port.blobsUnder(branch.sha, DEFAULT_ROLLOUTS_DIR);
   const intents = intentsIn(blobs.keys());
   let histories: ReadonlyMap<string, readonly CommitSummary[]> | undefined;
@@ -77,7 +89,13 @@ export async function readPass(port: GitHubPort, branch: { name: string; sha: st
   return { branch, blobs, intents, ...(histories ? { histories } : {}), ...(open ? { open } : {}) };
 }
 
-export async function observeRollout(port: GitHubPort, path: string, branch: { name: string; sha: string }, opts: ObserveOptions, view?: PassView): Promise<ObservedOrError> {
+export async function observeRollout(
+  port: GitHubPort,
+  path: string,
+  branch: { name: string; sha: string },
+  opts: ObserveOptions,
+  view?: PassView,
+): Promise<ObservedOrError> {
   const v = view ?? { branch, blobs: await port.blobsUnder(branch.sha, DEFAULT_ROLLOUTS_DIR), intents: [] };
   const blobSha = v.blobs.get(path);
   if (blobSha === undefined) return { path, error: `${path} vanished from ${branch.name}` };
@@ -104,10 +122,14 @@ export async function observeRollout(port: GitHubPort, path: string, branch: { n
   // can the PR's merge be later than it; a commit GitHub wrote at merge time is the merge.
   // The merged PRs of a branch cannot change while the intent's history does not (a merge that
   // makes a stage live changes the intent), so the answer is remembered under its newest sha.
-  const livePulls = stampCommit === undefined || stampCommit.byGitHub === true ? []
-    : await port.pullsByHead(stageBranch(model.namespace, model.name, model.stage), { stableWhile: commits[0]!.sha });
+  const livePulls =
+    stampCommit === undefined || stampCommit.byGitHub === true
+      ? []
+      : await port.pullsByHead(stageBranch(model.namespace, model.name, model.stage), { stableWhile: commits[0]!.sha });
   const liveMerged = livePulls.find((p) => p.merged && p.mergedAt !== null);
-  const candidates = [liveStamp, liveMerged ? Date.parse(liveMerged.mergedAt!) : undefined].filter((x): x is number => x !== undefined);
+  const candidates = [liveStamp, liveMerged ? Date.parse(liveMerged.mergedAt!) : undefined].filter(
+    (x): x is number => x !== undefined,
+  );
   // A person made it live without the bot: the newest edit of the intent (conservative: any edit restarts the bake).
   const liveSince = new Date(candidates.length > 0 ? Math.max(...candidates) : intentChangedAt.getTime());
   const rolloutSince = rolloutStart(commits, model, liveSince);
@@ -121,7 +143,17 @@ export async function observeRollout(port: GitHubPort, path: string, branch: { n
     const pr = (await openOf(head)) ?? (await port.pullsByHead(head))[0];
     if (pr) {
       // `expected` leaves the changelog out, so it is not read for the comparison.
-      const expected = stageProposal({ ...base, changelog: '', defaultBranch: branch.name, liveSince, regenerate: opts.regenerate, repoUrl: opts.repoUrl }, next).expected;
+      const expected = stageProposal(
+        {
+          ...base,
+          changelog: '',
+          defaultBranch: branch.name,
+          liveSince,
+          regenerate: opts.regenerate,
+          repoUrl: opts.repoUrl,
+        },
+        next,
+      ).expected;
       stagePr = await pullState(port, pr, opts, expected);
     }
   }
@@ -130,13 +162,33 @@ export async function observeRollout(port: GitHubPort, path: string, branch: { n
     const open = await openOf(rollbackBranch(model.namespace, model.name));
     if (open) rollbackPr = await pullState(port, open, opts, undefined);
   }
-  const state: RolloutState = { liveSince, rolloutSince, intentChangedAt, ...(stagePr ? { stagePr } : {}), ...(rollbackPr ? { rollbackPr } : {}) };
+  const state: RolloutState = {
+    liveSince,
+    rolloutSince,
+    intentChangedAt,
+    ...(stagePr ? { stagePr } : {}),
+    ...(rollbackPr ? { rollbackPr } : {}),
+  };
   return { ...base, state };
 }
 
-async function pullState(port: GitHubPort, pr: PullRequest, opts: ObserveOptions, expected: ReadonlyArray<{ path: string; content: string }> | undefined): Promise<PullState> {
+async function pullState(
+  port: GitHubPort,
+  pr: PullRequest,
+  opts: ObserveOptions,
+  expected: ReadonlyArray<{ path: string; content: string }> | undefined,
+): Promise<PullState> {
   if (pr.state !== 'open') {
-    return { pr, commits: [], files: [], comments: [], checks: [], healthHistory: [], combined: { state: 'pending', totalCount: 0 }, contentCurrent: true };
+    return {
+      pr,
+      commits: [],
+      files: [],
+      comments: [],
+      checks: [],
+      healthHistory: [],
+      combined: { state: 'pending', totalCount: 0 },
+      contentCurrent: true,
+    };
   }
   // Commits and files are fixed by the head sha (remembered); comments and checks are polled.
   const commits = await port.pullCommits(pr.number, pr.headSha);
@@ -155,7 +207,9 @@ async function pullState(port: GitHubPort, pr: PullRequest, opts: ObserveOptions
   for (const file of expected ?? []) {
     // The diff carries each changed file's blob sha: compare hashes, no content read.
     const entry = diff.find((f) => f.path === file.path);
-    const same = entry ? entry.sha === gitBlobSha(file.content) : (await port.readFile(pr.headSha, file.path)) === file.content;
+    const same = entry
+      ? entry.sha === gitBlobSha(file.content)
+      : (await port.readFile(pr.headSha, file.path)) === file.content;
     if (!same) {
       contentCurrent = false;
       break;

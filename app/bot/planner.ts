@@ -60,15 +60,50 @@ export type WaitReason = 'bake' | 'checks' | 'health' | 'merged-pending' | 'refu
 
 export type Action =
   | { readonly kind: 'open'; readonly from: string; readonly to: string }
-  | { readonly kind: 'update'; readonly number: number; readonly to: string; readonly content: boolean; readonly labels: readonly string[] }
-  | { readonly kind: 'wait'; readonly number?: number; readonly reason: WaitReason; readonly detail: string; readonly until?: Date }
-  | { readonly kind: 'merge'; readonly number: number; readonly sha: string; readonly from: string; readonly to: string; readonly evidence: MergeEvidence }
-  | { readonly kind: 'rollback'; readonly close?: number; readonly reason: string; readonly evidence: readonly string[] }
+  | {
+      readonly kind: 'update';
+      readonly number: number;
+      readonly to: string;
+      readonly content: boolean;
+      readonly labels: readonly string[];
+    }
+  | {
+      readonly kind: 'wait';
+      readonly number?: number;
+      readonly reason: WaitReason;
+      readonly detail: string;
+      readonly until?: Date;
+    }
+  | {
+      readonly kind: 'merge';
+      readonly number: number;
+      readonly sha: string;
+      readonly from: string;
+      readonly to: string;
+      readonly evidence: MergeEvidence;
+    }
+  | {
+      readonly kind: 'rollback';
+      readonly close?: number;
+      readonly reason: string;
+      readonly evidence: readonly string[];
+    }
   | { readonly kind: 'merge-rollback'; readonly number: number; readonly sha: string }
   /** Label and comment each once; a crash between the two is finished on the next pass. */
-  | { readonly kind: 'stalled'; readonly number: number; readonly detail: string; readonly label: boolean; readonly comment: boolean }
+  | {
+      readonly kind: 'stalled';
+      readonly number: number;
+      readonly detail: string;
+      readonly label: boolean;
+      readonly comment: boolean;
+    }
   | { readonly kind: 'comment'; readonly number: number; readonly marker: string; readonly body: string }
-  | { readonly kind: 'refuse'; readonly number: number; readonly problems: readonly string[]; readonly alreadyCommented: boolean }
+  | {
+      readonly kind: 'refuse';
+      readonly number: number;
+      readonly problems: readonly string[];
+      readonly alreadyCommented: boolean;
+    }
   | { readonly kind: 'finish'; readonly stage: string }
   | { readonly kind: 'nothing'; readonly reason: 'paused' | 'aborted' | 'closed-by-person'; readonly detail: string };
 
@@ -97,7 +132,8 @@ export function plan(input: PlanInput): Action {
   const next = nextStage(rollout);
   const bakeEnds = new Date(state.liveSince.getTime() + (live.bakeMs ?? 0));
   if (!next) {
-    if (now < bakeEnds) return { kind: 'wait', reason: 'bake', detail: `bake ${left(bakeEnds, now)} left`, until: bakeEnds };
+    if (now < bakeEnds)
+      return { kind: 'wait', reason: 'bake', detail: `bake ${left(bakeEnds, now)} left`, until: bakeEnds };
     return { kind: 'finish', stage: live.name };
   }
 
@@ -106,15 +142,26 @@ export function plan(input: PlanInput): Action {
   const { pr } = stage;
   if (pr.merged) {
     // Git is truth: a person may have reverted after the merge; then the PR is history.
-    if (pr.mergedAt !== null && state.liveSince.getTime() > Date.parse(pr.mergedAt)) return { kind: 'open', from: live.name, to: next.name };
-    return { kind: 'wait', number: pr.number, reason: 'merged-pending', detail: `#${pr.number} merged; waiting for ${next.name} to show on the default branch` };
+    if (pr.mergedAt !== null && state.liveSince.getTime() > Date.parse(pr.mergedAt))
+      return { kind: 'open', from: live.name, to: next.name };
+    return {
+      kind: 'wait',
+      number: pr.number,
+      reason: 'merged-pending',
+      detail: `#${pr.number} merged; waiting for ${next.name} to show on the default branch`,
+    };
   }
   if (pr.state === 'closed') {
     const closedAt = pr.closedAt === null ? 0 : Date.parse(pr.closedAt);
     if (state.intentChangedAt.getTime() > closedAt) return { kind: 'open', from: live.name, to: next.name };
-    return { kind: 'nothing', reason: 'closed-by-person', detail: `#${pr.number} was closed; paused until it is reopened or the intent changes` };
+    return {
+      kind: 'nothing',
+      reason: 'closed-by-person',
+      detail: `#${pr.number} was closed; paused until it is reopened or the intent changes`,
+    };
   }
-  if (pr.labels.includes(PR_LABEL_PAUSE)) return { kind: 'nothing', reason: 'paused', detail: `#${pr.number} carries ${PR_LABEL_PAUSE}` };
+  if (pr.labels.includes(PR_LABEL_PAUSE))
+    return { kind: 'nothing', reason: 'paused', detail: `#${pr.number} carries ${PR_LABEL_PAUSE}` };
 
   // Health red since the window began → rollback, before anything else (even on a refused PR:
   // rolling back only ever sends traffic to stable).
@@ -145,10 +192,17 @@ export function plan(input: PlanInput): Action {
   const verdict = mergeVerdict(stage, state, now, config, live.bakeMs ?? 0);
   if (verdict.kind === 'ready') {
     return {
-      kind: 'merge', number: pr.number, sha: pr.headSha, from: live.name, to: next.name,
+      kind: 'merge',
+      number: pr.number,
+      sha: pr.headSha,
+      from: live.name,
+      to: next.name,
       evidence: {
-        stage: live.name, liveSince: state.liveSince.toISOString(), bake: formatDuration(live.bakeMs ?? 0),
-        health: describeRun(verdict.health), checks: verdict.checks,
+        stage: live.name,
+        liveSince: state.liveSince.toISOString(),
+        bake: formatDuration(live.bakeMs ?? 0),
+        health: describeRun(verdict.health),
+        checks: verdict.checks,
       },
     };
   }
@@ -156,7 +210,9 @@ export function plan(input: PlanInput): Action {
     const key = `check-failed:${verdict.run.name}:${verdict.run.id}`;
     if (!hasMarker(stage, key, config)) {
       return {
-        kind: 'comment', number: pr.number, marker: key,
+        kind: 'comment',
+        number: pr.number,
+        marker: key,
         body: `${marker(key)}\nstagegate will not merge this PR: ${describeRun(verdict.run)}. Re-run or fix the check; the bot keeps waiting.`,
       };
     }
@@ -166,11 +222,24 @@ export function plan(input: PlanInput): Action {
   const needLabel = !pr.labels.includes(PR_LABEL_STALLED);
   const needComment = !hasMarker(stage, STALLED_MARKER, config);
   if ((stageOver || rolloutOver) && (needLabel || needComment)) {
-    const what = stageOver ? `stage ${live.name} has been live longer than its timebox (${formatDuration(rollout.timebox.stageMs)})`
+    const what = stageOver
+      ? `stage ${live.name} has been live longer than its timebox (${formatDuration(rollout.timebox.stageMs)})`
       : `the rollout has run longer than its timebox (${formatDuration(rollout.timebox.rolloutMs)})`;
-    return { kind: 'stalled', number: pr.number, detail: `${what}; still waiting: ${verdict.detail}`, label: needLabel, comment: needComment };
+    return {
+      kind: 'stalled',
+      number: pr.number,
+      detail: `${what}; still waiting: ${verdict.detail}`,
+      label: needLabel,
+      comment: needComment,
+    };
   }
-  return { kind: 'wait', number: pr.number, reason: verdict.kind === 'bake' ? 'bake' : verdict.kind === 'health' ? 'health' : 'checks', detail: verdict.detail, ...(verdict.kind === 'bake' ? { until: verdict.until } : {}) };
+  return {
+    kind: 'wait',
+    number: pr.number,
+    reason: verdict.kind === 'bake' ? 'bake' : verdict.kind === 'health' ? 'health' : 'checks',
+    detail: verdict.detail,
+    ...(verdict.kind === 'bake' ? { until: verdict.until } : {}),
+  };
 }
 
 type Verdict =
@@ -181,7 +250,13 @@ type Verdict =
   | { readonly kind: 'check-failed'; readonly run: CheckRun; readonly detail: string };
 
 /** DESIGN §4 (a)–(d), in that order; the first unmet condition is the reason to wait. */
-export function mergeVerdict(stage: PullState, state: RolloutState, now: Date, config: BotConfig, bakeMs: number): Verdict {
+export function mergeVerdict(
+  stage: PullState,
+  state: RolloutState,
+  now: Date,
+  config: BotConfig,
+  bakeMs: number,
+): Verdict {
   const sha = stage.pr.headSha;
   const latest = latestRuns(stage.checks, sha);
   // (d) first for failures: a red non-health check is worth a comment even during the bake.
@@ -196,10 +271,19 @@ export function mergeVerdict(stage: PullState, state: RolloutState, now: Date, c
   // (b) latest health on the head sha: success, completed after the window ended.
   const health = stateOf(latest.get(config.healthCheck));
   if (health.kind !== 'pass' || health.run.conclusion !== 'success') {
-    return { kind: 'health', detail: health.kind === 'missing' ? `no ${config.healthCheck} on ${sha.slice(0, 7)} yet` : `waiting for ${describeRun(health.run)}` };
+    return {
+      kind: 'health',
+      detail:
+        health.kind === 'missing'
+          ? `no ${config.healthCheck} on ${sha.slice(0, 7)} yet`
+          : `waiting for ${describeRun(health.run)}`,
+    };
   }
   if (Date.parse(health.run.completedAt ?? '') < windowEnds.getTime()) {
-    return { kind: 'health', detail: `${config.healthCheck} last reported at ${health.run.completedAt}, before the bake window ended (${windowEnds.toISOString()}); waiting for a newer run` };
+    return {
+      kind: 'health',
+      detail: `${config.healthCheck} last reported at ${health.run.completedAt}, before the bake window ended (${windowEnds.toISOString()}); waiting for a newer run`,
+    };
   }
   // (c) is enforced by the caller (any failure since the window began means rollback).
   // (d) every other check green, combined status success, required checks present.
@@ -210,16 +294,31 @@ export function mergeVerdict(stage: PullState, state: RolloutState, now: Date, c
     passed.push(name);
   }
   const missing = config.requiredChecks.filter((name) => !latest.has(name));
-  if (missing.length > 0) return { kind: 'checks', detail: `required check${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not reported on ${sha.slice(0, 7)}` };
-  if (!combinedPasses(stage.combined)) return { kind: 'checks', detail: `combined status is ${stage.combined.state} (${stage.combined.totalCount} statuses)` };
+  if (missing.length > 0)
+    return {
+      kind: 'checks',
+      detail: `required check${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not reported on ${sha.slice(0, 7)}`,
+    };
+  if (!combinedPasses(stage.combined))
+    return {
+      kind: 'checks',
+      detail: `combined status is ${stage.combined.state} (${stage.combined.totalCount} statuses)`,
+    };
   return { kind: 'ready', health: health.run, checks: passed.sort(), detail: 'ready' };
 }
 
 function planRollbackPr(rollback: PullState, state: RolloutState, config: BotConfig): Action {
   const { pr } = rollback;
-  if (pr.labels.includes(PR_LABEL_PAUSE)) return { kind: 'nothing', reason: 'paused', detail: `#${pr.number} carries ${PR_LABEL_PAUSE}` };
+  if (pr.labels.includes(PR_LABEL_PAUSE))
+    return { kind: 'nothing', reason: 'paused', detail: `#${pr.number} carries ${PR_LABEL_PAUSE}` };
   const problems = securityProblems(rollback, config);
-  if (problems.length > 0) return { kind: 'refuse', number: pr.number, problems, alreadyCommented: hasMarker(rollback, REFUSED_MARKER, config) };
+  if (problems.length > 0)
+    return {
+      kind: 'refuse',
+      number: pr.number,
+      problems,
+      alreadyCommented: hasMarker(rollback, REFUSED_MARKER, config),
+    };
   // A crash between opening the rollback PR and closing the stage PR is finished here.
   if (state.stagePr && state.stagePr.pr.state === 'open') {
     return { kind: 'rollback', close: state.stagePr.pr.number, reason: `rollback #${pr.number} is open`, evidence: [] };
@@ -228,8 +327,20 @@ function planRollbackPr(rollback: PullState, state: RolloutState, config: BotCon
   // Rollback never waits for bake or health: only the static checks must pass.
   for (const name of config.requiredChecks.filter((n) => n !== config.healthCheck)) {
     const s = stateOf(latest.get(name));
-    if (s.kind === 'missing') return { kind: 'wait', number: pr.number, reason: 'rollback-checks', detail: `rollback #${pr.number}: waiting for ${name}` };
-    if (s.kind !== 'pass') return { kind: 'wait', number: pr.number, reason: 'rollback-checks', detail: `rollback #${pr.number}: ${describeRun(s.run)}` };
+    if (s.kind === 'missing')
+      return {
+        kind: 'wait',
+        number: pr.number,
+        reason: 'rollback-checks',
+        detail: `rollback #${pr.number}: waiting for ${name}`,
+      };
+    if (s.kind !== 'pass')
+      return {
+        kind: 'wait',
+        number: pr.number,
+        reason: 'rollback-checks',
+        detail: `rollback #${pr.number}: ${describeRun(s.run)}`,
+      };
   }
   return { kind: 'merge-rollback', number: pr.number, sha: pr.headSha };
 }
@@ -239,11 +350,14 @@ export function securityProblems(stage: PullState, config: BotConfig): string[] 
   const problems: string[] = [];
   for (const c of stage.commits) {
     if (c.authorLogin !== config.botLogin) {
-      problems.push(`commit ${c.sha.slice(0, 7)} was written by ${c.authorLogin ?? 'an unknown author'}, not ${config.botLogin}`);
+      problems.push(
+        `commit ${c.sha.slice(0, 7)} was written by ${c.authorLogin ?? 'an unknown author'}, not ${config.botLogin}`,
+      );
     }
   }
   for (const file of stage.files) {
-    if (!config.allowedPrefixes.some((p) => file.startsWith(p))) problems.push(`file ${file} is outside ${config.allowedPrefixes.join(' and ')}`);
+    if (!config.allowedPrefixes.some((p) => file.startsWith(p)))
+      problems.push(`file ${file} is outside ${config.allowedPrefixes.join(' and ')}`);
   }
   return problems;
 }

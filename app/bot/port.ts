@@ -6,7 +6,14 @@
 
 export type CheckStatus = 'queued' | 'in_progress' | 'completed' | 'waiting' | 'requested' | 'pending';
 export type CheckConclusion =
-  | 'success' | 'failure' | 'neutral' | 'cancelled' | 'skipped' | 'timed_out' | 'action_required' | 'stale';
+  | 'success'
+  | 'failure'
+  | 'neutral'
+  | 'cancelled'
+  | 'skipped'
+  | 'timed_out'
+  | 'action_required'
+  | 'stale';
 
 export interface CheckRun {
   readonly id: number;
@@ -122,7 +129,11 @@ export interface GitHubPort {
   /** Commits on `ref` that touch `path`, newest first (at most `limit`). */
   commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]>;
   /** `commitsTouching(sha, path, limit)` for several paths at one commit sha. */
-  histories(sha: string, paths: readonly string[], limit: number): Promise<ReadonlyMap<string, readonly CommitSummary[]>>;
+  histories(
+    sha: string,
+    paths: readonly string[],
+    limit: number,
+  ): Promise<ReadonlyMap<string, readonly CommitSummary[]>>;
   /**
    * One commit on top of `parentSha` carrying every change (blobs → tree with base_tree →
    * commit), then `branch` pointed at it (created, or force-moved). Returns the commit sha.
@@ -134,11 +145,27 @@ export interface GitHubPort {
     readonly changes: readonly FileChange[];
   }): Promise<string>;
   /** Opens a PR; when the head already has an open one (422) that one is returned instead. */
-  openPull(input: { readonly head: string; readonly base: string; readonly title: string; readonly body: string }): Promise<PullRequest>;
-  updatePull(number: number, patch: { readonly title?: string; readonly body?: string; readonly state?: 'open' | 'closed' }): Promise<void>;
+  openPull(input: {
+    readonly head: string;
+    readonly base: string;
+    readonly title: string;
+    readonly body: string;
+  }): Promise<PullRequest>;
+  updatePull(
+    number: number,
+    patch: { readonly title?: string; readonly body?: string; readonly state?: 'open' | 'closed' },
+  ): Promise<void>;
   /** Creates any missing label in the repository, then adds `labels` to the PR. */
   addLabels(number: number, labels: readonly string[]): Promise<void>;
   comment(number: number, body: string): Promise<void>;
   /** Merge guarded by `sha`. */
-  merge(number: number, input: { readonly sha: string; readonly method: 'squash' | 'merge' | 'rebase'; readonly title: string; readonly message: string }): Promise<MergeResult>;
+  merge(
+    number: number,
+    input: {
+      readonly sha: string;
+      readonly method: 'squash' | 'merge' | 'rebase';
+      readonly title: string;
+      readonly message: string;
+    },
+  ): Promise<MergeResult>;
 }

@@ -10,7 +10,10 @@ import type { ResponseCache } from './cache.js';
 /** The slice of an Octokit client this needs (its `request` with endpoint parsing). */
 export interface RequestClient {
   request: {
-    (route: string, params?: Record<string, unknown>): Promise<{ status: number; headers: Record<string, string | number | undefined>; data: unknown }>;
+    (
+      route: string,
+      params?: Record<string, unknown>,
+    ): Promise<{ status: number; headers: Record<string, string | number | undefined>; data: unknown }>;
     endpoint: (route: string, params?: Record<string, unknown>) => { url: string };
   };
 }
@@ -29,13 +32,21 @@ function statusOf(err: unknown): number | undefined {
 }
 
 export class Reader {
-  constructor(private readonly client: RequestClient, readonly cache: ResponseCache, private readonly stats: ReaderStats) {}
+  constructor(
+    private readonly client: RequestClient,
+    readonly cache: ResponseCache,
+    private readonly stats: ReaderStats,
+  ) {}
 
   /**
    * GET `route` with If-None-Match when an answer for this exact URL is remembered; the body is
    * reduced by `reduce` (and remembered with its ETag). On 304 the remembered value is returned.
    */
-  async poll<T>(route: string, params: Record<string, unknown>, reduce: (data: unknown, headers: Record<string, string | number | undefined>) => T): Promise<T> {
+  async poll<T>(
+    route: string,
+    params: Record<string, unknown>,
+    reduce: (data: unknown, headers: Record<string, string | number | undefined>) => T,
+  ): Promise<T> {
     const key = `GET ${this.client.request.endpoint(route, params).url}`;
     const cached = this.cache.get(key);
     const headers = cached?.etag ? { 'if-none-match': cached.etag } : {};
@@ -61,7 +72,12 @@ export class Reader {
    * items may have been added behind it. `limit` caps the items (GitHub's own caps are 250
    * commits, 3,000 files); `items.length === limit` tells the caller the list may go on.
    */
-  async pages<T>(route: string, params: Record<string, unknown>, reduce: (data: unknown) => T[], limit = 10_000): Promise<T[]> {
+  async pages<T>(
+    route: string,
+    params: Record<string, unknown>,
+    reduce: (data: unknown) => T[],
+    limit = 10_000,
+  ): Promise<T[]> {
     const items: T[] = [];
     for (let page = 1; items.length < limit; page += 1) {
       const chunk = await this.poll(route, { ...params, per_page: PER_PAGE, page }, (data) => reduce(data));

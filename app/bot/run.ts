@@ -26,10 +26,22 @@ export function formatReport(r: RolloutReport): string {
 }
 
 /** Runs one pass (or loops); returns the exit code. `sleep` resolves early when `io.signal` aborts. */
-export async function runAdvance(settings: BotSettings, flags: AdvanceFlags, io: Io, sleep = abortableSleep): Promise<number> {
+export async function runAdvance(
+  settings: BotSettings,
+  flags: AdvanceFlags,
+  io: Io,
+  sleep = abortableSleep,
+): Promise<number> {
   const warn = (line: string): void => io.stderr(`stagegate advance: ${line}\n`);
-  const cache = flags.cacheFile === undefined ? settings.cache : await ResponseCache.load(flags.cacheFile, cacheScope(settings), warn);
-  const { options, adapter } = botFromSettings({ ...settings, ...(cache ? { cache } : {}), github: { log: (l) => io.stderr(`${l}\n`), ...settings.github } });
+  const cache =
+    flags.cacheFile === undefined
+      ? settings.cache
+      : await ResponseCache.load(flags.cacheFile, cacheScope(settings), warn);
+  const { options, adapter } = botFromSettings({
+    ...settings,
+    ...(cache ? { cache } : {}),
+    github: { log: (l) => io.stderr(`${l}\n`), ...settings.github },
+  });
   let code = 0;
   for (let pass = 1; ; pass += 1) {
     const before = { ...adapter.stats };
@@ -46,10 +58,17 @@ export async function runAdvance(settings: BotSettings, flags: AdvanceFlags, io:
     }
     // Saved even after a failed pass: what was learnt stays true (answers by sha, ETags).
     if (flags.cacheFile !== undefined) {
-      await adapter.cache.save(flags.cacheFile).catch((err: unknown) => warn(`${(err as Error).message} (${((err as Error).cause as Error | undefined)?.message ?? 'unknown cause'})`));
+      await adapter.cache
+        .save(flags.cacheFile)
+        .catch((err: unknown) =>
+          warn(
+            `${(err as Error).message} (${((err as Error).cause as Error | undefined)?.message ?? 'unknown cause'})`,
+          ),
+        );
     }
     if (failure !== undefined) {
-      if (!flags.watch) throw new Error(`reconcile pass failed; nothing half-done is lost, run advance again`, { cause: failure });
+      if (!flags.watch)
+        throw new Error(`reconcile pass failed; nothing half-done is lost, run advance again`, { cause: failure });
       io.stderr(`stagegate advance: pass ${pass} failed (${(failure as Error).message}); retrying next interval\n`);
     }
     if (!flags.watch || io.signal?.aborted) return code;
@@ -60,13 +79,24 @@ export async function runAdvance(settings: BotSettings, flags: AdvanceFlags, io:
 
 /** This pass's share of the adapter's running counters. */
 function passStats(before: GitHubStats, after: GitHubStats): GitHubStats {
-  return { requests: after.requests - before.requests, notModified: after.notModified - before.notModified, rateLimited: after.rateLimited - before.rateLimited, remembered: after.remembered - before.remembered };
+  return {
+    requests: after.requests - before.requests,
+    notModified: after.notModified - before.notModified,
+    rateLimited: after.rateLimited - before.rateLimited,
+    remembered: after.remembered - before.remembered,
+  };
 }
 
 function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
-

@@ -18,7 +18,9 @@ export interface BotSettings {
   readonly now?: () => Date;
   readonly requiredChecks?: readonly string[];
   /** Test knobs for the Octokit client (tiny retry delays, no write spacing). */
-  readonly github?: Partial<Pick<GitHubOptions, 'retries' | 'rateLimitRetries' | 'retryUnitMs' | 'writeSpacingMs' | 'fetch' | 'log'>>;
+  readonly github?: Partial<
+    Pick<GitHubOptions, 'retries' | 'rateLimitRetries' | 'retryUnitMs' | 'writeSpacingMs' | 'fetch' | 'log'>
+  >;
   /** Remembered answers (ETags, content by sha), e.g. from `advance --cache FILE`. @default empty */
   readonly cache?: ResponseCache;
   /** Wraps the adapter (tests inject crashes between calls). */
@@ -54,15 +56,27 @@ export function compilingRegenerate(): Regenerate {
 }
 
 export function botFromSettings(s: BotSettings): { adapter: GitHubAdapter; options: ReconcileOptions } {
-  const adapter = new GitHubAdapter({ owner: s.owner, repo: s.repo, token: s.token, baseUrl: s.apiUrl, ...s.github, ...(s.cache ? { cache: s.cache } : {}) });
+  const adapter = new GitHubAdapter({
+    owner: s.owner,
+    repo: s.repo,
+    token: s.token,
+    baseUrl: s.apiUrl,
+    ...s.github,
+    ...(s.cache ? { cache: s.cache } : {}),
+  });
   const port = s.wrapPort ? s.wrapPort(adapter) : adapter;
-  const web = s.apiUrl.replace(/\/+$/, '') === 'https://api.github.com' ? 'https://github.com' : s.apiUrl.replace(/\/+$/, '');
+  const web =
+    s.apiUrl.replace(/\/+$/, '') === 'https://api.github.com' ? 'https://github.com' : s.apiUrl.replace(/\/+$/, '');
   return {
     adapter,
     options: {
       port,
       now: s.now ?? (() => new Date()),
-      config: { requiredChecks: s.requiredChecks ?? DEFAULT_REQUIRED_CHECKS, healthCheck: CHECK_HEALTH, allowedPrefixes: ['rollouts/', 'generated/'] },
+      config: {
+        requiredChecks: s.requiredChecks ?? DEFAULT_REQUIRED_CHECKS,
+        healthCheck: CHECK_HEALTH,
+        allowedPrefixes: ['rollouts/', 'generated/'],
+      },
       regenerate: compilingRegenerate(),
       repoUrl: `${web}/${s.owner}/${s.repo}`,
       ...(s.github?.log ? { log: s.github.log } : {}),

@@ -14,10 +14,15 @@ export const abortCommand: Command = {
   options: { repo: { type: 'string' }, reason: { type: 'string' } },
   async run({ values, positionals }, io) {
     const [rollout] = positionals;
-    if (rollout === undefined || positionals.length > 1) throw new UsageError('expected one rollout (its file name under rollouts/, e.g. checkout)');
-    if (typeof values.reason !== 'string' || values.reason.trim() === '') throw new UsageError('--reason "…" is required; it goes into spec.abort');
+    if (rollout === undefined || positionals.length > 1)
+      throw new UsageError('expected one rollout (its file name under rollouts/, e.g. checkout)');
+    if (typeof values.reason !== 'string' || values.reason.trim() === '')
+      throw new UsageError('--reason "…" is required; it goes into spec.abort');
     const settings = settingsFromEnv(values.repo, io.env);
-    const { options } = botFromSettings({ ...settings, github: { log: (l) => io.stderr(`${l}\n`), ...settings.github } });
+    const { options } = botFromSettings({
+      ...settings,
+      github: { log: (l) => io.stderr(`${l}\n`), ...settings.github },
+    });
     const path = rollout.includes('/') ? rollout : `${DEFAULT_ROLLOUTS_DIR}/${rollout.replace(/\.ya?ml$/, '')}.yaml`;
     const report = await openRollback(options, path, values.reason.trim());
     if (values.json === true) io.stdout(`${JSON.stringify({ ok: true, report })}\n`);

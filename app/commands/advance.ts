@@ -16,10 +16,13 @@ export function settingsFromEnv(repoFlag: unknown, env: Io['env']): BotSettings 
   const repo = parseRepo(repoFlag);
   if (!repo) throw new UsageError(`--repo must be OWNER/NAME (got "${repoFlag}")`);
   const token = env.GITHUB_TOKEN;
-  if (!token) throw new UsageError('GITHUB_TOKEN is not set; export a token (a GitHub App installation token) for the bot');
+  if (!token)
+    throw new UsageError('GITHUB_TOKEN is not set; export a token (a GitHub App installation token) for the bot');
   const unit = env.STAGEGATE_RETRY_UNIT_MS === undefined ? undefined : Number(env.STAGEGATE_RETRY_UNIT_MS);
   return {
-    ...repo, token, apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    ...repo,
+    token,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     ...(unit !== undefined && Number.isFinite(unit) ? { github: { retryUnitMs: unit, writeSpacingMs: unit } } : {}),
   };
 }
@@ -27,7 +30,12 @@ export function settingsFromEnv(repoFlag: unknown, env: Io['env']): BotSettings 
 export const advanceCommand: Command = {
   name: 'advance',
   usage: 'advance --repo OWNER/NAME [--watch] [--interval 60s] [--cache FILE] [--json]',
-  options: { repo: { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' }, cache: { type: 'string' } },
+  options: {
+    repo: { type: 'string' },
+    watch: { type: 'boolean' },
+    interval: { type: 'string' },
+    cache: { type: 'string' },
+  },
   async run({ values }, io) {
     const settings = settingsFromEnv(values.repo, io.env);
     let intervalMs = 60_000;
@@ -40,6 +48,10 @@ export const advanceCommand: Command = {
     }
     if (values.cache === '') throw new UsageError('--cache needs a file path');
     const cacheFile = typeof values.cache === 'string' ? resolve(io.cwd, values.cache) : undefined;
-    return runAdvance(settings, { watch: values.watch === true, intervalMs, json: values.json === true, ...(cacheFile ? { cacheFile } : {}) }, io);
+    return runAdvance(
+      settings,
+      { watch: values.watch === true, intervalMs, json: values.json === true, ...(cacheFile ? { cacheFile } : {}) },
+      io,
+    );
   },
 };

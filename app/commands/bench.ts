@@ -10,7 +10,8 @@ export const benchCommand: Command = {
   },
   async run({ values }, io) {
     const only = (values.only as string[] | undefined)?.map((o) => {
-      if (o !== 'synth' && o !== 'detection' && o !== 'bot') throw new UsageError(`--only takes synth, detection or bot (got "${o}")`);
+      if (o !== 'synth' && o !== 'detection' && o !== 'bot')
+        throw new UsageError(`--only takes synth, detection or bot (got "${o}")`);
       return o;
     });
     const json = values.json === true;
@@ -25,7 +26,8 @@ export const benchCommand: Command = {
   },
 };
 
-const x = (r: number | null | undefined) => (r === null || r === undefined || !Number.isFinite(r) ? 'n/a' : `${r.toFixed(2)}×`);
+const x = (r: number | null | undefined) =>
+  r === null || r === undefined || !Number.isFinite(r) ? 'n/a' : `${r.toFixed(2)}×`;
 const s = (v: number | null) => (v === null ? 'not detected' : `${v} s`);
 
 function render(r: BenchReport): string {
@@ -39,14 +41,21 @@ function render(r: BenchReport): string {
     );
   }
   if (r.detection) {
-    for (const [name, d] of [['stagegate', r.detection.stagegate], ['flagger-style', r.detection.flaggerStyle]] as const) {
-      out.push(`detect ${name.padEnd(13)} median ${s(d.medianDetectSeconds)} (${x(d.medianRatioToFloor)} the floor), ` +
-        `${d.falseRollbacksPer1000} false rollbacks / 1000, ${d.blipRollbacks}/${d.blipRollouts} blips rolled back`);
+    for (const [name, d] of [
+      ['stagegate', r.detection.stagegate],
+      ['flagger-style', r.detection.flaggerStyle],
+    ] as const) {
+      out.push(
+        `detect ${name.padEnd(13)} median ${s(d.medianDetectSeconds)} (${x(d.medianRatioToFloor)} the floor), ` +
+          `${d.falseRollbacksPer1000} false rollbacks / 1000, ${d.blipRollbacks}/${d.blipRollouts} blips rolled back`,
+      );
     }
   }
   if (r.bot) {
-    out.push(`bot    ${r.bot.requestsPerHourAt500} counted requests/hour for 500 rollouts at a 5-min reconcile (scaled from ${r.bot.scaledFrom}; ` +
-      `limit ${r.bot.limitPerHour}), ${r.bot.requestsPerHourAt500Advancing} while advancing`);
+    out.push(
+      `bot    ${r.bot.requestsPerHourAt500} counted requests/hour for 500 rollouts at a 5-min reconcile (scaled from ${r.bot.scaledFrom}; ` +
+        `limit ${r.bot.limitPerHour}), ${r.bot.requestsPerHourAt500Advancing} while advancing`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

@@ -31,10 +31,17 @@ export const checkCommand: Command = {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {
       for (const f of report.findings) io.stdout(`${formatFinding(f)}\n`);
-      for (const file of report.stale) io.stdout(`error SG0001 ${outDir}/${file}: differs from synth; run \`stagegate synth\`\n`);
-      io.stdout(report.istioctl.ran ? `istioctl analyze: ${report.istioctl.ok ? 'ok' : 'failed'}\n${report.istioctl.output}\n` : `note: ${report.istioctl.reason}\n`);
+      for (const file of report.stale)
+        io.stdout(`error SG0001 ${outDir}/${file}: differs from synth; run \`stagegate synth\`\n`);
+      io.stdout(
+        report.istioctl.ran
+          ? `istioctl analyze: ${report.istioctl.ok ? 'ok' : 'failed'}\n${report.istioctl.output}\n`
+          : `note: ${report.istioctl.reason}\n`,
+      );
       const errors = report.findings.filter((f) => f.level === 'error').length + report.stale.length;
-      io.stdout(`check: ${report.rollouts} rollout(s), ${errors} error(s), ${report.findings.length - report.findings.filter((f) => f.level === 'error').length} warning(s)\n`);
+      io.stdout(
+        `check: ${report.rollouts} rollout(s), ${errors} error(s), ${report.findings.length - report.findings.filter((f) => f.level === 'error').length} warning(s)\n`,
+      );
     }
     return report.ok ? 0 : 1;
   },
@@ -44,7 +51,10 @@ export const checkCommand: Command = {
 export function checkCompiled(compiled: readonly CompiledRollout[], outDir: string, io: Pick<Io, 'env'>): CheckReport {
   const findings = analyze(compiled.flatMap((c) => c.objects));
   const stale = staleFiles(compiled, outDir);
-  const istioctl = istioctlAnalyze(compiled.map((c) => c.content), io.env.PATH);
+  const istioctl = istioctlAnalyze(
+    compiled.map((c) => c.content),
+    io.env.PATH,
+  );
   const ok = !findings.some((f) => f.level === 'error') && stale.length === 0 && (!istioctl.ran || istioctl.ok);
   return { ok, rollouts: compiled.length, findings, stale, istioctl };
 }

@@ -12,7 +12,8 @@ export const GATE_EXIT: Record<Verdict['kind'], number> = { pass: 0, fail: 1, ho
 
 export const gateCommand: Command = {
   name: 'gate',
-  usage: 'gate <rollout> --prometheus URL [--rollouts DIR] [--live-since TIME] [--at TIME] [--post --repo OWNER/NAME --sha SHA] [--json]',
+  usage:
+    'gate <rollout> --prometheus URL [--rollouts DIR] [--live-since TIME] [--at TIME] [--post --repo OWNER/NAME --sha SHA] [--json]',
   options: {
     ...POST_OPTIONS,
     prometheus: { type: 'string' },
@@ -25,16 +26,27 @@ export const gateCommand: Command = {
     if (!name) throw new UsageError('which rollout? (name or namespace/name)');
     const url = values.prometheus as string | undefined;
     if (!url) throw new UsageError('--prometheus URL is required');
-    const compiled = compileDir((values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR, io, values.json === true);
+    const compiled = compileDir(
+      (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR,
+      io,
+      values.json === true,
+    );
     if (!compiled) return 1;
-    const model = findRollout(compiled.map((c) => c.model), name);
+    const model = findRollout(
+      compiled.map((c) => c.model),
+      name,
+    );
     const verdict = await evaluateGate({
       model,
       prometheus: new PrometheusApi(url),
       now: parseTime(values.at as string | undefined, '--at') ?? new Date(),
       ...optional('liveSince', parseTime(values['live-since'] as string | undefined, '--live-since')),
     });
-    io.stdout(values.json ? `${JSON.stringify(verdict, null, 2)}\n` : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n`);
+    io.stdout(
+      values.json
+        ? `${JSON.stringify(verdict, null, 2)}\n`
+        : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n`,
+    );
     await postCheckRun(values, io, healthCheckRun(verdict));
     return GATE_EXIT[verdict.kind];
   },
@@ -43,7 +55,14 @@ export const gateCommand: Command = {
 export function findRollout(models: readonly RolloutModel[], name: string): RolloutModel {
   const matches = models.filter((m) => m.name === name || `${m.namespace}/${m.name}` === name);
   if (matches.length === 0) {
-    throw new UsageError(`no rollout "${name}"; known: ${models.map((m) => `${m.namespace}/${m.name}`).sort().join(', ') || '(none)'}`);
+    throw new UsageError(
+      `no rollout "${name}"; known: ${
+        models
+          .map((m) => `${m.namespace}/${m.name}`)
+          .sort()
+          .join(', ') || '(none)'
+      }`,
+    );
   }
   return matches[0]!;
 }

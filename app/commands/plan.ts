@@ -5,7 +5,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import { DEFAULT_ALPHA, DEFAULT_POWER, errorRatioLimit, planStages, type StagePlan } from '../../constructs/detectability.js';
+import {
+  DEFAULT_ALPHA,
+  DEFAULT_POWER,
+  errorRatioLimit,
+  planStages,
+  type StagePlan,
+} from '../../constructs/detectability.js';
 import { formatDuration } from '../../constructs/duration.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
@@ -50,14 +56,17 @@ export const planCommand: Command = {
 function parseRps(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const rps = Number(text);
-  if (!Number.isFinite(rps) || rps <= 0) throw new UsageError(`--rps must be a positive number of requests per second (got "${text}")`);
+  if (!Number.isFinite(rps) || rps <= 0)
+    throw new UsageError(`--rps must be a positive number of requests per second (got "${text}")`);
   return rps;
 }
 
 /** The rollout named `name` (file `<name>.yaml`, or any intent whose metadata.name or namespace/name matches). */
 export function findRollout(dir: string, name: string): { model: RolloutModel } | { problems: string[] } {
   if (!existsSync(dir)) return { problems: [`stagegate plan: no rollouts directory ${dir}; pass --rollouts DIR`] };
-  const files = readdirSync(dir).filter((f) => f.endsWith('.yaml') || f.endsWith('.yml')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
   const ordered = [...files.filter((f) => f.replace(/\.ya?ml$/, '') === name), ...files];
   for (const file of ordered) {
     const parsed = parseIntent(join(dir, file), readFileSync(join(dir, file), 'utf8'));
@@ -69,7 +78,8 @@ export function findRollout(dir: string, name: string): { model: RolloutModel } 
   return { problems: [`stagegate plan: no rollout "${name}" in ${dir} (found: ${known})`] };
 }
 
-const finite = (ms: number | undefined): number | 'never' | null => (ms === undefined ? null : Number.isFinite(ms) ? ms : 'never');
+const finite = (ms: number | undefined): number | 'never' | null =>
+  ms === undefined ? null : Number.isFinite(ms) ? ms : 'never';
 
 export function planReport(model: RolloutModel, rps?: number): PlanReport {
   const requestsPerSecond = rps ?? model.traffic.requestsPerSecond;
@@ -111,8 +121,15 @@ export function formatPlan(r: PlanReport): string {
     formatDuration(s.totalMs),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const rate = r.requestsPerSecond === null ? 'rate unknown (set spec.traffic.requestsPerSecond or pass --rps)' : `${r.requestsPerSecond} rps`;
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const rate =
+    r.requestsPerSecond === null
+      ? 'rate unknown (set spec.traffic.requestsPerSecond or pass --rps)'
+      : `${r.requestsPerSecond} rps`;
   const out = [
     `${r.namespace}/${r.rollout}: ${rate}; stable errors ${pct(r.baselineErrorRatio)}, regression at ${pct(r.errorRatioLimit)}`,
     `minimum sample: one-sided two-proportion test, alpha ${r.alpha}, power ${r.power}; cohort stages: one-sample vs the baseline`,

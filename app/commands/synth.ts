@@ -20,7 +20,11 @@ export const synthCommand: Command = {
     const outDir = (values.out as string | undefined) ?? DEFAULT_OUT_DIR;
     const json = values.json === true;
     const threads = parseThreads(values.threads as string | undefined);
-    const compiled = await reportProblems(() => compileParallel(readIntents(rolloutsDir, io.cwd), threads ? { threads } : {}), io, json);
+    const compiled = await reportProblems(
+      () => compileParallel(readIntents(rolloutsDir, io.cwd), threads ? { threads } : {}),
+      io,
+      json,
+    );
     if (!compiled) return 1;
     if (values.stdout) {
       if (compiled.length === 0) {
@@ -35,8 +39,10 @@ export const synthCommand: Command = {
     if (json) {
       io.stdout(`${JSON.stringify({ ok: true, out: outDir, ...report }, null, 2)}\n`);
     } else {
-      io.stdout(`synth: ${compiled.length} rollout(s) → ${outDir}/ (${report.written.length} written, ` +
-        `${report.unchanged.length} unchanged, ${report.removed.length} removed)\n`);
+      io.stdout(
+        `synth: ${compiled.length} rollout(s) → ${outDir}/ (${report.written.length} written, ` +
+          `${report.unchanged.length} unchanged, ${report.removed.length} removed)\n`,
+      );
       for (const file of report.written) io.stdout(`  wrote   ${outDir}/${file}\n`);
       for (const file of report.removed) io.stdout(`  removed ${outDir}/${file}\n`);
     }
@@ -48,7 +54,8 @@ export const synthCommand: Command = {
 function parseThreads(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--threads takes a whole number from 1 to 64 (got "${value}")`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new UsageError(`--threads takes a whole number from 1 to 64 (got "${value}")`);
   return n;
 }
 

@@ -28,10 +28,15 @@ export const verifyCommand: Command = {
     try {
       const compiled = compile(readIntents((values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR, io.cwd));
       const report = checkCompiled(compiled, resolve(io.cwd, outDir), io);
-      lines.push(...report.findings.map(formatFinding), ...report.stale.map((f) => `error SG0001 ${outDir}/${f}: differs from synth; run \`stagegate synth\``));
+      lines.push(
+        ...report.findings.map(formatFinding),
+        ...report.stale.map((f) => `error SG0001 ${outDir}/${f}: differs from synth; run \`stagegate synth\``),
+      );
       if (report.istioctl.ran && !report.istioctl.ok) lines.push(`istioctl analyze failed:\n${report.istioctl.output}`);
       ok = report.ok;
-      lines.unshift(`${report.rollouts} rollout(s): ${ok ? 'valid, generated/ current, pre-flight clean' : 'problems found'}`);
+      lines.unshift(
+        `${report.rollouts} rollout(s): ${ok ? 'valid, generated/ current, pre-flight clean' : 'problems found'}`,
+      );
     } catch (err) {
       if (!(err instanceof IntentError)) throw err;
       ok = false;
@@ -39,8 +44,11 @@ export const verifyCommand: Command = {
     }
     io.stdout(values.json ? `${JSON.stringify({ ok, lines }, null, 2)}\n` : `${lines.join('\n')}\n`);
     await postCheckRun(values, io, {
-      name: CHECK_VERIFY, status: 'completed', conclusion: ok ? 'success' : 'failure',
-      title: lines[0]!, summary: ['```', ...lines, '```'].join('\n'),
+      name: CHECK_VERIFY,
+      status: 'completed',
+      conclusion: ok ? 'success' : 'failure',
+      title: lines[0]!,
+      summary: ['```', ...lines, '```'].join('\n'),
     });
     return ok ? 0 : 1;
   },

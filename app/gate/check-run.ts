@@ -19,13 +19,25 @@ export function healthCheckRun(verdict: Verdict): HealthCheckRun {
   const summary = checkSummary(verdict);
   switch (verdict.kind) {
     case 'fail':
-      return { name: CHECK_HEALTH, status: 'completed', conclusion: 'failure', title: `fail: ${verdict.reasons[0]}`, summary };
+      return {
+        name: CHECK_HEALTH,
+        status: 'completed',
+        conclusion: 'failure',
+        title: `fail: ${verdict.reasons[0]}`,
+        summary,
+      };
     case 'hold':
       return { name: CHECK_HEALTH, status: 'in_progress', title: `hold: ${verdict.reasons[0]}`, summary };
     case 'pass':
       return verdict.baking
         ? { name: CHECK_HEALTH, status: 'in_progress', title: `baking, healthy so far: ${progress(verdict)}`, summary }
-        : { name: CHECK_HEALTH, status: 'completed', conclusion: 'success', title: 'pass: stage baked and healthy', summary };
+        : {
+            name: CHECK_HEALTH,
+            status: 'completed',
+            conclusion: 'success',
+            title: 'pass: stage baked and healthy',
+            summary,
+          };
     default: {
       const never: never = verdict.kind;
       throw new Error(`unknown verdict ${String(never)}`);
@@ -48,14 +60,23 @@ export function checkSummary(v: Verdict): string {
     const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
     const ms = (x: number) => `${Math.round(x)} ms`;
     const n = (x: number) => Math.round(x).toLocaleString('en-US');
-    lines.push('', `Stage \`${e.stage}\` (${e.weight} %): ${describeEvidence(e)}`, '',
-      '| version | requests | 5xx ratio | p99 |', '|---|---:|---:|---:|',
+    lines.push(
+      '',
+      `Stage \`${e.stage}\` (${e.weight} %): ${describeEvidence(e)}`,
+      '',
+      '| version | requests | 5xx ratio | p99 |',
+      '|---|---:|---:|---:|',
       `| canary | ${n(e.canary.requests)} | ${fmt(e.canary.errorRatio, pct)} | ${fmt(e.canary.p99Ms, ms)} |`,
-      `| stable | ${n(e.stable.requests)} | ${fmt(e.stable.errorRatio, pct)} | ${fmt(e.stable.p99Ms, ms)} |`);
+      `| stable | ${n(e.stable.requests)} | ${fmt(e.stable.errorRatio, pct)} | ${fmt(e.stable.p99Ms, ms)} |`,
+    );
   }
   if (v.alerts.length > 0) {
-    lines.push('', '| alert | signal | action | state |', '|---|---|---|---|',
-      ...v.alerts.map((a) => `| ${a.alert} | ${a.signal} | ${a.action} | ${a.state} |`));
+    lines.push(
+      '',
+      '| alert | signal | action | state |',
+      '|---|---|---|---|',
+      ...v.alerts.map((a) => `| ${a.alert} | ${a.signal} | ${a.action} | ${a.state} |`),
+    );
   }
   return lines.join('\n');
 }

@@ -8,7 +8,13 @@
  * No data, too little traffic or an unreachable Prometheus is *hold*, never *pass*.
  */
 import { alertRules, recordingRules, type AlertRule } from '../../constructs/alert-rules.js';
-import { ALERT_LABEL_ACTION, ALERT_LABEL_SIGNAL, alertGroupName, type AlertAction, type AlertSignal } from '../../constructs/conventions.js';
+import {
+  ALERT_LABEL_ACTION,
+  ALERT_LABEL_SIGNAL,
+  alertGroupName,
+  type AlertAction,
+  type AlertSignal,
+} from '../../constructs/conventions.js';
 import { decisionWindowMs, minCanaryRequests } from '../../constructs/detectability.js';
 import { liveStage, type RolloutModel } from '../../constructs/model.js';
 import { call, eq, histogramQuantile, range, rate, render, selector, sum } from '../../constructs/promql/ast.js';
@@ -89,12 +95,24 @@ export type Observation =
 export function decide(model: RolloutModel, now: Date, obs: Observation): Verdict {
   const base = { rollout: `${model.namespace}/${model.name}`, at: now.toISOString() };
   if ('unavailable' in obs) {
-    return { ...base, kind: 'hold', summary: `hold: ${obs.unavailable}`, reasons: [obs.unavailable], alerts: [], baking: false };
+    return {
+      ...base,
+      kind: 'hold',
+      summary: `hold: ${obs.unavailable}`,
+      reasons: [obs.unavailable],
+      alerts: [],
+      baking: false,
+    };
   }
   const { alerts, evidence } = obs;
   const baking = evidence.bakeMs !== undefined && (evidence.bakedMs ?? 0) < evidence.bakeMs;
   const verdict = (kind: VerdictKind, reasons: string[]): Verdict => ({
-    ...base, kind, reasons, alerts, evidence, baking: kind === 'pass' && baking,
+    ...base,
+    kind,
+    reasons,
+    alerts,
+    evidence,
+    baking: kind === 'pass' && baking,
     summary: `${kind}: ${reasons.join('; ')}`,
   });
   const firing = (action: AlertAction) => alerts.filter((a) => a.state === 'firing' && a.action === action);
@@ -102,10 +120,16 @@ export function decide(model: RolloutModel, now: Date, obs: Observation): Verdic
   if (firing('rollback').length > 0) return verdict('fail', firing('rollback').map(describeAlert));
   if (firing('hold').length > 0) return verdict('hold', firing('hold').map(describeAlert));
   const suspected = alerts.filter((a) => a.state === 'pending' && a.action === 'rollback');
-  if (suspected.length > 0) return verdict('hold', suspected.map((a) => `suspected regression, confirming: ${describeAlert(a)}`));
+  if (suspected.length > 0)
+    return verdict(
+      'hold',
+      suspected.map((a) => `suspected regression, confirming: ${describeAlert(a)}`),
+    );
   if (evidence.canary.requests <= 0) return verdict('hold', ['no canary data']);
   if (evidence.canary.requests < evidence.minRequests) {
-    return verdict('hold', [`too few canary requests: ${count(evidence.canary.requests)} of ${count(evidence.minRequests)} needed`]);
+    return verdict('hold', [
+      `too few canary requests: ${count(evidence.canary.requests)} of ${count(evidence.minRequests)} needed`,
+    ]);
   }
   return verdict('pass', [describeEvidence(evidence)]);
 }
@@ -116,8 +140,14 @@ function describeAlert(a: AlertObservation): string {
 
 export function describeEvidence(e: Evidence): string {
   const parts = [`${count(e.canary.requests)} canary requests (min ${count(e.minRequests)})`];
-  if (e.canary.errorRatio !== undefined) parts.push(`5xx canary ${pct(e.canary.errorRatio)} vs stable ${e.stable.errorRatio === undefined ? 'n/a' : pct(e.stable.errorRatio)}`);
-  if (e.canary.p99Ms !== undefined) parts.push(`p99 canary ${ms(e.canary.p99Ms)} vs stable ${e.stable.p99Ms === undefined ? 'n/a' : ms(e.stable.p99Ms)}`);
+  if (e.canary.errorRatio !== undefined)
+    parts.push(
+      `5xx canary ${pct(e.canary.errorRatio)} vs stable ${e.stable.errorRatio === undefined ? 'n/a' : pct(e.stable.errorRatio)}`,
+    );
+  if (e.canary.p99Ms !== undefined)
+    parts.push(
+      `p99 canary ${ms(e.canary.p99Ms)} vs stable ${e.stable.p99Ms === undefined ? 'n/a' : ms(e.stable.p99Ms)}`,
+    );
   if (e.bakeMs !== undefined) parts.push(`baked ${minutes(e.bakedMs ?? 0)} of ${minutes(e.bakeMs)}`);
   return parts.join(', ');
 }
@@ -137,25 +167,35 @@ async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
     // Without the alert group, the expressions are evaluated here, but they read recorded
     // series: with those missing every alert would be silent, which must not read as healthy.
     const first = recordingRules(input.model)[0]!;
-    const probe = selector(first.record, Object.entries(first.labels).map(([k, v]) => eq(k, v)));
+    const probe = selector(
+      first.record,
+      Object.entries(first.labels).map(([k, v]) => eq(k, v)),
+    );
     if ((await input.prometheus.query(render(probe), input.now)).length === 0) {
-      throw new RulesNotLoaded(`the rules of ${input.model.namespace}/${input.model.name} are not loaded in Prometheus ` +
-        `(no ${probe.metric} series); apply the PrometheusRule in generated/${input.model.name}.k8s.yaml`);
+      throw new RulesNotLoaded(
+        `the rules of ${input.model.namespace}/${input.model.name} are not loaded in Prometheus ` +
+          `(no ${probe.metric} series); apply the PrometheusRule in generated/${input.model.name}.k8s.yaml`,
+      );
     }
   }
-  return Promise.all(rules.map(async (rule) => {
-    const base = {
-      alert: rule.alert,
-      signal: rule.labels[ALERT_LABEL_SIGNAL],
-      action: rule.labels[ALERT_LABEL_ACTION],
-      summary: rule.annotations.summary.replace(/\s*\{\{[^}]*\}\}\s*/g, ' ').replace(/\s+/g, ' ').trim(),
-    };
-    if (complete) {
-      const state = inGroup.filter((r) => r.name === rule.alert).map((r) => r.state);
-      return { ...base, source: 'rules-api' as const, state: strongest(state) };
-    }
-    return { ...base, source: 'expression' as const, state: await evaluateExpression(input, rule) };
-  }));
+  return Promise.all(
+    rules.map(async (rule) => {
+      const base = {
+        alert: rule.alert,
+        signal: rule.labels[ALERT_LABEL_SIGNAL],
+        action: rule.labels[ALERT_LABEL_ACTION],
+        summary: rule.annotations.summary
+          .replace(/\s*\{\{[^}]*\}\}\s*/g, ' ')
+          .replace(/\s+/g, ' ')
+          .trim(),
+      };
+      if (complete) {
+        const state = inGroup.filter((r) => r.name === rule.alert).map((r) => r.state);
+        return { ...base, source: 'rules-api' as const, state: strongest(state) };
+      }
+      return { ...base, source: 'expression' as const, state: await evaluateExpression(input, rule) };
+    }),
+  );
 }
 
 function strongest(states: readonly AlertState[]): AlertState {
@@ -187,7 +227,12 @@ async function gatherEvidence(input: GateInput): Promise<Evidence> {
   const [requests, errors, p99] = await Promise.all([
     input.prometheus.query(render(sum(call('increase', range(requestsSelector(t), windowMs)), by)), now),
     input.prometheus.query(render(errorsExpr(t, windowMs, by, { fn: 'increase' })), now),
-    input.prometheus.query(render(histogramQuantile(0.99, sum(rate(durationBucketSelector(t), Math.min(windowMs, decisionMs)), [...by, 'le']))), now),
+    input.prometheus.query(
+      render(
+        histogramQuantile(0.99, sum(rate(durationBucketSelector(t), Math.min(windowMs, decisionMs)), [...by, 'le'])),
+      ),
+      now,
+    ),
   ]);
   const version = (value: string): VersionEvidence => {
     const of = (samples: Sample[]) => samples.find((s) => s.labels[t.versionLabel] === value)?.value;

@@ -26,7 +26,10 @@ export interface RuleState {
 }
 
 export class PrometheusApi {
-  constructor(private readonly baseUrl: string, private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
   private async get(path: string, params: Record<string, string>): Promise<unknown> {
     const url = `${this.baseUrl.replace(/\/$/, '')}${path}?${new URLSearchParams(params)}`;
@@ -36,9 +39,13 @@ export class PrometheusApi {
     } catch (err) {
       throw new PrometheusUnavailable(`Prometheus at ${this.baseUrl} is unreachable`, { cause: err });
     }
-    const body = (await res.json().catch(() => undefined)) as { status?: string; data?: unknown; error?: string } | undefined;
+    const body = (await res.json().catch(() => undefined)) as
+      | { status?: string; data?: unknown; error?: string }
+      | undefined;
     if (!res.ok || body?.status !== 'success') {
-      throw new PrometheusUnavailable(`Prometheus answered HTTP ${res.status}${body?.error ? `: ${body.error}` : ''} for ${path}`);
+      throw new PrometheusUnavailable(
+        `Prometheus answered HTTP ${res.status}${body?.error ? `: ${body.error}` : ''} for ${path}`,
+      );
     }
     return body.data;
   }
@@ -46,17 +53,22 @@ export class PrometheusApi {
   /** Instant query at `time`; a scalar result becomes one sample without labels. */
   async query(expr: string, time: Date): Promise<Sample[]> {
     const data = (await this.get('/api/v1/query', { query: expr, time: seconds(time) })) as {
-      resultType: string; result: unknown;
+      resultType: string;
+      result: unknown;
     };
     if (data.resultType === 'scalar') return [{ labels: {}, value: Number((data.result as [number, string])[1]) }];
     return (data.result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((r) => ({
-      labels: r.metric, value: Number(r.value[1]),
+      labels: r.metric,
+      value: Number(r.value[1]),
     }));
   }
 
   async queryRange(expr: string, start: Date, end: Date, stepSeconds: number): Promise<RangeSeries[]> {
     const data = (await this.get('/api/v1/query_range', {
-      query: expr, start: seconds(start), end: seconds(end), step: String(stepSeconds),
+      query: expr,
+      start: seconds(start),
+      end: seconds(end),
+      step: String(stepSeconds),
     })) as { result: Array<{ metric: Record<string, string>; values: Array<[number, string]> }> };
     return data.result.map((r) => ({ labels: r.metric, points: r.values.map(([t, v]) => [t, Number(v)] as const) }));
   }
@@ -64,11 +76,25 @@ export class PrometheusApi {
   /** Alerting rules Prometheus has loaded, with their current state. */
   async alertRules(): Promise<RuleState[]> {
     const data = (await this.get('/api/v1/rules', { type: 'alert' })) as {
-      groups: Array<{ name: string; rules: Array<{ name: string; query: string; state: RuleState['state']; alerts?: Array<{ labels: Record<string, string> }> }> }>;
+      groups: Array<{
+        name: string;
+        rules: Array<{
+          name: string;
+          query: string;
+          state: RuleState['state'];
+          alerts?: Array<{ labels: Record<string, string> }>;
+        }>;
+      }>;
     };
-    return data.groups.flatMap((g) => g.rules.map((r) => ({
-      group: g.name, name: r.name, query: r.query, state: r.state, activeLabels: (r.alerts ?? []).map((a) => a.labels),
-    })));
+    return data.groups.flatMap((g) =>
+      g.rules.map((r) => ({
+        group: g.name,
+        name: r.name,
+        query: r.query,
+        state: r.state,
+        activeLabels: (r.alerts ?? []).map((a) => a.labels),
+      })),
+    );
   }
 }
 

@@ -134,7 +134,12 @@ export function sum(expr: Expr, by: readonly string[] = []): Aggregation {
   return aggregate('sum', expr, by);
 }
 
-export function binary(op: BinaryOp, lhs: Expr, rhs: Expr, opts: { bool?: boolean; matching?: VectorMatching } = {}): Binary {
+export function binary(
+  op: BinaryOp,
+  lhs: Expr,
+  rhs: Expr,
+  opts: { bool?: boolean; matching?: VectorMatching } = {},
+): Binary {
   return { kind: 'binary', op, lhs, rhs, ...opts };
 }
 
@@ -145,10 +150,17 @@ export const ON_NOTHING: VectorMatching = { on: [] };
 
 /** Go-style duration Prometheus accepts in ranges and offsets ("90s" → "1m30s"). */
 export function promDuration(ms: number): string {
-  if (!Number.isInteger(ms) || ms <= 0) throw new Error(`PromQL duration must be a positive whole number of ms (got ${ms})`);
+  if (!Number.isInteger(ms) || ms <= 0)
+    throw new Error(`PromQL duration must be a positive whole number of ms (got ${ms})`);
   let rest = ms;
   let out = '';
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1_000], ['ms', 1]] as const) {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1_000],
+    ['ms', 1],
+  ] as const) {
     const n = Math.floor(rest / size);
     if (n > 0) {
       out += `${n}${unit}`;

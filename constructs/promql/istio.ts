@@ -11,7 +11,19 @@ import {
   type RecordedKind,
 } from '../conventions.js';
 import type { RolloutModel } from '../model.js';
-import { anyOf, binary, call, eq, range, re, selector, sum, type Expr, type LabelMatcher, type Selector } from './ast.js';
+import {
+  anyOf,
+  binary,
+  call,
+  eq,
+  range,
+  re,
+  selector,
+  sum,
+  type Expr,
+  type LabelMatcher,
+  type Selector,
+} from './ast.js';
 import { windowLabel } from './windows.js';
 
 export type Role = 'stable' | 'canary';
@@ -113,7 +125,8 @@ export function errorsExpr(
 ): Expr {
   const fn = opts.fn ?? 'rate';
   const extra = opts.extra ?? [];
-  const of = (matchers: readonly LabelMatcher[]) => call(fn, range(requestsSelector(t, [...matchers, ...extra]), windowMs));
+  const of = (matchers: readonly LabelMatcher[]) =>
+    call(fn, range(requestsSelector(t, [...matchers, ...extra]), windowMs));
   const serverErrors = of([SERVER_ERRORS]);
   if (t.protocol === 'http') return sum(serverErrors, by);
   return sum(binary('or', serverErrors, of(GRPC_SERVER_FAILURES)), by);

@@ -19,7 +19,12 @@ export function ratioExpr(t: IstioTarget, numerator: 'errors' | Expr, windowMs: 
   // on(version): a raw numerator (`sum by (version)`) lacks the rollout labels a recorded one
   // has; matching on the version alone makes both kinds line up (one-to-one keeps only it).
   const byVersion = { on: [t.versionLabel] };
-  return binary('/', binary('or', top, binary('*', requests, num(0)), { matching: byVersion }), binary('>', requests, num(0)), { matching: byVersion });
+  return binary(
+    '/',
+    binary('or', top, binary('*', requests, num(0)), { matching: byVersion }),
+    binary('>', requests, num(0)),
+    { matching: byVersion },
+  );
 }
 
 /** Canary requests in the window, as a count (rate × seconds). */
@@ -36,9 +41,17 @@ function withSample(t: IstioTarget, expr: Expr, windowMs: number, minRequests: n
  * The relative limit `vsStable × stable + floor` on `windowMs`, one series; without a stable
  * series (stable gets no traffic) just the floor, so the absolute limit decides.
  */
-export function relativeLimitExpr(t: IstioTarget, kind: RecordedKind, windowMs: number, vsStable: number, floor: number): Expr {
+export function relativeLimitExpr(
+  t: IstioTarget,
+  kind: RecordedKind,
+  windowMs: number,
+  vsStable: number,
+  floor: number,
+): Expr {
   const stable = recorded(t, kind, windowMs, 'stable');
-  return binary('or', binary('+', binary('*', num(vsStable), stable), num(floor)), call('vector', num(floor)), { matching: ON_NOTHING });
+  return binary('or', binary('+', binary('*', num(vsStable), stable), num(floor)), call('vector', num(floor)), {
+    matching: ON_NOTHING,
+  });
 }
 
 /**
@@ -81,7 +94,14 @@ function aboveLimits(t: IstioTarget, kind: RecordedKind, windowMs: number, max: 
  * The sustained (single-window) threshold: canary `kind` above `max` and above `limit` on
  * `windowMs`, with the minimum sample. Blip-proof only through a long `for` (windows.ts).
  */
-export function thresholdExpr(t: IstioTarget, kind: RecordedKind, windowMs: number, max: number, limit: Expr, minRequests: number): Expr {
+export function thresholdExpr(
+  t: IstioTarget,
+  kind: RecordedKind,
+  windowMs: number,
+  max: number,
+  limit: Expr,
+  minRequests: number,
+): Expr {
   return withSample(t, aboveLimits(t, kind, windowMs, max, limit), windowMs, minRequests);
 }
 

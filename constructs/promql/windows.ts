@@ -57,7 +57,17 @@ export const BURN_WINDOWS_MS: readonly number[] = [5 * MINUTE, 30 * MINUTE, HOUR
  * short ones serve busy canaries: the window is picked by sample size, and a canary that gathers
  * twice the minimum sample in a minute has no reason to be judged over five.
  */
-export const DECISION_WINDOWS_MS: readonly number[] = [MINUTE, 2 * MINUTE, 5 * MINUTE, 10 * MINUTE, 15 * MINUTE, 30 * MINUTE, HOUR, 2 * HOUR, 6 * HOUR];
+export const DECISION_WINDOWS_MS: readonly number[] = [
+  MINUTE,
+  2 * MINUTE,
+  5 * MINUTE,
+  10 * MINUTE,
+  15 * MINUTE,
+  30 * MINUTE,
+  HOUR,
+  2 * HOUR,
+  6 * HOUR,
+];
 /** Candidate short (persistence) windows: from two scrape intervals up; never longer than W. */
 export const SHORT_WINDOWS_MS: readonly number[] = DECISION_WINDOWS_MS.filter((w) => w >= 2 * SCRAPE_INTERVAL_MAX_MS);
 /**
@@ -79,7 +89,8 @@ export const MIN_SCALED_WINDOW_MS = 4_000;
  * least `minMs`.
  */
 export function scaleMs(ms: number, timeScale: number, minMs = MIN_SCALED_WINDOW_MS): number {
-  if (!(Number.isInteger(timeScale) && timeScale >= 1)) throw new Error(`timeScale must be a whole number ≥ 1 (got ${timeScale})`);
+  if (!(Number.isInteger(timeScale) && timeScale >= 1))
+    throw new Error(`timeScale must be a whole number ≥ 1 (got ${timeScale})`);
   if (timeScale === 1) return ms;
   return Math.max(minMs, Math.round(ms / timeScale / 1000) * 1000);
 }
@@ -126,7 +137,12 @@ export const BURN_PAIRS: readonly BurnPair[] = [
 /** `pair` with its windows and base `for` compressed by `timeScale`. */
 export function scaleBurnPair(pair: BurnPair, timeScale: number): BurnPair {
   if (timeScale === 1) return pair;
-  return { ...pair, shortMs: scaleMs(pair.shortMs, timeScale), longMs: scaleMs(pair.longMs, timeScale), baseForMs: scaleMs(pair.baseForMs, timeScale) };
+  return {
+    ...pair,
+    shortMs: scaleMs(pair.shortMs, timeScale),
+    longMs: scaleMs(pair.longMs, timeScale),
+    baseForMs: scaleMs(pair.baseForMs, timeScale),
+  };
 }
 
 /** The burn-rate pairs at `timeScale`. */
@@ -174,7 +190,11 @@ export function persistenceForMs(shortMs: number, timeScale = 1): number {
  * just above the limit may wait for the sustained backstop instead.
  */
 export function thresholdDetectionMs(windowMs: number, shortMs: number, timeScale = 1): number {
-  return Math.max(Math.ceil(windowMs / 2 / 1000) * 1000, shortMs) + persistenceForMs(shortMs, timeScale) + scaleMs(EVALUATION_INTERVAL_MS, timeScale, 1000);
+  return (
+    Math.max(Math.ceil(windowMs / 2 / 1000) * 1000, shortMs) +
+    persistenceForMs(shortMs, timeScale) +
+    scaleMs(EVALUATION_INTERVAL_MS, timeScale, 1000)
+  );
 }
 
 /** Time from the start of a regression at the limit until the sustained backstop on `windowMs` fires. */

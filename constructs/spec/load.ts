@@ -3,7 +3,18 @@
  * `file:line:column`. Positions come from the `yaml` package's node ranges, so a message
  * points at the value that is wrong, the key that is unknown, or the mapping that misses a key.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document, type ErrorCode, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  visit,
+  type Document,
+  type ErrorCode,
+  type Node,
+} from 'yaml';
 import type { RolloutModel } from '../model.js';
 import { INTENT_API_VERSION } from '../conventions.js';
 import type { RolloutDocument } from './types.js';
@@ -32,7 +43,9 @@ export const MAX_INTENT_BYTES = 1024 * 1024;
 
 /** `rollouts/x.yaml:14:7: spec.stages[2].weight: must be between 0 and 100 (got 140)` */
 export function formatProblem(p: SourceProblem): string {
-  return p.path === '' ? `${p.file}:${p.line}:${p.column}: ${p.message}` : `${p.file}:${p.line}:${p.column}: ${p.path}: ${p.message}`;
+  return p.path === ''
+    ? `${p.file}:${p.line}:${p.column}: ${p.message}`
+    : `${p.file}:${p.line}:${p.column}: ${p.path}: ${p.message}`;
 }
 
 /** Thrown where an invalid intent cannot be returned as a value; its message lists every problem. */
@@ -110,19 +123,35 @@ export function parseIntent(file: string, text: string, opts: { readonly quick?:
     return failed();
   }
   if (present.length > 1) {
-    report(at(present[1]!.range[0]), '', `file has ${present.length} YAML documents; expected exactly one Rollout per file (split them into separate files)`);
+    report(
+      at(present[1]!.range[0]),
+      '',
+      `file has ${present.length} YAML documents; expected exactly one Rollout per file (split them into separate files)`,
+    );
     return failed();
   }
   const doc = present[0]!;
   if (!isMap(doc.contents)) {
-    const found = isSeq(doc.contents) ? 'a list' : isScalar(doc.contents) ? `${JSON.stringify(doc.contents.value)}` : 'something else';
-    report(at(doc.contents?.range[0] ?? 0), '', `top level must be a mapping with apiVersion, kind, metadata and spec (got ${found})`);
+    const found = isSeq(doc.contents)
+      ? 'a list'
+      : isScalar(doc.contents)
+        ? `${JSON.stringify(doc.contents.value)}`
+        : 'something else';
+    report(
+      at(doc.contents?.range[0] ?? 0),
+      '',
+      `top level must be a mapping with apiVersion, kind, metadata and spec (got ${found})`,
+    );
     return failed();
   }
 
   findDuplicateKeys(doc.contents, [], (key, path, first) => {
     const name = JSON.stringify(path[path.length - 1]);
-    report(at(key.range?.[0] ?? 0), formatPath(path), `duplicate key ${name} (first set on line ${at(first.range?.[0] ?? 0).line}); keep one`);
+    report(
+      at(key.range?.[0] ?? 0),
+      formatPath(path),
+      `duplicate key ${name} (first set on line ${at(first.range?.[0] ?? 0).line}); keep one`,
+    );
   });
 
   let unresolved = false;
@@ -130,7 +159,11 @@ export function parseIntent(file: string, text: string, opts: { readonly quick?:
     Alias(_, alias) {
       if (alias.resolve(doc) === undefined) {
         unresolved = true;
-        report(at(alias.range?.[0] ?? 0), '', `YAML alias *${alias.source} refers to no anchor; define &${alias.source} before it or write the value`);
+        report(
+          at(alias.range?.[0] ?? 0),
+          '',
+          `YAML alias *${alias.source} refers to no anchor; define &${alias.source} before it or write the value`,
+        );
       }
     },
   });
@@ -219,7 +252,11 @@ function nestingLimit(text: string): { offset: number; message: string } | undef
       continue;
     }
     if (lineStart && c === ' ') {
-      if (++indent > MAX_INDENT) return { offset: i, message: `line is indented more than ${MAX_INDENT} columns; a rollout intent never needs that much` };
+      if (++indent > MAX_INDENT)
+        return {
+          offset: i,
+          message: `line is indented more than ${MAX_INDENT} columns; a rollout intent never needs that much`,
+        };
       continue;
     }
     const prev = lineStart ? ' ' : text[i - 1]!;
@@ -232,7 +269,11 @@ function nestingLimit(text: string): { offset: number; message: string } | undef
     } else if ((c === '"' || c === "'") && /[\s:[{,]/.test(prev)) {
       quote = c;
     } else if (c === '[' || c === '{') {
-      if (++depth > MAX_FLOW_DEPTH) return { offset: i, message: `YAML nests more than ${MAX_FLOW_DEPTH} levels deep here; a rollout intent never needs that many` };
+      if (++depth > MAX_FLOW_DEPTH)
+        return {
+          offset: i,
+          message: `YAML nests more than ${MAX_FLOW_DEPTH} levels deep here; a rollout intent never needs that many`,
+        };
     } else if ((c === ']' || c === '}') && depth > 0) {
       depth--;
     }
@@ -245,7 +286,11 @@ function isEmptyDocument(doc: Document): boolean {
   return doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null && doc.contents.source === '');
 }
 
-function findDuplicateKeys(node: unknown, path: (string | number)[], report: (key: Node, path: (string | number)[], first: Node) => void): void {
+function findDuplicateKeys(
+  node: unknown,
+  path: (string | number)[],
+  report: (key: Node, path: (string | number)[], first: Node) => void,
+): void {
   if (isMap(node)) {
     const seen = new Map<string, Node>();
     for (const pair of node.items) {

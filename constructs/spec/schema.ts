@@ -31,14 +31,18 @@ const stageSchema = object(
   ['name'],
 );
 
-const limitsSchema = (maxSchema: Schema): Schema => object({ max: maxSchema, maxVsStable: { type: 'number', minimum: 1 } });
+const limitsSchema = (maxSchema: Schema): Schema =>
+  object({ max: maxSchema, maxVsStable: { type: 'number', minimum: 1 } });
 
 export const ROLLOUT_SCHEMA: Schema = object(
   {
     // No `type` beside const / enum: a wrong type would then be reported twice.
     apiVersion: { const: INTENT_API_VERSION },
     kind: { const: INTENT_KIND },
-    metadata: object({ name: { type: 'string', format: 'dns-label' }, namespace: { type: 'string', format: 'dns-label' } }, ['name']),
+    metadata: object(
+      { name: { type: 'string', format: 'dns-label' }, namespace: { type: 'string', format: 'dns-label' } },
+      ['name'],
+    ),
     spec: object(
       {
         service: object(
@@ -59,11 +63,17 @@ export const ROLLOUT_SCHEMA: Schema = object(
         stages: { type: 'array', minItems: 1, items: stageSchema },
         stage: str,
         // `abort:` with only a comment under it (as in DESIGN.md §1) is YAML null: not aborted.
-        abort: { ...object({ reason: str, at: { type: 'string', format: 'rfc3339' } }, ['reason', 'at']), type: ['object', 'null'] },
+        abort: {
+          ...object({ reason: str, at: { type: 'string', format: 'rfc3339' } }, ['reason', 'at']),
+          type: ['object', 'null'],
+        },
         health: object({
           errorRatio: limitsSchema({ type: 'number', exclusiveMinimum: 0, maximum: 1 }),
           latencyP99Ms: limitsSchema({ type: 'number', exclusiveMinimum: 0 }),
-          minRequests: { anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }], expected: 'a positive integer or "auto"' },
+          minRequests: {
+            anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }],
+            expected: 'a positive integer or "auto"',
+          },
           saturation: object({ max: { type: 'number', exclusiveMinimum: 0, maximum: 1 } }),
         }),
         trafficPolicy: object({
@@ -130,7 +140,14 @@ function isLabelKey(s: string): boolean {
 function isRfc3339(s: string): boolean {
   const m = RFC3339_RE.exec(s);
   if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   // Date.UTC rolls 2026-02-30 over to March; a real date survives the round trip.
   const date = new Date(Date.UTC(year, month - 1, day));
   return date.getUTCMonth() === month - 1 && date.getUTCDate() === day && hour < 24 && minute < 60 && second < 61;
@@ -141,7 +158,9 @@ const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly 
   'go-duration': {
     test: (s) => isDuration(s) && parseDuration(s) > 0,
     message: (s) =>
-      isDuration(s) ? `must be longer than 0 (got ${show(s)})` : `must be a duration such as 500ms, 30s, 5m, 1h30m or 7d (got ${show(s)})`,
+      isDuration(s)
+        ? `must be longer than 0 (got ${show(s)})`
+        : `must be a duration such as 500ms, 30s, 5m, 1h30m or 7d (got ${show(s)})`,
   },
   'dns-label': {
     test: isDnsLabel,
@@ -150,7 +169,8 @@ const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly 
   },
   'dns-subdomain': {
     test: isDnsSubdomain,
-    message: (s) => `must be a Kubernetes Service name such as "checkout" or "checkout.shop.svc.cluster.local" (got ${show(s)})`,
+    message: (s) =>
+      `must be a Kubernetes Service name such as "checkout" or "checkout.shop.svc.cluster.local" (got ${show(s)})`,
   },
   'label-key': {
     test: isLabelKey,
@@ -183,7 +203,8 @@ export function schemaValidator(): ValidateFunction {
   if (!compiled) {
     const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
     ajv.addKeyword({ keyword: 'expected', schemaType: 'string' });
-    for (const [name, format] of Object.entries(FORMATS)) ajv.addFormat(name, { type: 'string', validate: format.test });
+    for (const [name, format] of Object.entries(FORMATS))
+      ajv.addFormat(name, { type: 'string', validate: format.test });
     compiled = ajv.compile(ROLLOUT_SCHEMA);
   }
   return compiled;
@@ -209,9 +230,14 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 function describeRange(schema: Schema): string {
-  const { minimum, maximum, exclusiveMinimum } = schema as { minimum?: number; maximum?: number; exclusiveMinimum?: number };
+  const { minimum, maximum, exclusiveMinimum } = schema as {
+    minimum?: number;
+    maximum?: number;
+    exclusiveMinimum?: number;
+  };
   if (minimum !== undefined && maximum !== undefined) return `between ${minimum} and ${maximum}`;
-  if (exclusiveMinimum !== undefined && maximum !== undefined) return `greater than ${exclusiveMinimum} and at most ${maximum}`;
+  if (exclusiveMinimum !== undefined && maximum !== undefined)
+    return `greater than ${exclusiveMinimum} and at most ${maximum}`;
   if (exclusiveMinimum !== undefined) return `greater than ${exclusiveMinimum}`;
   if (minimum !== undefined) return `at least ${minimum}`;
   return `at most ${maximum}`;
@@ -225,7 +251,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
       d[i]![j] = best;
     }
   }
@@ -237,7 +264,8 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   let best: { name: string; distance: number } | undefined;
   for (const name of candidates) {
     const distance = name.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, name);
-    if (distance <= Math.max(1, Math.floor(name.length / 3)) && (!best || distance < best.distance)) best = { name, distance };
+    if (distance <= Math.max(1, Math.floor(name.length / 3)) && (!best || distance < best.distance))
+      best = { name, distance };
   }
   return best?.name;
 }
@@ -252,11 +280,15 @@ export interface SchemaProblem {
   readonly suggestion?: string;
 }
 
-
 /** ajv errors → one human message per problem. */
 export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
   const pointer = (p: string): string[] =>
-    p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    p === ''
+      ? []
+      : p
+          .slice(1)
+          .split('/')
+          .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   // An anyOf failure also reports why each branch failed; its own `expected` text says it all.
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   const out: SchemaProblem[] = [];
@@ -267,7 +299,11 @@ export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
     const parent = (e.parentSchema ?? {}) as Schema;
     switch (e.keyword) {
       case 'required': {
-        out.push({ segments: [...segments, (e.params as { missingProperty: string }).missingProperty], message: 'is required', atKey: false });
+        out.push({
+          segments: [...segments, (e.params as { missingProperty: string }).missingProperty],
+          message: 'is required',
+          atKey: false,
+        });
         break;
       }
       case 'additionalProperties': {
@@ -275,12 +311,21 @@ export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
         const allowed = Object.keys((parent.properties as Schema | undefined) ?? {});
         const guess = closestMatch(key, allowed);
         const hint = guess ? `did you mean ${JSON.stringify(guess)}?` : `allowed: ${allowed.join(', ')}`;
-        out.push({ segments: [...segments, key], message: `unknown field ${JSON.stringify(key)} (${hint})`, atKey: true, suggestion: guess });
+        out.push({
+          segments: [...segments, key],
+          message: `unknown field ${JSON.stringify(key)} (${hint})`,
+          atKey: true,
+          suggestion: guess,
+        });
         break;
       }
       case 'type': {
         const types = ([] as string[]).concat(e.schema as string | string[]).filter((t) => t !== 'null');
-        out.push({ segments, message: `must be ${types.map((t) => TYPE_NAMES[t] ?? t).join(' or ')} (got ${got})`, atKey: false });
+        out.push({
+          segments,
+          message: `must be ${types.map((t) => TYPE_NAMES[t] ?? t).join(' or ')} (got ${got})`,
+          atKey: false,
+        });
         break;
       }
       case 'minimum':
@@ -293,7 +338,11 @@ export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
         out.push({ segments, message: `must be ${String(e.schema)} (got ${got})`, atKey: false });
         break;
       case 'enum':
-        out.push({ segments, message: `must be one of: ${(e.schema as unknown[]).join(', ')} (got ${got})`, atKey: false });
+        out.push({
+          segments,
+          message: `must be one of: ${(e.schema as unknown[]).join(', ')} (got ${got})`,
+          atKey: false,
+        });
         break;
       case 'minLength':
       case 'minItems':
@@ -301,11 +350,19 @@ export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
         break;
       case 'format': {
         const format = FORMATS[e.schema as string];
-        out.push({ segments, message: format ? format.message(e.data as string) : `must be a ${String(e.schema)} (got ${got})`, atKey: false });
+        out.push({
+          segments,
+          message: format ? format.message(e.data as string) : `must be a ${String(e.schema)} (got ${got})`,
+          atKey: false,
+        });
         break;
       }
       case 'anyOf':
-        out.push({ segments, message: `must be ${String(parent.expected ?? 'one of the allowed forms')} (got ${got})`, atKey: false });
+        out.push({
+          segments,
+          message: `must be ${String(parent.expected ?? 'one of the allowed forms')} (got ${got})`,
+          atKey: false,
+        });
         break;
       default:
         out.push({ segments, message: `${e.message ?? 'is invalid'} (got ${got})`, atKey: false });

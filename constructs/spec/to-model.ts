@@ -27,7 +27,13 @@ function trafficPolicy(p: TrafficPolicySpec | undefined): TrafficPolicyModel {
   const http = p.connectionPool?.http;
   return compact({
     timeoutMs: ms(p.timeout),
-    retries: p.retries && compact({ attempts: p.retries.attempts, perTryTimeoutMs: ms(p.retries.perTryTimeout), retryOn: p.retries.retryOn }),
+    retries:
+      p.retries &&
+      compact({
+        attempts: p.retries.attempts,
+        perTryTimeoutMs: ms(p.retries.perTryTimeout),
+        retryOn: p.retries.retryOn,
+      }),
     outlierDetection: section(
       od && {
         consecutive5xxErrors: od.consecutive5xxErrors,
@@ -77,7 +83,11 @@ export function toModel(doc: RolloutDocument): RolloutModel {
   return compact({
     name: doc.metadata.name,
     namespace: doc.metadata.namespace ?? DEFAULTS.namespace,
-    service: { host: spec.service.host, port: spec.service.port, gateways: [...(spec.service.gateways ?? DEFAULTS.gateways)] },
+    service: {
+      host: spec.service.host,
+      port: spec.service.port,
+      gateways: [...(spec.service.gateways ?? DEFAULTS.gateways)],
+    },
     versionLabel: spec.versionLabel ?? DEFAULTS.versionLabel,
     stable: spec.stable,
     canary: spec.canary,

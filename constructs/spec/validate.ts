@@ -44,7 +44,8 @@ const rec = (v: unknown): Rec => (isRecord(v) ? v : {});
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const isStr = (v: unknown): v is string => typeof v === 'string';
 /** A positive duration, or undefined when absent or invalid (the schema reports invalid ones). */
-const durationMs = (v: unknown): number | undefined => (isStr(v) && isDuration(v) && parseDuration(v) > 0 ? parseDuration(v) : undefined);
+const durationMs = (v: unknown): number | undefined =>
+  isStr(v) && isDuration(v) && parseDuration(v) > 0 ? parseDuration(v) : undefined;
 const isWeight = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100;
 
 /**
@@ -106,7 +107,17 @@ function stageViews(stages: unknown[]): StageView[] {
     const cohort = raw.cohort === true;
     const defaulted = raw.weight === undefined && cohort;
     const weight = isWeight(raw.weight) ? raw.weight : defaulted ? 0 : undefined;
-    return { index, label: name !== undefined ? JSON.stringify(name) : `spec.stages[${index}]`, raw, mapping: isRecord(s), name, weight, defaulted, cohort, bakeMs: durationMs(raw.bake) };
+    return {
+      index,
+      label: name !== undefined ? JSON.stringify(name) : `spec.stages[${index}]`,
+      raw,
+      mapping: isRecord(s),
+      name,
+      weight,
+      defaulted,
+      cohort,
+      bakeMs: durationMs(raw.bake),
+    };
   });
 }
 
@@ -127,7 +138,10 @@ function crossField(spec: Rec): Problem[] {
 
   if (isStr(spec.stable) && spec.stable !== '' && spec.stable === spec.canary) {
     const label = isStr(spec.versionLabel) ? spec.versionLabel : DEFAULTS.versionLabel;
-    add(['canary'], `must differ from stable (both are ${JSON.stringify(spec.stable)}); canary pods need their own value of the "${label}" label`);
+    add(
+      ['canary'],
+      `must differ from stable (both are ${JSON.stringify(spec.stable)}); canary pods need their own value of the "${label}" label`,
+    );
   }
 
   const service = rec(spec.service);
@@ -161,7 +175,8 @@ function stageRules(spec: Rec, stages: readonly StageView[], add: Add): void {
     const at = (field: string): (string | number)[] => ['stages', s.index, field];
     if (s.name !== undefined) {
       const first = firstByName.get(s.name);
-      if (first !== undefined) add(at('name'), `stage name ${s.label} is already used by spec.stages[${first}]; stage names must be unique`);
+      if (first !== undefined)
+        add(at('name'), `stage name ${s.label} is already used by spec.stages[${first}]; stage names must be unique`);
       else firstByName.set(s.name, s.index);
     }
     if (s.raw.weight === undefined && !s.cohort) {
@@ -181,16 +196,25 @@ function stageRules(spec: Rec, stages: readonly StageView[], add: Add): void {
       if (cohortStart === undefined) {
         cohortStart = s;
         if (spec.cohort === undefined || spec.cohort === null) {
-          add(at('cohort'), `stage ${s.label} has cohort: true but spec.cohort is not set; add spec.cohort with a header and values`);
+          add(
+            at('cohort'),
+            `stage ${s.label} has cohort: true but spec.cohort is not set; add spec.cohort with a header and values`,
+          );
         }
       } else {
-        add(at('cohort'), `stage ${s.label} has cohort: true but ${cohortStart.label} already does; only one stage may start the cohort`);
+        add(
+          at('cohort'),
+          `stage ${s.label} has cohort: true but ${cohortStart.label} already does; only one stage may start the cohort`,
+        );
       }
     }
   }
   const last = stages[stages.length - 1];
   if (last?.weight !== undefined && last.weight !== 100) {
-    add(['stages', last.index, 'weight'], `the last stage ${last.label} has weight ${last.weight}; it must be 100 so the rollout ends with all traffic on canary`);
+    add(
+      ['stages', last.index, 'weight'],
+      `the last stage ${last.label} has weight ${last.weight}; it must be 100 so the rollout ends with all traffic on canary`,
+    );
   }
 }
 
@@ -220,7 +244,8 @@ function timeboxRules(spec: Rec, stages: readonly StageView[], add: Add): void {
     add(['timebox', where], `timebox.stage ${stage.text} is longer than timebox.rollout ${rollout.text}`);
   }
   let longest: StageView | undefined;
-  for (const s of stages) if (s.bakeMs !== undefined && (longest?.bakeMs === undefined || s.bakeMs > longest.bakeMs)) longest = s;
+  for (const s of stages)
+    if (s.bakeMs !== undefined && (longest?.bakeMs === undefined || s.bakeMs > longest.bakeMs)) longest = s;
   if (stage && longest?.bakeMs !== undefined && stage.ms < longest.bakeMs) {
     const bake = String(longest.raw.bake);
     if (timebox.stage === undefined) {

@@ -31,22 +31,38 @@ describe('compileParallel', () => {
   it('writes exactly what compile() writes, in the same order, when worker threads compile every batch', async () => {
     const shuffled = [...sources].reverse();
     let counts = { main: -1, workers: -1 };
-    const result = await compileParallel(shuffled, { ...threaded, mainThreadTakesBatches: false, onBatches: (c) => { counts = c; } });
+    const result = await compileParallel(shuffled, {
+      ...threaded,
+      mainThreadTakesBatches: false,
+      onBatches: (c) => {
+        counts = c;
+      },
+    });
     expect(result).toEqual(written(compile(sources)));
     expect(counts).toEqual({ main: 0, workers: Math.ceil(150 / 7) });
   });
 
   it('writes exactly what compile() writes when the main thread and a worker share the batches', async () => {
     let counts = { main: -1, workers: -1 };
-    const result = await compileParallel(sources, { ...threaded, onBatches: (c) => { counts = c; } });
+    const result = await compileParallel(sources, {
+      ...threaded,
+      onBatches: (c) => {
+        counts = c;
+      },
+    });
     expect(result).toEqual(written(compile(sources)));
     expect(counts.main + counts.workers).toBe(Math.ceil(150 / 7));
   });
 
   it('reports the same problems in the same order as compile(), bad intents and name clashes alike', async () => {
-    const bad: IntentSource[] = readdirSync(BAD).filter((f) => f.endsWith('.yaml')).sort()
+    const bad: IntentSource[] = readdirSync(BAD)
+      .filter((f) => f.endsWith('.yaml'))
+      .sort()
       .map((f) => ({ path: `bad/${f}`, text: readFileSync(join(BAD, f), 'utf8') }));
-    const clash = { path: 'rollouts/zz-clash.yaml', text: sources[3]!.text.replace(/namespace: team-\d+/, 'namespace: elsewhere') };
+    const clash = {
+      path: 'rollouts/zz-clash.yaml',
+      text: sources[3]!.text.replace(/namespace: team-\d+/, 'namespace: elsewhere'),
+    };
     const mixed = [...sources.slice(0, 40), ...bad, clash];
     const expected = await problemsOf(() => compile(mixed));
     expect(Array.isArray(expected) && expected.length).toBeGreaterThan(bad.length);
@@ -55,14 +71,25 @@ describe('compileParallel', () => {
 
   it('finishes the work of a worker that fails to start on the main thread', async () => {
     const broken = new URL('../../app/no-such-worker.mjs', import.meta.url);
-    const result = await compileParallel(sources.slice(0, 60), { ...threaded, workerEntry: broken, mainThreadTakesBatches: false });
+    const result = await compileParallel(sources.slice(0, 60), {
+      ...threaded,
+      workerEntry: broken,
+      mainThreadTakesBatches: false,
+    });
     expect(result).toEqual(written(compile(sources.slice(0, 60))));
   });
 
   it('starts no worker on a machine whose cores are busy', async () => {
     let counts = { main: -1, workers: -1 };
     const busy = () => ({ cores: 2, load: 3.2 });
-    const result = await compileParallel(sources.slice(0, 30), { minSources: 0, batchSize: 7, machine: busy, onBatches: (c) => { counts = c; } });
+    const result = await compileParallel(sources.slice(0, 30), {
+      minSources: 0,
+      batchSize: 7,
+      machine: busy,
+      onBatches: (c) => {
+        counts = c;
+      },
+    });
     expect(result).toEqual(written(compile(sources.slice(0, 30))));
     expect(counts).toEqual({ main: -1, workers: -1 });
   });

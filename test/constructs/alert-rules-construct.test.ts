@@ -14,7 +14,9 @@ function synth(model = rolloutModel()) {
 describe('RolloutAlerts', () => {
   it('creates one PrometheusRule that passes the prometheus-operator schema', () => {
     const { manifest } = synth();
-    expect(() => new PrometheusRule(manifest as ConstructorParameters<typeof PrometheusRule>[0]).validate()).not.toThrow();
+    expect(() =>
+      new PrometheusRule(manifest as ConstructorParameters<typeof PrometheusRule>[0]).validate(),
+    ).not.toThrow();
     expect(manifest.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(manifest.kind).toBe('PrometheusRule');
   });

@@ -12,7 +12,10 @@ import { promqlSyntaxError } from './promql/syntax.js';
 const ROOT = join(import.meta.dirname, '..', '..');
 const UNIT: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const rules = (groups: readonly RuleGroup[]) => groups.flatMap((g) => g.rules);
-const alert = (groups: readonly RuleGroup[], name: string): AlertRule => rules(groups).filter(isAlertRule).find((a) => a.alert === name)!;
+const alert = (groups: readonly RuleGroup[], name: string): AlertRule =>
+  rules(groups)
+    .filter(isAlertRule)
+    .find((a) => a.alert === name)!;
 /** Every `[range]` of every expression, in ms. */
 const ranges = (groups: readonly RuleGroup[]) =>
   rules(groups).flatMap((r) => [...r.expr.matchAll(/\[(\d+)(ms|s|m|h)\]/g)].map((m) => Number(m[1]) * UNIT[m[2]!]!));
@@ -48,7 +51,9 @@ describe('alert rules at timeScale 60', () => {
   });
 
   it('records the scaled windows under series named after them', () => {
-    const recorded = rules(groups).filter((r) => !isAlertRule(r)).map((r) => ('record' in r ? r.record : ''));
+    const recorded = rules(groups)
+      .filter((r) => !isAlertRule(r))
+      .map((r) => ('record' in r ? r.record : ''));
     expect(recorded).toContain('stagegate:istio_requests:rate5s');
     expect(recorded).toContain('stagegate:istio_requests:rate30s');
     expect(recorded).toContain('stagegate:istio_requests:rate1m');
@@ -82,7 +87,11 @@ describe('alert rules at timeScale 60', () => {
   });
 
   it('picks the decision window on scaled windows: the shortest that holds twice the minimum sample', () => {
-    const model = rolloutModel({ metrics: { timeScale: 60 }, traffic: { requestsPerSecond: 400 }, stage: 'ten-percent' });
+    const model = rolloutModel({
+      metrics: { timeScale: 60 },
+      traffic: { requestsPerSecond: 400 },
+      stage: 'ten-percent',
+    });
     const stage = CHECKOUT_STAGES[2]!;
     const windowMs = decisionWindowMs(model, stage);
     const canaryPerSecond = 40;
@@ -97,7 +106,9 @@ describe('alert rules at timeScale 60', () => {
     const rows = planStages(rolloutModel({ metrics: { timeScale: 60 }, traffic: { requestsPerSecond: 400 } }));
     const half = rows.find((r) => r.stage === 'half')!;
     // detection = max(½ window, short window) + (short window + 1s blip) + 1s evaluation
-    expect(half.timeToDetectMs).toBe(Math.max(Math.ceil(half.windowMs / 2000) * 1000, half.shortWindowMs) + half.shortWindowMs + 2000);
+    expect(half.timeToDetectMs).toBe(
+      Math.max(Math.ceil(half.windowMs / 2000) * 1000, half.shortWindowMs) + half.shortWindowMs + 2000,
+    );
     expect(half.shortWindowMs).toBeGreaterThanOrEqual(MIN_SCALED_WINDOW_MS);
     expect(rows.every((r) => r.windowMs <= 360_000)).toBe(true);
   });
@@ -130,6 +141,12 @@ describe('alert rules at timeScale 1', () => {
   });
 
   it('labels windows as valid Prometheus durations', () => {
-    expect([windowLabel(5_000), windowLabel(60_000), windowLabel(360_000), windowLabel(3_600_000), windowLabel(1_500)]).toEqual(['5s', '1m', '6m', '1h', '1500ms']);
+    expect([
+      windowLabel(5_000),
+      windowLabel(60_000),
+      windowLabel(360_000),
+      windowLabel(3_600_000),
+      windowLabel(1_500),
+    ]).toEqual(['5s', '1m', '6m', '1h', '1500ms']);
   });
 });

@@ -50,6 +50,8 @@ describe('schemaProblems', () => {
   });
 
   it('still names an object of a kind it has no schema for', () => {
-    expect(schemaProblems({ apiVersion: 'v9', kind: 'Mystery', metadata: { name: 'x' } })).toEqual(['no CRD schema known for v9 Mystery']);
+    expect(schemaProblems({ apiVersion: 'v9', kind: 'Mystery', metadata: { name: 'x' } })).toEqual([
+      'no CRD schema known for v9 Mystery',
+    ]);
   });
 });

@@ -47,7 +47,8 @@ describe('minimum canary requests', () => {
   });
 
   it('depends on the live stage weight only, never on the request rate', () => {
-    const at = (stage: string, rps?: number) => minCanaryRequests(rolloutModel({ stage, traffic: { requestsPerSecond: rps } }));
+    const at = (stage: string, rps?: number) =>
+      minCanaryRequests(rolloutModel({ stage, traffic: { requestsPerSecond: rps } }));
     expect(at('one-percent', 10)).toBe(at('one-percent', 10_000));
     expect(at('one-percent')).toBe(396);
     expect(at('half')).toBe(1152);
@@ -55,7 +56,9 @@ describe('minimum canary requests', () => {
 
   it('treats a cohort stage like 100 %: one-sample against the known baseline', () => {
     const model = rolloutModel();
-    expect(minCanaryRequestsForStage(model, CHECKOUT_STAGES[0]!)).toBe(minCanaryRequestsForStage(model, CHECKOUT_STAGES[4]!));
+    expect(minCanaryRequestsForStage(model, CHECKOUT_STAGES[0]!)).toBe(
+      minCanaryRequestsForStage(model, CHECKOUT_STAGES[4]!),
+    );
   });
 
   it('lets a number in the intent override auto', () => {
@@ -67,7 +70,15 @@ describe('planStages', () => {
   it('predicts the 1 % stage of checkout at 400 rps: 5m window, 2m short window, 6m30s to detect', () => {
     const row = planStages(rolloutModel()).find((s) => s.stage === 'one-percent')!;
     // ½ × 5m (decision window half full at twice the limit) + 2m short window + 1m blip + 1m evaluation.
-    expect(row).toMatchObject({ weight: 1, minRequests: 396, canaryRequestsPerSecond: 4, windowMs: 5 * MINUTE, shortWindowMs: 2 * MINUTE, timeToDetectMs: 6.5 * MINUTE, timeToMinSampleMs: 99_000 });
+    expect(row).toMatchObject({
+      weight: 1,
+      minRequests: 396,
+      canaryRequestsPerSecond: 4,
+      windowMs: 5 * MINUTE,
+      shortWindowMs: 2 * MINUTE,
+      timeToDetectMs: 6.5 * MINUTE,
+      timeToMinSampleMs: 99_000,
+    });
     expect(row.warnings).toEqual([]);
   });
 
@@ -88,14 +99,23 @@ describe('planStages', () => {
   it('reports never when even the longest window cannot hold the minimum sample', () => {
     const row = planStages(rolloutModel(), { requestsPerSecond: 1 }).find((s) => s.stage === 'one-percent')!;
     expect(row.timeToDetectMs).toBe(Infinity);
-    expect(row.warnings[0]).toBe('traffic too low: 216 canary requests per 6h window < 396; raise the weight or set health.minRequests');
+    expect(row.warnings[0]).toBe(
+      'traffic too low: 216 canary requests per 6h window < 396; raise the weight or set health.minRequests',
+    );
   });
 
   it('sizes the short window for four bad events at the limit, never longer than the decision window', () => {
     expect(shortWindowRequests(rolloutModel())).toBe(400);
     // A 5 % error limit still needs 400 requests for the p99 (1 % of requests above it).
     expect(shortWindowRequests(rolloutModel({ health: { errorRatio: { max: 0.05, maxVsStable: 2 } } }))).toBe(400);
-    expect(shortWindowRequests(rolloutModel({ health: { errorRatio: { max: 0.001, maxVsStable: 2 } }, traffic: { baselineErrorRatio: 0.0001 } }))).toBe(3334); // limit 2 × 0.01 % + 0.1 %
+    expect(
+      shortWindowRequests(
+        rolloutModel({
+          health: { errorRatio: { max: 0.001, maxVsStable: 2 } },
+          traffic: { baselineErrorRatio: 0.0001 },
+        }),
+      ),
+    ).toBe(3334); // limit 2 × 0.01 % + 0.1 %
     const model = rolloutModel();
     expect(shortWindowMs(model, CHECKOUT_STAGES[1]!)).toBe(2 * MINUTE); // 4 canary rps
     expect(shortWindowMs(model, CHECKOUT_STAGES[2]!)).toBe(MINUTE); // 40 canary rps: two scrapes

@@ -11,7 +11,9 @@ describe('durations', () => {
   it('rejects what it does not understand with an example of what it does', () => {
     expect(isDuration('1.5h')).toBe(false);
     expect(isDuration('10')).toBe(false);
-    expect(() => parseDuration('ten minutes')).toThrow('"ten minutes" is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)');
+    expect(() => parseDuration('ten minutes')).toThrow(
+      '"ten minutes" is not a duration (expected e.g. 500ms, 30s, 5m, 1h30m, 7d)',
+    );
   });
 
   it('formats the shortest Go form for Prometheus and the seconds form for Istio', () => {

@@ -20,7 +20,11 @@ function dashboardOf(model: RolloutModel): Record<string, any> {
 
 function isValidPromql(expr: string): boolean {
   let ok = true;
-  parser.parse(expr).iterate({ enter: (n) => { if (n.type.isError) ok = false; } });
+  parser.parse(expr).iterate({
+    enter: (n) => {
+      if (n.type.isError) ok = false;
+    },
+  });
   return ok;
 }
 
@@ -51,7 +55,7 @@ describe('RolloutDashboard', () => {
     expect(JSON.stringify(d)).not.toMatch(/20\d\d-\d\d-\d\dT/);
   });
 
-  it('keeps long uids within Grafana\'s 40 characters and distinct per namespace', () => {
+  it("keeps long uids within Grafana's 40 characters and distinct per namespace", () => {
     const a = dashboardUid('a-very-long-namespace-name', 'a-very-long-rollout-name');
     const b = dashboardUid('another-long-namespace-nam', 'a-very-long-rollout-name');
     expect(a.length).toBeLessThanOrEqual(40);
@@ -63,7 +67,10 @@ describe('RolloutDashboard', () => {
   it('draws request rate, 5xx ratio, p99 latency and canary weight with valid PromQL', () => {
     const d = dashboardOf(rolloutModel());
     expect(d.panels.map((p: any) => p.title)).toEqual([
-      'Request rate by version', '5xx ratio: canary vs stable', 'p99 latency: canary vs stable', 'Canary weight (observed request share)',
+      'Request rate by version',
+      '5xx ratio: canary vs stable',
+      'p99 latency: canary vs stable',
+      'Canary weight (observed request share)',
     ]);
     const exprs: string[] = d.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
     expect(exprs.length).toBe(6);
@@ -71,22 +78,37 @@ describe('RolloutDashboard', () => {
   });
 
   it('selects Istio series by service, namespace, reporter and the configured version label', () => {
-    const d = dashboardOf(rolloutModel({ metrics: { reporter: 'source', versionLabel: 'destination_canonical_revision' } }));
+    const d = dashboardOf(
+      rolloutModel({ metrics: { reporter: 'source', versionLabel: 'destination_canonical_revision' } }),
+    );
     const rate = panelByTitle(d, 'Request rate').targets[0].expr;
-    expect(rate).toBe('sum by (destination_canonical_revision) (rate(istio_requests_total{reporter="source", '
-      + 'destination_service_name="checkout", destination_service_namespace="shop", destination_canonical_revision=~"v1|v2"}[5m]))');
+    expect(rate).toBe(
+      'sum by (destination_canonical_revision) (rate(istio_requests_total{reporter="source", ' +
+        'destination_service_name="checkout", destination_service_namespace="shop", destination_canonical_revision=~"v1|v2"}[5m]))',
+    );
     expect(panelByTitle(d, 'Request rate').targets[0].legendFormat).toBe('{{destination_canonical_revision}}');
     expect(panelByTitle(d, '5xx ratio').targets[0].expr).toContain('response_code=~"5.."');
-    expect(panelByTitle(d, 'p99').targets[0].expr).toMatch(/^histogram_quantile\(0\.99, sum by \(destination_canonical_revision, le\) \(rate\(istio_request_duration_milliseconds_bucket\{reporter="source"/);
+    expect(panelByTitle(d, 'p99').targets[0].expr).toMatch(
+      /^histogram_quantile\(0\.99, sum by \(destination_canonical_revision, le\) \(rate\(istio_request_duration_milliseconds_bucket\{reporter="source"/,
+    );
   });
 
   it('draws the errorRatio.max and latencyP99Ms.max limits as red threshold lines', () => {
-    const d = dashboardOf(rolloutModel({ health: { errorRatio: { max: 0.02, maxVsStable: 3 }, latencyP99Ms: { max: 250, maxVsStable: 1.2 } } }));
+    const d = dashboardOf(
+      rolloutModel({
+        health: { errorRatio: { max: 0.02, maxVsStable: 3 }, latencyP99Ms: { max: 250, maxVsStable: 1.2 } },
+      }),
+    );
     const errors = panelByTitle(d, '5xx ratio');
-    expect(errors.fieldConfig.defaults.thresholds.steps).toEqual([{ color: 'green', value: null }, { color: 'red', value: 0.02 }]);
+    expect(errors.fieldConfig.defaults.thresholds.steps).toEqual([
+      { color: 'green', value: null },
+      { color: 'red', value: 0.02 },
+    ]);
     expect(errors.fieldConfig.defaults.custom.thresholdsStyle).toEqual({ mode: 'line' });
     expect(errors.fieldConfig.defaults.unit).toBe('percentunit');
-    expect(errors.targets[1].expr).toMatch(/^3 \* \(sum by \(destination_version\) \(rate\(istio_requests_total\{.*destination_version="v1"\}\[5m\]\)\) \/ /);
+    expect(errors.targets[1].expr).toMatch(
+      /^3 \* \(sum by \(destination_version\) \(rate\(istio_requests_total\{.*destination_version="v1"\}\[5m\]\)\) \/ /,
+    );
     const latency = panelByTitle(d, 'p99');
     expect(latency.fieldConfig.defaults.thresholds.steps.at(-1)).toEqual({ color: 'red', value: 250 });
     expect(latency.fieldConfig.defaults.unit).toBe('ms');
@@ -96,7 +118,9 @@ describe('RolloutDashboard', () => {
   it('shows the canary weight as the observed canary share of requests', () => {
     const weight = panelByTitle(dashboardOf(rolloutModel()), 'Canary weight');
     expect(weight.fieldConfig.defaults.unit).toBe('percent');
-    expect(weight.targets[0].expr).toMatch(/^100 \* \(sum\(rate\(istio_requests_total\{.*destination_version="v2"\}\[5m\]\)\) \/ sum\(rate\(istio_requests_total\{[^}]*destination_version=~"v1\|v2"\}\[5m\]\)\)\)$/);
+    expect(weight.targets[0].expr).toMatch(
+      /^100 \* \(sum\(rate\(istio_requests_total\{.*destination_version="v2"\}\[5m\]\)\) \/ sum\(rate\(istio_requests_total\{[^}]*destination_version=~"v1\|v2"\}\[5m\]\)\)\)$/,
+    );
   });
 
   it('stays byte-identical when only the live stage or abort changes, so a stage PR touches one object', () => {
@@ -107,6 +131,8 @@ describe('RolloutDashboard', () => {
 
   it('annotates firing stagegate alerts of this rollout only', () => {
     const d = dashboardOf(rolloutModel({ name: 'search', namespace: 'discovery' }));
-    expect(d.annotations.list[0].expr).toBe('ALERTS{alertstate="firing", stagegate_rollout="search", stagegate_namespace="discovery"}');
+    expect(d.annotations.list[0].expr).toBe(
+      'ALERTS{alertstate="firing", stagegate_rollout="search", stagegate_namespace="discovery"}',
+    );
   });
 });

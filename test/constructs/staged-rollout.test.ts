@@ -28,7 +28,9 @@ describe('StagedRollout (TypeScript)', () => {
   it('emits a VirtualService, a DestinationRule and a PrometheusRule named after the rollout', () => {
     const objects = synth(base);
     expect(objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual([
-      'VirtualService/shop/checkout', 'DestinationRule/shop/checkout', 'PrometheusRule/shop/checkout-stagegate',
+      'VirtualService/shop/checkout',
+      'DestinationRule/shop/checkout',
+      'PrometheusRule/shop/checkout-stagegate',
     ]);
   });
 
@@ -39,9 +41,14 @@ describe('StagedRollout (TypeScript)', () => {
       { headers: { 'x-stagegate-cohort': { exact: 'internal' } } },
       { headers: { 'x-stagegate-cohort': { exact: 'qa' } } },
     ]);
-    expect(http[0].route).toEqual([{ destination: { host: 'checkout', port: { number: 8080 }, subset: 'canary' }, weight: 100 }]);
+    expect(http[0].route).toEqual([
+      { destination: { host: 'checkout', port: { number: 8080 }, subset: 'canary' }, weight: 100 },
+    ]);
     expect(http[1].name).toBe('stagegate-default');
-    expect(http[1].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['stable', 100], ['canary', 0]]);
+    expect(http[1].route.map((r: any) => [r.destination.subset, r.weight])).toEqual([
+      ['stable', 100],
+      ['canary', 0],
+    ]);
   });
 
   it('keeps the cohort on canary while the weight widens', () => {
@@ -51,7 +58,10 @@ describe('StagedRollout (TypeScript)', () => {
   });
 
   it('sends everything to stable and drops the cohort route when aborted', () => {
-    const vs = byKind(synth({ ...base, stage: 'half', abort: { reason: 'errors 4 %', at: '2026-11-26T10:00:00Z' } }), 'VirtualService');
+    const vs = byKind(
+      synth({ ...base, stage: 'half', abort: { reason: 'errors 4 %', at: '2026-11-26T10:00:00Z' } }),
+      'VirtualService',
+    );
     expect(vs.spec.http).toHaveLength(1);
     expect(vs.spec.http[0].route.map((r: any) => r.weight)).toEqual([100, 0]);
     expect(vs.metadata.annotations).toEqual({ 'stagegate.dev/abort-reason': 'errors 4 %' });
@@ -59,16 +69,24 @@ describe('StagedRollout (TypeScript)', () => {
   });
 
   it('selects subsets by the version label and carries the traffic policy', () => {
-    const dr = byKind(synth({
-      ...base,
-      versionLabel: 'app.kubernetes.io/version',
-      trafficPolicy: {
-        timeout: '2s',
-        retries: { attempts: 2, perTryTimeout: '500ms', retryOn: '5xx' },
-        outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
-        connectionPool: { http: { http1MaxPendingRequests: 1024 } },
-      },
-    }), 'DestinationRule');
+    const dr = byKind(
+      synth({
+        ...base,
+        versionLabel: 'app.kubernetes.io/version',
+        trafficPolicy: {
+          timeout: '2s',
+          retries: { attempts: 2, perTryTimeout: '500ms', retryOn: '5xx' },
+          outlierDetection: {
+            consecutive5xxErrors: 5,
+            interval: '10s',
+            baseEjectionTime: '30s',
+            maxEjectionPercent: 50,
+          },
+          connectionPool: { http: { http1MaxPendingRequests: 1024 } },
+        },
+      }),
+      'DestinationRule',
+    );
     expect(dr.spec.subsets).toEqual([
       { name: 'stable', labels: { 'app.kubernetes.io/version': 'v1' } },
       { name: 'canary', labels: { 'app.kubernetes.io/version': 'v2' } },
@@ -80,7 +98,10 @@ describe('StagedRollout (TypeScript)', () => {
   });
 
   it('puts timeout and retries on every route', () => {
-    const http = byKind(synth({ ...base, trafficPolicy: { timeout: '90s', retries: { attempts: 3, perTryTimeout: '1500ms' } } }), 'VirtualService').spec.http;
+    const http = byKind(
+      synth({ ...base, trafficPolicy: { timeout: '90s', retries: { attempts: 3, perTryTimeout: '1500ms' } } }),
+      'VirtualService',
+    ).spec.http;
     for (const route of http) {
       expect(route.timeout).toBe('90s');
       expect(route.retries).toEqual({ attempts: 3, perTryTimeout: '1.5s' });
@@ -91,7 +112,9 @@ describe('StagedRollout (TypeScript)', () => {
     const app = new App({ outdir: '/nonexistent' });
     const chart = new Chart(app, 'test');
     new StagedRollout(chart, 'checkout', { ...base, stages: [{ name: 'full', weight: 140 }], stage: 'full' });
-    expect(() => app.synthYaml()).toThrow(/\[test\/checkout\] spec\.stages\[0\]\.weight: must be between 0 and 100 \(got 140\)/);
+    expect(() => app.synthYaml()).toThrow(
+      /\[test\/checkout\] spec\.stages\[0\]\.weight: must be between 0 and 100 \(got 140\)/,
+    );
   });
 
   it('takes its name from the construct id unless given one', () => {

@@ -9,7 +9,14 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'));
 const workflow = parse(readFileSync(join(ROOT, 'docs/examples/stagegate.yml'), 'utf8'));
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string>; with?: Record<string, string> }
+interface Step {
+  name?: string;
+  id?: string;
+  uses?: string;
+  run?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+}
 const actionSteps: Step[] = action.runs.steps;
 const workflowSteps: Step[] = Object.values(workflow.jobs as Record<string, { steps: Step[] }>).flatMap((j) => j.steps);
 
@@ -17,21 +24,41 @@ const workflowSteps: Step[] = Object.values(workflow.jobs as Record<string, { st
 function runMainStep(env: Record<string, string>, npxExit = 0) {
   const dir = mkdtempSync(join(tmpdir(), 'stagegate-action-'));
   try {
-    writeFileSync(join(dir, 'npx'), `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > "${dir}/argv"\nenv > "${dir}/env"\nexit ${npxExit}\n`);
+    writeFileSync(
+      join(dir, 'npx'),
+      `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > "${dir}/argv"\nenv > "${dir}/env"\nexit ${npxExit}\n`,
+    );
     chmodSync(join(dir, 'npx'), 0o755);
     writeFileSync(join(dir, 'output'), '');
     const step = actionSteps.find((s) => s.id === 'run')!;
     const result = spawnSync('bash', ['-c', step.run!], {
       cwd: dir,
       env: {
-        PATH: `${dir}:${process.env.PATH}`, GITHUB_OUTPUT: join(dir, 'output'),
-        GITHUB_TOKEN: '', STAGEGATE_REPO: 'acme/platform', STAGEGATE_PROMETHEUS_URL: '', STAGEGATE_ROLLOUT: '', STAGEGATE_ARGS: '',
+        PATH: `${dir}:${process.env.PATH}`,
+        GITHUB_OUTPUT: join(dir, 'output'),
+        GITHUB_TOKEN: '',
+        STAGEGATE_REPO: 'acme/platform',
+        STAGEGATE_PROMETHEUS_URL: '',
+        STAGEGATE_ROLLOUT: '',
+        STAGEGATE_ARGS: '',
         ...env,
       },
       encoding: 'utf8',
     });
-    const read = (name: string) => { try { return readFileSync(join(dir, name), 'utf8'); } catch { return ''; } };
-    return { status: result.status, stdout: result.stdout, argv: read('argv').split('\n').filter(Boolean), output: read('output'), env: read('env') };
+    const read = (name: string) => {
+      try {
+        return readFileSync(join(dir, name), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    return {
+      status: result.status,
+      stdout: result.stdout,
+      argv: read('argv').split('\n').filter(Boolean),
+      output: read('output'),
+      env: read('env'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -40,7 +67,9 @@ function runMainStep(env: Record<string, string>, npxExit = 0) {
 describe('action.yml', () => {
   it('is a composite action with the command, repo, prometheus-url, rollout and token inputs', () => {
     expect(action.runs.using).toBe('composite');
-    expect(Object.keys(action.inputs)).toEqual(expect.arrayContaining(['command', 'repo', 'prometheus-url', 'rollout', 'token']));
+    expect(Object.keys(action.inputs)).toEqual(
+      expect.arrayContaining(['command', 'repo', 'prometheus-url', 'rollout', 'token']),
+    );
     expect(action.inputs.command.required).toBe(true);
     expect(action.inputs.command.description).toMatch(/advance.*gate.*verify/);
     expect(action.inputs.repo.default).toBe('${{ github.repository }}');
@@ -55,13 +84,21 @@ describe('action.yml', () => {
     expect(withToken[0]!.env).toMatchObject({ GITHUB_TOKEN: '${{ inputs.token }}' });
     const script = withToken[0]!.run!;
     expect(script).not.toMatch(/set -x|set -o xtrace/);
-    for (const line of script.split('\n').filter((l) => /\b(echo|printf)\b/.test(l))) expect(line).not.toMatch(/\$\{?GITHUB_TOKEN/);
+    for (const line of script.split('\n').filter((l) => /\b(echo|printf)\b/.test(l)))
+      expect(line).not.toMatch(/\$\{?GITHUB_TOKEN/);
   });
 
   it('runs the local stagegate with npx --no, never a package fetched from the registry', () => {
     const step = actionSteps.find((s) => s.id === 'run')!;
     expect(step.run).toContain('npx --no -- stagegate');
-    expect(runMainStep({ STAGEGATE_COMMAND: 'advance', GITHUB_TOKEN: 'ghs_secret' }).argv).toEqual(['--no', '--', 'stagegate', 'advance', '--repo', 'acme/platform']);
+    expect(runMainStep({ STAGEGATE_COMMAND: 'advance', GITHUB_TOKEN: 'ghs_secret' }).argv).toEqual([
+      '--no',
+      '--',
+      'stagegate',
+      'advance',
+      '--repo',
+      'acme/platform',
+    ]);
   });
 
   it('hands the token to stagegate only through the environment', () => {
@@ -80,9 +117,21 @@ describe('action.yml', () => {
   });
 
   it('maps gate verdicts to outputs, and a hold does not fail the step', () => {
-    const env = { STAGEGATE_COMMAND: 'gate', STAGEGATE_ROLLOUT: 'shop/checkout', STAGEGATE_PROMETHEUS_URL: 'http://127.0.0.1:9090' };
+    const env = {
+      STAGEGATE_COMMAND: 'gate',
+      STAGEGATE_ROLLOUT: 'shop/checkout',
+      STAGEGATE_PROMETHEUS_URL: 'http://127.0.0.1:9090',
+    };
     const hold = runMainStep(env, 3);
-    expect(hold.argv).toEqual(['--no', '--', 'stagegate', 'gate', 'shop/checkout', '--prometheus', 'http://127.0.0.1:9090']);
+    expect(hold.argv).toEqual([
+      '--no',
+      '--',
+      'stagegate',
+      'gate',
+      'shop/checkout',
+      '--prometheus',
+      'http://127.0.0.1:9090',
+    ]);
     expect(hold.status).toBe(0);
     expect(hold.output).toBe('exit-code=3\nverdict=hold\n');
     const fail = runMainStep(env, 1);
@@ -92,7 +141,9 @@ describe('action.yml', () => {
 
   it('treats inputs as data, not shell code', () => {
     const run = runMainStep({
-      STAGEGATE_COMMAND: 'gate', STAGEGATE_ROLLOUT: '$(echo pwned) `id`', STAGEGATE_PROMETHEUS_URL: 'http://127.0.0.1:9090; echo pwned',
+      STAGEGATE_COMMAND: 'gate',
+      STAGEGATE_ROLLOUT: '$(echo pwned) `id`',
+      STAGEGATE_PROMETHEUS_URL: 'http://127.0.0.1:9090; echo pwned',
     });
     expect(run.argv[4]).toBe('$(echo pwned) `id`');
     expect(run.argv[6]).toBe('http://127.0.0.1:9090; echo pwned');
@@ -110,7 +161,9 @@ describe('example workflow (docs/examples/stagegate.yml)', () => {
   it('reacts to finished checks, PR changes, pushes to main and a 10-minute schedule', () => {
     expect(workflow.on.check_run).toEqual({ types: ['completed'] });
     expect(workflow.on.check_suite).toEqual({ types: ['completed'] });
-    expect(workflow.on.pull_request.types).toEqual(expect.arrayContaining(['opened', 'synchronize', 'closed', 'labeled']));
+    expect(workflow.on.pull_request.types).toEqual(
+      expect.arrayContaining(['opened', 'synchronize', 'closed', 'labeled']),
+    );
     expect(workflow.on.push).toEqual({ branches: ['main'] });
     expect(workflow.on.schedule).toEqual([{ cron: '*/10 * * * *' }]);
   });

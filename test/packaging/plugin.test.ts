@@ -17,7 +17,8 @@ const plugin = parse(readFileSync(join(ROOT, 'plugin.yaml'), 'utf8'));
 function appDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'stagegate-cmp-'));
   cpSync(join(ROOT, 'rollouts'), join(dir, 'rollouts'), { recursive: true });
-  for (const name of ['bin', 'app', 'tools', 'constructs', 'node_modules']) symlinkSync(join(ROOT, name), join(dir, name));
+  for (const name of ['bin', 'app', 'tools', 'constructs', 'node_modules'])
+    symlinkSync(join(ROOT, name), join(dir, name));
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   return dir;
 }
@@ -37,7 +38,12 @@ function generate(cwd: string, env: Record<string, string> = {}) {
 async function synthStdout(cwd: string, rolloutsDir: string): Promise<string> {
   let stdout = '';
   const code = await main(['synth', '--stdout', '--rollouts', rolloutsDir], {
-    stdout: (t) => { stdout += t; }, stderr: () => {}, cwd, env: {},
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: () => {},
+    cwd,
+    env: {},
   });
   expect(code).toBe(0);
   return stdout;
@@ -45,7 +51,9 @@ async function synthStdout(cwd: string, rolloutsDir: string): Promise<string> {
 
 describe('Argo CD config-management plugin', () => {
   let dir: string;
-  beforeAll(() => { dir = appDir(); });
+  beforeAll(() => {
+    dir = appDir();
+  });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('is a ConfigManagementPlugin whose generate runs bash with errexit and pipefail', () => {

@@ -13,7 +13,9 @@ import { firingAt, neverFired, ruleFileFor, runScenario } from './harness.js';
 import { steady } from './scenario.js';
 
 const ROLLOUTS = join(import.meta.dirname, '../../rollouts');
-const examples = readdirSync(ROLLOUTS).filter((f) => f.endsWith('.yaml')).sort();
+const examples = readdirSync(ROLLOUTS)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function load(file: string): RolloutModel {
   const parsed = parseIntent(`rollouts/${file}`, readFileSync(join(ROLLOUTS, file), 'utf8'));
@@ -49,7 +51,15 @@ describe('example rollouts under promtool', () => {
     const canaryRps = canaryRate(liveStage(model), rps) ?? 0;
     const p0 = model.traffic.baselineErrorRatio;
     const result = await runScenario(
-      { model, durationS: 7200, stepS: 30, seed: 7, pods: 2, stable: steady(rps - canaryRps, p0), canary: steady(canaryRps, p0) },
+      {
+        model,
+        durationS: 7200,
+        stepS: 30,
+        seed: 7,
+        pods: 2,
+        stable: steady(rps - canaryRps, p0),
+        canary: steady(canaryRps, p0),
+      },
       [neverFired({ stagegate_rollout: model.name, stagegate_action: 'rollback' }, 7200, 7200)],
     );
     expect(result.stdout + result.stderr).toContain('SUCCESS');
@@ -59,7 +69,15 @@ describe('example rollouts under promtool', () => {
     const model = weightedModel(load(file));
     const rps = model.traffic.requestsPerSecond ?? 100;
     const result = await runScenario(
-      { model, durationS: 3600, stepS: 30, seed: 7, pods: 2, stable: steady(rps, model.traffic.baselineErrorRatio), canary: steady(0, 0) },
+      {
+        model,
+        durationS: 3600,
+        stepS: 30,
+        seed: 7,
+        pods: 2,
+        stable: steady(rps, model.traffic.baselineErrorRatio),
+        canary: steady(0, 0),
+      },
       [
         neverFired({ stagegate_rollout: model.name, stagegate_action: 'rollback' }, 3600, 3600),
         firingAt({ stagegate_rollout: model.name }, 3600, [{ action: 'hold', signal: 'traffic' }]),

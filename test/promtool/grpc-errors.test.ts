@@ -9,7 +9,11 @@ import { firedWithin, neverFired, runScenario } from './harness.js';
 import { steady, stepAt, type Scenario, type VersionBehaviour } from './scenario.js';
 
 // The checkout fixture at its 1 % stage (error limit 1 %), as a gRPC service.
-const grpcModel = rolloutModel({ stage: 'one-percent', metrics: { protocol: 'grpc' }, traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.002 } });
+const grpcModel = rolloutModel({
+  stage: 'one-percent',
+  metrics: { protocol: 'grpc' },
+  traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.002 },
+});
 const httpModel = rolloutModel({ ...grpcModel, metrics: { ...grpcModel.metrics, protocol: 'http' } });
 const ERRORS_ROLLBACK = { stagegate_rollout: 'checkout', stagegate_action: 'rollback', stagegate_signal: 'errors' };
 const T0 = 1800;
@@ -19,7 +23,11 @@ const END = T0 + 2 * predictedS;
 /** Stable fails 0.2 % with UNAVAILABLE; the canary fails 10 × the 1 % limit with `status` from T0. */
 function scenario(model: Scenario['model'], status: string): Scenario {
   const stable: VersionBehaviour = { ...steady(396, 0.002), grpcFailureStatus: '14' };
-  const canary: VersionBehaviour = { ...steady(4, 0.002), errorRatio: stepAt(T0, 0.002, 0.1), grpcFailureStatus: status };
+  const canary: VersionBehaviour = {
+    ...steady(4, 0.002),
+    errorRatio: stepAt(T0, 0.002, 0.1),
+    grpcFailureStatus: status,
+  };
   return { model, durationS: END, stepS: 30, seed: 1, pods: 2, stable, canary };
 }
 

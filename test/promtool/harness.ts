@@ -6,7 +6,15 @@
 import { App, Chart } from 'cdk8s';
 import type { RolloutModel } from '../../constructs/model.js';
 import { RolloutAlerts } from '../../constructs/rollout-alerts.js';
-import { promtoolWorkdir, ruleFileOf, testRules, writeRuleFile, type PromqlExprTest, type PromtoolResult, type RuleFile } from '../../tools/promtool.js';
+import {
+  promtoolWorkdir,
+  ruleFileOf,
+  testRules,
+  writeRuleFile,
+  type PromqlExprTest,
+  type PromtoolResult,
+  type RuleFile,
+} from '../../tools/promtool.js';
 import { scenarioSeries, type Scenario } from './scenario.js';
 
 /** The rule file of `model`, exactly as the PrometheusRule manifest carries it. */
@@ -21,25 +29,42 @@ export type LabelFilter = Readonly<Record<string, string>>;
 
 function alertsSelector(filter: LabelFilter): string {
   const pairs = { alertstate: 'firing', ...filter };
-  return `ALERTS{${Object.entries(pairs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+  return `ALERTS{${Object.entries(pairs)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ')}}`;
 }
 
 /** Asserts that no alert matching `filter` was firing at any evaluation in (at − windowS, at]. */
 export function neverFired(filter: LabelFilter, atS: number, windowS: number): PromqlExprTest {
-  return { expr: `count(count_over_time(${alertsSelector(filter)}[${windowS}s]))`, eval_time: `${atS}s`, exp_samples: [] };
+  return {
+    expr: `count(count_over_time(${alertsSelector(filter)}[${windowS}s]))`,
+    eval_time: `${atS}s`,
+    exp_samples: [],
+  };
 }
 
 /** Asserts that an alert matching `filter` fired at some evaluation in (at − windowS, at]. */
 export function firedWithin(filter: LabelFilter, atS: number, windowS: number): PromqlExprTest {
-  return { expr: `count(count_over_time(${alertsSelector(filter)}[${windowS}s])) > bool 0`, eval_time: `${atS}s`, exp_samples: [{ value: 1 }] };
+  return {
+    expr: `count(count_over_time(${alertsSelector(filter)}[${windowS}s])) > bool 0`,
+    eval_time: `${atS}s`,
+    exp_samples: [{ value: 1 }],
+  };
 }
 
 /** Asserts which (action, signal) pairs are firing at `at`. */
-export function firingAt(filter: LabelFilter, atS: number, expected: readonly { action: string; signal: string }[]): PromqlExprTest {
+export function firingAt(
+  filter: LabelFilter,
+  atS: number,
+  expected: readonly { action: string; signal: string }[],
+): PromqlExprTest {
   return {
     expr: `count by (stagegate_action, stagegate_signal) (${alertsSelector(filter)})`,
     eval_time: `${atS}s`,
-    exp_samples: expected.map((e) => ({ labels: `{stagegate_action="${e.action}", stagegate_signal="${e.signal}"}`, value: 1 })),
+    exp_samples: expected.map((e) => ({
+      labels: `{stagegate_action="${e.action}", stagegate_signal="${e.signal}"}`,
+      value: 1,
+    })),
   };
 }
 
@@ -48,7 +73,12 @@ export function firingAt(filter: LabelFilter, atS: number, expected: readonly { 
  * read at `atS`; undefined when it never fired. promtool has no "print" mode, so this asks for
  * an impossible value and reads the real one from the failure report.
  */
-export async function firstFiringAfter(scenario: Scenario, filter: LabelFilter, fromS: number, atS: number): Promise<number | undefined> {
+export async function firstFiringAfter(
+  scenario: Scenario,
+  filter: LabelFilter,
+  fromS: number,
+  atS: number,
+): Promise<number | undefined> {
   // min(): several alerts may match (a fast alert and its sustained backstop); the first counts.
   const expr = `min(min_over_time(timestamp(${alertsSelector(filter)})[${atS - fromS}s:1m])) - ${fromS}`;
   const result = await runScenario(scenario, [{ expr, eval_time: `${atS}s`, exp_samples: [{ value: -1 }] }]);

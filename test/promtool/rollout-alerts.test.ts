@@ -35,7 +35,10 @@ const sustainedS = sustainedDetectionMs(decisionWindowMs(model, liveStage(model)
 describe('generated alerts under promtool', () => {
   it.each([1, 2, 3])('stays silent for two hours on a healthy canary with ordinary noise (seed %i)', async (seed) => {
     // Same error ratio as stable ± 30 % drifting over the hours, on top of Poisson/binomial noise.
-    const canary: VersionBehaviour = { ...HEALTHY_CANARY, errorRatio: (t) => 0.002 * (1 + 0.3 * Math.sin(t / 900 + seed)) };
+    const canary: VersionBehaviour = {
+      ...HEALTHY_CANARY,
+      errorRatio: (t) => 0.002 * (1 + 0.3 * Math.sin(t / 900 + seed)),
+    };
     const result = await runScenario(scenario(canary, { seed }), [
       neverFired(ROLLBACK, TWO_HOURS, TWO_HOURS),
       firingAt(ROLLOUT, TWO_HOURS, []),
@@ -45,7 +48,10 @@ describe('generated alerts under promtool', () => {
 
   it.each([30, 60])('fires no rollback when every canary request fails for %i s', async (blipS) => {
     const start = 3600;
-    const canary: VersionBehaviour = { ...HEALTHY_CANARY, errorRatio: (t) => (t > start && t <= start + blipS ? 1 : 0.002) };
+    const canary: VersionBehaviour = {
+      ...HEALTHY_CANARY,
+      errorRatio: (t) => (t > start && t <= start + blipS ? 1 : 0.002),
+    };
     const result = await runScenario(scenario(canary), [neverFired(ROLLBACK, TWO_HOURS, TWO_HOURS)]);
     expectPass(result);
   });
@@ -55,8 +61,11 @@ describe('generated alerts under promtool', () => {
     // the blip touches more (partial) increments. Half-failing increments at both ends model a
     // blip of 60 s that begins and ends between scrapes.
     const start = 3600;
-    const errorRatio = (t: number) => (t > start && t <= start + 50 ? 1 : t === start + 60 ? 0.5 : t === start ? 0.5 : 0.002);
-    const result = await runScenario(scenario({ ...HEALTHY_CANARY, errorRatio }, { stepS: 10 }), [neverFired(ROLLBACK, TWO_HOURS, TWO_HOURS)]);
+    const errorRatio = (t: number) =>
+      t > start && t <= start + 50 ? 1 : t === start + 60 ? 0.5 : t === start ? 0.5 : 0.002;
+    const result = await runScenario(scenario({ ...HEALTHY_CANARY, errorRatio }, { stepS: 10 }), [
+      neverFired(ROLLBACK, TWO_HOURS, TWO_HOURS),
+    ]);
     expectPass(result);
   });
 
@@ -64,7 +73,9 @@ describe('generated alerts under promtool', () => {
     // The benchmark's ×1.5 case: stable median 70 ms (true p99 224 ms, read 247 ms in the
     // 100–250 bucket), canary median 105 ms (true p99 336 ms = 1.5 × 224, read ≈ 444 ms in the
     // 250–500 bucket). The rounded limit (1.5 × 247 + 5 → 500 ms) keeps the intent's "healthy".
-    const result = await runScenario(scenario(steady(4, 0.002, 105), { stable: steady(396, 0.002, 70) }), [neverFired(ROLLBACK, TWO_HOURS, TWO_HOURS)]);
+    const result = await runScenario(scenario(steady(4, 0.002, 105), { stable: steady(396, 0.002, 70) }), [
+      neverFired(ROLLBACK, TWO_HOURS, TWO_HOURS),
+    ]);
     expectPass(result);
   });
 

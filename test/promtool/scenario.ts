@@ -45,17 +45,15 @@ const SIGMA = 0.5;
 /** Seeded, so every scenario can be replayed from its seed. */
 export const rng = seededRandom;
 
-
-
-
-
 /** Share of log-normal(median, σ) latencies at or below `le` ms. */
 export function latencyShareBelow(le: number, medianMs: number): number {
   return normalCdf(Math.log(le / medianMs) / SIGMA);
 }
 
 function labels(pairs: Record<string, string>): string {
-  return `{${Object.entries(pairs).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')}}`;
+  return `{${Object.entries(pairs)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ')}}`;
 }
 
 class Counter {
@@ -96,7 +94,9 @@ export function scenarioSeries(s: Scenario): InputSeries[] {
           failed.add(errors);
           overflow.add(uo);
           const served = n - uo;
-          BUCKETS_MS.forEach((le, b) => buckets[b]!.add(Math.round(served * latencyShareBelow(le, behaviour.medianMs(t)))));
+          BUCKETS_MS.forEach((le, b) =>
+            buckets[b]!.add(Math.round(served * latencyShareBelow(le, behaviour.medianMs(t)))),
+          );
           inf.add(served);
         }
         for (const c of [ok, failed, overflow, inf, ...buckets]) c.sample();
@@ -133,8 +133,16 @@ export function scenarioSeries(s: Scenario): InputSeries[] {
         }
       }
       const hist = { ...base, reporter: 'destination', response_code: '200', response_flags: '-' };
-      BUCKETS_MS.forEach((le, b) => out.push({ series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: String(le) })}`, values: buckets[b]!.values.join(' ') }));
-      out.push({ series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: '+Inf' })}`, values: inf.values.join(' ') });
+      BUCKETS_MS.forEach((le, b) =>
+        out.push({
+          series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: String(le) })}`,
+          values: buckets[b]!.values.join(' '),
+        }),
+      );
+      out.push({
+        series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: '+Inf' })}`,
+        values: inf.values.join(' '),
+      });
     }
   }
   // A neighbour in the same namespace that fails completely: the rules must not see it.

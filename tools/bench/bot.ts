@@ -25,7 +25,16 @@ import { reconcile } from '../../app/bot/reconcile.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
 import { benchIntent } from './intents.js';
 
-export type BotPassKind = 'idle-first' | 'idle-repeat' | 'idle-steady' | 'idle-persisted' | 'idle-cold' | 'idle-pushed' | 'advancing' | 'advanced' | 'settled';
+export type BotPassKind =
+  | 'idle-first'
+  | 'idle-repeat'
+  | 'idle-steady'
+  | 'idle-persisted'
+  | 'idle-cold'
+  | 'idle-pushed'
+  | 'advancing'
+  | 'advanced'
+  | 'settled';
 
 export interface BotPass {
   readonly rollouts: number;
@@ -68,7 +77,10 @@ const OWNER = 'bench';
 const REPO = 'platform';
 const CI_TOKEN = 'bench-ci-token';
 
-export async function runBotBench(opts: { readonly sizes: readonly number[]; readonly log?: (l: string) => void }): Promise<BotReport> {
+export async function runBotBench(opts: {
+  readonly sizes: readonly number[];
+  readonly log?: (l: string) => void;
+}): Promise<BotReport> {
   const passes: BotPass[] = [];
   for (const n of opts.sizes) passes.push(...(await benchSize(n, opts.log)));
   const largest = Math.max(...opts.sizes);
@@ -80,7 +92,8 @@ export async function runBotBench(opts: { readonly sizes: readonly number[]; rea
   const advances = Math.max(1, advancing.merged);
   // What advancing adds over steady passes, per rollout that advanced: the merge, the next PR,
   // and its first read.
-  const perAdvance = (advancing.counted + at('advanced').counted + at('settled').counted - 3 * at('idle-steady').counted) / advances;
+  const perAdvance =
+    (advancing.counted + at('advanced').counted + at('settled').counted - 3 * at('idle-steady').counted) / advances;
   return {
     passes,
     requestsPerHourAt500: Math.round(steady),
@@ -105,12 +118,24 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
   let now = start;
   const dir = mkdtempSync(join(tmpdir(), 'sg-bench-bot-'));
   const emulator = await startEmulator({
-    owner: OWNER, repo: REPO, seedFiles, port: 0, now: () => now, rateLimit: 1_000_000,
+    owner: OWNER,
+    repo: REPO,
+    seedFiles,
+    port: 0,
+    now: () => now,
+    rateLimit: 1_000_000,
     users: { 'bench-token': 'stagegate-bot', [CI_TOKEN]: 'ci-bot' },
   });
   const passes: BotPass[] = [];
   try {
-    const settings: BotSettings = { owner: OWNER, repo: REPO, token: 'bench-token', apiUrl: emulator.url, now: () => now, github: { retryUnitMs: 1, writeSpacingMs: 0 } };
+    const settings: BotSettings = {
+      owner: OWNER,
+      repo: REPO,
+      token: 'bench-token',
+      apiUrl: emulator.url,
+      now: () => now,
+      github: { retryUnitMs: 1, writeSpacingMs: 0 },
+    };
     const longLived = botFromSettings(settings);
     const cacheFile = join(dir, 'cache.json');
     const pass = async (kind: BotPassKind, options = longLived.options): Promise<void> => {
@@ -120,11 +145,17 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
       const bot = emulator.requests.filter((r) => r.login === 'stagegate-bot');
       const notModified = bot.filter((r) => r.status === 304).length;
       const entry: BotPass = {
-        rollouts: n, pass: kind, counted: bot.length - notModified, notModified,
+        rollouts: n,
+        pass: kind,
+        counted: bot.length - notModified,
+        notModified,
         merged: reports.filter((r) => r.action === 'merge' && r.summary.startsWith('merged')).length,
-        opened: reports.filter((r) => r.action === 'open').length, ms: Math.round(performance.now() - t),
+        opened: reports.filter((r) => r.action === 'open').length,
+        ms: Math.round(performance.now() - t),
       };
-      log?.(`bot ${n} rollouts, ${kind}: ${entry.counted} counted requests (+${notModified} 304), ${entry.merged} merged, ${entry.opened} opened, in ${entry.ms} ms`);
+      log?.(
+        `bot ${n} rollouts, ${kind}: ${entry.counted} counted requests (+${notModified} 304), ${entry.merged} merged, ${entry.opened} opened, in ${entry.ms} ms`,
+      );
       passes.push(entry);
     };
     const minutes = (m: number): Date => new Date(start.getTime() + m * 60_000);
@@ -170,7 +201,14 @@ async function pushUnrelated(emulator: Emulator, now: Date): Promise<void> {
   };
   const parent = ((await call('GET', '/git/ref/heads/main')).object as { sha: string }).sha;
   const base = ((await call('GET', `/git/commits/${parent}`)).tree as { sha: string }).sha;
-  const tree = (await call('POST', '/git/trees', { base_tree: base, tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: `# platform\n\nedited ${now.toISOString()}\n` }] })).sha;
+  const tree = (
+    await call('POST', '/git/trees', {
+      base_tree: base,
+      tree: [
+        { path: 'README.md', mode: '100644', type: 'blob', content: `# platform\n\nedited ${now.toISOString()}\n` },
+      ],
+    })
+  ).sha;
   const commit = (await call('POST', '/git/commits', { message: 'docs: readme', tree, parents: [parent] })).sha;
   await call('PATCH', '/git/refs/heads/main', { sha: commit });
 }
@@ -179,11 +217,25 @@ async function greenEverything(emulator: Emulator, now: Date): Promise<void> {
   const headers = { authorization: `token ${CI_TOKEN}`, 'content-type': 'application/json' };
   const api = `${emulator.url}/repos/${OWNER}/${REPO}`;
   for (let page = 1; ; page += 1) {
-    const pulls = (await (await fetch(`${api}/pulls?state=open&per_page=100&page=${page}`, { headers })).json()) as Array<{ head: { sha: string } }>;
+    const pulls = (await (
+      await fetch(`${api}/pulls?state=open&per_page=100&page=${page}`, { headers })
+    ).json()) as Array<{ head: { sha: string } }>;
     for (const pr of pulls) {
       for (const name of [CHECK_VERIFY, CHECK_HEALTH]) {
         const at = now.toISOString();
-        const res = await fetch(`${api}/check-runs`, { method: 'POST', headers, body: JSON.stringify({ name, head_sha: pr.head.sha, status: 'completed', conclusion: 'success', started_at: at, completed_at: at, output: { title: `${name}: success`, summary: 'bench CI' } }) });
+        const res = await fetch(`${api}/check-runs`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            name,
+            head_sha: pr.head.sha,
+            status: 'completed',
+            conclusion: 'success',
+            started_at: at,
+            completed_at: at,
+            output: { title: `${name}: success`, summary: 'bench CI' },
+          }),
+        });
         if (res.status !== 201) throw new Error(`bench CI could not post ${name}: HTTP ${res.status}`);
       }
     }

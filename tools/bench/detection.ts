@@ -25,7 +25,14 @@ import { toModel } from '../../constructs/spec/index.js';
 import type { RolloutDocument } from '../../constructs/spec/types.js';
 import { startPrometheus } from '../prometheus.js';
 import { prng } from './intents.js';
-import { createBlocks, firstFiring, queryRange, recordedOpenMetrics, type RangeQuery, type Series } from './prom-eval.js';
+import {
+  createBlocks,
+  firstFiring,
+  queryRange,
+  recordedOpenMetrics,
+  type RangeQuery,
+  type Series,
+} from './prom-eval.js';
 import { latencyCdf, writeOpenMetrics, type SimulatedService, type VersionBehaviour } from './traffic.js';
 
 export interface DetectionOptions {
@@ -62,7 +69,11 @@ interface Case {
   readonly badShare?: number;
 }
 
-const stable: VersionBehaviour = { rps: SERVICE_RPS * (1 - WEIGHT / 100), errorRatio: () => BASELINE_ERRORS, medianMs: () => MEDIAN_MS };
+const stable: VersionBehaviour = {
+  rps: SERVICE_RPS * (1 - WEIGHT / 100),
+  errorRatio: () => BASELINE_ERRORS,
+  medianMs: () => MEDIAN_MS,
+};
 const canaryRps = (SERVICE_RPS * WEIGHT) / 100;
 // traffic.ts draws the requests of each scrape interval (t − scrape, t] with the behaviour at its
 // end t, so a change "at onset" must apply from the first interval ending *after* it: with
@@ -72,22 +83,41 @@ const after = (onset: number, before: number, then: number) => (t: number) => (t
 
 function cases(errorMax: number): Case[] {
   const errors = (k: number): Case => ({
-    name: `errors-x${k}`, kind: 'regression', mustDetect: true, badShare: k * errorMax,
+    name: `errors-x${k}`,
+    kind: 'regression',
+    mustDetect: true,
+    badShare: k * errorMax,
     canary: (o) => ({ rps: canaryRps, errorRatio: after(o, BASELINE_ERRORS, k * errorMax), medianMs: () => MEDIAN_MS }),
   });
   const latency = (k: number, mustDetect: boolean): Case => ({
-    name: `latency-x${k}`, kind: 'regression', mustDetect, badShare: 1 - latencyCdf(LATENCY_MAX_MS, MEDIAN_MS * k),
-    canary: (o) => ({ rps: canaryRps, errorRatio: () => BASELINE_ERRORS, medianMs: after(o, MEDIAN_MS, MEDIAN_MS * k) }),
+    name: `latency-x${k}`,
+    kind: 'regression',
+    mustDetect,
+    badShare: 1 - latencyCdf(LATENCY_MAX_MS, MEDIAN_MS * k),
+    canary: (o) => ({
+      rps: canaryRps,
+      errorRatio: () => BASELINE_ERRORS,
+      medianMs: after(o, MEDIAN_MS, MEDIAN_MS * k),
+    }),
   });
   return [
     { name: 'healthy', kind: 'healthy', mustDetect: false, canary: () => ({ ...stable, rps: canaryRps }) },
     {
-      name: `blip-${BLIP_SECONDS}s`, kind: 'blip', mustDetect: false,
-      canary: (o) => ({ rps: canaryRps, errorRatio: (t) => (t > o && t <= o + BLIP_SECONDS ? 1 : BASELINE_ERRORS), medianMs: () => MEDIAN_MS }),
+      name: `blip-${BLIP_SECONDS}s`,
+      kind: 'blip',
+      mustDetect: false,
+      canary: (o) => ({
+        rps: canaryRps,
+        errorRatio: (t) => (t > o && t <= o + BLIP_SECONDS ? 1 : BASELINE_ERRORS),
+        medianMs: () => MEDIAN_MS,
+      }),
     },
-    errors(2), errors(5), errors(10),
+    errors(2),
+    errors(5),
+    errors(10),
     // ×1.5 puts the canary p99 exactly at maxVsStable × stable: the intent calls that healthy.
-    latency(1.5, false), latency(3, true),
+    latency(1.5, false),
+    latency(3, true),
   ];
 }
 
@@ -100,7 +130,10 @@ function simIntent(name: string): RolloutDocument {
       service: { host: name, port: 8080 },
       stable: 'v1',
       canary: 'v2',
-      stages: [{ name: 'ten-percent', weight: WEIGHT, bake: '1h' }, { name: 'full', weight: 100 }],
+      stages: [
+        { name: 'ten-percent', weight: WEIGHT, bake: '1h' },
+        { name: 'full', weight: 100 },
+      ],
       stage: 'ten-percent',
       health: { errorRatio: { max: 0.01, maxVsStable: 2 }, latencyP99Ms: { max: LATENCY_MAX_MS, maxVsStable: 1.5 } },
       traffic: { requestsPerSecond: SERVICE_RPS, baselineErrorRatio: BASELINE_ERRORS },
@@ -116,30 +149,43 @@ function simIntent(name: string): RolloutDocument {
 export function floorSeconds(limit: number, bad: number, rps: number): number {
   const zA = normalQuantile(1 - DEFAULT_ALPHA);
   const zB = normalQuantile(DEFAULT_POWER);
-  const n = ((zA * Math.sqrt(limit * (1 - limit)) + zB * Math.sqrt(bad * (1 - bad))) ** 2) / ((bad - limit) ** 2);
+  const n = (zA * Math.sqrt(limit * (1 - limit)) + zB * Math.sqrt(bad * (1 - bad))) ** 2 / (bad - limit) ** 2;
   return BLIP_SECONDS + n / rps;
 }
 
-interface Rollout { readonly name: string; readonly testCase: Case; readonly model: RolloutModel }
+interface Rollout {
+  readonly name: string;
+  readonly testCase: Case;
+  readonly model: RolloutModel;
+}
 
 export async function runDetectionBench(opts: DetectionOptions): Promise<DetectionReport> {
   const log = opts.log ?? (() => {});
   const random = prng(opts.seed ?? 7);
   const all = cases(0.01);
-  const rollouts: Rollout[] = all.flatMap((c) => Array.from({ length: c.kind === 'healthy' ? opts.healthy : opts.perCase }, (_, i) => {
-    const name = `${c.name.replace(/[^a-z0-9]+/g, '-')}-${i}`.replace(/-+/g, '-');
-    return { name, testCase: c, model: toModel(simIntent(name)) };
-  }));
+  const rollouts: Rollout[] = all.flatMap((c) =>
+    Array.from({ length: c.kind === 'healthy' ? opts.healthy : opts.perCase }, (_, i) => {
+      const name = `${c.name.replace(/[^a-z0-9]+/g, '-')}-${i}`.replace(/-+/g, '-');
+      return { name, testCase: c, model: toModel(simIntent(name)) };
+    }),
+  );
   const work = mkdtempSync(join(tmpdir(), 'stagegate-bench-detect-'));
   const data = join(work, 'data');
   const start = Math.floor(Date.now() / 1000 / 3600) * 3600 - 6 * 3600;
   const range: RangeQuery = { start: start + EVAL_SECONDS, end: start + HORIZON_SECONDS, stepSeconds: EVAL_SECONDS };
   try {
     const services: SimulatedService[] = rollouts.map((r) => ({
-      service: r.name, namespace: NAMESPACE, versions: { v1: stable, v2: r.testCase.canary(ONSET_SECONDS) },
+      service: r.name,
+      namespace: NAMESPACE,
+      versions: { v1: stable, v2: r.testCase.canary(ONSET_SECONDS) },
     }));
     const raw = join(work, 'raw.om');
-    const lines = writeOpenMetrics(raw, services, { start, durationSeconds: HORIZON_SECONDS, scrapeSeconds: SCRAPE_SECONDS }, random);
+    const lines = writeOpenMetrics(
+      raw,
+      services,
+      { start, durationSeconds: HORIZON_SECONDS, scrapeSeconds: SCRAPE_SECONDS },
+      random,
+    );
     await createBlocks(raw, data, opts.timeoutMs);
     rmSync(raw, { force: true });
     log(`detection: ${rollouts.length} simulated rollouts, ${lines} samples backfilled`);
@@ -148,8 +194,10 @@ export async function runDetectionBench(opts: DetectionOptions): Promise<Detecti
     const recording = groups.map((rules) => rules.filter((r): r is RecordingRule => !isAlertRule(r)));
     const template = recording[0]!;
     // Round 1: rules over raw Istio series; round 2: rules over recorded series.
-    const rounds = [template.map((r, j) => ({ r, j })).filter(({ r }) => !r.expr.includes('stagegate:')),
-      template.map((r, j) => ({ r, j })).filter(({ r }) => r.expr.includes('stagegate:'))];
+    const rounds = [
+      template.map((r, j) => ({ r, j })).filter(({ r }) => !r.expr.includes('stagegate:')),
+      template.map((r, j) => ({ r, j })).filter(({ r }) => r.expr.includes('stagegate:')),
+    ];
     for (const [round, picked] of rounds.entries()) {
       const families = await withPrometheus(data, async (url) => {
         const out = new Map<string, Series[]>();
@@ -187,26 +235,56 @@ async function withPrometheus<T>(tsdbDir: string, fn: (url: string) => Promise<T
 
 /** A rule's result as the rule manager labels it: its expr with its `labels:` set. */
 function withLabels(rule: { readonly expr: string; readonly labels: Readonly<Record<string, string>> }): string {
-  return Object.entries(rule.labels).reduce((e, [k, v]) => `label_replace(${e}, "${k}", "${v}", "", "")`, `(${rule.expr})`);
+  return Object.entries(rule.labels).reduce(
+    (e, [k, v]) => `label_replace(${e}, "${k}", "${v}", "", "")`,
+    `(${rule.expr})`,
+  );
 }
 
-async function queryJoined(url: string, exprs: readonly string[], range: RangeQuery, signal?: AbortSignal): Promise<Series[]> {
+async function queryJoined(
+  url: string,
+  exprs: readonly string[],
+  range: RangeQuery,
+  signal?: AbortSignal,
+): Promise<Series[]> {
   const out: Series[] = [];
   for (let i = 0; i < exprs.length; i += CHUNK) {
-    out.push(...await queryRange(url, exprs.slice(i, i + CHUNK).map((e) => `(${e})`).join(' or '), range, signal));
+    out.push(
+      ...(await queryRange(
+        url,
+        exprs
+          .slice(i, i + CHUNK)
+          .map((e) => `(${e})`)
+          .join(' or '),
+        range,
+        signal,
+      )),
+    );
   }
   return out;
 }
 
 /** Rollout name → unix seconds of its first rollback alert firing. */
-async function stagegateRollbacks(url: string, groups: readonly (readonly (AlertRule | RecordingRule)[])[], range: RangeQuery, signal?: AbortSignal) {
+async function stagegateRollbacks(
+  url: string,
+  groups: readonly (readonly (AlertRule | RecordingRule)[])[],
+  range: RangeQuery,
+  signal?: AbortSignal,
+) {
   const firing = new Map<string, number>();
-  const alerts = groups.map((rules) => rules.filter(isAlertRule).filter((a) => a.labels[ALERT_LABEL_ACTION] === 'rollback'));
+  const alerts = groups.map((rules) =>
+    rules.filter(isAlertRule).filter((a) => a.labels[ALERT_LABEL_ACTION] === 'rollback'),
+  );
   for (const [j, alert] of alerts[0]!.entries()) {
     const forSeconds = parseDuration(alert.for) / 1000;
     // Labelled like the rule manager labels an alert: a comparison with `on()` returns no labels
     // of its own, so without the rule's labels the rollouts joined with `or` would collapse.
-    const series = await queryJoined(url, alerts.map((a) => withLabels(a[j]!)), range, signal);
+    const series = await queryJoined(
+      url,
+      alerts.map((a) => withLabels(a[j]!)),
+      range,
+      signal,
+    );
     for (const s of series) {
       const rollout = s.metric[ALERT_LABEL_ROLLOUT];
       const at = firstFiring(s.values, forSeconds, range.stepSeconds);
@@ -219,9 +297,20 @@ async function stagegateRollbacks(url: string, groups: readonly (readonly (Alert
 /** Rollout name → unix seconds of the Flagger-style rollback (5th failed 1 m check). */
 async function flaggerRollbacks(url: string, range: RangeQuery, signal?: AbortSignal) {
   const canary = `reporter="destination", destination_service_namespace="${NAMESPACE}", destination_version="v2"`;
-  const success = await queryRange(url, `sum by (destination_service_name) (rate(istio_requests_total{${canary}, response_code!~"5.*"}[1m])) / sum by (destination_service_name) (rate(istio_requests_total{${canary}}[1m])) * 100`, range, signal);
-  const p99 = await queryRange(url, `histogram_quantile(0.99, sum by (le, destination_service_name) (rate(istio_request_duration_milliseconds_bucket{${canary}}[1m])))`, range, signal);
-  const index = (series: Series[]) => new Map(series.map((s) => [s.metric.destination_service_name!, new Map(s.values)]));
+  const success = await queryRange(
+    url,
+    `sum by (destination_service_name) (rate(istio_requests_total{${canary}, response_code!~"5.*"}[1m])) / sum by (destination_service_name) (rate(istio_requests_total{${canary}}[1m])) * 100`,
+    range,
+    signal,
+  );
+  const p99 = await queryRange(
+    url,
+    `histogram_quantile(0.99, sum by (le, destination_service_name) (rate(istio_request_duration_milliseconds_bucket{${canary}}[1m])))`,
+    range,
+    signal,
+  );
+  const index = (series: Series[]) =>
+    new Map(series.map((s) => [s.metric.destination_service_name!, new Map(s.values)]));
   const sr = index(success);
   const lat = index(p99);
   const names = new Set([...sr.keys(), ...lat.keys()]);
@@ -231,8 +320,17 @@ async function flaggerRollbacks(url: string, range: RangeQuery, signal?: AbortSi
     for (let t = range.start; t <= range.end; t += range.stepSeconds) {
       const s = sr.get(name)?.get(t);
       const l = lat.get(name)?.get(t);
-      const ok = s !== undefined && Number.isFinite(s) && s >= 99 && l !== undefined && Number.isFinite(l) && l <= LATENCY_MAX_MS;
-      if (!ok && ++failed >= FLAGGER_THRESHOLD) { rollbacks.set(name, t); break; }
+      const ok =
+        s !== undefined &&
+        Number.isFinite(s) &&
+        s >= 99 &&
+        l !== undefined &&
+        Number.isFinite(l) &&
+        l <= LATENCY_MAX_MS;
+      if (!ok && ++failed >= FLAGGER_THRESHOLD) {
+        rollbacks.set(name, t);
+        break;
+      }
     }
   }
   return rollbacks;
@@ -273,7 +371,13 @@ export function median(xs: readonly number[]): number | null {
   return Number.isFinite(m) ? m : null;
 }
 
-function summarize(rollouts: readonly Rollout[], all: readonly Case[], stagegate: Map<string, number>, flagger: Map<string, number>, start: number): DetectionReport {
+function summarize(
+  rollouts: readonly Rollout[],
+  all: readonly Case[],
+  stagegate: Map<string, number>,
+  flagger: Map<string, number>,
+  start: number,
+): DetectionReport {
   const onset = start + ONSET_SECONDS;
   const limit = errorRatioLimit(rollouts[0]!.model);
   const results: CaseResult[] = all.map((c) => {
@@ -281,7 +385,11 @@ function summarize(rollouts: readonly Rollout[], all: readonly Case[], stagegate
     const detect = (m: Map<string, number>) => {
       // A rollback before the regression began is a false one, not a detection.
       const times = mine.map((r) => m.get(r.name)).map((t) => (t === undefined ? Infinity : t - onset));
-      return { rolledBack: times.filter((t) => Number.isFinite(t)).length, medianDetectSeconds: c.kind === 'regression' ? median(times) : null, times };
+      return {
+        rolledBack: times.filter((t) => Number.isFinite(t)).length,
+        medianDetectSeconds: c.kind === 'regression' ? median(times) : null,
+        times,
+      };
     };
     const s = detect(stagegate);
     const f = detect(flagger);
@@ -311,8 +419,14 @@ function summarize(rollouts: readonly Rollout[], all: readonly Case[], stagegate
   };
   const report = {
     scenario: {
-      serviceRps: SERVICE_RPS, canaryWeightPercent: WEIGHT, baselineErrorRatio: BASELINE_ERRORS, stableP99Ms: Math.round(MEDIAN_MS * Math.exp(2.326 * 0.5)),
-      scrapeSeconds: SCRAPE_SECONDS, evaluationSeconds: EVAL_SECONDS, horizonSeconds: HORIZON_SECONDS, onsetSeconds: ONSET_SECONDS,
+      serviceRps: SERVICE_RPS,
+      canaryWeightPercent: WEIGHT,
+      baselineErrorRatio: BASELINE_ERRORS,
+      stableP99Ms: Math.round(MEDIAN_MS * Math.exp(2.326 * 0.5)),
+      scrapeSeconds: SCRAPE_SECONDS,
+      evaluationSeconds: EVAL_SECONDS,
+      horizonSeconds: HORIZON_SECONDS,
+      onsetSeconds: ONSET_SECONDS,
       flaggerStyle: `success rate >= 99 % and p99 <= ${LATENCY_MAX_MS} ms on 1m rates every 1m; no data fails; ${FLAGGER_THRESHOLD} failed checks roll back`,
     },
     cases: results.map(({ times: _t, ...r }: CaseResult & { times?: unknown }) => r),

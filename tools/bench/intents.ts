@@ -11,7 +11,6 @@ import { seededRandom as prng } from '../random.js';
 /** Benchmarks must not depend on Math.random; callers and tests take it from here. */
 export { prng };
 
-
 const STAGE_PLANS: readonly (readonly StageSpec[])[] = [
   [
     { name: 'internal', cohort: true, bake: '30m' },

@@ -22,15 +22,22 @@ export interface ChildOptions {
 export function runChild<T>(task: string, args: unknown, opts: ChildOptions): Promise<T & { maxRssBytes: number }> {
   const nodeArgs = [
     ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : []),
-    '--import', 'tsx',
-    CHILD, task, JSON.stringify(args),
+    '--import',
+    'tsx',
+    CHILD,
+    task,
+    JSON.stringify(args),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-4000);
+    });
     const kill = () => child.kill('SIGKILL');
     const timer = setTimeout(kill, opts.timeoutMs);
     opts.signal?.addEventListener('abort', kill, { once: true });

@@ -59,11 +59,19 @@ export function summarizeProfile(profile: CpuProfile, top = 15): ProfileSummary 
     }
   });
   const rank = (m: Map<string, number>, keep: (k: string) => boolean) =>
-    [...m].filter(([k]) => keep(k)).sort((a, b) => b[1] - a[1]).slice(0, top)
+    [...m]
+      .filter(([k]) => keep(k))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
       .map(([fn, ms]) => ({ fn, ms: Math.round(ms), share: +(ms / totalMs).toFixed(3) }));
   // Inclusive time only for our code and libraries: module loading and the task wrapper would top every list.
-  const interesting = (k: string) => /(constructs|scripts)\/|\.js$/.test(k) && !/child\.ts|synth-tasks\.ts|node:internal|tsx\//.test(k);
-  return { totalMs: Math.round(totalMs), topSelf: rank(self, (k) => !/^\((root|idle|program)\)/.test(k)), topInclusive: rank(inclusive, interesting) };
+  const interesting = (k: string) =>
+    /(constructs|scripts)\/|\.js$/.test(k) && !/child\.ts|synth-tasks\.ts|node:internal|tsx\//.test(k);
+  return {
+    totalMs: Math.round(totalMs),
+    topSelf: rank(self, (k) => !/^\((root|idle|program)\)/.test(k)),
+    topInclusive: rank(inclusive, interesting),
+  };
 }
 
 /** The summary of the one profile `node --cpu-prof` wrote into `dir`. */

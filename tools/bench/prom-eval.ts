@@ -21,11 +21,22 @@ export interface RangeQuery {
 /** `promtool tsdb create-blocks-from openmetrics input dataDir`, bounded in time. */
 export function createBlocks(input: string, dataDir: string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', input, dataDir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr = (stderr + c.toString()).slice(-4000);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('error', (err) => { clearTimeout(timer); reject(new Error('could not run promtool; install the prometheus package (apt-get install prometheus)', { cause: err })); });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(
+        new Error('could not run promtool; install the prometheus package (apt-get install prometheus)', {
+          cause: err,
+        }),
+      );
+    });
     child.once('close', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve();
@@ -34,10 +45,24 @@ export function createBlocks(input: string, dataDir: string, timeoutMs: number):
   });
 }
 
-export async function queryRange(url: string, expr: string, range: RangeQuery, signal?: AbortSignal): Promise<Series[]> {
-  const body = new URLSearchParams({ query: expr, start: String(range.start), end: String(range.end), step: `${range.stepSeconds}s` });
+export async function queryRange(
+  url: string,
+  expr: string,
+  range: RangeQuery,
+  signal?: AbortSignal,
+): Promise<Series[]> {
+  const body = new URLSearchParams({
+    query: expr,
+    start: String(range.start),
+    end: String(range.end),
+    step: `${range.stepSeconds}s`,
+  });
   const res = await fetch(`${url}/api/v1/query_range`, { method: 'POST', body, ...(signal ? { signal } : {}) });
-  const json = (await res.json()) as { status: string; error?: string; data?: { result: { metric: Record<string, string>; values: [number, string][] }[] } };
+  const json = (await res.json()) as {
+    status: string;
+    error?: string;
+    data?: { result: { metric: Record<string, string>; values: [number, string][] }[] };
+  };
   if (json.status !== 'success' || !json.data) {
     throw new Error(`prometheus rejected a query (${json.error ?? `HTTP ${res.status}`}): ${expr.slice(0, 300)}`);
   }
@@ -48,7 +73,11 @@ export async function queryRange(url: string, expr: string, range: RangeQuery, s
  * When the alert would first fire: `expr` returned `series` at the listed evaluations, which
  * happen every `stepSeconds`; undefined when it never fires.
  */
-export function firstFiring(values: readonly (readonly [number, number])[], forSeconds: number, stepSeconds: number): number | undefined {
+export function firstFiring(
+  values: readonly (readonly [number, number])[],
+  forSeconds: number,
+  stepSeconds: number,
+): number | undefined {
   let activeAt: number | undefined;
   let previous: number | undefined;
   for (const [t] of values) {
@@ -65,8 +94,11 @@ export function recordedOpenMetrics(families: ReadonlyMap<string, readonly Serie
   for (const [record, series] of families) {
     out.push(`# TYPE ${record} gauge`);
     for (const s of series) {
-      const labels = Object.entries(s.metric).filter(([k]) => k !== '__name__').sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',');
+      const labels = Object.entries(s.metric)
+        .filter(([k]) => k !== '__name__')
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)
+        .join(',');
       for (const [t, v] of s.values) {
         if (Number.isFinite(v)) out.push(`${record}{${labels}} ${v} ${t}`);
       }

@@ -35,18 +35,37 @@ export interface BenchSizes {
   readonly botSizes: readonly number[];
 }
 
-export const FULL: BenchSizes = { synthSizes: [100, 1000, 5000], cdk8sMax: 1000, profileAt: 1000, healthy: 1000, perCase: 40, botSizes: [10, 50] };
+export const FULL: BenchSizes = {
+  synthSizes: [100, 1000, 5000],
+  cdk8sMax: 1000,
+  profileAt: 1000,
+  healthy: 1000,
+  perCase: 40,
+  botSizes: [10, 50],
+};
 export const QUICK: BenchSizes = { synthSizes: [40, 200], cdk8sMax: 200, healthy: 100, perCase: 10, botSizes: [5] };
 
-export async function runBench(opts: BenchOptions, sizes: BenchSizes = opts.quick ? QUICK : FULL): Promise<BenchReport> {
+export async function runBench(
+  opts: BenchOptions,
+  sizes: BenchSizes = opts.quick ? QUICK : FULL,
+): Promise<BenchReport> {
   const want = (name: BenchName) => !opts.only || opts.only.includes(name);
   const timeoutMs = opts.quick ? 60_000 : 300_000;
   const base = { signal: opts.signal, log: opts.log, timeoutMs };
   const synth = want('synth')
-    ? await runSynthBench({ ...base, sizes: sizes.synthSizes, cdk8sMax: sizes.cdk8sMax, ...(sizes.profileAt ? { profileAt: sizes.profileAt } : {}) })
+    ? await runSynthBench({
+        ...base,
+        sizes: sizes.synthSizes,
+        cdk8sMax: sizes.cdk8sMax,
+        ...(sizes.profileAt ? { profileAt: sizes.profileAt } : {}),
+      })
     : undefined;
-  const detection = want('detection') ? await runDetectionBench({ ...base, healthy: sizes.healthy, perCase: sizes.perCase }) : undefined;
-  const bot = want('bot') ? await runBotBench({ sizes: sizes.botSizes, ...(opts.log ? { log: opts.log } : {}) }) : undefined;
+  const detection = want('detection')
+    ? await runDetectionBench({ ...base, healthy: sizes.healthy, perCase: sizes.perCase })
+    : undefined;
+  const bot = want('bot')
+    ? await runBotBench({ sizes: sizes.botSizes, ...(opts.log ? { log: opts.log } : {}) })
+    : undefined;
   const { availableParallelism } = await import('node:os');
   return {
     quick: opts.quick,

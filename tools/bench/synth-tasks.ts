@@ -73,4 +73,8 @@ async function floor({ n, outDir }: SynthTaskArgs): Promise<SynthTaskResult> {
   return { ms, files: compiled.length, bytes };
 }
 
-export const SYNTH_TASKS: Record<SynthTaskName, (args: SynthTaskArgs) => Promise<SynthTaskResult>> = { ours, cdk8s, floor };
+export const SYNTH_TASKS: Record<SynthTaskName, (args: SynthTaskArgs) => Promise<SynthTaskResult>> = {
+  ours,
+  cdk8s,
+  floor,
+};

@@ -52,16 +52,24 @@ export async function runSynthBench(opts: SynthBenchOptions): Promise<SynthRepor
   const work = mkdtempSync(join(tmpdir(), 'stagegate-bench-synth-'));
   const log = opts.log ?? (() => {});
   const task = (name: SynthTaskName, n: number, cpuProfDir?: string) =>
-    runChild<SynthTaskResult>(name, { n, outDir: join(work, `${name}-${n}`, 'generated') }, {
-      timeoutMs: opts.timeoutMs, signal: opts.signal, ...(cpuProfDir ? { cpuProfDir } : {}),
-    }).finally(() => rmSync(join(work, `${name}-${n}`), { recursive: true, force: true }));
+    runChild<SynthTaskResult>(
+      name,
+      { n, outDir: join(work, `${name}-${n}`, 'generated') },
+      {
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        ...(cpuProfDir ? { cpuProfDir } : {}),
+      },
+    ).finally(() => rmSync(join(work, `${name}-${n}`), { recursive: true, force: true }));
   try {
     const runs: SynthRun[] = [];
     for (const n of sizes) {
       const floor: Measured = await task('floor', n);
       const ours: Measured = await task('ours', n);
       const cdk8s: Measured | undefined = n <= opts.cdk8sMax ? await task('cdk8s', n) : undefined;
-      log(`synth ${n}: ours ${ms(ours.ms)}, floor ${ms(floor.ms)}${cdk8s ? `, cdk8s ${ms(cdk8s.ms)}` : ''}, peak RSS ${mib(ours.maxRssBytes)}`);
+      log(
+        `synth ${n}: ours ${ms(ours.ms)}, floor ${ms(floor.ms)}${cdk8s ? `, cdk8s ${ms(cdk8s.ms)}` : ''}, peak RSS ${mib(ours.maxRssBytes)}`,
+      );
       runs.push({
         rollouts: n,
         oursMs: round(ours.ms),

@@ -38,7 +38,6 @@ export interface SimulationClock {
 
 export const LATENCY_SIGMA = 0.5;
 
-
 /** P(duration <= boundMs) for a log-normal with this median. */
 export function latencyCdf(boundMs: number, medianMs: number): number {
   return boundMs === Infinity ? 1 : normalCdf(Math.log(boundMs / medianMs) / LATENCY_SIGMA);
@@ -65,7 +64,12 @@ export class Sampler {
  * Writes the history of `services` to `file` as one OpenMetrics document: each family's samples
  * together, each series' samples in time order (what promtool's importer needs).
  */
-export function writeOpenMetrics(file: string, services: readonly SimulatedService[], clock: SimulationClock, random: () => number): number {
+export function writeOpenMetrics(
+  file: string,
+  services: readonly SimulatedService[],
+  clock: SimulationClock,
+  random: () => number,
+): number {
   const sampler = new Sampler(random);
   const steps = Math.floor(clock.durationSeconds / clock.scrapeSeconds) + 1;
   // Sampled once per series into typed arrays; the bucket family goes to a side file that is
@@ -74,10 +78,22 @@ export function writeOpenMetrics(file: string, services: readonly SimulatedServi
   const buckets: string[] = [];
   const fd = openSync(file, 'w');
   let lines = 0;
-  const flush = (chunk: string[]) => { if (chunk.length) { writeSync(fd, `${chunk.join('\n')}\n`); lines += chunk.length; chunk.length = 0; } };
+  const flush = (chunk: string[]) => {
+    if (chunk.length) {
+      writeSync(fd, `${chunk.join('\n')}\n`);
+      lines += chunk.length;
+      chunk.length = 0;
+    }
+  };
   const bucketFile = `${file}.buckets`;
   const bfd = openSync(bucketFile, 'w');
-  const flushBuckets = () => { if (buckets.length) { writeSync(bfd, `${buckets.join('\n')}\n`); lines += buckets.length; buckets.length = 0; } };
+  const flushBuckets = () => {
+    if (buckets.length) {
+      writeSync(bfd, `${buckets.join('\n')}\n`);
+      lines += buckets.length;
+      buckets.length = 0;
+    }
+  };
   try {
     writeSync(fd, `# TYPE ${METRIC_REQUESTS.replace(/_total$/, '')} counter\n`);
     for (const svc of services) {
@@ -102,7 +118,10 @@ export function writeOpenMetrics(file: string, services: readonly SimulatedServi
             const median = b.medianMs(t);
             BUCKETS_MS.forEach((bound, j) => {
               const cdf = latencyCdf(bound, median);
-              const k = bound === Infinity ? remaining : sampler.binomial(remaining, below >= 1 ? 1 : (cdf - below) / (1 - below));
+              const k =
+                bound === Infinity
+                  ? remaining
+                  : sampler.binomial(remaining, below >= 1 ? 1 : (cdf - below) / (1 - below));
               remaining -= k;
               below = cdf;
               bucketSums[j] = bucketSums[j]! + k;
@@ -112,14 +131,20 @@ export function writeOpenMetrics(file: string, services: readonly SimulatedServi
           failed[i] = failedSum;
           // Prometheus buckets are cumulative: le="500" counts everything up to 500 ms.
           let upTo = 0;
-          BUCKETS_MS.forEach((_, j) => { upTo += bucketSums[j]!; cumulative[j]![i] = upTo; });
+          BUCKETS_MS.forEach((_, j) => {
+            upTo += bucketSums[j]!;
+            cumulative[j]![i] = upTo;
+          });
         }
         const ts = (i: number) => clock.start + i * clock.scrapeSeconds;
-        for (let i = 0; i < steps; i++) requests.push(`${METRIC_REQUESTS}{${labels},response_code="200"} ${ok[i]} ${ts(i)}`);
-        for (let i = 0; i < steps; i++) requests.push(`${METRIC_REQUESTS}{${labels},response_code="503"} ${failed[i]} ${ts(i)}`);
+        for (let i = 0; i < steps; i++)
+          requests.push(`${METRIC_REQUESTS}{${labels},response_code="200"} ${ok[i]} ${ts(i)}`);
+        for (let i = 0; i < steps; i++)
+          requests.push(`${METRIC_REQUESTS}{${labels},response_code="503"} ${failed[i]} ${ts(i)}`);
         BUCKETS_MS.forEach((bound, j) => {
           const le = bound === Infinity ? '+Inf' : String(bound);
-          for (let i = 0; i < steps; i++) buckets.push(`${METRIC_DURATION_BUCKET}{${labels},le="${le}"} ${cumulative[j]![i]} ${ts(i)}`);
+          for (let i = 0; i < steps; i++)
+            buckets.push(`${METRIC_DURATION_BUCKET}{${labels},le="${le}"} ${cumulative[j]![i]} ${ts(i)}`);
         });
         flush(requests);
         flushBuckets();

@@ -66,13 +66,16 @@ export class DemoCi {
       const live = this.s.mainline.get(name);
       const m = live.model;
       const next = m.abort ? undefined : nextStage(m);
-      const branches: Array<{ branch: string; stage: boolean }> = [{ branch: rollbackBranch(m.namespace, m.name), stage: false }];
+      const branches: Array<{ branch: string; stage: boolean }> = [
+        { branch: rollbackBranch(m.namespace, m.name), stage: false },
+      ];
       if (next) branches.push({ branch: stageBranch(m.namespace, m.name, next.name), stage: true });
       for (const { branch, stage } of branches) {
         const open = (await this.s.github.pullsByHead(branch)).find((p) => p.state === 'open');
         if (!open) continue;
         if (!this.verified.has(open.headSha)) verify.push({ rollout: name, ...(await this.verify(open)) });
-        if (stage) health.push({ rollout: name, pr: open.number, sha: open.headSha, verdict: await this.health(name, open) });
+        if (stage)
+          health.push({ rollout: name, pr: open.number, sha: open.headSha, verdict: await this.health(name, open) });
       }
     }
     return { health, verify };
@@ -82,7 +85,9 @@ export class DemoCi {
     const live = this.s.mainline.get(name);
     const [landed] = await this.s.github.commitsTouching(this.s.mainline.sha, live.path, 1);
     const verdict = await evaluateGate({
-      model: live.model, prometheus: this.s.prometheus, now: this.s.now(),
+      model: live.model,
+      prometheus: this.s.prometheus,
+      now: this.s.now(),
       ...(landed ? { liveSince: new Date(landed.date) } : {}),
     });
     await this.s.github.upsertCheckRun(pr.headSha, healthCheckRun(verdict));
@@ -104,7 +109,13 @@ export class DemoCi {
       const code = await verifyCommand.run(
         { values: { post: true, repo: this.s.repo, sha: pr.headSha, json: true }, positionals: [] },
         {
-          stdout: (t) => { output += t; }, stderr: (t) => { output += t; }, cwd: dir,
+          stdout: (t) => {
+            output += t;
+          },
+          stderr: (t) => {
+            output += t;
+          },
+          cwd: dir,
           env: { GITHUB_TOKEN: this.s.token, GITHUB_API_URL: this.s.apiUrl, PATH: process.env.PATH },
         },
       );

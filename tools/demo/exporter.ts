@@ -111,15 +111,30 @@ export function createSimulation(options: SimulationOptions): Simulation {
     const state: Mutable = {
       requestsPerSecond: nonNegative(`${at} requestsPerSecond`, spec.requestsPerSecond),
       cohortRequestsPerSecond: nonNegative(`${at} cohortRequestsPerSecond`, spec.cohortRequestsPerSecond ?? 0),
-      errorRatio: { stable: ratio(`${at} errorRatio.stable`, spec.errorRatio.stable), canary: ratio(`${at} errorRatio.canary`, spec.errorRatio.canary) },
-      overflowRatio: { stable: ratio(`${at} overflowRatio.stable`, overflowRatio.stable), canary: ratio(`${at} overflowRatio.canary`, overflowRatio.canary) },
-      latencyMs: { stable: checkProfile(`${at} stable`, spec.latencyMs.stable), canary: checkProfile(`${at} canary`, spec.latencyMs.canary) },
+      errorRatio: {
+        stable: ratio(`${at} errorRatio.stable`, spec.errorRatio.stable),
+        canary: ratio(`${at} errorRatio.canary`, spec.errorRatio.canary),
+      },
+      overflowRatio: {
+        stable: ratio(`${at} overflowRatio.stable`, overflowRatio.stable),
+        canary: ratio(`${at} overflowRatio.canary`, overflowRatio.canary),
+      },
+      latencyMs: {
+        stable: checkProfile(`${at} stable`, spec.latencyMs.stable),
+        canary: checkProfile(`${at} canary`, spec.latencyMs.canary),
+      },
     };
     return { spec, state, series: new Map<string, Series>() };
   });
   let last = now();
 
-  const seriesFor = (svc: (typeof services)[number], version: Version, reporter: string, code: number, flags: string): Series => {
+  const seriesFor = (
+    svc: (typeof services)[number],
+    version: Version,
+    reporter: string,
+    code: number,
+    flags: string,
+  ): Series => {
     const key = `${version}|${reporter}|${code}|${flags}`;
     let s = svc.series.get(key);
     if (!s) {
@@ -160,8 +175,15 @@ export function createSimulation(options: SimulationOptions): Simulation {
     }
   }
 
-  const record = (svc: (typeof services)[number], version: Version, count: number, code: number, flags: string,
-    latency: LatencyProfile, reporters: readonly string[]): void => {
+  const record = (
+    svc: (typeof services)[number],
+    version: Version,
+    count: number,
+    code: number,
+    flags: string,
+    latency: LatencyProfile,
+    reporters: readonly string[],
+  ): void => {
     if (count === 0) return;
     const { perBucket, sumMs } = drawLatencies(random, count, latency);
     for (const reporter of reporters) {
@@ -209,7 +231,9 @@ export function createSimulation(options: SimulationOptions): Simulation {
     const hits = services.filter((s) => s.spec.service === name || `${s.spec.namespace}/${s.spec.service}` === name);
     if (hits.length !== 1) {
       const known = services.map((s) => `${s.spec.namespace}/${s.spec.service}`).join(', ');
-      throw new Error(`exporter: ${hits.length === 0 ? 'no' : 'more than one'} service "${name}" (known: ${known}); use "namespace/name"`);
+      throw new Error(
+        `exporter: ${hits.length === 0 ? 'no' : 'more than one'} service "${name}" (known: ${known}); use "namespace/name"`,
+      );
     }
     return hits[0]!;
   };
@@ -225,12 +249,18 @@ export function createSimulation(options: SimulationOptions): Simulation {
       // Traffic until now was produced under the old behaviour.
       update();
       const s = svc.state;
-      if (change.requestsPerSecond !== undefined) s.requestsPerSecond = nonNegative('requestsPerSecond', change.requestsPerSecond);
-      if (change.cohortRequestsPerSecond !== undefined) s.cohortRequestsPerSecond = nonNegative('cohortRequestsPerSecond', change.cohortRequestsPerSecond);
-      if (change.stableErrorRatio !== undefined) s.errorRatio.stable = ratio('stableErrorRatio', change.stableErrorRatio);
-      if (change.canaryErrorRatio !== undefined) s.errorRatio.canary = ratio('canaryErrorRatio', change.canaryErrorRatio);
-      if (change.stableOverflowRatio !== undefined) s.overflowRatio.stable = ratio('stableOverflowRatio', change.stableOverflowRatio);
-      if (change.canaryOverflowRatio !== undefined) s.overflowRatio.canary = ratio('canaryOverflowRatio', change.canaryOverflowRatio);
+      if (change.requestsPerSecond !== undefined)
+        s.requestsPerSecond = nonNegative('requestsPerSecond', change.requestsPerSecond);
+      if (change.cohortRequestsPerSecond !== undefined)
+        s.cohortRequestsPerSecond = nonNegative('cohortRequestsPerSecond', change.cohortRequestsPerSecond);
+      if (change.stableErrorRatio !== undefined)
+        s.errorRatio.stable = ratio('stableErrorRatio', change.stableErrorRatio);
+      if (change.canaryErrorRatio !== undefined)
+        s.errorRatio.canary = ratio('canaryErrorRatio', change.canaryErrorRatio);
+      if (change.stableOverflowRatio !== undefined)
+        s.overflowRatio.stable = ratio('stableOverflowRatio', change.stableOverflowRatio);
+      if (change.canaryOverflowRatio !== undefined)
+        s.overflowRatio.canary = ratio('canaryOverflowRatio', change.canaryOverflowRatio);
       if (change.stableLatencyMs) s.latencyMs.stable = checkProfile('stableLatencyMs', change.stableLatencyMs);
       if (change.canaryLatencyMs) s.latencyMs.canary = checkProfile('canaryLatencyMs', change.canaryLatencyMs);
     },
@@ -255,7 +285,9 @@ export async function startExporter(options: SimulationOptions & { readonly port
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found; metrics are at /metrics\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new Error(`exporter could not listen on 127.0.0.1:${options.port ?? 0}`, { cause: err })));
+    server.once('error', (err) =>
+      reject(new Error(`exporter could not listen on 127.0.0.1:${options.port ?? 0}`, { cause: err })),
+    );
     server.listen(options.port ?? 0, '127.0.0.1', resolve);
   });
   const port = (server.address() as AddressInfo).port;
@@ -263,10 +295,11 @@ export async function startExporter(options: SimulationOptions & { readonly port
     ...sim,
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () => new Promise<void>((resolve, reject) => {
-      server.closeAllConnections();
-      server.close((err) => (err ? reject(err) : resolve()));
-    }),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
   };
 }
 
@@ -280,22 +313,32 @@ export function canaryWeightFromManifest(yamlText: string): number {
 }
 
 /** Canary weight (as {@link canaryWeightFromManifest}) and whether the cohort route exists. */
-export function routingFromManifest(yamlText: string): { readonly canaryWeight: number; readonly cohortRoute: boolean } {
+export function routingFromManifest(yamlText: string): {
+  readonly canaryWeight: number;
+  readonly cohortRoute: boolean;
+} {
   const docs = parseAllDocuments(yamlText);
   const objects = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as Record<string, any> | null);
   const vs = objects.find((o) => o?.kind === 'VirtualService');
   if (!vs) throw new Error('manifest has no VirtualService; pass the generated <name>.k8s.yaml of a rollout');
-  const http: { name?: string; route?: { destination?: { subset?: string }; weight?: number }[] }[] = vs.spec?.http ?? [];
+  const http: { name?: string; route?: { destination?: { subset?: string }; weight?: number }[] }[] =
+    vs.spec?.http ?? [];
   const cohortRoute = http.some((r) => r?.name === ROUTE_COHORT);
-  if (vs.metadata?.labels?.['stagegate.dev/stage'] === 'aborted' || vs.metadata?.annotations?.['stagegate.dev/abort-reason']) {
+  if (
+    vs.metadata?.labels?.['stagegate.dev/stage'] === 'aborted' ||
+    vs.metadata?.annotations?.['stagegate.dev/abort-reason']
+  ) {
     return { canaryWeight: 0, cohortRoute: false };
   }
   const route = http.find((r) => r?.name === ROUTE_DEFAULT);
-  if (!route) throw new Error(`VirtualService ${vs.metadata?.name} has no http route named "${ROUTE_DEFAULT}"; was it generated by stagegate?`);
+  if (!route)
+    throw new Error(
+      `VirtualService ${vs.metadata?.name} has no http route named "${ROUTE_DEFAULT}"; was it generated by stagegate?`,
+    );
   const destinations = route.route ?? [];
   const canary = destinations.find((d) => d.destination?.subset === SUBSET_CANARY);
   // Istio: a lone destination without a weight takes all traffic.
-  const canaryWeight = !canary ? 0 : canary.weight ?? (destinations.length === 1 ? 100 : 0);
+  const canaryWeight = !canary ? 0 : (canary.weight ?? (destinations.length === 1 ? 100 : 0));
   return { canaryWeight, cohortRoute };
 }
 
@@ -303,15 +346,14 @@ export function routingFromManifest(yamlText: string): { readonly canaryWeight: 
 
 function renderExposition(series: readonly Series[]): string {
   const sorted = [...series].sort((a, b) => compare(labelText(a.labels), labelText(b.labels)));
-  const out: string[] = [
-    `# HELP ${METRIC_REQUESTS} Total requests.`,
-    `# TYPE ${METRIC_REQUESTS} counter`,
-  ];
+  const out: string[] = [`# HELP ${METRIC_REQUESTS} Total requests.`, `# TYPE ${METRIC_REQUESTS} counter`];
   for (const s of sorted) out.push(`${METRIC_REQUESTS}{${labelText(s.labels)}} ${s.requests}`);
   out.push(`# HELP ${METRIC_DURATION} Request duration in milliseconds.`, `# TYPE ${METRIC_DURATION} histogram`);
   for (const s of sorted) {
     const labels = labelText(s.labels);
-    ISTIO_DURATION_BUCKETS.forEach((le, i) => out.push(`${METRIC_DURATION}_bucket{${labels},le="${le}"} ${s.buckets[i]}`));
+    ISTIO_DURATION_BUCKETS.forEach((le, i) =>
+      out.push(`${METRIC_DURATION}_bucket{${labels},le="${le}"} ${s.buckets[i]}`),
+    );
     out.push(`${METRIC_DURATION}_bucket{${labels},le="+Inf"} ${s.requests}`);
     out.push(`${METRIC_DURATION}_sum{${labels}} ${formatFloat(s.sumMs)}`);
     out.push(`${METRIC_DURATION}_count{${labels}} ${s.requests}`);
@@ -320,7 +362,9 @@ function renderExposition(series: readonly Series[]): string {
 }
 
 function labelText(labels: readonly (readonly [string, string])[]): string {
-  return labels.map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`).join(',');
+  return labels
+    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
+    .join(',');
 }
 
 function formatFloat(value: number): string {
@@ -334,7 +378,8 @@ function compare(a: string, b: string): number {
 // ---- checks ----------------------------------------------------------------------------------
 
 function clampWeight(weight: number): number {
-  if (!Number.isFinite(weight)) throw new Error(`exporter: canaryWeight() returned ${weight}; it must be a number 0–100`);
+  if (!Number.isFinite(weight))
+    throw new Error(`exporter: canaryWeight() returned ${weight}; it must be a number 0–100`);
   return Math.min(100, Math.max(0, weight));
 }
 
@@ -344,11 +389,13 @@ function ratio(name: string, value: number): number {
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!(value >= 0) || !Number.isFinite(value)) throw new Error(`exporter: ${name} must be a finite number ≥ 0 (got ${value})`);
+  if (!(value >= 0) || !Number.isFinite(value))
+    throw new Error(`exporter: ${name} must be a finite number ≥ 0 (got ${value})`);
   return value;
 }
 
 function checkProfile(name: string, p: LatencyProfile): LatencyProfile {
-  if (!(p.p50 > 0 && p.p99 >= p.p50)) throw new Error(`exporter: ${name} latency needs 0 < p50 ≤ p99 (got p50 ${p.p50}, p99 ${p.p99})`);
+  if (!(p.p50 > 0 && p.p99 >= p.p50))
+    throw new Error(`exporter: ${name} latency needs 0 < p50 ≤ p99 (got p50 ${p.p50}, p99 ${p.p99})`);
   return p;
 }

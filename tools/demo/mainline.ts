@@ -52,14 +52,23 @@ export class Mainline {
     for (const [name, path] of this.intents) {
       const text = this.read(head, path);
       const parsed = parseIntent(path, text);
-      if (!parsed.ok) throw new Error(`main ${head.slice(0, 7)} carries an invalid ${path}: ${parsed.problems.map(formatProblem).join('; ')}`);
+      if (!parsed.ok)
+        throw new Error(
+          `main ${head.slice(0, 7)} carries an invalid ${path}: ${parsed.problems.map(formatProblem).join('; ')}`,
+        );
       const file = `generated/${generatedFileName(name)}`;
       const manifest = this.read(head, file);
       const objects = parseAllDocuments(manifest).map((d) => d.toJS() as Record<string, any> | null);
       const rule = objects.find((o) => o?.kind === 'PrometheusRule');
       if (!rule) throw new Error(`${file} on main has no PrometheusRule; regenerate it with stagegate synth`);
       writeFileSync(join(this.ruleDir, `${name}.rules.json`), JSON.stringify(ruleFileOf(rule), null, 1));
-      this.live.set(name, { path, model: parsed.model, manifest, routing: routingFromManifest(manifest), weights: defaultRouteWeights(objects) });
+      this.live.set(name, {
+        path,
+        model: parsed.model,
+        manifest,
+        routing: routingFromManifest(manifest),
+        weights: defaultRouteWeights(objects),
+      });
     }
     this.head = head;
     return true;
@@ -84,9 +93,14 @@ export class Mainline {
 }
 
 /** Stable and canary weights of the VirtualService's default route. */
-export function defaultRouteWeights(objects: ReadonlyArray<Record<string, any> | null>): { stable: number; canary: number } {
+export function defaultRouteWeights(objects: ReadonlyArray<Record<string, any> | null>): {
+  stable: number;
+  canary: number;
+} {
   const vs = objects.find((o) => o?.kind === 'VirtualService');
   const route = (vs?.spec?.http ?? []).find((r: { name?: string }) => r?.name === ROUTE_DEFAULT);
-  const weight = (subset: string) => (route?.route ?? []).find((d: { destination?: { subset?: string } }) => d.destination?.subset === subset)?.weight ?? 0;
+  const weight = (subset: string) =>
+    (route?.route ?? []).find((d: { destination?: { subset?: string } }) => d.destination?.subset === subset)?.weight ??
+    0;
   return { stable: weight(SUBSET_STABLE), canary: weight(SUBSET_CANARY) };
 }

@@ -6,7 +6,14 @@
 import type { RolloutReport } from '../../app/bot/reconcile.js';
 import type { CiPass } from './ci.js';
 import type { Mainline } from './mainline.js';
-import { progressLine, verdictNumbers, type DemoPull, type RolloutSummary, type StageReached, type VerdictRecord } from './report.js';
+import {
+  progressLine,
+  verdictNumbers,
+  type DemoPull,
+  type RolloutSummary,
+  type StageReached,
+  type VerdictRecord,
+} from './report.js';
 import type { DemoRollout } from './run.js';
 import type { TimelineEvent, TimelinePoint, TimelineRollout } from './timeline.js';
 import type { Verdict } from '../../app/gate/evaluate.js';
@@ -39,10 +46,17 @@ export class Narrator {
       const live = mainline.get(r.name);
       this.byPath.set(live.path, r.name);
       this.tracks.set(r.name, {
-        stages: [{ stage: live.model.stage, t: 0, weight: live.routing.canaryWeight }], verdicts: [], points: [], events: [],
-        aborted: live.model.abort !== undefined, finished: false,
+        stages: [{ stage: live.model.stage, t: 0, weight: live.routing.canaryWeight }],
+        verdicts: [],
+        points: [],
+        events: [],
+        aborted: live.model.abort !== undefined,
+        finished: false,
       });
-      this.say(r.name, `live at ${live.model.stage} (${describe(live.model.stages.find((s) => s.name === live.model.stage)!)}), expected to be ${r.expected === 'promote' ? 'promoted' : 'rolled back'}`);
+      this.say(
+        r.name,
+        `live at ${live.model.stage} (${describe(live.model.stages.find((s) => s.name === live.model.stage)!)}), expected to be ${r.expected === 'promote' ? 'promoted' : 'rolled back'}`,
+      );
     }
   }
 
@@ -56,7 +70,11 @@ export class Narrator {
 
   ci(pass: CiPass): void {
     for (const v of pass.verify) {
-      if (!v.ok) this.say(v.rollout, `stagegate/verify FAILED on #${v.pr}: ${v.output.trim().split('\n').slice(0, 3).join(' ')}`);
+      if (!v.ok)
+        this.say(
+          v.rollout,
+          `stagegate/verify FAILED on #${v.pr}: ${v.output.trim().split('\n').slice(0, 3).join(' ')}`,
+        );
     }
     for (const h of pass.health) {
       const tr = this.track(h.rollout);
@@ -67,8 +85,16 @@ export class Narrator {
       tr.lastVerdictKey = key;
       const t = this.seconds();
       tr.verdicts.push({ t, stage, kind: h.verdict.kind, baking: h.verdict.baking, summary: h.verdict.summary });
-      const what = h.verdict.kind === 'pass' && h.verdict.baking ? 'pass so far, baking' : h.verdict.kind === 'pass' ? 'PASS, baked' : h.verdict.kind.toUpperCase();
-      this.say(h.rollout, `health ${what} at ${stage} on #${h.pr}: ${h.verdict.kind === 'fail' ? verdictNumbers(h.verdict) : h.verdict.reasons[0] ?? ''}`);
+      const what =
+        h.verdict.kind === 'pass' && h.verdict.baking
+          ? 'pass so far, baking'
+          : h.verdict.kind === 'pass'
+            ? 'PASS, baked'
+            : h.verdict.kind.toUpperCase();
+      this.say(
+        h.rollout,
+        `health ${what} at ${stage} on #${h.pr}: ${h.verdict.kind === 'fail' ? verdictNumbers(h.verdict) : (h.verdict.reasons[0] ?? '')}`,
+      );
       if (h.verdict.kind === 'fail' && !tr.red) {
         tr.red = { t, verdict: h.verdict };
         tr.events.push({ t, label: `health FAIL (${verdictNumbers(h.verdict).split(',')[0]})`, kind: 'verdict' });
@@ -92,9 +118,12 @@ export class Narrator {
             tr.rollbackMerged = { t, pr: r.number };
             tr.events.push({ t, label: `rollback #${r.number} merged`, kind: 'rollback' });
             const red = tr.red;
-            this.say(name, red
-              ? `health FAIL ${verdictNumbers(red.verdict)} → rollback PR #${r.number} merged in ${(t - red.t).toFixed(1)} s`
-              : `rollback PR #${r.number} merged`);
+            this.say(
+              name,
+              red
+                ? `health FAIL ${verdictNumbers(red.verdict)} → rollback PR #${r.number} merged in ${(t - red.t).toFixed(1)} s`
+                : `rollback PR #${r.number} merged`,
+            );
           } else this.say(name, `bot: ${r.summary}`);
           break;
         case 'finish':
@@ -133,7 +162,10 @@ export class Narrator {
       const t = this.seconds();
       if (m.abort && !tr.aborted) {
         tr.aborted = true;
-        this.say(r.name, `main now routes 100 % to ${m.stable} (abort: ${m.abort.reason.slice(0, 120)}${m.abort.reason.length > 120 ? '…' : ''})`);
+        this.say(
+          r.name,
+          `main now routes 100 % to ${m.stable} (abort: ${m.abort.reason.slice(0, 120)}${m.abort.reason.length > 120 ? '…' : ''})`,
+        );
         continue;
       }
       if (tr.stages.at(-1)!.stage === m.stage) continue;
@@ -151,8 +183,10 @@ export class Narrator {
     for (const r of this.cast) {
       const { canary, stable } = await ratios(r.name);
       this.track(r.name).points.push({
-        t: this.seconds(), weight: this.mainline.routing(r.name).canaryWeight,
-        ...(canary !== undefined ? { canaryErrorRatio: canary } : {}), ...(stable !== undefined ? { stableErrorRatio: stable } : {}),
+        t: this.seconds(),
+        weight: this.mainline.routing(r.name).canaryWeight,
+        ...(canary !== undefined ? { canaryErrorRatio: canary } : {}),
+        ...(stable !== undefined ? { stableErrorRatio: stable } : {}),
       });
     }
   }
@@ -162,39 +196,75 @@ export class Narrator {
     return this.cast.every((r) => {
       const m = this.mainline.get(r.name).model;
       const tr = this.track(r.name);
-      return r.expected === 'promote' ? !m.abort && m.stage === m.stages.at(-1)!.name : m.abort !== undefined && tr.rollbackMerged !== undefined;
+      return r.expected === 'promote'
+        ? !m.abort && m.stage === m.stages.at(-1)!.name
+        : m.abort !== undefined && tr.rollbackMerged !== undefined;
     });
   }
 
   where(): string {
-    return this.cast.map((r) => {
-      const m = this.mainline.get(r.name).model;
-      return `${r.name} at ${m.stage}${m.abort ? ' (aborted)' : ''}`;
-    }).join(', ');
+    return this.cast
+      .map((r) => {
+        const m = this.mainline.get(r.name).model;
+        return `${r.name} at ${m.stage}${m.abort ? ' (aborted)' : ''}`;
+      })
+      .join(', ');
   }
 
-  summarize(r: DemoRollout, pulls: readonly DemoPull[], log: ReadonlyArray<{ sha: string; message: string }>): RolloutSummary {
+  summarize(
+    r: DemoRollout,
+    pulls: readonly DemoPull[],
+    log: ReadonlyArray<{ sha: string; message: string }>,
+  ): RolloutSummary {
     const tr = this.track(r.name);
     const live = this.mainline.get(r.name);
     const m = live.model;
     const id = `${m.namespace}/${m.name}`;
-    const commits = log.filter((c) => c.message.includes(id) || c.message.split('\n')[0]!.includes(` ${m.name} `)).map((c) => ({ sha: c.sha, subject: c.message.split('\n')[0]! }));
+    const commits = log
+      .filter((c) => c.message.includes(id) || c.message.split('\n')[0]!.includes(` ${m.name} `))
+      .map((c) => ({ sha: c.sha, subject: c.message.split('\n')[0]! }));
     const rollbackPull = pulls.find((p) => p.kind === 'rollback' && p.merged);
-    const rollback = tr.rollbackMerged && tr.red && m.abort ? {
-      pr: tr.rollbackMerged.pr, redAt: tr.red.t, mergedAt: tr.rollbackMerged.t, secondsToRollback: Math.round((tr.rollbackMerged.t - tr.red.t) * 10) / 10,
-      reason: tr.red.verdict.reasons.join('; '), abortReason: m.abort.reason,
-    } : rollbackPull && m.abort ? {
-      pr: rollbackPull.number, redAt: NaN, mergedAt: NaN, secondsToRollback: NaN, reason: '', abortReason: m.abort.reason,
-    } : undefined;
+    const rollback =
+      tr.rollbackMerged && tr.red && m.abort
+        ? {
+            pr: tr.rollbackMerged.pr,
+            redAt: tr.red.t,
+            mergedAt: tr.rollbackMerged.t,
+            secondsToRollback: Math.round((tr.rollbackMerged.t - tr.red.t) * 10) / 10,
+            reason: tr.red.verdict.reasons.join('; '),
+            abortReason: m.abort.reason,
+          }
+        : rollbackPull && m.abort
+          ? {
+              pr: rollbackPull.number,
+              redAt: NaN,
+              mergedAt: NaN,
+              secondsToRollback: NaN,
+              reason: '',
+              abortReason: m.abort.reason,
+            }
+          : undefined;
     return {
-      name: r.name, expected: r.expected, stages: m.stages.map((s) => s.name), finalStage: m.stage, aborted: m.abort !== undefined,
-      stagesReached: tr.stages, verdicts: tr.verdicts, pulls, ...(rollback ? { rollback } : {}),
-      finalWeights: live.weights, commits,
+      name: r.name,
+      expected: r.expected,
+      stages: m.stages.map((s) => s.name),
+      finalStage: m.stage,
+      aborted: m.abort !== undefined,
+      stagesReached: tr.stages,
+      verdicts: tr.verdicts,
+      pulls,
+      ...(rollback ? { rollback } : {}),
+      finalWeights: live.weights,
+      commits,
     };
   }
 
   timeline(): TimelineRollout[] {
-    return this.cast.map((r) => ({ name: r.name, points: this.track(r.name).points, events: this.track(r.name).events }));
+    return this.cast.map((r) => ({
+      name: r.name,
+      points: this.track(r.name).points,
+      events: this.track(r.name).events,
+    }));
   }
 }
 

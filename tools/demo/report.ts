@@ -68,7 +68,11 @@ export interface DemoSummary {
   readonly rollouts: readonly RolloutSummary[];
   readonly commits: number;
   readonly timeline: string;
-  readonly cleanup: { readonly prometheusPid: number | undefined; readonly prometheusExited: boolean; readonly tempDirsRemoved: boolean };
+  readonly cleanup: {
+    readonly prometheusPid: number | undefined;
+    readonly prometheusExited: boolean;
+    readonly tempDirsRemoved: boolean;
+  };
 }
 
 /** `[ 42s] storefront: merged #3 → ten-percent (10 %)` */
@@ -83,16 +87,26 @@ export function verdictNumbers(v: Verdict): string {
   const e = v.evidence;
   if (!e) return v.reasons[0] ?? v.kind;
   const parts = [`errors ${pct(e.canary.errorRatio)} vs ${pct(e.stable.errorRatio)}`];
-  if (e.canary.p99Ms !== undefined) parts.push(`p99 ${Math.round(e.canary.p99Ms)} vs ${e.stable.p99Ms === undefined ? 'n/a' : Math.round(e.stable.p99Ms)} ms`);
+  if (e.canary.p99Ms !== undefined)
+    parts.push(
+      `p99 ${Math.round(e.canary.p99Ms)} vs ${e.stable.p99Ms === undefined ? 'n/a' : Math.round(e.stable.p99Ms)} ms`,
+    );
   return parts.join(', ');
 }
 
 export function formatSummary(s: DemoSummary): string {
-  const lines = ['', `demo ${s.ok ? 'OK' : 'FAILED'} in ${s.seconds.toFixed(0)} s — ${s.commits} commits on main, timeline: ${s.timeline}`];
+  const lines = [
+    '',
+    `demo ${s.ok ? 'OK' : 'FAILED'} in ${s.seconds.toFixed(0)} s — ${s.commits} commits on main, timeline: ${s.timeline}`,
+  ];
   for (const r of s.rollouts) {
     lines.push('', `${r.name} (expected: ${r.expected === 'promote' ? 'promoted to the last stage' : 'rolled back'})`);
-    lines.push(`  final stage: ${r.finalStage}${r.aborted ? ' — ABORTED' : ''}; VirtualService default route: stable ${r.finalWeights.stable} % / canary ${r.finalWeights.canary} %`);
-    lines.push(`  stages: ${r.stagesReached.map((x) => `${x.stage} @${Math.round(x.t)}s${x.pr ? ` (#${x.pr})` : ''}`).join(' → ')}`);
+    lines.push(
+      `  final stage: ${r.finalStage}${r.aborted ? ' — ABORTED' : ''}; VirtualService default route: stable ${r.finalWeights.stable} % / canary ${r.finalWeights.canary} %`,
+    );
+    lines.push(
+      `  stages: ${r.stagesReached.map((x) => `${x.stage} @${Math.round(x.t)}s${x.pr ? ` (#${x.pr})` : ''}`).join(' → ')}`,
+    );
     const verdicts = r.verdicts.map((v) => `${v.kind}${v.baking ? '(baking)' : ''}@${Math.round(v.t)}s`).join(', ');
     lines.push(`  health verdicts: ${verdicts || 'none'}`);
     for (const p of r.pulls) {
@@ -100,7 +114,9 @@ export function formatSummary(s: DemoSummary): string {
       lines.push(`  #${p.number} ${state.padEnd(6)} ${p.kind.padEnd(8)} ${p.title}`);
     }
     if (r.rollback) {
-      lines.push(`  rollback: red verdict @${r.rollback.redAt.toFixed(1)}s → #${r.rollback.pr} merged @${r.rollback.mergedAt.toFixed(1)}s (${r.rollback.secondsToRollback.toFixed(1)} s)`);
+      lines.push(
+        `  rollback: red verdict @${r.rollback.redAt.toFixed(1)}s → #${r.rollback.pr} merged @${r.rollback.mergedAt.toFixed(1)}s (${r.rollback.secondsToRollback.toFixed(1)} s)`,
+      );
       lines.push(`  abort reason on main: ${r.rollback.abortReason}`);
     }
     lines.push(`  commits: ${r.commits.length} (${r.commits.map((c) => c.sha.slice(0, 7)).join(' ')})`);

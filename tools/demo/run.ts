@@ -83,11 +83,19 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const botToken = `bot-${randomBytes(12).toString('hex')}`;
     const ciToken = `ci-${randomBytes(12).toString('hex')}`;
     const emu = await startEmulator({
-      owner: OWNER, repo: REPO, seedFiles, dataDir: join(work, 'github'),
+      owner: OWNER,
+      repo: REPO,
+      seedFiles,
+      dataDir: join(work, 'github'),
       users: { [botToken]: 'stagegate-bot', [ciToken]: 'ci' },
     });
     cleanups.push(() => emu.close());
-    log(progressHeader(`emulated GitHub ${emu.url}/repos/${OWNER}/${REPO} seeded with ${cast.map((r) => r.name).join(', ')}`, seconds()));
+    log(
+      progressHeader(
+        `emulated GitHub ${emu.url}/repos/${OWNER}/${REPO} seeded with ${cast.map((r) => r.name).join(', ')}`,
+        seconds(),
+      ),
+    );
 
     const ruleDir = join(work, 'rules');
     mkdirSync(ruleDir);
@@ -96,18 +104,35 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
 
     const exporter = await startExporter({ services: cast.map((r) => traffic(mainline, r)), seed: 42 });
     cleanups.push(() => exporter.close());
-    prometheus = await startPrometheus({ ruleFiles: mainline.ruleFiles(), scrapeTargets: [`127.0.0.1:${exporter.port}`], scrapeInterval: '1s', evaluationInterval: '1s' });
+    prometheus = await startPrometheus({
+      ruleFiles: mainline.ruleFiles(),
+      scrapeTargets: [`127.0.0.1:${exporter.port}`],
+      scrapeInterval: '1s',
+      evaluationInterval: '1s',
+    });
     const prom = prometheus;
     cleanups.push(() => prom.stop());
-    log(progressHeader(`prometheus ${prom.url} (pid ${prom.process.pid}) scraping the exporter ${exporter.url} every 1 s`, seconds()));
+    log(
+      progressHeader(
+        `prometheus ${prom.url} (pid ${prom.process.pid}) scraping the exporter ${exporter.url} every 1 s`,
+        seconds(),
+      ),
+    );
 
     const github = { retryUnitMs: 20, writeSpacingMs: 0 };
     const { options: bot } = botFromSettings({ owner: OWNER, repo: REPO, token: botToken, apiUrl: emu.url, github });
     const ciGithub = new GitHubAdapter({ owner: OWNER, repo: REPO, token: ciToken, baseUrl: emu.url, ...github });
     const promApi = new PrometheusApi(prom.url);
     const ci = new DemoCi({
-      github: ciGithub, repo: `${OWNER}/${REPO}`, apiUrl: emu.url, token: ciToken, prometheus: promApi, mainline,
-      names: cast.map((r) => r.name), workDir: work, now: () => new Date(),
+      github: ciGithub,
+      repo: `${OWNER}/${REPO}`,
+      apiUrl: emu.url,
+      token: ciToken,
+      prometheus: promApi,
+      mainline,
+      names: cast.map((r) => r.name),
+      workDir: work,
+      now: () => new Date(),
     });
     const narrator = new Narrator(cast, mainline, seconds, log);
     const deadline = started + (opts.deadlineMs ?? 6 * 60_000);
@@ -137,7 +162,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         if (!live.abort && liveStageIndex(live) >= r.regression.atStage) {
           exporter.set(live.service.host, { canaryErrorRatio: r.regression.canaryErrorRatio });
           injected.add(r.name);
-          narrator.say(r.name, `injecting a regression: canary ${live.canary} now answers ${Math.round(r.regression.canaryErrorRatio * 100)} % of requests with 500`);
+          narrator.say(
+            r.name,
+            `injecting a regression: canary ${live.canary} now answers ${Math.round(r.regression.canaryErrorRatio * 100)} % of requests with 500`,
+          );
         }
       }
       await narrator.sample(async (name) => errorRatios(promApi, mainline, name));
@@ -145,19 +173,32 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       if (done) tail -= 1;
       if (done && tail < 0) break;
       if (Date.now() > deadline) {
-        throw new Error(`the demo did not finish within ${Math.round((opts.deadlineMs ?? 360_000) / 1000)} s: ${narrator.where()}; ` +
-          'is this machine very busy? the progress lines above show the last step reached');
+        throw new Error(
+          `the demo did not finish within ${Math.round((opts.deadlineMs ?? 360_000) / 1000)} s: ${narrator.where()}; ` +
+            'is this machine very busy? the progress lines above show the last step reached',
+        );
       }
       await sleep(Math.max(0, tickMs - (Date.now() - tickStart)), opts.signal);
     }
 
     const rollouts: RolloutSummary[] = [];
-    for (const r of cast) rollouts.push(narrator.summarize(r, await pullsOf(ciGithub, mainline, r.name), emu.log('main')));
+    for (const r of cast)
+      rollouts.push(narrator.summarize(r, await pullsOf(ciGithub, mainline, r.name), emu.log('main')));
     mkdirSync(opts.outDir, { recursive: true });
     const timeline = join(opts.outDir, 'timeline.svg');
-    writeFileSync(timeline, renderTimeline({ title: 'stagegate demo: canary weight and 5xx ratio', rollouts: narrator.timeline() }));
+    writeFileSync(
+      timeline,
+      renderTimeline({ title: 'stagegate demo: canary weight and 5xx ratio', rollouts: narrator.timeline() }),
+    );
     const problems = judge(rollouts);
-    summary = { ok: problems.length === 0, problems, seconds: seconds(), rollouts, commits: emu.log('main').length, timeline };
+    summary = {
+      ok: problems.length === 0,
+      problems,
+      seconds: seconds(),
+      rollouts,
+      commits: emu.log('main').length,
+      timeline,
+    };
   } finally {
     for (const cleanup of cleanups.reverse()) {
       await cleanup().catch((err) => log(`cleanup failed: ${(err as Error).message}`));
@@ -179,14 +220,20 @@ export function judge(rollouts: readonly RolloutSummary[]): string[] {
   const problems: string[] = [];
   for (const r of rollouts) {
     if (r.expected === 'promote') {
-      if (r.aborted || r.finalStage !== r.stages.at(-1)) problems.push(`${r.name} did not reach its last stage ${r.stages.at(-1)} (at ${r.finalStage}${r.aborted ? ', aborted' : ''})`);
-      if (r.finalWeights.canary !== 100) problems.push(`${r.name}: the VirtualService on main sends ${r.finalWeights.canary} % to canary, not 100 %`);
+      if (r.aborted || r.finalStage !== r.stages.at(-1))
+        problems.push(
+          `${r.name} did not reach its last stage ${r.stages.at(-1)} (at ${r.finalStage}${r.aborted ? ', aborted' : ''})`,
+        );
+      if (r.finalWeights.canary !== 100)
+        problems.push(`${r.name}: the VirtualService on main sends ${r.finalWeights.canary} % to canary, not 100 %`);
     } else {
       if (!r.aborted) problems.push(`${r.name} was not aborted (at ${r.finalStage})`);
       const merged = r.pulls.find((p) => p.kind === 'rollback' && p.merged);
       if (!merged || !r.rollback) problems.push(`${r.name} has no merged rollback PR`);
-      else if (!/stagegate\/health failed/.test(r.rollback.abortReason)) problems.push(`${r.name}: the abort on main carries no health evidence ("${r.rollback.abortReason}")`);
-      if (r.finalWeights.stable !== 100) problems.push(`${r.name}: the VirtualService on main sends ${r.finalWeights.stable} % to stable, not 100 %`);
+      else if (!/stagegate\/health failed/.test(r.rollback.abortReason))
+        problems.push(`${r.name}: the abort on main carries no health evidence ("${r.rollback.abortReason}")`);
+      if (r.finalWeights.stable !== 100)
+        problems.push(`${r.name}: the VirtualService on main sends ${r.finalWeights.stable} % to stable, not 100 %`);
     }
   }
   return problems;
@@ -204,7 +251,10 @@ function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
   const m = mainline.get(r.name).model;
   const baseline = m.traffic.baselineErrorRatio;
   return {
-    namespace: m.namespace, service: m.service.host, stable: m.stable, canary: m.canary,
+    namespace: m.namespace,
+    service: m.service.host,
+    stable: m.stable,
+    canary: m.canary,
     requestsPerSecond: m.traffic.requestsPerSecond ?? 100,
     cohortRequestsPerSecond: r.cohortRequestsPerSecond ?? 0,
     canaryWeight: () => mainline.routing(r.name).canaryWeight,
@@ -215,7 +265,11 @@ function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
 }
 
 /** Canary and stable error ratio over the last 10 s, straight from the raw Istio series (what the rules count as an error). */
-async function errorRatios(api: PrometheusApi, mainline: Mainline, name: string): Promise<{ canary?: number; stable?: number }> {
+async function errorRatios(
+  api: PrometheusApi,
+  mainline: Mainline,
+  name: string,
+): Promise<{ canary?: number; stable?: number }> {
   const m = mainline.get(name).model;
   const t = istioTarget(m);
   const by = [t.versionLabel];
@@ -232,12 +286,23 @@ async function errorRatios(api: PrometheusApi, mainline: Mainline, name: string)
 
 async function pullsOf(github: GitHubAdapter, mainline: Mainline, name: string): Promise<RolloutSummary['pulls']> {
   const m = mainline.get(name).model;
-  const branches = [...m.stages.slice(1).map((s) => ({ branch: stageBranch(m.namespace, m.name, s.name), kind: 'stage' as const })),
-    { branch: rollbackBranch(m.namespace, m.name), kind: 'rollback' as const }];
+  const branches = [
+    ...m.stages.slice(1).map((s) => ({ branch: stageBranch(m.namespace, m.name, s.name), kind: 'stage' as const })),
+    { branch: rollbackBranch(m.namespace, m.name), kind: 'rollback' as const },
+  ];
   const out = [];
   for (const { branch, kind } of branches) {
     for (const p of await github.pullsByHead(branch)) {
-      out.push({ number: p.number, title: p.title, state: p.state, merged: p.merged, kind, createdAt: p.createdAt, mergedAt: p.mergedAt, closedAt: p.closedAt });
+      out.push({
+        number: p.number,
+        title: p.title,
+        state: p.state,
+        merged: p.merged,
+        kind,
+        createdAt: p.createdAt,
+        mergedAt: p.mergedAt,
+        closedAt: p.closedAt,
+      });
     }
   }
   return out.sort((a, b) => a.number - b.number);
@@ -249,8 +314,14 @@ function progressHeader(text: string, t: number): string {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const onAbort = () => { clearTimeout(timer); resolve(); };
-    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

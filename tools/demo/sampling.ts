@@ -16,17 +16,16 @@ export interface LatencyProfile {
 
 const Z99 = 2.3263478740408408; // standard normal quantile of 0.99
 
-
-
-
-
-
 /**
  * Splits `count` requests over the Istio buckets from a log-normal with the given p50/p99
  * (multinomial drawn as successive binomials) and returns their summed latency, using each
  * bucket's conditional mean so `_sum / _count` matches the distribution's mean.
  */
-export function drawLatencies(random: () => number, count: number, profile: LatencyProfile): { perBucket: number[]; sumMs: number } {
+export function drawLatencies(
+  random: () => number,
+  count: number,
+  profile: LatencyProfile,
+): { perBucket: number[]; sumMs: number } {
   const mu = Math.log(profile.p50);
   const sigma = Math.max(1e-6, (Math.log(profile.p99) - mu) / Z99);
   const bounds = [...ISTIO_DURATION_BUCKETS, Infinity];

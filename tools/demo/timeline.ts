@@ -44,8 +44,14 @@ const PANEL_HEIGHT = 260;
 const HEADER = 40;
 const MARGIN = { left: 64, right: 72, top: 36, bottom: 40 };
 const COLORS = {
-  weight: '#1f6feb', canary: '#d97706', stable: '#6b7280', promote: '#16a34a', rollback: '#dc2626', verdict: '#7c3aed',
-  grid: '#e5e7eb', axis: '#374151',
+  weight: '#1f6feb',
+  canary: '#d97706',
+  stable: '#6b7280',
+  promote: '#16a34a',
+  rollback: '#dc2626',
+  verdict: '#7c3aed',
+  grid: '#e5e7eb',
+  axis: '#374151',
 } as const;
 
 export function h(name: string, attrs: SvgNode['attrs'] = {}, children: SvgNode['children'] = []): SvgNode {
@@ -54,7 +60,12 @@ export function h(name: string, attrs: SvgNode['attrs'] = {}, children: SvgNode[
 
 /** Escapes text and attribute values for XML (`&`, `<`, `>`, quotes). */
 export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
 }
 
 /** Serializes an element tree; attributes in the order given, undefined ones left out. */
@@ -75,15 +86,25 @@ export function renderTimeline(data: TimelineData): string {
   const allTimes = rollouts.flatMap((r) => [...r.points.map((p) => p.t), ...r.events.map((e) => e.t)]);
   const tMax = niceCeil(Math.max(1, ...allTimes));
   const height = HEADER + rollouts.length * PANEL_HEIGHT;
-  const root = h('svg', {
-    xmlns: 'http://www.w3.org/2000/svg', width: WIDTH, height, viewBox: `0 0 ${WIDTH} ${height}`,
-    'font-family': 'sans-serif', 'font-size': 12,
-  }, [
-    h('title', {}, [data.title ?? 'stagegate demo']),
-    h('rect', { x: 0, y: 0, width: WIDTH, height, fill: '#ffffff' }),
-    h('text', { x: MARGIN.left, y: 26, 'font-size': 18, 'font-weight': 'bold', fill: COLORS.axis }, [data.title ?? 'stagegate demo']),
-    ...rollouts.map((r, i) => panel(r, HEADER + i * PANEL_HEIGHT, tMax)),
-  ]);
+  const root = h(
+    'svg',
+    {
+      xmlns: 'http://www.w3.org/2000/svg',
+      width: WIDTH,
+      height,
+      viewBox: `0 0 ${WIDTH} ${height}`,
+      'font-family': 'sans-serif',
+      'font-size': 12,
+    },
+    [
+      h('title', {}, [data.title ?? 'stagegate demo']),
+      h('rect', { x: 0, y: 0, width: WIDTH, height, fill: '#ffffff' }),
+      h('text', { x: MARGIN.left, y: 26, 'font-size': 18, 'font-weight': 'bold', fill: COLORS.axis }, [
+        data.title ?? 'stagegate demo',
+      ]),
+      ...rollouts.map((r, i) => panel(r, HEADER + i * PANEL_HEIGHT, tMax)),
+    ],
+  );
   return `<?xml version="1.0" encoding="UTF-8"?>\n${serialize(root)}\n`;
 }
 
@@ -93,7 +114,9 @@ function panel(rollout: TimelineRollout, top: number, tMax: number): SvgNode {
   const y0 = top + MARGIN.top;
   const y1 = top + PANEL_HEIGHT - MARGIN.bottom;
   const points = [...rollout.points].sort((a, b) => a.t - b.t);
-  const errors = points.flatMap((p) => [p.canaryErrorRatio, p.stableErrorRatio]).filter((v): v is number => v !== undefined);
+  const errors = points
+    .flatMap((p) => [p.canaryErrorRatio, p.stableErrorRatio])
+    .filter((v): v is number => v !== undefined);
   const errMax = niceCeil(Math.max(0.01, ...errors) * 1.1);
   const x = (t: number) => x0 + ((x1 - x0) * t) / tMax;
   const yWeight = (w: number) => y1 - ((y1 - y0) * Math.min(100, Math.max(0, w))) / 100;
@@ -131,41 +154,73 @@ function panel(rollout: TimelineRollout, top: number, tMax: number): SvgNode {
       if (i > 0) steps.push(`L${fmt(x(p.t))} ${fmt(yWeight(p.weight))}`);
     });
     steps.push(`L${fmt(x(Math.max(points.at(-1)!.t, tMax)))} ${fmt(yWeight(points.at(-1)!.weight))}`);
-    children.push(h('path', { class: 'weight', d: steps.join(' '), fill: 'none', stroke: COLORS.weight, 'stroke-width': 2.5 }));
+    children.push(
+      h('path', { class: 'weight', d: steps.join(' '), fill: 'none', stroke: COLORS.weight, 'stroke-width': 2.5 }),
+    );
   }
-  for (const [field, color, dash] of [['stableErrorRatio', COLORS.stable, '5 3'], ['canaryErrorRatio', COLORS.canary, undefined]] as const) {
+  for (const [field, color, dash] of [
+    ['stableErrorRatio', COLORS.stable, '5 3'],
+    ['canaryErrorRatio', COLORS.canary, undefined],
+  ] as const) {
     const series = points.filter((p) => p[field] !== undefined);
     if (series.length === 0) continue;
-    children.push(h('polyline', {
-      class: field, fill: 'none', stroke: color, 'stroke-width': 1.8, 'stroke-dasharray': dash,
-      points: series.map((p) => `${fmt(x(p.t))},${fmt(yError(p[field]!))}`).join(' '),
-    }));
+    children.push(
+      h('polyline', {
+        class: field,
+        fill: 'none',
+        stroke: color,
+        'stroke-width': 1.8,
+        'stroke-dasharray': dash,
+        points: series.map((p) => `${fmt(x(p.t))},${fmt(yError(p[field]!))}`).join(' '),
+      }),
+    );
   }
   const events = [...rollout.events].sort((a, b) => a.t - b.t);
   events.forEach((e, i) => {
     const color = COLORS[e.kind];
     // Stagger labels so neighbouring events stay readable.
     const labelY = y0 + 12 + (i % 3) * 14;
-    children.push(h('g', { class: `event ${e.kind}` }, [
-      h('line', {
-        x1: x(e.t), y1: y0 - 4, x2: x(e.t), y2: y1, stroke: color,
-        'stroke-width': e.kind === 'rollback' ? 2.5 : 1.2, 'stroke-dasharray': e.kind === 'rollback' ? undefined : '4 3',
-      }),
-      h('text', { x: x(e.t) + 4, y: labelY, fill: color, 'font-weight': e.kind === 'rollback' ? 'bold' : undefined }, [e.label]),
-    ]));
+    children.push(
+      h('g', { class: `event ${e.kind}` }, [
+        h('line', {
+          x1: x(e.t),
+          y1: y0 - 4,
+          x2: x(e.t),
+          y2: y1,
+          stroke: color,
+          'stroke-width': e.kind === 'rollback' ? 2.5 : 1.2,
+          'stroke-dasharray': e.kind === 'rollback' ? undefined : '4 3',
+        }),
+        h(
+          'text',
+          { x: x(e.t) + 4, y: labelY, fill: color, 'font-weight': e.kind === 'rollback' ? 'bold' : undefined },
+          [e.label],
+        ),
+      ]),
+    );
   });
   return h('g', { class: 'rollout', 'data-rollout': rollout.name }, children);
 }
 
 function legend(right: number, y: number): SvgNode {
   const items: [string, string, string | undefined][] = [
-    ['canary weight', COLORS.weight, undefined], ['canary 5xx', COLORS.canary, undefined], ['stable 5xx', COLORS.stable, '5 3'],
+    ['canary weight', COLORS.weight, undefined],
+    ['canary 5xx', COLORS.canary, undefined],
+    ['stable 5xx', COLORS.stable, '5 3'],
   ];
   let x = right - 330;
   const out: SvgNode[] = [];
   for (const [label, color, dash] of items) {
     out.push(
-      h('line', { x1: x, y1: y - 4, x2: x + 18, y2: y - 4, stroke: color, 'stroke-width': 2.5, 'stroke-dasharray': dash }),
+      h('line', {
+        x1: x,
+        y1: y - 4,
+        x2: x + 18,
+        y2: y - 4,
+        stroke: color,
+        'stroke-width': 2.5,
+        'stroke-dasharray': dash,
+      }),
       h('text', { x: x + 22, y, fill: COLORS.axis }, [label]),
     );
     x += 110;

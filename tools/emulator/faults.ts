@@ -12,8 +12,11 @@ const DEFAULT_RANDOM_KINDS: readonly FaultSpec[] = [
   { kind: 'drop' },
 ];
 
-interface Scheduled { spec: FaultSpec; match?: FaultMatch; left: number }
-
+interface Scheduled {
+  spec: FaultSpec;
+  match?: FaultMatch;
+  left: number;
+}
 
 function matches(match: FaultMatch | undefined, method: string, path: string, login: string | undefined): boolean {
   if (!match) return true;

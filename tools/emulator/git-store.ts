@@ -10,12 +10,40 @@ import { join } from 'node:path';
 import { ObjectReader, parseTree } from './object-reader.js';
 import { buildTree } from './tree-builder.js';
 
-export interface GitPerson { name: string; email: string; date: Date }
-export interface GitCommit { sha: string; tree: string; parents: string[]; author: GitPerson; committer: GitPerson; message: string }
-export interface TreeEntry { mode: string; type: 'blob' | 'tree' | 'commit'; sha: string; size?: number; path: string }
+export interface GitPerson {
+  name: string;
+  email: string;
+  date: Date;
+}
+export interface GitCommit {
+  sha: string;
+  tree: string;
+  parents: string[];
+  author: GitPerson;
+  committer: GitPerson;
+  message: string;
+}
+export interface TreeEntry {
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  sha: string;
+  size?: number;
+  path: string;
+}
 /** One change to a tree: a blob/tree/submodule sha at a path, or null to delete the path. */
-export interface TreeChange { path: string; mode: string; sha: string | null }
-export interface DiffFile { status: 'added' | 'removed' | 'modified' | 'renamed'; path: string; sha: string; additions: number; deletions: number; patch?: string }
+export interface TreeChange {
+  path: string;
+  mode: string;
+  sha: string | null;
+}
+export interface DiffFile {
+  status: 'added' | 'removed' | 'modified' | 'renamed';
+  path: string;
+  sha: string;
+  additions: number;
+  deletions: number;
+  patch?: string;
+}
 
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
@@ -28,14 +56,22 @@ export class GitStore {
     // Isolate from the machine's git config (signing, hooks, default branch names); never
     // auto-gc, so objects stay loose for the in-process reader.
     this.baseEnv = {
-      ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_DIR: gitDir, GIT_LITERAL_PATHSPECS: '1',
-      GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gc.auto', GIT_CONFIG_VALUE_0: '0',
+      ...process.env,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_DIR: gitDir,
+      GIT_LITERAL_PATHSPECS: '1',
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'gc.auto',
+      GIT_CONFIG_VALUE_0: '0',
     };
     this.objects = new ObjectReader(gitDir, this.baseEnv);
   }
 
   static init(gitDir: string): GitStore {
-    execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', gitDir], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    execFileSync('git', ['init', '--quiet', '--bare', '--initial-branch=main', gitDir], {
+      env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
+    });
     return new GitStore(gitDir);
   }
 
@@ -45,7 +81,11 @@ export class GitStore {
   }
 
   runBuffer(args: readonly string[], input?: string | Buffer, env?: NodeJS.ProcessEnv): Buffer {
-    const result = spawnSync('git', args, { input, env: env ? { ...this.baseEnv, ...env } : this.baseEnv, maxBuffer: 512 * 1024 * 1024 });
+    const result = spawnSync('git', args, {
+      input,
+      env: env ? { ...this.baseEnv, ...env } : this.baseEnv,
+      maxBuffer: 512 * 1024 * 1024,
+    });
     if (result.status !== 0) {
       const stderr = result.stderr?.toString('utf8').trim() ?? '';
       throw new Error(`git ${args.join(' ')} failed (${result.status}): ${stderr}`, { cause: result.error });
@@ -64,7 +104,8 @@ export class GitStore {
     let sha: string | null = null;
     if (/^[0-9a-f]{40}$/.test(rev)) sha = this.objects.read(rev) ? rev : null;
     else if (rev.startsWith('refs/')) sha = this.objects.readRef(rev);
-    else if (/^[\w./-]+$/.test(rev)) sha = this.objects.readRef(`refs/heads/${rev}`) ?? this.objects.readRef(`refs/tags/${rev}`);
+    else if (/^[\w./-]+$/.test(rev))
+      sha = this.objects.readRef(`refs/heads/${rev}`) ?? this.objects.readRef(`refs/tags/${rev}`);
     if (sha === null && !/^[0-9a-f]{40}$/.test(rev) && !rev.startsWith('refs/')) {
       // Anything fancier (short shas, ~ and ^ suffixes) goes to git itself.
       const result = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${rev}^{object}`], { env: this.baseEnv });
@@ -78,7 +119,8 @@ export class GitStore {
     const object = this.objects.read(sha);
     if (!object) return null;
     if (object.type === kind) return sha;
-    if (object.type === 'tag') return this.peel(/^object ([0-9a-f]{40})/.exec(object.content.toString('utf8'))?.[1] ?? '', kind);
+    if (object.type === 'tag')
+      return this.peel(/^object ([0-9a-f]{40})/.exec(object.content.toString('utf8'))?.[1] ?? '', kind);
     if (object.type === 'commit' && kind === 'tree') return this.readCommit(sha).tree;
     return null;
   }
@@ -145,14 +187,23 @@ export class GitStore {
 
   /** Applies changes on top of `base` (or an empty tree); returns the new tree (one mktree spawn). */
   buildTree(base: string | null, changes: readonly TreeChange[]): string {
-    return buildTree({
-      entries: (sha) => this.treeEntries(sha),
-      mktree: (trees) => {
-        // mktree -z --batch mis-reads its separators in git 2.39: use lines, C-quoting odd names.
-        const input = trees.map((items) => items.map((e) => `${e.mode} ${modeType(e.mode)} ${e.sha}\t${quoteName(e.name)}\n`).join('') + '\n').join('');
-        return this.run(['mktree', '--batch'], input).split('\n').filter(Boolean);
+    return buildTree(
+      {
+        entries: (sha) => this.treeEntries(sha),
+        mktree: (trees) => {
+          // mktree -z --batch mis-reads its separators in git 2.39: use lines, C-quoting odd names.
+          const input = trees
+            .map(
+              (items) =>
+                items.map((e) => `${e.mode} ${modeType(e.mode)} ${e.sha}\t${quoteName(e.name)}\n`).join('') + '\n',
+            )
+            .join('');
+          return this.run(['mktree', '--batch'], input).split('\n').filter(Boolean);
+        },
       },
-    }, base, changes);
+      base,
+      changes,
+    );
   }
 
   /** Writes many blobs with one spawn; returns their shas in order. */
@@ -166,7 +217,9 @@ export class GitStore {
         writeFileSync(path, content);
         return path;
       });
-      return this.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], paths.join('\n') + '\n').split('\n').filter(Boolean);
+      return this.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], paths.join('\n') + '\n')
+        .split('\n')
+        .filter(Boolean);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -176,13 +229,26 @@ export class GitStore {
   treeFromFiles(files: ReadonlyMap<string, Buffer>): string {
     const paths = [...files.keys()];
     const shas = this.writeBlobs(paths.map((p) => files.get(p)!));
-    return this.buildTree(null, paths.map((path, i) => ({ path, mode: '100644', sha: shas[i] })));
+    return this.buildTree(
+      null,
+      paths.map((path, i) => ({ path, mode: '100644', sha: shas[i] })),
+    );
   }
 
-  commitTree(tree: string, parents: readonly string[], message: string, author: GitPerson, committer: GitPerson = author): string {
+  commitTree(
+    tree: string,
+    parents: readonly string[],
+    message: string,
+    author: GitPerson,
+    committer: GitPerson = author,
+  ): string {
     const env = {
-      GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email, GIT_AUTHOR_DATE: gitDate(author.date),
-      GIT_COMMITTER_NAME: committer.name, GIT_COMMITTER_EMAIL: committer.email, GIT_COMMITTER_DATE: gitDate(committer.date),
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_AUTHOR_DATE: gitDate(author.date),
+      GIT_COMMITTER_NAME: committer.name,
+      GIT_COMMITTER_EMAIL: committer.email,
+      GIT_COMMITTER_DATE: gitDate(committer.date),
     };
     const args = ['commit-tree', tree, ...parents.flatMap((p) => ['-p', p])];
     return this.run(args, message, env).trim();
@@ -195,7 +261,14 @@ export class GitStore {
     const split = raw.indexOf('\n\n');
     const header = split >= 0 ? raw.slice(0, split) : raw;
     const message = split >= 0 ? raw.slice(split + 2) : '';
-    const commit: GitCommit = { sha, tree: '', parents: [], author: undefined as never, committer: undefined as never, message };
+    const commit: GitCommit = {
+      sha,
+      tree: '',
+      parents: [],
+      author: undefined as never,
+      committer: undefined as never,
+      message,
+    };
     for (const line of header.split('\n')) {
       const space = line.indexOf(' ');
       const key = line.slice(0, space);
@@ -211,7 +284,8 @@ export class GitStore {
   /** Refs whose name starts with `prefix` (e.g. "refs/heads/stagegate/"), sorted by name. */
   listRefs(prefix: string): Array<{ ref: string; sha: string; type: string }> {
     // GitHub matches plain string prefixes (for-each-ref would match whole components only).
-    return this.objects.listRefs()
+    return this.objects
+      .listRefs()
       .filter((r) => r.ref.startsWith(prefix))
       .map((r) => ({ ...r, type: this.objects.read(r.sha)?.type ?? 'commit' }));
   }
@@ -267,7 +341,10 @@ export class GitStore {
     return [...this.memo(key, [head, ...(opts.exclude ? [opts.exclude] : [])], () => this.revListUncached(head, opts))];
   }
 
-  private revListUncached(head: string, opts: { exclude?: string; path?: string; max?: number; firstParent?: boolean }): string[] {
+  private revListUncached(
+    head: string,
+    opts: { exclude?: string; path?: string; max?: number; firstParent?: boolean },
+  ): string[] {
     const args = ['rev-list', '--topo-order'];
     if (opts.max !== undefined) args.push(`--max-count=${opts.max}`);
     if (opts.firstParent) args.push('--first-parent');
@@ -279,7 +356,9 @@ export class GitStore {
 
   /** Per-file changes from `from` to `to` (commits or trees), with unified-diff patches. */
   diff(from: string, to: string, withPatch = true): DiffFile[] {
-    return this.memo(`diff ${from} ${to} ${withPatch}`, [from, to], () => this.diffUncached(from, to, withPatch)).map((f) => ({ ...f }));
+    return this.memo(`diff ${from} ${to} ${withPatch}`, [from, to], () => this.diffUncached(from, to, withPatch)).map(
+      (f) => ({ ...f }),
+    );
   }
 
   /**
@@ -311,13 +390,22 @@ export class GitStore {
       }
     }
     // Patches come in the same (path) order as the raw listing.
-    const patches = withPatch && raw.length > 0
-      ? this.run(['diff', '--no-color', '--no-ext-diff', '--no-renames', from, to]).split(/^diff --git /m).slice(1)
-      : [];
+    const patches =
+      withPatch && raw.length > 0
+        ? this.run(['diff', '--no-color', '--no-ext-diff', '--no-renames', from, to])
+            .split(/^diff --git /m)
+            .slice(1)
+        : [];
     return raw.map((r, i) => {
       const status = r.letter === 'A' ? 'added' : r.letter === 'D' ? 'removed' : 'modified';
       const [additions, deletions] = counts.get(r.path) ?? [0, 0];
-      const file: DiffFile = { status, path: r.path, sha: status === 'removed' ? r.oldSha : r.newSha, additions, deletions };
+      const file: DiffFile = {
+        status,
+        path: r.path,
+        sha: status === 'removed' ? r.oldSha : r.newSha,
+        additions,
+        deletions,
+      };
       const chunk = patches[i];
       const hunk = chunk?.indexOf('\n@@') ?? -1;
       if (chunk !== undefined && hunk >= 0) file.patch = chunk.slice(hunk + 1).replace(/\n$/, '');

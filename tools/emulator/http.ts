@@ -63,7 +63,10 @@ export interface Route {
   readonly greedy?: readonly string[];
 }
 
-export interface CompiledRoute extends Route { readonly regex: RegExp; readonly names: string[] }
+export interface CompiledRoute extends Route {
+  readonly regex: RegExp;
+  readonly names: string[];
+}
 
 export function compileRoute(route: Route): CompiledRoute {
   const names: string[] = [];
@@ -76,7 +79,11 @@ export function compileRoute(route: Route): CompiledRoute {
   return { ...route, names, regex: new RegExp(`^${source}/?$`) };
 }
 
-export function matchRoute(routes: readonly CompiledRoute[], method: string, rawPath: string): { route: CompiledRoute; params: Record<string, string> } | 'method' | null {
+export function matchRoute(
+  routes: readonly CompiledRoute[],
+  method: string,
+  rawPath: string,
+): { route: CompiledRoute; params: Record<string, string> } | 'method' | null {
   let pathMatched = false;
   for (const route of routes) {
     const m = route.regex.exec(rawPath);
@@ -84,7 +91,9 @@ export function matchRoute(routes: readonly CompiledRoute[], method: string, raw
     pathMatched = true;
     if (route.method !== method) continue;
     const params: Record<string, string> = {};
-    route.names.forEach((name, i) => { params[name] = decodeURIComponent(m[i + 1] ?? ''); });
+    route.names.forEach((name, i) => {
+      params[name] = decodeURIComponent(m[i + 1] ?? '');
+    });
     return { route, params };
   }
   return pathMatched ? 'method' : null;
@@ -109,12 +118,18 @@ export function requireString(body: Record<string, unknown>, field: string): str
 export function optionalString(body: Record<string, unknown>, field: string): string | undefined {
   const value = body[field];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') throw validationFailed(`Invalid request.\n\nFor '${field}', ${JSON.stringify(value)} is not a string.`);
+  if (typeof value !== 'string')
+    throw validationFailed(`Invalid request.\n\nFor '${field}', ${JSON.stringify(value)} is not a string.`);
   return value;
 }
 
 /** Slices a list by ?page=&per_page= and sets GitHub's Link header. */
-export function paginate<T>(ctx: Ctx, items: readonly T[], path: string, defaultPerPage = 30): { page: T[]; headers: Record<string, string> } {
+export function paginate<T>(
+  ctx: Ctx,
+  items: readonly T[],
+  path: string,
+  defaultPerPage = 30,
+): { page: T[]; headers: Record<string, string> } {
   const perPage = Math.min(100, Math.max(1, Number(ctx.query.get('per_page')) || defaultPerPage));
   const pageNo = Math.max(1, Number(ctx.query.get('page')) || 1);
   const last = Math.max(1, Math.ceil(items.length / perPage));

@@ -19,7 +19,15 @@ import { Shapes } from './shapes.js';
 import { RepoState } from './state.js';
 import type { Emulator, EmulatorOptions, RequestLogEntry } from './types.js';
 
-export type { Emulator, EmulatorOptions, FaultInjector, FaultMatch, FaultRule, FaultSpec, RequestLogEntry } from './types.js';
+export type {
+  Emulator,
+  EmulatorOptions,
+  FaultInjector,
+  FaultMatch,
+  FaultRule,
+  FaultSpec,
+  RequestLogEntry,
+} from './types.js';
 
 export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const now = opts.now ?? (() => new Date());
@@ -33,18 +41,40 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     if (!git.resolve('refs/heads/main')) seed(git, opts, now());
   } catch (err) {
     if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
-    throw new Error(`cannot prepare the emulated repository ${opts.owner}/${opts.repo} in ${dataDir}; is git ≥ 2.38 on PATH?`, { cause: err });
+    throw new Error(
+      `cannot prepare the emulated repository ${opts.owner}/${opts.repo} in ${dataDir}; is git ≥ 2.38 on PATH?`,
+      { cause: err },
+    );
   }
 
   const faults = new Faults();
   const requests: RequestLogEntry[] = [];
   const server = new ApiServer({
-    owner: opts.owner, repo: opts.repo, now, users: opts.users, validateResponses: opts.validateResponses ?? false, rateLimit: opts.rateLimit ?? 5000,
-    faults, requests,
+    owner: opts.owner,
+    repo: opts.repo,
+    now,
+    users: opts.users,
+    validateResponses: opts.validateResponses ?? false,
+    rateLimit: opts.rateLimit ?? 5000,
+    faults,
+    requests,
     routes: (baseUrl) => {
-      const state = new RepoState(git, new Shapes(baseUrl, opts.owner, opts.repo), opts.owner, opts.repo, now(), { lazyMergeability: opts.lazyMergeability ?? false });
-      const user: Route = { method: 'GET', template: '/user', handler: (ctx) => ({ status: 200, body: state.shapes.privateUser(ctx.login) }) };
-      return [user, ...repoRoutes(state), ...gitRoutes(state), ...pullRoutes(state), ...checkRoutes(state), ...issueRoutes(state)];
+      const state = new RepoState(git, new Shapes(baseUrl, opts.owner, opts.repo), opts.owner, opts.repo, now(), {
+        lazyMergeability: opts.lazyMergeability ?? false,
+      });
+      const user: Route = {
+        method: 'GET',
+        template: '/user',
+        handler: (ctx) => ({ status: 200, body: state.shapes.privateUser(ctx.login) }),
+      };
+      return [
+        user,
+        ...repoRoutes(state),
+        ...gitRoutes(state),
+        ...pullRoutes(state),
+        ...checkRoutes(state),
+        ...issueRoutes(state),
+      ];
     },
   });
   let url: string;
@@ -56,7 +86,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   }
 
   return {
-    url, gitDir, requests, faults,
+    url,
+    gitDir,
+    requests,
+    faults,
     async close() {
       await server.close();
       if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
@@ -65,7 +98,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       requests.length = 0;
     },
     readFile(ref, path) {
-      const sha = git.resolve(ref.startsWith('refs/') || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`) ?? git.resolve(ref);
+      const sha =
+        git.resolve(ref.startsWith('refs/') || /^[0-9a-f]{40}$/.test(ref) ? ref : `refs/heads/${ref}`) ??
+        git.resolve(ref);
       if (!sha) return undefined;
       const [entry] = git.lsTree(sha, false, path.replace(/^\/+/, ''));
       return entry?.type === 'blob' ? git.readBlob(entry.sha).toString('utf8') : undefined;
@@ -88,7 +123,8 @@ function seed(git: GitStore, opts: EmulatorOptions, date: Date): void {
     const dir = resolve(opts.seedDir);
     for (const path of seedPaths(dir)) files.set(path, readFileSync(join(dir, path)));
   }
-  for (const [path, content] of Object.entries(opts.seedFiles ?? {})) files.set(path.replace(/^\/+/, ''), Buffer.from(content, 'utf8'));
+  for (const [path, content] of Object.entries(opts.seedFiles ?? {}))
+    files.set(path.replace(/^\/+/, ''), Buffer.from(content, 'utf8'));
   const tree = git.treeFromFiles(files);
   const person = { name: 'seed', email: 'seed@stagegate.invalid', date };
   const sha = git.commitTree(tree, [], 'Initial commit', person);
@@ -96,10 +132,14 @@ function seed(git: GitStore, opts: EmulatorOptions, date: Date): void {
 }
 
 function seedPaths(dir: string): string[] {
-  const listed = spawnSync('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], { env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+  const listed = spawnSync('git', ['-C', dir, 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' },
+  });
   const inWorkTree = listed.status === 0;
   const paths = inWorkTree ? listed.stdout.toString('utf8').split('\0').filter(Boolean) : walk(dir, dir);
-  return paths.filter((p) => !p.split('/').some((part) => part === 'node_modules' || part === '.git') && isFile(join(dir, p)));
+  return paths.filter(
+    (p) => !p.split('/').some((part) => part === 'node_modules' || part === '.git') && isFile(join(dir, p)),
+  );
 }
 
 function walk(root: string, dir: string): string[] {

@@ -10,12 +10,18 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 
-export interface RawObject { type: string; content: Buffer }
+export interface RawObject {
+  type: string;
+  content: Buffer;
+}
 
 export class ObjectReader {
   private readonly cache = new Map<string, RawObject | null>();
 
-  constructor(private readonly gitDir: string, private readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    private readonly gitDir: string,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
 
   /** The object, or null when the repository has no object with that full sha. */
   read(sha: string): RawObject | null {
@@ -110,7 +116,11 @@ export function parseTree(content: Buffer): Array<{ mode: string; name: string; 
     const space = content.indexOf(0x20, i);
     const nul = content.indexOf(0, space);
     const mode = content.subarray(i, space).toString('latin1');
-    entries.push({ mode: mode.padStart(6, '0'), name: content.subarray(space + 1, nul).toString('utf8'), sha: content.subarray(nul + 1, nul + 21).toString('hex') });
+    entries.push({
+      mode: mode.padStart(6, '0'),
+      name: content.subarray(space + 1, nul).toString('utf8'),
+      sha: content.subarray(nul + 1, nul + 21).toString('hex'),
+    });
     i = nul + 21;
   }
   return entries;

@@ -13,14 +13,25 @@ import addFormatsModule from 'ajv-formats';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
-interface ValidateFn { (data: unknown): boolean; errors?: Array<{ instancePath: string; message?: string; params?: unknown }> | null }
-interface AjvLike { compile(schema: object): ValidateFn; addSchema(schema: object): unknown }
+interface ValidateFn {
+  (data: unknown): boolean;
+  errors?: Array<{ instancePath: string; message?: string; params?: unknown }> | null;
+}
+interface AjvLike {
+  compile(schema: object): ValidateFn;
+  addSchema(schema: object): unknown;
+}
 
 // ajv and ajv-formats are CommonJS with a `default` export; NodeNext sees the namespace.
 const Ajv = ((AjvModule as unknown as { default?: unknown }).default ?? AjvModule) as new (opts: object) => AjvLike;
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: AjvLike) => void;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+  ajv: AjvLike,
+) => void;
 
-export interface OperationRef { readonly template: string; readonly method: string }
+export interface OperationRef {
+  readonly template: string;
+  readonly method: string;
+}
 
 let doc: JsonObject | undefined;
 let ajv: AjvLike | undefined;
@@ -36,7 +47,10 @@ function description(): JsonObject {
     try {
       doc = JSON.parse(readFileSync(file, 'utf8')) as JsonObject;
     } catch (err) {
-      throw new Error(`cannot read GitHub's OpenAPI description at ${file}; run npm install (dev dependency @octokit/openapi)`, { cause: err });
+      throw new Error(
+        `cannot read GitHub's OpenAPI description at ${file}; run npm install (dev dependency @octokit/openapi)`,
+        { cause: err },
+      );
     }
   }
   return doc;
@@ -70,7 +84,8 @@ function normalize(node: Json, refs: Set<string>): Json {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'nullable' || key === 'example' || key === 'examples' || key === 'discriminator') continue;
     // `properties`' keys are names, not keywords: normalize values only.
-    out[key] = key === 'properties' ? mapValues(value as JsonObject, (v) => normalize(v, refs)) : normalize(value, refs);
+    out[key] =
+      key === 'properties' ? mapValues(value as JsonObject, (v) => normalize(v, refs)) : normalize(value, refs);
   }
   if (node.nullable === true) {
     if (typeof out.type === 'string') {
@@ -115,7 +130,9 @@ function validator(op: OperationRef, status: number): ValidateFn | null {
   let fn: ValidateFn | null = null;
   if (response && typeof response === 'object' && !Array.isArray(response)) {
     if (typeof response.$ref === 'string') response = lookup(response.$ref);
-    const schema = ((response as JsonObject).content as JsonObject | undefined)?.['application/json'] as JsonObject | undefined;
+    const schema = ((response as JsonObject).content as JsonObject | undefined)?.['application/json'] as
+      | JsonObject
+      | undefined;
     if (schema?.schema) {
       const refs = new Set<string>();
       const normalized = normalize(schema.schema, refs) as object;
@@ -150,5 +167,9 @@ export function documentsStatus(op: OperationRef, status: number): boolean {
 export function validateResponse(op: OperationRef, status: number, body: unknown): string[] {
   const fn = validator(op, status);
   if (!fn || fn(body)) return [];
-  return (fn.errors ?? []).slice(0, 20).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'} ${e.params ? JSON.stringify(e.params) : ''}`.trim());
+  return (fn.errors ?? [])
+    .slice(0, 20)
+    .map((e) =>
+      `${e.instancePath || '/'} ${e.message ?? 'is invalid'} ${e.params ? JSON.stringify(e.params) : ''}`.trim(),
+    );
 }

@@ -2,7 +2,18 @@
  * Pull requests: create/list/get/update, merge (merge, squash, rebase) as real commits on the
  * base branch, and the PR's commits and files.
  */
-import { ApiError, bodyOf, DOCS, iso, optionalString, paginate, requireString, validationFailed, type Ctx, type Route } from './http.js';
+import {
+  ApiError,
+  bodyOf,
+  DOCS,
+  iso,
+  optionalString,
+  paginate,
+  requireString,
+  validationFailed,
+  type Ctx,
+  type Route,
+} from './http.js';
 import { combinedState, latestCheckRuns, latestStatuses } from './routes-checks.js';
 import { diffEntryJson } from './routes-repo.js';
 import { nodeId, Shapes } from './shapes.js';
@@ -23,26 +34,55 @@ export function pullRoutes(s: RepoState): Route[] {
     const owner = s.shapes.user(s.owner);
     const link = (href: string): { href: string } => ({ href });
     return {
-      url: `${api}/pulls/${n}`, id: pr.id, node_id: nodeId('PullRequest', pr.id), html_url: `${html}/pull/${n}`,
-      diff_url: `${html}/pull/${n}.diff`, patch_url: `${html}/pull/${n}.patch`, issue_url: `${api}/issues/${n}`,
-      commits_url: `${api}/pulls/${n}/commits`, review_comments_url: `${api}/pulls/${n}/comments`,
-      review_comment_url: `${api}/pulls/comments{/number}`, comments_url: `${api}/issues/${n}/comments`,
-      statuses_url: `${api}/statuses/${pr.headSha}`, number: n, state: pr.state, locked: false, title: pr.title,
+      url: `${api}/pulls/${n}`,
+      id: pr.id,
+      node_id: nodeId('PullRequest', pr.id),
+      html_url: `${html}/pull/${n}`,
+      diff_url: `${html}/pull/${n}.diff`,
+      patch_url: `${html}/pull/${n}.patch`,
+      issue_url: `${api}/issues/${n}`,
+      commits_url: `${api}/pulls/${n}/commits`,
+      review_comments_url: `${api}/pulls/${n}/comments`,
+      review_comment_url: `${api}/pulls/comments{/number}`,
+      comments_url: `${api}/issues/${n}/comments`,
+      statuses_url: `${api}/statuses/${pr.headSha}`,
+      number: n,
+      state: pr.state,
+      locked: false,
+      title: pr.title,
       // The PR list's schema (pull-request-simple) types a label's description as a plain string.
-      user: s.shapes.user(pr.user), body: pr.body,
-      labels: pr.labels.map((name) => { const l = s.labelJson(s.label(name, true)); return { ...l, description: l.description ?? '' }; }),
-      milestone: null, active_lock_reason: null, created_at: iso(pr.createdAt), updated_at: iso(pr.updatedAt),
-      closed_at: pr.closedAt ? iso(pr.closedAt) : null, merged_at: pr.mergedAt ? iso(pr.mergedAt) : null,
-      merge_commit_sha: pr.mergeCommitSha, assignee: null, assignees: [], requested_reviewers: [], requested_teams: [],
+      user: s.shapes.user(pr.user),
+      body: pr.body,
+      labels: pr.labels.map((name) => {
+        const l = s.labelJson(s.label(name, true));
+        return { ...l, description: l.description ?? '' };
+      }),
+      milestone: null,
+      active_lock_reason: null,
+      created_at: iso(pr.createdAt),
+      updated_at: iso(pr.updatedAt),
+      closed_at: pr.closedAt ? iso(pr.closedAt) : null,
+      merged_at: pr.mergedAt ? iso(pr.mergedAt) : null,
+      merge_commit_sha: pr.mergeCommitSha,
+      assignee: null,
+      assignees: [],
+      requested_reviewers: [],
+      requested_teams: [],
       head: { label: `${s.owner}:${pr.head}`, ref: pr.head, sha: pr.headSha, user: owner, repo },
       base: { label: `${s.owner}:${pr.base}`, ref: pr.base, sha: baseSha(pr), user: owner, repo },
       _links: {
-        self: link(`${api}/pulls/${n}`), html: link(`${html}/pull/${n}`), issue: link(`${api}/issues/${n}`),
-        comments: link(`${api}/issues/${n}/comments`), review_comments: link(`${api}/pulls/${n}/comments`),
-        review_comment: link(`${api}/pulls/comments{/number}`), commits: link(`${api}/pulls/${n}/commits`),
+        self: link(`${api}/pulls/${n}`),
+        html: link(`${html}/pull/${n}`),
+        issue: link(`${api}/issues/${n}`),
+        comments: link(`${api}/issues/${n}/comments`),
+        review_comments: link(`${api}/pulls/${n}/comments`),
+        review_comment: link(`${api}/pulls/comments{/number}`),
+        commits: link(`${api}/pulls/${n}/commits`),
         statuses: link(`${api}/statuses/${pr.headSha}`),
       },
-      author_association: pr.user === s.owner ? 'OWNER' : 'MEMBER', auto_merge: null, draft: pr.draft,
+      author_association: pr.user === s.owner ? 'OWNER' : 'MEMBER',
+      auto_merge: null,
+      draft: pr.draft,
     };
   };
 
@@ -55,7 +95,9 @@ export function pullRoutes(s: RepoState): Route[] {
     const statuses = latestStatuses(s, pr.headSha);
     const runs = latestCheckRuns(s, pr.headSha);
     const statusOk = statuses.length === 0 || combinedState(statuses) === 'success';
-    const runsOk = runs.every((r) => r.status === 'completed' && ['success', 'neutral', 'skipped'].includes(r.conclusion ?? ''));
+    const runsOk = runs.every(
+      (r) => r.status === 'completed' && ['success', 'neutral', 'skipped'].includes(r.conclusion ?? ''),
+    );
     return { mergeable: true, state: statusOk && runsOk ? 'clean' : 'unstable', tree };
   };
 
@@ -73,131 +115,205 @@ export function pullRoutes(s: RepoState): Route[] {
     const mergeBase = s.git.mergeBase(baseSha(pr), pr.headSha) ?? baseSha(pr);
     const files = s.git.diff(mergeBase, pr.headSha, false);
     return {
-      ...simpleJson(pr), merged: pr.mergedAt !== null, mergeable: m.mergeable, rebaseable: m.mergeable,
-      mergeable_state: m.state, merged_by: pr.mergedBy ? s.shapes.user(pr.mergedBy) : null,
-      comments: s.comments.filter((c) => c.issue === pr.number).length, review_comments: 0, maintainer_can_modify: false,
-      commits: commitsOf(pr).length, additions: files.reduce((n, f) => n + f.additions, 0),
-      deletions: files.reduce((n, f) => n + f.deletions, 0), changed_files: files.length,
+      ...simpleJson(pr),
+      merged: pr.mergedAt !== null,
+      mergeable: m.mergeable,
+      rebaseable: m.mergeable,
+      mergeable_state: m.state,
+      merged_by: pr.mergedBy ? s.shapes.user(pr.mergedBy) : null,
+      comments: s.comments.filter((c) => c.issue === pr.number).length,
+      review_comments: 0,
+      maintainer_can_modify: false,
+      commits: commitsOf(pr).length,
+      additions: files.reduce((n, f) => n + f.additions, 0),
+      deletions: files.reduce((n, f) => n + f.deletions, 0),
+      changed_files: files.length,
     };
   };
 
   const branchOf = (head: string): string => {
     const colon = head.indexOf(':');
     if (colon < 0) return head;
-    if (head.slice(0, colon) !== s.owner) throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+    if (head.slice(0, colon) !== s.owner)
+      throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
     return head.slice(colon + 1);
   };
 
   const duplicate = (head: string, base: string, except?: number): void => {
     if (s.pulls.some((p) => p.state === 'open' && p.head === head && p.base === base && p.number !== except)) {
-      throw validationFailed('Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${s.owner}:${head}.` }]);
+      throw validationFailed('Validation Failed', [
+        { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${s.owner}:${head}.` },
+      ]);
     }
   };
 
   const get = (ctx: Ctx): PullRecord => s.sync(s.pull(ctx.params.pull_number), ctx.now);
 
   return [
-    { method: 'POST', template: `${R}/pulls`, handler: (ctx) => {
-      const body = bodyOf(ctx);
-      const title = requireString(body, 'title');
-      const head = branchOf(requireString(body, 'head'));
-      const base = requireString(body, 'base');
-      const baseTip = s.git.resolve(`refs/heads/${base}`);
-      if (!baseTip) throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
-      const headTip = s.git.resolve(`refs/heads/${head}`);
-      if (!headTip) throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
-      duplicate(head, base);
-      if (s.git.isAncestor(headTip, baseTip)) {
-        throw validationFailed('Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` }]);
-      }
-      const number = s.pulls.length + 1;
-      const pr: PullRecord = {
-        number, id: s.id(), title, body: optionalString(body, 'body') ?? null, state: 'open', draft: body.draft === true,
-        head, base, headSha: headTip, user: ctx.login, createdAt: ctx.now, updatedAt: ctx.now, closedAt: null,
-        mergedAt: null, mergedBy: null, mergeCommitSha: null, labels: [],
-      };
-      s.pulls.push(pr);
-      return { status: 201, body: fullJson(pr, true), headers: { location: `${api}/pulls/${number}` } };
-    } },
-
-    { method: 'GET', template: `${R}/pulls`, handler: (ctx) => {
-      const state = ctx.query.get('state') ?? 'open';
-      if (!['open', 'closed', 'all'].includes(state)) throw validationFailed('Validation Failed', [{ resource: 'Search', field: 'state', code: 'invalid' }]);
-      const head = ctx.query.get('head');
-      const base = ctx.query.get('base');
-      const sort = ctx.query.get('sort') ?? 'created';
-      const direction = ctx.query.get('direction') ?? (sort === 'created' ? 'desc' : 'asc');
-      for (const pr of s.pulls) s.sync(pr, ctx.now);
-      let list = s.pulls.filter((p) => state === 'all' || p.state === state);
-      if (head) {
-        const [owner, branch] = head.includes(':') ? head.split(/:(.*)/s) : [s.owner, head];
-        list = owner === s.owner ? list.filter((p) => p.head === branch) : [];
-      }
-      if (base) list = list.filter((p) => p.base === base);
-      const key = (p: PullRecord): number => (sort === 'updated' ? p.updatedAt.getTime() : sort === 'long-running' ? -p.createdAt.getTime() : p.createdAt.getTime());
-      // With a frozen clock many PRs share a timestamp: the number breaks ties, as creation order.
-      list = [...list].sort((a, b) => (key(a) - key(b) || a.number - b.number) * (direction === 'desc' ? -1 : 1));
-      const { page, headers } = paginate(ctx, list, `/repos/${s.owner}/${s.repo}/pulls`);
-      return { status: 200, headers, body: page.map(simpleJson) };
-    } },
-
-    { method: 'GET', template: `${R}/pulls/{pull_number}`, handler: (ctx) => ({ status: 200, body: fullJson(get(ctx)) }) },
-
-    { method: 'PATCH', template: `${R}/pulls/{pull_number}`, handler: (ctx) => {
-      const pr = get(ctx);
-      const body = bodyOf(ctx);
-      const title = optionalString(body, 'title');
-      if (title !== undefined) pr.title = title;
-      if (body.body !== undefined) pr.body = optionalString(body, 'body') ?? null;
-      const base = optionalString(body, 'base');
-      if (base !== undefined && base !== pr.base) {
-        if (!s.git.resolve(`refs/heads/${base}`)) throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
-        duplicate(pr.head, base, pr.number);
-        pr.base = base;
-      }
-      const state = optionalString(body, 'state');
-      if (state !== undefined && state !== pr.state) {
-        if (state === 'closed') {
-          pr.baseShaAtClose = baseSha(pr);
-          pr.state = 'closed';
-          pr.closedAt = ctx.now;
-        } else if (state === 'open') {
-          if (pr.mergedAt) throw validationFailed('Validation Failed', [{ resource: 'PullRequest', code: 'custom', message: 'Cannot reopen a merged pull request' }]);
-          if (!s.git.resolve(`refs/heads/${pr.head}`)) throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'state', code: 'invalid' }]);
-          duplicate(pr.head, pr.base, pr.number);
-          pr.state = 'open';
-          pr.closedAt = null;
-          pr.baseShaAtClose = undefined;
-          s.sync(pr, ctx.now);
-        } else {
-          throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'state', code: 'invalid' }]);
+    {
+      method: 'POST',
+      template: `${R}/pulls`,
+      handler: (ctx) => {
+        const body = bodyOf(ctx);
+        const title = requireString(body, 'title');
+        const head = branchOf(requireString(body, 'head'));
+        const base = requireString(body, 'base');
+        const baseTip = s.git.resolve(`refs/heads/${base}`);
+        if (!baseTip)
+          throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+        const headTip = s.git.resolve(`refs/heads/${head}`);
+        if (!headTip)
+          throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
+        duplicate(head, base);
+        if (s.git.isAncestor(headTip, baseTip)) {
+          throw validationFailed('Validation Failed', [
+            { resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` },
+          ]);
         }
-      }
-      pr.updatedAt = ctx.now;
-      return { status: 200, body: fullJson(pr) };
-    } },
+        const number = s.pulls.length + 1;
+        const pr: PullRecord = {
+          number,
+          id: s.id(),
+          title,
+          body: optionalString(body, 'body') ?? null,
+          state: 'open',
+          draft: body.draft === true,
+          head,
+          base,
+          headSha: headTip,
+          user: ctx.login,
+          createdAt: ctx.now,
+          updatedAt: ctx.now,
+          closedAt: null,
+          mergedAt: null,
+          mergedBy: null,
+          mergeCommitSha: null,
+          labels: [],
+        };
+        s.pulls.push(pr);
+        return { status: 201, body: fullJson(pr, true), headers: { location: `${api}/pulls/${number}` } };
+      },
+    },
 
-    { method: 'GET', template: `${R}/pulls/{pull_number}/merge`, handler: (ctx) => {
-      if (!get(ctx).mergedAt) throw new ApiError(404, 'Not Found');
-      return { status: 204 };
-    } },
+    {
+      method: 'GET',
+      template: `${R}/pulls`,
+      handler: (ctx) => {
+        const state = ctx.query.get('state') ?? 'open';
+        if (!['open', 'closed', 'all'].includes(state))
+          throw validationFailed('Validation Failed', [{ resource: 'Search', field: 'state', code: 'invalid' }]);
+        const head = ctx.query.get('head');
+        const base = ctx.query.get('base');
+        const sort = ctx.query.get('sort') ?? 'created';
+        const direction = ctx.query.get('direction') ?? (sort === 'created' ? 'desc' : 'asc');
+        for (const pr of s.pulls) s.sync(pr, ctx.now);
+        let list = s.pulls.filter((p) => state === 'all' || p.state === state);
+        if (head) {
+          const [owner, branch] = head.includes(':') ? head.split(/:(.*)/s) : [s.owner, head];
+          list = owner === s.owner ? list.filter((p) => p.head === branch) : [];
+        }
+        if (base) list = list.filter((p) => p.base === base);
+        const key = (p: PullRecord): number =>
+          sort === 'updated'
+            ? p.updatedAt.getTime()
+            : sort === 'long-running'
+              ? -p.createdAt.getTime()
+              : p.createdAt.getTime();
+        // With a frozen clock many PRs share a timestamp: the number breaks ties, as creation order.
+        list = [...list].sort((a, b) => (key(a) - key(b) || a.number - b.number) * (direction === 'desc' ? -1 : 1));
+        const { page, headers } = paginate(ctx, list, `/repos/${s.owner}/${s.repo}/pulls`);
+        return { status: 200, headers, body: page.map(simpleJson) };
+      },
+    },
+
+    {
+      method: 'GET',
+      template: `${R}/pulls/{pull_number}`,
+      handler: (ctx) => ({ status: 200, body: fullJson(get(ctx)) }),
+    },
+
+    {
+      method: 'PATCH',
+      template: `${R}/pulls/{pull_number}`,
+      handler: (ctx) => {
+        const pr = get(ctx);
+        const body = bodyOf(ctx);
+        const title = optionalString(body, 'title');
+        if (title !== undefined) pr.title = title;
+        if (body.body !== undefined) pr.body = optionalString(body, 'body') ?? null;
+        const base = optionalString(body, 'base');
+        if (base !== undefined && base !== pr.base) {
+          if (!s.git.resolve(`refs/heads/${base}`))
+            throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
+          duplicate(pr.head, base, pr.number);
+          pr.base = base;
+        }
+        const state = optionalString(body, 'state');
+        if (state !== undefined && state !== pr.state) {
+          if (state === 'closed') {
+            pr.baseShaAtClose = baseSha(pr);
+            pr.state = 'closed';
+            pr.closedAt = ctx.now;
+          } else if (state === 'open') {
+            if (pr.mergedAt)
+              throw validationFailed('Validation Failed', [
+                { resource: 'PullRequest', code: 'custom', message: 'Cannot reopen a merged pull request' },
+              ]);
+            if (!s.git.resolve(`refs/heads/${pr.head}`))
+              throw validationFailed('Validation Failed', [
+                { resource: 'PullRequest', field: 'state', code: 'invalid' },
+              ]);
+            duplicate(pr.head, pr.base, pr.number);
+            pr.state = 'open';
+            pr.closedAt = null;
+            pr.baseShaAtClose = undefined;
+            s.sync(pr, ctx.now);
+          } else {
+            throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'state', code: 'invalid' }]);
+          }
+        }
+        pr.updatedAt = ctx.now;
+        return { status: 200, body: fullJson(pr) };
+      },
+    },
+
+    {
+      method: 'GET',
+      template: `${R}/pulls/{pull_number}/merge`,
+      handler: (ctx) => {
+        if (!get(ctx).mergedAt) throw new ApiError(404, 'Not Found');
+        return { status: 204 };
+      },
+    },
 
     { method: 'PUT', template: `${R}/pulls/{pull_number}/merge`, handler: (ctx) => merge(ctx) },
 
-    { method: 'GET', template: `${R}/pulls/{pull_number}/commits`, handler: (ctx) => {
-      const pr = get(ctx);
-      const shas = commitsOf(pr);
-      const { page, headers } = paginate(ctx, shas.slice(0, 250), `/repos/${s.owner}/${s.repo}/pulls/${pr.number}/commits`);
-      return { status: 200, headers, body: page.map((sha) => s.shapes.commit(s.git.readCommit(sha), s.login(sha))) };
-    } },
+    {
+      method: 'GET',
+      template: `${R}/pulls/{pull_number}/commits`,
+      handler: (ctx) => {
+        const pr = get(ctx);
+        const shas = commitsOf(pr);
+        const { page, headers } = paginate(
+          ctx,
+          shas.slice(0, 250),
+          `/repos/${s.owner}/${s.repo}/pulls/${pr.number}/commits`,
+        );
+        return { status: 200, headers, body: page.map((sha) => s.shapes.commit(s.git.readCommit(sha), s.login(sha))) };
+      },
+    },
 
-    { method: 'GET', template: `${R}/pulls/{pull_number}/files`, handler: (ctx) => {
-      const pr = get(ctx);
-      const mergeBase = s.git.mergeBase(baseSha(pr), pr.headSha) ?? baseSha(pr);
-      const files = s.git.diff(mergeBase, pr.headSha);
-      const { page, headers } = paginate(ctx, files, `/repos/${s.owner}/${s.repo}/pulls/${pr.number}/files`);
-      return { status: 200, headers, body: page.map((f) => diffEntryJson(s.shapes, f, pr.headSha)) };
-    } },
+    {
+      method: 'GET',
+      template: `${R}/pulls/{pull_number}/files`,
+      handler: (ctx) => {
+        const pr = get(ctx);
+        const mergeBase = s.git.mergeBase(baseSha(pr), pr.headSha) ?? baseSha(pr);
+        const files = s.git.diff(mergeBase, pr.headSha);
+        const { page, headers } = paginate(ctx, files, `/repos/${s.owner}/${s.repo}/pulls/${pr.number}/files`);
+        return { status: 200, headers, body: page.map((f) => diffEntryJson(s.shapes, f, pr.headSha)) };
+      },
+    },
   ];
 
   function merge(ctx: Ctx): { status: number; body: unknown } {
@@ -205,12 +321,18 @@ export function pullRoutes(s: RepoState): Route[] {
     const body = bodyOf(ctx);
     const method = optionalString(body, 'merge_method') ?? 'merge';
     if (!['merge', 'squash', 'rebase'].includes(method)) {
-      throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'merge_method', code: 'invalid' }]);
+      throw validationFailed('Validation Failed', [
+        { resource: 'PullRequest', field: 'merge_method', code: 'invalid' },
+      ]);
     }
     if (pr.state !== 'open') throw new ApiError(405, NOT_MERGEABLE, `${DOCS}/pulls/pulls#merge-a-pull-request`);
     const sha = optionalString(body, 'sha');
     if (sha !== undefined && sha !== pr.headSha) {
-      throw new ApiError(409, 'Head branch was modified. Review and try the merge again.', `${DOCS}/pulls/pulls#merge-a-pull-request`);
+      throw new ApiError(
+        409,
+        'Head branch was modified. Review and try the merge again.',
+        `${DOCS}/pulls/pulls#merge-a-pull-request`,
+      );
     }
     if (pr.draft) throw new ApiError(405, 'Pull Request is still a draft', `${DOCS}/pulls/pulls#merge-a-pull-request`);
     const base = baseSha(pr);
@@ -220,20 +342,36 @@ export function pullRoutes(s: RepoState): Route[] {
     const committer = { ...GITHUB, date: ctx.now };
     let result: string;
     if (method === 'merge') {
-      const title = optionalString(body, 'commit_title') ?? `Merge pull request #${pr.number} from ${s.owner}/${pr.head}`;
+      const title =
+        optionalString(body, 'commit_title') ?? `Merge pull request #${pr.number} from ${s.owner}/${pr.head}`;
       const message = optionalString(body, 'commit_message') ?? pr.title;
-      result = s.git.commitTree(tree, [base, pr.headSha], `${title}\n\n${message}`, Shapes.person(ctx.login, ctx.now), committer);
+      result = s.git.commitTree(
+        tree,
+        [base, pr.headSha],
+        `${title}\n\n${message}`,
+        Shapes.person(ctx.login, ctx.now),
+        committer,
+      );
       s.authors.set(result, ctx.login);
     } else if (method === 'squash') {
       const title = optionalString(body, 'commit_title') ?? `${pr.title} (#${pr.number})`;
-      const message = optionalString(body, 'commit_message') ?? commits.map((c) => `* ${s.git.readCommit(c).message.trim()}`).join('\n\n');
+      const message =
+        optionalString(body, 'commit_message') ??
+        commits.map((c) => `* ${s.git.readCommit(c).message.trim()}`).join('\n\n');
       // GitHub credits a squash to the PR's author.
-      result = s.git.commitTree(tree, [base], message ? `${title}\n\n${message}` : title, Shapes.person(pr.user, ctx.now), committer);
+      result = s.git.commitTree(
+        tree,
+        [base],
+        message ? `${title}\n\n${message}` : title,
+        Shapes.person(pr.user, ctx.now),
+        committer,
+      );
       s.authors.set(result, pr.user);
     } else {
       // Rebase replays each commit; without a newer git's merge-tree --merge-base we support
       // the case GitHub sees most: the base has not moved since the branch was cut.
-      if (s.git.mergeBase(base, pr.headSha) !== base) throw new ApiError(405, 'This branch can\'t be rebased', `${DOCS}/pulls/pulls#merge-a-pull-request`);
+      if (s.git.mergeBase(base, pr.headSha) !== base)
+        throw new ApiError(405, "This branch can't be rebased", `${DOCS}/pulls/pulls#merge-a-pull-request`);
       result = base;
       for (const c of commits) {
         const original = s.git.readCommit(c);
@@ -242,7 +380,11 @@ export function pullRoutes(s: RepoState): Route[] {
       }
     }
     if (!s.git.updateRef(`refs/heads/${pr.base}`, result, base)) {
-      throw new ApiError(409, 'Base branch was modified. Review and try the merge again.', `${DOCS}/pulls/pulls#merge-a-pull-request`);
+      throw new ApiError(
+        409,
+        'Base branch was modified. Review and try the merge again.',
+        `${DOCS}/pulls/pulls#merge-a-pull-request`,
+      );
     }
     s.pushedAt = ctx.now;
     pr.baseShaAtClose = base;

@@ -27,7 +27,10 @@ export interface ServerConfig {
   readonly routes: (baseUrl: string) => Route[];
 }
 
-interface Bucket { resetAt: number; used: number }
+interface Bucket {
+  resetAt: number;
+  used: number;
+}
 
 export class ApiServer {
   private readonly server: Server;
@@ -69,12 +72,27 @@ export class ApiServer {
   /** /user and /rate_limit need the identity and buckets that live here. */
   private ownRoutes(): Route[] {
     return [
-      { method: 'GET', template: '/rate_limit', handler: (ctx) => {
-        const b = this.bucket(ctx.token, ctx.now);
-        const core = { limit: this.config.rateLimit, used: b.used, remaining: this.config.rateLimit - b.used, reset: Math.floor(b.resetAt / 1000) };
-        const other = { limit: 30, used: 0, remaining: 30, reset: core.reset };
-        return { status: 200, body: { resources: { core, search: other, graphql: { ...core, used: 0, remaining: this.config.rateLimit } }, rate: core } };
-      } },
+      {
+        method: 'GET',
+        template: '/rate_limit',
+        handler: (ctx) => {
+          const b = this.bucket(ctx.token, ctx.now);
+          const core = {
+            limit: this.config.rateLimit,
+            used: b.used,
+            remaining: this.config.rateLimit - b.used,
+            reset: Math.floor(b.resetAt / 1000),
+          };
+          const other = { limit: 30, used: 0, remaining: 30, reset: core.reset };
+          return {
+            status: 200,
+            body: {
+              resources: { core, search: other, graphql: { ...core, used: 0, remaining: this.config.rateLimit } },
+              rate: core,
+            },
+          };
+        },
+      },
     ];
   }
 
@@ -103,7 +121,11 @@ export class ApiServer {
       this.config.requests.push({ ...entry, status, rateLimited: false, ...latency, ...routeName, ms, ...extra });
     };
     let decodedPath = url.pathname;
-    try { decodedPath = decodeURIComponent(url.pathname); } catch { /* keep raw */ }
+    try {
+      decodedPath = decodeURIComponent(url.pathname);
+    } catch {
+      /* keep raw */
+    }
 
     const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const token = auth?.[1];
@@ -122,14 +144,19 @@ export class ApiServer {
     }
     if (fault?.kind === 'status' || fault?.kind === 'secondaryRateLimit') {
       this.sendFault(res, fault, now);
-      log(fault.kind === 'status' ? fault.status : 403, { fault: fault.kind, rateLimited: fault.kind === 'secondaryRateLimit' });
+      log(fault.kind === 'status' ? fault.status : 403, {
+        fault: fault.kind,
+        rateLimited: fault.kind === 'secondaryRateLimit',
+      });
       return;
     }
 
     const requestId = `${(++this.requestCounter).toString(16).toUpperCase()}:STAGEGATE`;
     const headers: Record<string, string> = {
-      'content-type': 'application/json; charset=utf-8', 'x-github-media-type': 'github.v3; format=json',
-      'x-github-request-id': requestId, 'x-github-api-version-selected': '2022-11-28',
+      'content-type': 'application/json; charset=utf-8',
+      'x-github-media-type': 'github.v3; format=json',
+      'x-github-request-id': requestId,
+      'x-github-api-version-selected': '2022-11-28',
     };
     if (!token || !login) {
       const error = new ApiError(401, token ? 'Bad credentials' : 'Requires authentication');
@@ -139,12 +166,18 @@ export class ApiServer {
     }
     const bucket = this.bucket(token, now);
     const rateHeaders = (): Record<string, string> => ({
-      'x-ratelimit-limit': String(this.config.rateLimit), 'x-ratelimit-remaining': String(this.config.rateLimit - bucket.used),
-      'x-ratelimit-used': String(bucket.used), 'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
+      'x-ratelimit-limit': String(this.config.rateLimit),
+      'x-ratelimit-remaining': String(this.config.rateLimit - bucket.used),
+      'x-ratelimit-used': String(bucket.used),
+      'x-ratelimit-reset': String(Math.floor(bucket.resetAt / 1000)),
       'x-ratelimit-resource': 'core',
     });
     if (bucket.used >= this.config.rateLimit) {
-      const error = new ApiError(403, `API rate limit exceeded for user ID ${stableId(login)}.`, 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api');
+      const error = new ApiError(
+        403,
+        `API rate limit exceeded for user ID ${stableId(login)}.`,
+        'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
+      );
       this.write(res, 403, error.body(), { ...headers, ...rateHeaders() });
       log(403, { rateLimited: true, login });
       return;
@@ -158,17 +191,40 @@ export class ApiServer {
       route = found.route;
       routeName = { route: `${route.method} ${route.template}` };
       const { params } = found;
-      if (params.owner !== undefined && (params.owner.toLowerCase() !== this.config.owner.toLowerCase() || params.repo.toLowerCase() !== this.config.repo.toLowerCase())) {
+      if (
+        params.owner !== undefined &&
+        (params.owner.toLowerCase() !== this.config.owner.toLowerCase() ||
+          params.repo.toLowerCase() !== this.config.repo.toLowerCase())
+      ) {
         throw notFound();
       }
       let body: unknown;
       if (raw.trim() !== '') {
-        try { body = JSON.parse(raw); } catch { throw new ApiError(400, 'Problems parsing JSON'); }
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          throw new ApiError(400, 'Problems parsing JSON');
+        }
       }
-      reply = route.handler({ method, params, query: url.searchParams, body, login, token, now, baseUrl: this.baseUrl });
+      reply = route.handler({
+        method,
+        params,
+        query: url.searchParams,
+        body,
+        login,
+        token,
+        now,
+        baseUrl: this.baseUrl,
+      });
     } catch (err) {
       if (!(err instanceof ApiError)) {
-        reply = { status: 500, body: { message: `emulator error: ${(err as Error).message}`, documentation_url: 'https://docs.github.com/rest' } };
+        reply = {
+          status: 500,
+          body: {
+            message: `emulator error: ${(err as Error).message}`,
+            documentation_url: 'https://docs.github.com/rest',
+          },
+        };
       } else {
         reply = { status: err.status, body: err.body(), headers: err.headers };
       }
@@ -187,7 +243,10 @@ export class ApiServer {
       const problems = validateResponse({ method: route.method, template: route.template }, status, reply.body);
       if (problems.length > 0) {
         status = 500;
-        payload = JSON.stringify({ message: `emulator response for ${route.method} ${route.template} (${reply.status}) does not match GitHub's OpenAPI description: ${problems.join('; ')}`, documentation_url: 'https://docs.github.com/rest' });
+        payload = JSON.stringify({
+          message: `emulator response for ${route.method} ${route.template} (${reply.status}) does not match GitHub's OpenAPI description: ${problems.join('; ')}`,
+          documentation_url: 'https://docs.github.com/rest',
+        });
       }
     }
 
@@ -196,7 +255,13 @@ export class ApiServer {
       const etag = `W/"${createHash('sha256').update(payload).digest('hex')}"`;
       headers.etag = etag;
       const ifNoneMatch = req.headers['if-none-match'];
-      if (ifNoneMatch && ifNoneMatch.split(',').map((t) => t.trim()).includes(etag)) {
+      if (
+        ifNoneMatch &&
+        ifNoneMatch
+          .split(',')
+          .map((t) => t.trim())
+          .includes(etag)
+      ) {
         // Conditional hits are free on GitHub: no decrement.
         this.write(res, 304, undefined, { ...headers, ...rateHeaders(), ...reply.headers });
         log(304, { login });
@@ -208,19 +273,38 @@ export class ApiServer {
     log(status, { login });
   }
 
-  private sendFault(res: ServerResponse, fault: Extract<FaultSpec, { kind: 'status' | 'secondaryRateLimit' }>, now: Date): void {
+  private sendFault(
+    res: ServerResponse,
+    fault: Extract<FaultSpec, { kind: 'status' | 'secondaryRateLimit' }>,
+    now: Date,
+  ): void {
     if (fault.kind === 'secondaryRateLimit') {
       const retryAfter = String(fault.retryAfter ?? 60);
-      const body = { message: SECONDARY_MESSAGE, documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits' };
-      this.write(res, 403, JSON.stringify(body), { 'content-type': 'application/json; charset=utf-8', 'retry-after': retryAfter, date: now.toUTCString() });
+      const body = {
+        message: SECONDARY_MESSAGE,
+        documentation_url:
+          'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      };
+      this.write(res, 403, JSON.stringify(body), {
+        'content-type': 'application/json; charset=utf-8',
+        'retry-after': retryAfter,
+        date: now.toUTCString(),
+      });
       return;
     }
     const message = fault.message ?? (fault.status >= 500 ? 'Server Error' : 'Injected fault');
-    this.write(res, fault.status, JSON.stringify({ message, documentation_url: 'https://docs.github.com/rest' }), { 'content-type': 'application/json; charset=utf-8' });
+    this.write(res, fault.status, JSON.stringify({ message, documentation_url: 'https://docs.github.com/rest' }), {
+      'content-type': 'application/json; charset=utf-8',
+    });
   }
 
   private write(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-    const payload = body === undefined || status === 204 || status === 304 ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+    const payload =
+      body === undefined || status === 204 || status === 304
+        ? ''
+        : typeof body === 'string'
+          ? body
+          : JSON.stringify(body);
     if (payload === '') delete headers['content-type'];
     res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(payload)) });
     res.end(payload);

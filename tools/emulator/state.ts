@@ -58,8 +58,20 @@ export interface StatusRecord {
   login: string;
 }
 
-export interface CommentRecord { id: number; issue: number; body: string; login: string; createdAt: Date; updatedAt: Date }
-export interface LabelRecord { id: number; name: string; color: string; description: string | null }
+export interface CommentRecord {
+  id: number;
+  issue: number;
+  body: string;
+  login: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+export interface LabelRecord {
+  id: number;
+  name: string;
+  color: string;
+  description: string | null;
+}
 
 export class RepoState {
   readonly pulls: PullRecord[] = [];
@@ -74,7 +86,11 @@ export class RepoState {
   pushedAt: Date;
 
   constructor(
-    readonly git: GitStore, readonly shapes: Shapes, readonly owner: string, readonly repo: string, startedAt: Date,
+    readonly git: GitStore,
+    readonly shapes: Shapes,
+    readonly owner: string,
+    readonly repo: string,
+    startedAt: Date,
     readonly options: { readonly lazyMergeability: boolean } = { lazyMergeability: false },
   ) {
     this.pushedAt = startedAt;
@@ -112,7 +128,11 @@ export class RepoState {
 
   /** A sha, branch name or full ref → commit sha; 404/422 in GitHub's words otherwise. */
   commitSha(ref: string, missing: 'notFound' | 'noCommit' = 'noCommit'): string {
-    const sha = /^[0-9a-f]{40}$/.test(ref) ? (this.git.objectType(ref) === 'commit' ? ref : null) : this.git.resolve(ref.startsWith('refs/') ? ref : `refs/heads/${ref}`) ?? this.git.resolve(ref);
+    const sha = /^[0-9a-f]{40}$/.test(ref)
+      ? this.git.objectType(ref) === 'commit'
+        ? ref
+        : null
+      : (this.git.resolve(ref.startsWith('refs/') ? ref : `refs/heads/${ref}`) ?? this.git.resolve(ref));
     if (sha) return sha;
     if (missing === 'notFound') throw notFound();
     throw new ApiError(422, `No commit found for SHA: ${ref}`);
@@ -135,8 +155,13 @@ export class RepoState {
 
   labelJson(label: LabelRecord): Record<string, unknown> {
     return {
-      id: label.id, node_id: Buffer.from(`Label:${label.id}`).toString('base64'), url: `${this.shapes.api}/labels/${encodeURIComponent(label.name)}`,
-      name: label.name, description: label.description, color: label.color, default: false,
+      id: label.id,
+      node_id: Buffer.from(`Label:${label.id}`).toString('base64'),
+      url: `${this.shapes.api}/labels/${encodeURIComponent(label.name)}`,
+      name: label.name,
+      description: label.description,
+      color: label.color,
+      default: false,
     };
   }
 }

@@ -6,10 +6,22 @@
  */
 import { createHash } from 'node:crypto';
 
-export interface TreeItem { mode: string; name: string; sha: string }
-export interface TreeChangeInput { path: string; mode: string; sha: string | null }
+export interface TreeItem {
+  mode: string;
+  name: string;
+  sha: string;
+}
+export interface TreeChangeInput {
+  path: string;
+  mode: string;
+  sha: string | null;
+}
 
-interface Dir { base: string | null; entries?: Map<string, TreeItem | Dir>; dirty: boolean }
+interface Dir {
+  base: string | null;
+  entries?: Map<string, TreeItem | Dir>;
+  dirty: boolean;
+}
 
 export interface TreeIo {
   /** Entries of an existing tree object. */
@@ -38,7 +50,10 @@ export function buildTree(io: TreeIo, base: string | null, changes: readonly Tre
       if (entry && isDir(entry)) next = entry;
       else if (entry && entry.mode === '040000') next = { base: entry.sha, dirty: false };
       else if (change.sha !== null) next = { base: null, dirty: false };
-      if (!next) { dir = undefined; break; }
+      if (!next) {
+        dir = undefined;
+        break;
+      }
       entries.set(part, next);
       dir.dirty = true;
       dir = next;
@@ -85,8 +100,10 @@ export function sortTree(items: readonly TreeItem[]): TreeItem[] {
 }
 
 function treeSha(items: readonly TreeItem[]): string {
-  const body = Buffer.concat(sortTree(items).map((e) => Buffer.concat([
-    Buffer.from(`${e.mode.replace(/^0+/, '')} ${e.name}\0`, 'utf8'), Buffer.from(e.sha, 'hex'),
-  ])));
+  const body = Buffer.concat(
+    sortTree(items).map((e) =>
+      Buffer.concat([Buffer.from(`${e.mode.replace(/^0+/, '')} ${e.name}\0`, 'utf8'), Buffer.from(e.sha, 'hex')]),
+    ),
+  );
   return createHash('sha1').update(`tree ${body.length}\0`).update(body).digest('hex');
 }

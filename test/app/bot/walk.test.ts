@@ -3,14 +3,21 @@ import { stageBranch } from '../../../constructs/conventions.js';
 import { MIN, world, type World } from './harness.js';
 
 let w: World | undefined;
-afterEach(async () => { await w?.close(); w = undefined; });
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
 
 describe('the stage bot against the emulator', () => {
   it('walks a rollout through every stage to full, merging each PR only after green checks outlast the bake', async () => {
     w = await world();
     const bot = w.bot();
     const lines: string[] = [];
-    const pass = async () => { const r = await bot.pass(); lines.push(...r.map((x) => `${x.rollout}: ${x.summary}`)); return r[0]!; };
+    const pass = async () => {
+      const r = await bot.pass();
+      lines.push(...r.map((x) => `${x.rollout}: ${x.summary}`));
+      return r[0]!;
+    };
     // Each stage meets one secondary rate limit (honoured through retry-after) and one 502 (retried);
     // both on requests only the bot makes, so the log can tell them apart from CI's.
     const limits = () => {
@@ -26,7 +33,9 @@ describe('the stage bot against the emulator', () => {
     await w.greenChecks(b1);
     expect((await pass()).summary).toBe('waiting: bake 29m left');
     w.advance(30 * MIN); // window ended; the earlier health run is too old to count
-    expect((await pass()).summary).toMatch(/^waiting: stagegate\/health last reported at .* before the bake window ended/);
+    expect((await pass()).summary).toMatch(
+      /^waiting: stagegate\/health last reported at .* before the bake window ended/,
+    );
     await w.greenChecks(b1);
     expect((await pass()).summary).toBe('merged #1 (internal → one-percent)');
     expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent   # the live stage');
@@ -45,11 +54,21 @@ describe('the stage bot against the emulator', () => {
 
     // The request log of the whole rollout, per stage: the bot's requests only (CI's are its own).
     const rows = stageLog.map((s, i) => {
-      const slice = w!.gh.requests.slice(s.from, stageLog[i + 1]?.from ?? w!.gh.requests.length).filter((r) => r.login === 'stagegate-bot' || r.fault !== undefined);
-      return { stage: s.stage, requests: slice.length, notModified: slice.filter((r) => r.status === 304).length,
-        rateLimited: slice.filter((r) => r.rateLimited).length, retried5xx: slice.filter((r) => r.status >= 500).length, writes: slice.filter((r) => r.method !== 'GET').length };
+      const slice = w!.gh.requests
+        .slice(s.from, stageLog[i + 1]?.from ?? w!.gh.requests.length)
+        .filter((r) => r.login === 'stagegate-bot' || r.fault !== undefined);
+      return {
+        stage: s.stage,
+        requests: slice.length,
+        notModified: slice.filter((r) => r.status === 304).length,
+        rateLimited: slice.filter((r) => r.rateLimited).length,
+        retried5xx: slice.filter((r) => r.status >= 500).length,
+        writes: slice.filter((r) => r.method !== 'GET').length,
+      };
     });
-    console.log(`request log per stage (bot only):\n${rows.map((r) => `  ${r.stage.padEnd(12)} requests ${r.requests}, 304 ${r.notModified}, rate-limited ${r.rateLimited}, 5xx retried ${r.retried5xx}, writes ${r.writes}`).join('\n')}`);
+    console.log(
+      `request log per stage (bot only):\n${rows.map((r) => `  ${r.stage.padEnd(12)} requests ${r.requests}, 304 ${r.notModified}, rate-limited ${r.rateLimited}, 5xx retried ${r.retried5xx}, writes ${r.writes}`).join('\n')}`,
+    );
     for (const r of rows) {
       expect(r.rateLimited, r.stage).toBe(1);
       expect(r.retried5xx, r.stage).toBe(1);
@@ -70,8 +89,14 @@ describe('the stage bot against the emulator', () => {
     expect(changelog).toContain('## one-percent → full');
     expect(changelog).toContain('evidence for one-percent: internal baked 30m');
     const pulls = await w.pulls();
-    expect(pulls.map((p) => [p.number, p.state, p.merged_at !== null])).toEqual([[2, 'closed', true], [1, 'closed', true]]);
-    const trailers = w.gh.log('main').map((c) => /Stagegate-Stage: (.*)/.exec(c.message)?.[1]).filter(Boolean);
+    expect(pulls.map((p) => [p.number, p.state, p.merged_at !== null])).toEqual([
+      [2, 'closed', true],
+      [1, 'closed', true],
+    ]);
+    const trailers = w.gh
+      .log('main')
+      .map((c) => /Stagegate-Stage: (.*)/.exec(c.message)?.[1])
+      .filter(Boolean);
     expect(trailers).toEqual(['shop/checkout/full', 'shop/checkout/one-percent']);
   });
 });

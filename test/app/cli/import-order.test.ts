@@ -10,7 +10,8 @@ const COMMANDS_DIR = join(ROOT, 'app/commands');
 // Vitest's module graph hides load-order crashes (a cycle left the table full of undefineds),
 // so each module is imported first in a fresh Node process, as a user's entry point would be.
 function importFirst(file: string): string {
-  const code = `const m = await import(${JSON.stringify(pathToFileURL(file).href)});` +
+  const code =
+    `const m = await import(${JSON.stringify(pathToFileURL(file).href)});` +
     `console.log(Object.entries(m).filter(([, v]) => v === undefined).map(([k]) => k).join(',') || 'ok');`;
   return execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
     cwd: ROOT,
@@ -19,7 +20,9 @@ function importFirst(file: string): string {
 }
 
 describe('the CLI modules', () => {
-  const modules = readdirSync(COMMANDS_DIR).filter((f) => f.endsWith('.ts')).map((f) => join(COMMANDS_DIR, f));
+  const modules = readdirSync(COMMANDS_DIR)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(COMMANDS_DIR, f));
   modules.push(join(ROOT, 'app/cli/main.ts'), join(ROOT, 'app/cli/command.ts'));
 
   it.each(modules.map((m) => [m.slice(ROOT.length + 1), m]))('%s loads first in a fresh process', (_name, file) => {

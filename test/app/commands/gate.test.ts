@@ -12,7 +12,12 @@ let emulator: Emulator;
 let sha: string;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ owner: 'acme', repo: 'platform', seedFiles: { 'README.md': 'platform\n' }, port: 0 });
+  emulator = await startEmulator({
+    owner: 'acme',
+    repo: 'platform',
+    seedFiles: { 'README.md': 'platform\n' },
+    port: 0,
+  });
   sha = emulator.log('main')[0]!.sha;
 });
 afterAll(async () => emulator?.close());
@@ -20,14 +25,33 @@ afterAll(async () => emulator?.close());
 async function run(argv: string[]) {
   let stdout = '';
   let stderr = '';
-  const io: Io = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: ROOT, env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: emulator.url } };
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd: ROOT,
+    env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: emulator.url },
+  };
   return { code: await main(argv, io), stdout, stderr };
 }
 
 describe('stagegate gate (command)', () => {
   it('holds with exit code 3 when Prometheus is down, and posts stagegate/health as in progress', async () => {
     const port = await freePort();
-    const result = await run(['gate', 'checkout', '--prometheus', `http://127.0.0.1:${port}`, '--post', '--repo', 'acme/platform', '--sha', sha]);
+    const result = await run([
+      'gate',
+      'checkout',
+      '--prometheus',
+      `http://127.0.0.1:${port}`,
+      '--post',
+      '--repo',
+      'acme/platform',
+      '--sha',
+      sha,
+    ]);
     expect(result.code).toBe(3);
     expect(result.stdout).toContain(`shop/checkout: hold: Prometheus at http://127.0.0.1:${port} is unreachable`);
     expect(result.stdout).not.toContain(TOKEN);
@@ -39,7 +63,17 @@ describe('stagegate gate (command)', () => {
 
   it('updates the open run instead of adding a second one', async () => {
     const port = await freePort();
-    await run(['gate', 'shop/checkout', '--prometheus', `http://127.0.0.1:${port}`, '--post', '--repo', 'acme/platform', '--sha', sha]);
+    await run([
+      'gate',
+      'shop/checkout',
+      '--prometheus',
+      `http://127.0.0.1:${port}`,
+      '--post',
+      '--repo',
+      'acme/platform',
+      '--sha',
+      sha,
+    ]);
     const octokit = new Octokit({ baseUrl: emulator.url, auth: 'reader' });
     const runs = (await octokit.rest.checks.listForRef({ owner: 'acme', repo: 'platform', ref: sha })).data.check_runs;
     expect(runs).toHaveLength(1);
@@ -48,6 +82,8 @@ describe('stagegate gate (command)', () => {
   it('names the known rollouts when asked about an unknown one', async () => {
     const result = await run(['gate', 'nope', '--prometheus', 'http://127.0.0.1:1']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('no rollout "nope"; known: discovery/search, payments/payments, shop/catalog, shop/checkout');
+    expect(result.stderr).toContain(
+      'no rollout "nope"; known: discovery/search, payments/payments, shop/catalog, shop/checkout',
+    );
   });
 });

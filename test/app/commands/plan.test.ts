@@ -12,7 +12,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 async function run(argv: string[], cwd = ROOT) {
   let stdout = '';
   let stderr = '';
-  const io: Io = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd, env: {} };
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd,
+    env: {},
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -66,7 +75,13 @@ describe('stagegate plan', () => {
     const result = await run(['plan', 'web', '--rollouts', dir, '--rps', '0.5', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ rollout: 'web', namespace: 'shop', requestsPerSecond: 0.5, alpha: 0.05, power: 0.8 });
+    expect(report).toMatchObject({
+      rollout: 'web',
+      namespace: 'shop',
+      requestsPerSecond: 0.5,
+      alpha: 0.05,
+      power: 0.8,
+    });
     expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(['staff', 'one', 'all']);
     expect(report.stages[1]).toMatchObject({ minRequests: 396, timeToDetectMs: 'never', windowMs: 21_600_000 });
     expect(report.stages[0].timeToDetectMs).toBeNull();

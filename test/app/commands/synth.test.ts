@@ -16,7 +16,16 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 export async function run(argv: string[], cwd = ROOT) {
   let stdout = '';
   let stderr = '';
-  const io: Io = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd, env: { PATH: '' } };
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd,
+    env: { PATH: '' },
+  };
   const code = await main(argv, io);
   return { code, stdout, stderr };
 }
@@ -27,7 +36,11 @@ function snapshotDir(dir: string): Record<string, string> {
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir, { recursive: true }) as string[]) {
     const full = join(dir, name);
-    try { out[name] = readFileSync(full, 'utf8'); } catch { /* a directory */ }
+    try {
+      out[name] = readFileSync(full, 'utf8');
+    } catch {
+      /* a directory */
+    }
   }
   return out;
 }
@@ -39,7 +52,12 @@ describe('stagegate synth', () => {
     const out = join(scratch, 'out-1');
     const result = await run(['synth', '--out', out]);
     expect(result.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['catalog.k8s.yaml', 'checkout.k8s.yaml', 'payments.k8s.yaml', 'search.k8s.yaml']);
+    expect(readdirSync(out).sort()).toEqual([
+      'catalog.k8s.yaml',
+      'checkout.k8s.yaml',
+      'payments.k8s.yaml',
+      'search.k8s.yaml',
+    ]);
     expect(result.stdout).toContain('synth: 4 rollout(s)');
   });
 
@@ -52,7 +70,9 @@ describe('stagegate synth', () => {
   }
 
   it('has no file in generated/ that no intent explains', () => {
-    const expected = compile(examples).map((c) => c.file).sort();
+    const expected = compile(examples)
+      .map((c) => c.file)
+      .sort();
     expect(readdirSync(join(ROOT, 'generated')).sort()).toEqual(expected);
   });
 
@@ -68,7 +88,11 @@ describe('stagegate synth', () => {
     const out = join(scratch, 'never-written');
     const result = await run(['synth', '--stdout', '--out', out]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe(compile(examples).map((c) => c.content).join('---\n'));
+    expect(result.stdout).toBe(
+      compile(examples)
+        .map((c) => c.content)
+        .join('---\n'),
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -99,13 +123,17 @@ describe('stagegate synth', () => {
     writeFileSync(join(cwd, 'rollouts/b.yaml'), text.replace('namespace: shop', 'namespace: other'));
     const result = await run(['synth'], cwd);
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('rollouts/b.yaml:1:1: metadata.name: rollout "catalog" is also defined in rollouts/a.yaml; both would be written to catalog.k8s.yaml');
+    expect(result.stderr).toContain(
+      'rollouts/b.yaml:1:1: metadata.name: rollout "catalog" is also defined in rollouts/a.yaml; both would be written to catalog.k8s.yaml',
+    );
     expect(existsSync(join(cwd, 'generated'))).toBe(false);
   });
 });
 
 describe('stagegate synth on bad intents', () => {
-  const cases = readdirSync(BAD).filter((f) => f.endsWith('.yaml')).sort();
+  const cases = readdirSync(BAD)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
 
   it('has at least 50 bad intents, each with its expected message', () => {
     expect(cases.length).toBeGreaterThanOrEqual(50);
@@ -147,14 +175,25 @@ describe('cdk8s synth', () => {
   it('writes the same files as stagegate synth, through the same charts', async () => {
     const cdkOut = join(scratch, 'cdk8s-out');
     const ours = join(scratch, 'ours');
-    const cli = spawnSync(process.execPath, [join(ROOT, 'node_modules/cdk8s-cli/bin/cdk8s'), 'synth', '--output', cdkOut], {
-      cwd: ROOT, encoding: 'utf8', timeout: 120_000, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
-    });
+    const cli = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/cdk8s-cli/bin/cdk8s'), 'synth', '--output', cdkOut],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' },
+      },
+    );
     expect(cli.stderr).not.toMatch(/error/i);
     expect(cli.status).toBe(0);
     expect((await run(['synth', '--out', ours])).code).toBe(0);
     const files = readdirSync(ours).sort();
-    expect(readdirSync(cdkOut).filter((f) => f.endsWith('.k8s.yaml')).sort()).toEqual(files);
+    expect(
+      readdirSync(cdkOut)
+        .filter((f) => f.endsWith('.k8s.yaml'))
+        .sort(),
+    ).toEqual(files);
     for (const f of files) expect(readFileSync(join(cdkOut, f), 'utf8')).toBe(readFileSync(join(ours, f), 'utf8'));
   });
 });
@@ -165,7 +204,8 @@ describe('stagegate synth --threads', () => {
     const two = join(scratch, 'threads-2');
     expect((await run(['synth', '--threads', '1', '--out', one])).code).toBe(0);
     expect((await run(['synth', '--threads', '2', '--out', two])).code).toBe(0);
-    for (const f of readdirSync(one)) expect(readFileSync(join(two, f), 'utf8')).toBe(readFileSync(join(one, f), 'utf8'));
+    for (const f of readdirSync(one))
+      expect(readFileSync(join(two, f), 'utf8')).toBe(readFileSync(join(one, f), 'utf8'));
     expect(readdirSync(two).sort()).toEqual(readdirSync(one).sort());
   });
 

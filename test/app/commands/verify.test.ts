@@ -22,7 +22,14 @@ afterAll(async () => {
 
 async function run(argv: string[]) {
   let stdout = '';
-  const io: Io = { stdout: (t) => { stdout += t; }, stderr: () => {}, cwd, env: { GITHUB_TOKEN: 'tok', GITHUB_API_URL: emulator.url } };
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: () => {},
+    cwd,
+    env: { GITHUB_TOKEN: 'tok', GITHUB_API_URL: emulator.url },
+  };
   return { code: await main(argv, io), stdout };
 }
 
@@ -32,17 +39,27 @@ describe('stagegate verify', () => {
     const sha = emulator.log('main')[0]!.sha;
     const result = await run(['verify', '--post', '--repo', 'acme/platform', '--sha', sha]);
     expect(result.code).toBe(0);
-    const runs = (await new Octokit({ baseUrl: emulator.url, auth: 'r' }).rest.checks.listForRef({ owner: 'acme', repo: 'platform', ref: sha })).data.check_runs;
+    const runs = (
+      await new Octokit({ baseUrl: emulator.url, auth: 'r' }).rest.checks.listForRef({
+        owner: 'acme',
+        repo: 'platform',
+        ref: sha,
+      })
+    ).data.check_runs;
     expect(runs.map((r) => [r.name, r.status, r.conclusion])).toEqual([['stagegate/verify', 'completed', 'success']]);
-    expect(result.stdout).toBe('4 rollout(s): valid, generated/ current, pre-flight clean\n' +
-      `posted stagegate/verify (completed/success) as check run ${runs[0]!.id} on ${sha.slice(0, 7)}\n`);
+    expect(result.stdout).toBe(
+      '4 rollout(s): valid, generated/ current, pre-flight clean\n' +
+        `posted stagegate/verify (completed/success) as check run ${runs[0]!.id} on ${sha.slice(0, 7)}\n`,
+    );
   });
 
   it('fails when a generated file was edited by hand', async () => {
     appendFileSync(join(cwd, 'generated/checkout.k8s.yaml'), '# hand edit\n');
     const result = await run(['verify']);
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('error SG0001 generated/checkout.k8s.yaml: differs from synth; run `stagegate synth`');
+    expect(result.stdout).toContain(
+      'error SG0001 generated/checkout.k8s.yaml: differs from synth; run `stagegate synth`',
+    );
   });
 
   it('fails with the intent problems when an intent is invalid', async () => {

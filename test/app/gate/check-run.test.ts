@@ -3,17 +3,33 @@ import { healthCheckRun } from '../../../app/gate/check-run.js';
 import type { Verdict } from '../../../app/gate/evaluate.js';
 
 const evidence = {
-  stage: 'ten-percent', weight: 10, minRequests: 300, windowMs: 3_600_000, bakedMs: 1_800_000, bakeMs: 3_600_000,
-  canary: { requests: 48_000, errorRatio: 0.001, p99Ms: 99 }, stable: { requests: 432_000, errorRatio: 0.0011, p99Ms: 97 },
+  stage: 'ten-percent',
+  weight: 10,
+  minRequests: 300,
+  windowMs: 3_600_000,
+  bakedMs: 1_800_000,
+  bakeMs: 3_600_000,
+  canary: { requests: 48_000, errorRatio: 0.001, p99Ms: 99 },
+  stable: { requests: 432_000, errorRatio: 0.0011, p99Ms: 97 },
 };
 const verdict = (kind: Verdict['kind'], baking = false, reasons = ['r']): Verdict => ({
-  rollout: 'shop/checkout', kind, summary: `${kind}: ${reasons[0]}`, reasons, alerts: [], evidence, baking, at: '2026-11-26T10:00:00.000Z',
+  rollout: 'shop/checkout',
+  kind,
+  summary: `${kind}: ${reasons[0]}`,
+  reasons,
+  alerts: [],
+  evidence,
+  baking,
+  at: '2026-11-26T10:00:00.000Z',
 });
 
 describe('the stagegate/health check run', () => {
   it('is a completed failure at once on fail', () => {
     expect(healthCheckRun(verdict('fail', false, ['errors: canary 4 %']))).toMatchObject({
-      name: 'stagegate/health', status: 'completed', conclusion: 'failure', title: 'fail: errors: canary 4 %',
+      name: 'stagegate/health',
+      status: 'completed',
+      conclusion: 'failure',
+      title: 'fail: errors: canary 4 %',
     });
   });
 
@@ -24,7 +40,10 @@ describe('the stagegate/health check run', () => {
   });
 
   it('stays in progress while a healthy stage bakes, with the progress', () => {
-    expect(healthCheckRun(verdict('pass', true))).toMatchObject({ status: 'in_progress', title: 'baking, healthy so far: 50 % of the bake window' });
+    expect(healthCheckRun(verdict('pass', true))).toMatchObject({
+      status: 'in_progress',
+      title: 'baking, healthy so far: 50 % of the bake window',
+    });
   });
 
   it('is a completed success only when healthy and baked', () => {

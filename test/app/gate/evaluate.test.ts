@@ -3,7 +3,13 @@ import { parseIntent } from '../../../constructs/spec/index.js';
 import type { RolloutModel } from '../../../constructs/model.js';
 import { evaluateGate } from '../../../app/gate/evaluate.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
-import { backfill, backfillRecordingRules, freePort, startPrometheus, type RunningPrometheus } from '../../../tools/prometheus.js';
+import {
+  backfill,
+  backfillRecordingRules,
+  freePort,
+  startPrometheus,
+  type RunningPrometheus,
+} from '../../../tools/prometheus.js';
 import { recordingRules } from '../../../constructs/alert-rules.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +18,9 @@ import { dump } from 'js-yaml';
 import { HEALTHY_LATENCY, istioHistory, SLOW_LATENCY, type VersionTraffic } from './istio-history.js';
 
 function model(name: string): RolloutModel {
-  const result = parseIntent('gate.yaml', `
+  const result = parseIntent(
+    'gate.yaml',
+    `
 apiVersion: stagegate.dev/v1alpha1
 kind: Rollout
 metadata: { name: NAME, namespace: shop }
@@ -29,7 +37,8 @@ spec:
     errorRatio: { max: 0.01, maxVsStable: 2 }
     latencyP99Ms: { max: 300, maxVsStable: 1.5 }
   traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.001 }
-`.replaceAll('NAME', name));
+`.replaceAll('NAME', name),
+  );
   if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
   return result.model;
 }
@@ -42,42 +51,86 @@ const START = END - 2 * HOUR;
 const at = new Date(END * 1000);
 const liveSince = new Date((END - 90 * 60) * 1000);
 
-const healthy = (version: string, rps: number, errorRatio = 0.001): VersionTraffic => ({ version, rps: () => rps, errorRatio: () => errorRatio });
+const healthy = (version: string, rps: number, errorRatio = 0.001): VersionTraffic => ({
+  version,
+  rps: () => rps,
+  errorRatio: () => errorRatio,
+});
 
 let prometheus: RunningPrometheus;
 let tsdb: ReturnType<typeof backfill>;
 
 beforeAll(async () => {
   const series = (service: string, versions: VersionTraffic[]) =>
-    istioHistory({ namespace: 'shop', service, versions, start: START, durationSeconds: 2 * HOUR, stepSeconds: 30 }).replace(/\n# EOF\n$/, '\n');
+    istioHistory({
+      namespace: 'shop',
+      service,
+      versions,
+      start: START,
+      durationSeconds: 2 * HOUR,
+      stepSeconds: 30,
+    }).replace(/\n# EOF\n$/, '\n');
   const text = [
     // healthy: both versions at 0.1 % errors
     series('healthy', [healthy('v1', 360), healthy('v2', 40)]),
     // regression: canary at 10 % errors for the last 40 minutes
-    series('regressed', [healthy('v1', 360), { version: 'v2', rps: () => 40, errorRatio: (t) => (t > 80 * 60 ? 0.1 : 0.001) }]),
+    series('regressed', [
+      healthy('v1', 360),
+      { version: 'v2', rps: () => 40, errorRatio: (t) => (t > 80 * 60 ? 0.1 : 0.001) },
+    ]),
     // blip: canary 100 % errors for 40 s, 20 minutes ago
-    series('blip', [healthy('v1', 360), { version: 'v2', rps: () => 40, errorRatio: (t) => (t >= 100 * 60 && t < 100 * 60 + 40 ? 1 : 0.001) }]),
+    series('blip', [
+      healthy('v1', 360),
+      { version: 'v2', rps: () => 40, errorRatio: (t) => (t >= 100 * 60 && t < 100 * 60 + 40 ? 1 : 0.001) },
+    ]),
     // slow: canary p99 ≈ 900 ms for the last 40 minutes
-    series('slow', [healthy('v1', 360), { version: 'v2', rps: () => 40, errorRatio: () => 0.001, latency: (t) => (t > 80 * 60 ? SLOW_LATENCY : HEALTHY_LATENCY) }]),
+    series('slow', [
+      healthy('v1', 360),
+      {
+        version: 'v2',
+        rps: () => 40,
+        errorRatio: () => 0.001,
+        latency: (t) => (t > 80 * 60 ? SLOW_LATENCY : HEALTHY_LATENCY),
+      },
+    ]),
     // thin: canary gets 0.02 requests per second
     series('thin', [healthy('v1', 400), healthy('v2', 0.02)]),
     // nodata: only stable exists
     series('nodata', [healthy('v1', 400)]),
   ];
-  tsdb = backfill(`${text.join('').replace(/# EOF\n/g, '').split('\n').reduce(mergeFamilies, new Families()).render()}# EOF\n`);
+  tsdb = backfill(
+    `${text
+      .join('')
+      .replace(/# EOF\n/g, '')
+      .split('\n')
+      .reduce(mergeFamilies, new Families())
+      .render()}# EOF\n`,
+  );
   // The alerts read the rollout's recorded series: give the history those too, as Prometheus
   // would have recorded them. promtool evaluates each rule against the source data only, so
   // rules built on other recorded series go in a second pass, after a restart.
   const all = SERVICES.flatMap((s) => recordingRules(model(s)).map((rule) => ({ service: s, rule })));
-  const passes = [all.filter((r) => !r.rule.expr.includes('stagegate:')), all.filter((r) => r.rule.expr.includes('stagegate:'))];
+  const passes = [
+    all.filter((r) => !r.rule.expr.includes('stagegate:')),
+    all.filter((r) => r.rule.expr.includes('stagegate:')),
+  ];
   const ruleDir = mkdtempSync(join(tmpdir(), 'stagegate-gate-rules-'));
   try {
     for (const [i, rules] of passes.entries()) {
       const ruleFile = join(ruleDir, `pass-${i}.yaml`);
-      writeFileSync(ruleFile, dump({ groups: [{ name: `recording-pass-${i}`, interval: '30s', rules: rules.map((r) => r.rule) }] }));
+      writeFileSync(
+        ruleFile,
+        dump({ groups: [{ name: `recording-pass-${i}`, interval: '30s', rules: rules.map((r) => r.rule) }] }),
+      );
       const source = await startPrometheus({ tsdbDir: tsdb.dir });
       try {
-        backfillRecordingRules({ url: source.url, ruleFile, start: new Date(START * 1000), end: at, tsdbDir: tsdb.dir });
+        backfillRecordingRules({
+          url: source.url,
+          ruleFile,
+          start: new Date(START * 1000),
+          end: at,
+          tsdbDir: tsdb.dir,
+        });
       } finally {
         await source.stop();
       }
@@ -94,7 +147,6 @@ afterAll(async () => {
   await prometheus?.stop();
   tsdb?.remove();
 });
-
 
 /** The per-service documents each carry their own `# TYPE` lines; one family may appear only once. */
 class Families {
@@ -114,7 +166,8 @@ function mergeFamilies(acc: Families, line: string): Families {
   return acc;
 }
 
-const gate = (name: string, url = prometheus.url) => evaluateGate({ model: named(name), prometheus: new PrometheusApi(url, 5_000), now: at, liveSince });
+const gate = (name: string, url = prometheus.url) =>
+  evaluateGate({ model: named(name), prometheus: new PrometheusApi(url, 5_000), now: at, liveSince });
 
 describe('stagegate gate against a real Prometheus', () => {
   it('passes a healthy canary with enough traffic, with the evidence', async () => {
@@ -130,7 +183,9 @@ describe('stagegate gate against a real Prometheus', () => {
   it('fails a sustained 100× error regression and names the errors signal', async () => {
     const verdict = await gate('regressed');
     expect(verdict.kind).toBe('fail');
-    expect(verdict.alerts.filter((a) => a.state === 'firing' && a.action === 'rollback').map((a) => a.signal)).toContain('errors');
+    expect(
+      verdict.alerts.filter((a) => a.state === 'firing' && a.action === 'rollback').map((a) => a.signal),
+    ).toContain('errors');
     expect(verdict.summary).toMatch(/^fail: errors: /);
   });
 
@@ -148,7 +203,9 @@ describe('stagegate gate against a real Prometheus', () => {
   it('holds when the canary has too few requests to tell', async () => {
     const verdict = await gate('thin');
     expect(verdict.kind).toBe('hold');
-    expect(verdict.alerts.some((a) => a.state === 'firing' && a.signal === 'traffic' && a.action === 'hold')).toBe(true);
+    expect(verdict.alerts.some((a) => a.state === 'firing' && a.signal === 'traffic' && a.action === 'hold')).toBe(
+      true,
+    );
   });
 
   it('holds when there is no canary data at all, never passes', async () => {
@@ -164,15 +221,27 @@ describe('stagegate gate against a real Prometheus', () => {
     expect(verdict.summary).toBe(`hold: Prometheus at http://127.0.0.1:${port} is unreachable`);
   });
 
-  it('holds, naming the fix, when the rollout\'s rules are not loaded in Prometheus', async () => {
+  it("holds, naming the fix, when the rollout's rules are not loaded in Prometheus", async () => {
     const other = model('unknown');
-    const verdict = await evaluateGate({ model: other, prometheus: new PrometheusApi(prometheus.url), now: at, liveSince });
+    const verdict = await evaluateGate({
+      model: other,
+      prometheus: new PrometheusApi(prometheus.url),
+      now: at,
+      liveSince,
+    });
     expect(verdict.kind).toBe('hold');
-    expect(verdict.summary).toBe('hold: the rules of shop/unknown are not loaded in Prometheus (no stagegate:istio_requests:rate5m series); apply the PrometheusRule in generated/unknown.k8s.yaml');
+    expect(verdict.summary).toBe(
+      'hold: the rules of shop/unknown are not loaded in Prometheus (no stagegate:istio_requests:rate5m series); apply the PrometheusRule in generated/unknown.k8s.yaml',
+    );
   });
 
   it('says a healthy stage is still baking before its bake window ends', async () => {
-    const verdict = await evaluateGate({ model: named('healthy'), prometheus: new PrometheusApi(prometheus.url), now: at, liveSince: new Date(at.getTime() - 20 * 60_000) });
+    const verdict = await evaluateGate({
+      model: named('healthy'),
+      prometheus: new PrometheusApi(prometheus.url),
+      now: at,
+      liveSince: new Date(at.getTime() - 20 * 60_000),
+    });
     expect(verdict.kind).toBe('pass');
     expect(verdict.baking).toBe(true);
     expect(verdict.summary).toContain('baked 20m of 60m');

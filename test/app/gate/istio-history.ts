@@ -17,11 +17,35 @@ const BUCKETS = ['1', '5', '10', '25', '50', '100', '250', '500', '1000', '2500'
 
 /** Typical healthy latency: p50 ≈ 20 ms, p99 ≈ 90 ms. */
 export const HEALTHY_LATENCY: Record<string, number> = {
-  '1': 0, '5': 0.05, '10': 0.2, '25': 0.6, '50': 0.9, '100': 0.992, '250': 0.999, '500': 1, '1000': 1, '2500': 1, '5000': 1, '10000': 1, '+Inf': 1,
+  '1': 0,
+  '5': 0.05,
+  '10': 0.2,
+  '25': 0.6,
+  '50': 0.9,
+  '100': 0.992,
+  '250': 0.999,
+  '500': 1,
+  '1000': 1,
+  '2500': 1,
+  '5000': 1,
+  '10000': 1,
+  '+Inf': 1,
 };
 /** Slow: p99 ≈ 900 ms. */
 export const SLOW_LATENCY: Record<string, number> = {
-  '1': 0, '5': 0.02, '10': 0.1, '25': 0.3, '50': 0.5, '100': 0.7, '250': 0.85, '500': 0.95, '1000': 0.992, '2500': 1, '5000': 1, '10000': 1, '+Inf': 1,
+  '1': 0,
+  '5': 0.02,
+  '10': 0.1,
+  '25': 0.3,
+  '50': 0.5,
+  '100': 0.7,
+  '250': 0.85,
+  '500': 0.95,
+  '1000': 0.992,
+  '2500': 1,
+  '5000': 1,
+  '10000': 1,
+  '+Inf': 1,
 };
 
 export function istioHistory(opts: {
@@ -52,16 +76,18 @@ export function istioHistory(opts: {
       const ts = opts.start + t;
       requests.push(`istio_requests_total{${labels},response_code="200"} ${ok} ${ts}`);
       requests.push(`istio_requests_total{${labels},response_code="503"} ${failed} ${ts}`);
-      for (const b of BUCKETS) buckets.push(`istio_request_duration_milliseconds_bucket{${labels},le="${b}"} ${cumulative[b]} ${ts}`);
+      for (const b of BUCKETS)
+        buckets.push(`istio_request_duration_milliseconds_bucket{${labels},le="${b}"} ${cumulative[b]} ${ts}`);
       buckets.push(`istio_request_duration_milliseconds_count{${labels}} ${count} ${ts}`);
     }
   }
   // OpenMetrics wants each family's samples together, and each series' samples in time order.
-  const bySeries = (lines: string[]) => lines.sort((a, b) => {
-    const ka = a.slice(0, a.lastIndexOf('}'));
-    const kb = b.slice(0, b.lastIndexOf('}'));
-    return ka < kb ? -1 : ka > kb ? 1 : Number(a.split(' ').pop()) - Number(b.split(' ').pop());
-  });
+  const bySeries = (lines: string[]) =>
+    lines.sort((a, b) => {
+      const ka = a.slice(0, a.lastIndexOf('}'));
+      const kb = b.slice(0, b.lastIndexOf('}'));
+      return ka < kb ? -1 : ka > kb ? 1 : Number(a.split(' ').pop()) - Number(b.split(' ').pop());
+    });
   return [
     '# TYPE istio_requests counter',
     ...bySeries(requests),

@@ -6,7 +6,8 @@ import { promqlSyntaxError } from './syntax.js';
 
 const http: IstioTarget = istioTarget(rolloutModel());
 const grpc: IstioTarget = istioTarget(rolloutModel({ metrics: { protocol: 'grpc' } }));
-const BASE = 'istio_requests_total{reporter="destination", destination_service_name="checkout", destination_service_namespace="shop", destination_version=~"v1|v2"';
+const BASE =
+  'istio_requests_total{reporter="destination", destination_service_name="checkout", destination_service_namespace="shop", destination_version=~"v1|v2"';
 
 describe('errorsExpr', () => {
   it('counts only 5xx responses for http, exactly as the rules always did', () => {

@@ -6,7 +6,8 @@ export function promqlSyntaxError(expr: string): string | undefined {
   let error: string | undefined;
   tree.iterate({
     enter: (node) => {
-      if (error === undefined && node.type.isError) error = `syntax error at ${node.from}: …${expr.slice(Math.max(0, node.from - 20), node.from + 20)}…`;
+      if (error === undefined && node.type.isError)
+        error = `syntax error at ${node.from}: …${expr.slice(Math.max(0, node.from - 20), node.from + 20)}…`;
     },
   });
   return error;

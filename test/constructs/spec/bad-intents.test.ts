@@ -34,7 +34,9 @@ describe('bad intents', () => {
   it('rejects a 10 MiB file before parsing it', () => {
     const text = `apiVersion: stagegate.dev/v1alpha1\n# ${'x'.repeat(10 * 1024 * 1024)}`.slice(0, 10 * 1024 * 1024);
     const started = performance.now();
-    expect(report('rollouts/huge.yaml', text)).toBe('rollouts/huge.yaml:1:1: file is 10485760 bytes; intents are limited to 1 MiB\n');
+    expect(report('rollouts/huge.yaml', text)).toBe(
+      'rollouts/huge.yaml:1:1: file is 10485760 bytes; intents are limited to 1 MiB\n',
+    );
     // A parse of 10 MB of YAML would take far longer than this; the size check comes first.
     expect(performance.now() - started).toBeLessThan(500);
   });
@@ -49,6 +51,8 @@ describe('bad intents', () => {
 
   it('counts bytes, not characters, against the limit', () => {
     const text = `# ${'é'.repeat(600 * 1024)}\n`;
-    expect(report('r.yaml', text)).toBe(`r.yaml:1:1: file is ${Buffer.byteLength(text)} bytes; intents are limited to 1 MiB\n`);
+    expect(report('r.yaml', text)).toBe(
+      `r.yaml:1:1: file is ${Buffer.byteLength(text)} bytes; intents are limited to 1 MiB\n`,
+    );
   });
 });

@@ -28,14 +28,19 @@ function problems(text: string): string[] {
 }
 
 describe('parseIntent', () => {
-  it.each(readdirSync(GOOD).filter((f) => f.endsWith('.yaml')))('parses the good intent %s without problems', (name) => {
-    const result = parseIntent(`${GOOD}/${name}`, readFileSync(`${GOOD}/${name}`, 'utf8'));
-    expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
-    expect(result.ok && result.document.kind).toBe('Rollout');
-  });
+  it.each(readdirSync(GOOD).filter((f) => f.endsWith('.yaml')))(
+    'parses the good intent %s without problems',
+    (name) => {
+      const result = parseIntent(`${GOOD}/${name}`, readFileSync(`${GOOD}/${name}`, 'utf8'));
+      expect(result.ok ? [] : result.problems.map(formatProblem)).toEqual([]);
+      expect(result.ok && result.document.kind).toBe('Rollout');
+    },
+  );
 
   it('points at the value of a wrong field', () => {
-    expect(problems(BASE.replace('weight: 10', 'weight: 140'))).toEqual(['r.yaml:13:15: spec.stages[0].weight: must be between 0 and 100 (got 140)']);
+    expect(problems(BASE.replace('weight: 10', 'weight: 140'))).toEqual([
+      'r.yaml:13:15: spec.stages[0].weight: must be between 0 and 100 (got 140)',
+    ]);
   });
 
   it('points at the key of an unknown field', () => {
@@ -49,7 +54,9 @@ describe('parseIntent', () => {
   });
 
   it('points at the key when a value is left empty', () => {
-    expect(problems(BASE.replace('port: 8080', 'port:'))).toEqual(['r.yaml:8:5: spec.service.port: must be an integer (got nothing)']);
+    expect(problems(BASE.replace('port: 8080', 'port:'))).toEqual([
+      'r.yaml:8:5: spec.service.port: must be an integer (got nothing)',
+    ]);
   });
 
   it('reports a duplicate key and judges the value that wins, the last one', () => {
@@ -79,19 +86,29 @@ describe('parseIntent', () => {
 
   it('refuses an alias bomb instead of expanding it', () => {
     const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
-    for (let i = 1; i < 8; i++) bomb.push(`${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10).fill(`*${'abcdefgh'[i - 1]}`).join(', ')}]`);
+    for (let i = 1; i < 8; i++)
+      bomb.push(
+        `${'abcdefgh'[i]}: &${'abcdefgh'[i]} [${Array(10)
+          .fill(`*${'abcdefgh'[i - 1]}`)
+          .join(', ')}]`,
+      );
     const [first] = problems(bomb.join('\n'));
     expect(first).toMatch(/^r\.yaml:1:1: YAML cannot be read: Excessive alias count/);
   });
 
   it('refuses 100,000 levels of brackets before the parser recurses into them', () => {
     const text = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`;
-    expect(problems(text)).toEqual(['r.yaml:1:36: YAML nests more than 32 levels deep here; a rollout intent never needs that many']);
+    expect(problems(text)).toEqual([
+      'r.yaml:1:36: YAML nests more than 32 levels deep here; a rollout intent never needs that many',
+    ]);
   });
 
   it('does not count brackets inside quotes or comments towards the nesting limit', () => {
     const deep = '['.repeat(40);
-    const text = BASE.replace('stage: ten', `stage: ten # ${deep}`).replace('canary: v2', `canary: v2\n  abort: { reason: "${deep}", at: 2026-11-26T10:00:00Z }`);
+    const text = BASE.replace('stage: ten', `stage: ten # ${deep}`).replace(
+      'canary: v2',
+      `canary: v2\n  abort: { reason: "${deep}", at: 2026-11-26T10:00:00Z }`,
+    );
     expect(problems(text)).toEqual([]);
   });
 
@@ -103,15 +120,31 @@ describe('parseIntent', () => {
 });
 
 describe('formatProblem and IntentError', () => {
-  const withPath: SourceProblem = { file: 'rollouts/x.yaml', line: 14, column: 7, path: 'spec.stages[2].weight', message: 'must be between 0 and 100 (got 140)' };
-  const withoutPath: SourceProblem = { file: 'rollouts/x.yaml', line: 1, column: 1, path: '', message: 'file is empty; expected a stagegate.dev/v1alpha1 Rollout' };
+  const withPath: SourceProblem = {
+    file: 'rollouts/x.yaml',
+    line: 14,
+    column: 7,
+    path: 'spec.stages[2].weight',
+    message: 'must be between 0 and 100 (got 140)',
+  };
+  const withoutPath: SourceProblem = {
+    file: 'rollouts/x.yaml',
+    line: 1,
+    column: 1,
+    path: '',
+    message: 'file is empty; expected a stagegate.dev/v1alpha1 Rollout',
+  };
 
   it('formats file:line:column: path: message', () => {
-    expect(formatProblem(withPath)).toBe('rollouts/x.yaml:14:7: spec.stages[2].weight: must be between 0 and 100 (got 140)');
+    expect(formatProblem(withPath)).toBe(
+      'rollouts/x.yaml:14:7: spec.stages[2].weight: must be between 0 and 100 (got 140)',
+    );
   });
 
   it('leaves the path out for problems of the whole file', () => {
-    expect(formatProblem(withoutPath)).toBe('rollouts/x.yaml:1:1: file is empty; expected a stagegate.dev/v1alpha1 Rollout');
+    expect(formatProblem(withoutPath)).toBe(
+      'rollouts/x.yaml:1:1: file is empty; expected a stagegate.dev/v1alpha1 Rollout',
+    );
   });
 
   it('puts one formatted problem per line in its message and keeps the problems and cause', () => {

@@ -6,8 +6,11 @@ import { parseIntent } from '../../../constructs/spec/index.js';
 import { quickLoad } from '../../../constructs/spec/quick-load.js';
 import { benchSources, prng } from '../../../tools/bench/intents.js';
 
-const read = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()
-  .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
+const read = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => ({ path: join(dir, f), text: readFileSync(join(dir, f), 'utf8') }));
 
 const GOOD = [...read('rollouts'), ...read('test/fixtures/good-intents')];
 const BAD = read('test/fixtures/bad-intents');
@@ -22,10 +25,64 @@ function expectSameAsPositioned(path: string, text: string): void {
 
 /** Values where YAML 1.1 and 1.2, or two parsers, could read a scalar differently. */
 const TOKENS = [
-  'yes', 'no', 'on', 'off', 'y', 'true', 'True', 'FALSE', '~', 'null', 'Null', '', '0', '-0', '+5', '010', '0o17', '0x1F90', '0b11',
-  '1_000', '1e2', '1.5e-3', '.5', '5.', '.inf', '-.Inf', '.nan', '12:30', '2026-11-26T10:00:00Z', '"8080"', "'8080'", '"a # b"',
-  "'it''s'", '"tab\\tx"', '[a, b]', '{ a: 1 }', '[a, [b]]', '{a: 1}', '[a,]', 'a: b', '&x 1', '*x', '!!str 1', '|', '>-', 'x #c',
-  '12345678901234567890', '1h', '30m', 'v1', '-', '- a', '? a', '%x', '@x', '`x', 'a,b', 'x-stagegate-cohort',
+  'yes',
+  'no',
+  'on',
+  'off',
+  'y',
+  'true',
+  'True',
+  'FALSE',
+  '~',
+  'null',
+  'Null',
+  '',
+  '0',
+  '-0',
+  '+5',
+  '010',
+  '0o17',
+  '0x1F90',
+  '0b11',
+  '1_000',
+  '1e2',
+  '1.5e-3',
+  '.5',
+  '5.',
+  '.inf',
+  '-.Inf',
+  '.nan',
+  '12:30',
+  '2026-11-26T10:00:00Z',
+  '"8080"',
+  "'8080'",
+  '"a # b"',
+  "'it''s'",
+  '"tab\\tx"',
+  '[a, b]',
+  '{ a: 1 }',
+  '[a, [b]]',
+  '{a: 1}',
+  '[a,]',
+  'a: b',
+  '&x 1',
+  '*x',
+  '!!str 1',
+  '|',
+  '>-',
+  'x #c',
+  '12345678901234567890',
+  '1h',
+  '30m',
+  'v1',
+  '-',
+  '- a',
+  '? a',
+  '%x',
+  '@x',
+  '`x',
+  'a,b',
+  'x-stagegate-cohort',
 ];
 
 function mutate(text: string, rnd: () => number): string {
@@ -35,18 +92,30 @@ function mutate(text: string, rnd: () => number): string {
     const i = at();
     const line = lines[i] ?? '';
     switch (Math.floor(rnd() * 7)) {
-      case 0: lines[i] = rnd() < 0.5 ? ` ${line}` : line.replace(/^ /, ''); break;
-      case 1: lines[i] = rnd() < 0.5 ? `  ${line}` : line.replace(/^ {2}/, ''); break;
-      case 2: lines.splice(at(), 0, line); break;
-      case 3: lines.splice(i, 1); break;
+      case 0:
+        lines[i] = rnd() < 0.5 ? ` ${line}` : line.replace(/^ /, '');
+        break;
+      case 1:
+        lines[i] = rnd() < 0.5 ? `  ${line}` : line.replace(/^ {2}/, '');
+        break;
+      case 2:
+        lines.splice(at(), 0, line);
+        break;
+      case 3:
+        lines.splice(i, 1);
+        break;
       case 4: {
         const pos = Math.floor(rnd() * (line.length + 1));
         const ch = ':- #"\'[]{},0x\t&*!|>%?\n\r\u2028'[Math.floor(rnd() * 23)]!;
         lines[i] = line.slice(0, pos) + ch + line.slice(pos);
         break;
       }
-      case 5: lines[i] = line.replace(/: .*$/, `: ${TOKENS[Math.floor(rnd() * TOKENS.length)]}`); break;
-      default: lines[i] = line.replace(/^( *)- /, rnd() < 0.5 ? '$1- - ' : '$1-   '); break;
+      case 5:
+        lines[i] = line.replace(/: .*$/, `: ${TOKENS[Math.floor(rnd() * TOKENS.length)]}`);
+        break;
+      default:
+        lines[i] = line.replace(/^( *)- /, rnd() < 0.5 ? '$1- - ' : '$1-   ');
+        break;
     }
   }
   return lines.join('\n');
@@ -54,12 +123,23 @@ function mutate(text: string, rnd: () => number): string {
 
 describe('quickLoad', () => {
   it('takes the fast path for the example rollouts, the good fixtures and every generated intent', () => {
-    for (const { path, text } of [...GOOD, ...benchSources(200)]) expect({ path, quick: quickLoad(text) !== undefined }).toEqual({ path, quick: true });
+    for (const { path, text } of [...GOOD, ...benchSources(200)])
+      expect({ path, quick: quickLoad(text) !== undefined }).toEqual({ path, quick: true });
   });
 
   it('declines what only the positioned parse reads right: anchors, tags, block scalars, escapes, tabs, duplicate keys', () => {
     const base = 'apiVersion: v\nkind: Rollout\n';
-    for (const extra of ['a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: |\n  x\n', 'a: "x\\ty"\n', "a: 'it''s'\n", 'a:\n\t- b\n', 'kind: again\n', '%YAML 1.1\n---\n', 'a: b\n  c\n']) {
+    for (const extra of [
+      'a: &x 1\nb: *x\n',
+      'a: !!str 1\n',
+      'a: |\n  x\n',
+      'a: "x\\ty"\n',
+      "a: 'it''s'\n",
+      'a:\n\t- b\n',
+      'kind: again\n',
+      '%YAML 1.1\n---\n',
+      'a: b\n  c\n',
+    ]) {
       expect({ extra, quick: quickLoad(base + extra) }).toEqual({ extra, quick: undefined });
     }
   });

@@ -131,7 +131,10 @@ describe('toModel', () => {
   });
 
   it('resolves the DESIGN.md example to the model the constructs expect', () => {
-    const result = parseIntent('rollouts/checkout.yaml', readFileSync('test/fixtures/good-intents/checkout.yaml', 'utf8'));
+    const result = parseIntent(
+      'rollouts/checkout.yaml',
+      readFileSync('test/fixtures/good-intents/checkout.yaml', 'utf8'),
+    );
     if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
     const { model, document } = result;
     expect('abort' in document.spec).toBe(false);
@@ -145,7 +148,12 @@ describe('toModel', () => {
       ['full', 100, true, undefined],
     ]);
     expect(model.health.latencyP99Ms).toEqual({ max: 300, maxVsStable: 1.5 });
-    expect(model.trafficPolicy.outlierDetection).toEqual({ consecutive5xxErrors: 5, intervalMs: 10_000, baseEjectionTimeMs: 30_000, maxEjectionPercent: 50 });
+    expect(model.trafficPolicy.outlierDetection).toEqual({
+      consecutive5xxErrors: 5,
+      intervalMs: 10_000,
+      baseEjectionTimeMs: 30_000,
+      maxEjectionPercent: 50,
+    });
     expect(model.timebox).toEqual({ stageMs: 86_400_000, rolloutMs: 604_800_000 });
   });
 });

@@ -44,12 +44,22 @@ describe('validateDocument on plain objects', () => {
   });
 
   it('treats properties set to undefined as absent, as TypeScript props often are', () => {
-    expect(validateDocument(intent({ cohort: undefined, dashboard: undefined, health: { minRequests: undefined } }))).toEqual([]);
+    expect(
+      validateDocument(intent({ cohort: undefined, dashboard: undefined, health: { minRequests: undefined } })),
+    ).toEqual([]);
   });
 
   it('reports a path with numeric indices for a value out of range', () => {
-    const doc = intent({ stages: [{ name: 'a', weight: 10, bake: '1h' }, { name: 'b', weight: 140 }], stage: 'a' });
-    expect(validateDocument(doc)).toEqual([{ path: ['spec', 'stages', 1, 'weight'], message: 'must be between 0 and 100 (got 140)' }]);
+    const doc = intent({
+      stages: [
+        { name: 'a', weight: 10, bake: '1h' },
+        { name: 'b', weight: 140 },
+      ],
+      stage: 'a',
+    });
+    expect(validateDocument(doc)).toEqual([
+      { path: ['spec', 'stages', 1, 'weight'], message: 'must be between 0 and 100 (got 140)' },
+    ]);
   });
 
   it('names both stages when weights decrease', () => {
@@ -103,15 +113,23 @@ describe('validateDocument on plain objects', () => {
   it('lets a cohort stage leave out its weight but no other stage', () => {
     const doc = intent({
       cohort: { header: 'x-cohort', values: ['beta'] },
-      stages: [{ name: 'beta', cohort: true, bake: '1h' }, { name: 'some', bake: '1h' }, { name: 'all', weight: 100 }],
+      stages: [
+        { name: 'beta', cohort: true, bake: '1h' },
+        { name: 'some', bake: '1h' },
+        { name: 'all', weight: 100 },
+      ],
       stage: 'beta',
     });
-    expect(messages(doc)).toEqual(['spec.stages[1].weight: is required (only a stage with cohort: true may leave it out; it then runs at 0)']);
+    expect(messages(doc)).toEqual([
+      'spec.stages[1].weight: is required (only a stage with cohort: true may leave it out; it then runs at 0)',
+    ]);
   });
 
   it('checks perTryTimeout against timeout only when both are set', () => {
     expect(validateDocument(intent({ trafficPolicy: { retries: { attempts: 1, perTryTimeout: '10s' } } }))).toEqual([]);
-    expect(messages(intent({ trafficPolicy: { timeout: '1s', retries: { attempts: 1, perTryTimeout: '1500ms' } } }))).toEqual([
+    expect(
+      messages(intent({ trafficPolicy: { timeout: '1s', retries: { attempts: 1, perTryTimeout: '1500ms' } } })),
+    ).toEqual([
       'spec.trafficPolicy.retries.perTryTimeout: perTryTimeout 1500ms is longer than trafficPolicy.timeout 1s; each try must fit in the request timeout',
     ]);
   });
@@ -134,7 +152,10 @@ describe('validateDocument on plain objects', () => {
   });
 
   it('accepts prefixed label keys and fully qualified hosts', () => {
-    const doc = intent({ versionLabel: 'app.kubernetes.io/version', service: { host: 'checkout.shop.svc.cluster.local', port: 80 } });
+    const doc = intent({
+      versionLabel: 'app.kubernetes.io/version',
+      service: { host: 'checkout.shop.svc.cluster.local', port: 80 },
+    });
     expect(validateDocument(doc)).toEqual([]);
   });
 
@@ -153,7 +174,13 @@ describe('validateDocument on plain objects', () => {
       apiVersion: 'stagegate.dev/v1alpha1',
       kind: 'Rollout',
       metadata: { name: 'x' },
-      spec: { service: { host: 'x', port: 1 }, stable: 'a', canary: 'b', stages: [{ name: 'all', weight: 100 }], stage: 'all' },
+      spec: {
+        service: { host: 'x', port: 1 },
+        stable: 'a',
+        canary: 'b',
+        stages: [{ name: 'all', weight: 100 }],
+        stage: 'all',
+      },
     };
     expect(validateDocument(doc)).toEqual([]);
   });

@@ -19,10 +19,14 @@ describe('bench', () => {
   });
 
   it('reports synth ratios as finite numbers at tiny sizes', async () => {
-    const report = await runBench({ quick: true, only: ['synth'] }, { synthSizes: [2, 10], cdk8sMax: 10, healthy: 0, perCase: 0, botSizes: [] });
+    const report = await runBench(
+      { quick: true, only: ['synth'] },
+      { synthSizes: [2, 10], cdk8sMax: 10, healthy: 0, perCase: 0, botSizes: [] },
+    );
     const synth = report.synth!;
     expect(synth.runs.map((r) => r.rollouts)).toEqual([2, 10]);
-    for (const value of [synth.ratioToFloor, synth.growth, synth.ratioToCdk8s]) expect(Number.isFinite(value)).toBe(true);
+    for (const value of [synth.ratioToFloor, synth.growth, synth.ratioToCdk8s])
+      expect(Number.isFinite(value)).toBe(true);
     expect(synth.ratioToCdk8sAt).toBe(10);
     expect(synth.peakRssBytes).toBeGreaterThan(10 * 1048576);
     expect(report.detection).toBeUndefined();

@@ -1,9 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  ISTIO_DURATION_BUCKETS, canaryWeightFromManifest, createSimulation, routingFromManifest, startExporter, type Exporter, type ServiceTraffic,
+  ISTIO_DURATION_BUCKETS,
+  canaryWeightFromManifest,
+  createSimulation,
+  routingFromManifest,
+  startExporter,
+  type Exporter,
+  type ServiceTraffic,
 } from '../../../tools/demo/exporter.js';
 
-interface Sample { name: string; labels: Record<string, string>; value: number }
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
 
 /** A strict reader of the text exposition format: every non-comment line must parse. */
 function parseExposition(text: string): Sample[] {
@@ -19,7 +29,10 @@ function parseExposition(text: string): Sample[] {
   return samples;
 }
 
-const key = (s: Sample) => `${s.name}{${Object.entries(s.labels).map(([k, v]) => `${k}=${v}`).join(',')}}`;
+const key = (s: Sample) =>
+  `${s.name}{${Object.entries(s.labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',')}}`;
 
 function total(samples: Sample[], filter: Record<string, string>, name = 'istio_requests_total'): number {
   return samples
@@ -29,8 +42,12 @@ function total(samples: Sample[], filter: Record<string, string>, name = 'istio_
 
 function checkout(over: Partial<ServiceTraffic> = {}): ServiceTraffic {
   return {
-    namespace: 'shop', service: 'checkout', stable: 'v1', canary: 'v2',
-    requestsPerSecond: 400, canaryWeight: () => 10,
+    namespace: 'shop',
+    service: 'checkout',
+    stable: 'v1',
+    canary: 'v2',
+    requestsPerSecond: 400,
+    canaryWeight: () => 10,
     errorRatio: { stable: 0.002, canary: 0.002 },
     latencyMs: { stable: { p50: 40, p99: 200 }, canary: { p50: 40, p99: 200 } },
     ...over,
@@ -39,7 +56,10 @@ function checkout(over: Partial<ServiceTraffic> = {}): ServiceTraffic {
 
 describe('synthetic Istio exporter', () => {
   let exporter: Exporter | undefined;
-  afterEach(async () => { await exporter?.close(); exporter = undefined; });
+  afterEach(async () => {
+    await exporter?.close();
+    exporter = undefined;
+  });
 
   it('serves Istio-shaped series over HTTP on 127.0.0.1 with a random port', async () => {
     let t = 0;
@@ -52,13 +72,26 @@ describe('synthetic Istio exporter', () => {
     const samples = parseExposition(await res.text());
     const req = samples.find((s) => s.name === 'istio_requests_total' && s.labels.reporter === 'destination')!;
     expect(Object.keys(req.labels).sort()).toEqual([
-      'destination_canonical_revision', 'destination_service', 'destination_service_name', 'destination_service_namespace',
-      'destination_version', 'destination_workload', 'reporter', 'request_protocol', 'response_code', 'response_flags',
+      'destination_canonical_revision',
+      'destination_service',
+      'destination_service_name',
+      'destination_service_namespace',
+      'destination_version',
+      'destination_workload',
+      'reporter',
+      'request_protocol',
+      'response_code',
+      'response_flags',
       'source_workload',
     ]);
     const les = samples
-      .filter((s) => s.name === 'istio_request_duration_milliseconds_bucket' && s.labels.destination_version === 'v1'
-        && s.labels.reporter === 'destination' && s.labels.response_code === '200')
+      .filter(
+        (s) =>
+          s.name === 'istio_request_duration_milliseconds_bucket' &&
+          s.labels.destination_version === 'v1' &&
+          s.labels.reporter === 'destination' &&
+          s.labels.response_code === '200',
+      )
       .map((s) => s.labels.le);
     expect(les).toEqual([...ISTIO_DURATION_BUCKETS.map(String), '+Inf']);
     expect((await fetch(`${exporter.url}/nope`)).status).toBe(404);
@@ -83,8 +116,13 @@ describe('synthetic Istio exporter', () => {
     t = 600_000;
     const samples = parseExposition(sim.render());
     const filter = { reporter: 'destination', destination_version: 'v1', response_code: '200' };
-    const buckets = samples.filter((s) => s.name === 'istio_request_duration_milliseconds_bucket'
-      && Object.entries(filter).every(([k, v]) => s.labels[k] === v)).map((s) => s.value);
+    const buckets = samples
+      .filter(
+        (s) =>
+          s.name === 'istio_request_duration_milliseconds_bucket' &&
+          Object.entries(filter).every(([k, v]) => s.labels[k] === v),
+      )
+      .map((s) => s.value);
     for (let i = 1; i < buckets.length; i++) expect(buckets[i]).toBeGreaterThanOrEqual(buckets[i - 1]!);
     expect(buckets.at(-1)).toBe(total(samples, filter, 'istio_request_duration_milliseconds_count'));
     expect(buckets.at(-1)).toBe(total(samples, filter));
@@ -106,15 +144,20 @@ describe('synthetic Istio exporter', () => {
     t = 1_800_000;
     let s = parseExposition(sim.render());
     const share = (v: string) =>
-      total(s, { reporter: 'destination', destination_version: v, response_code: '500' }) / total(s, { reporter: 'destination', destination_version: v });
+      total(s, { reporter: 'destination', destination_version: v, response_code: '500' }) /
+      total(s, { reporter: 'destination', destination_version: v });
     expect(share('v1')).toBeGreaterThan(0.0015);
     expect(share('v1')).toBeLessThan(0.0025);
     sim.set('shop/checkout', { canaryErrorRatio: 0.2 });
-    const before = { canary: total(s, { reporter: 'destination', destination_version: 'v2' }), errors: total(s, { reporter: 'destination', destination_version: 'v2', response_code: '500' }) };
+    const before = {
+      canary: total(s, { reporter: 'destination', destination_version: 'v2' }),
+      errors: total(s, { reporter: 'destination', destination_version: 'v2', response_code: '500' }),
+    };
     t += 1_800_000;
     s = parseExposition(sim.render());
-    const canaryShare = (total(s, { reporter: 'destination', destination_version: 'v2', response_code: '500' }) - before.errors)
-      / (total(s, { reporter: 'destination', destination_version: 'v2' }) - before.canary);
+    const canaryShare =
+      (total(s, { reporter: 'destination', destination_version: 'v2', response_code: '500' }) - before.errors) /
+      (total(s, { reporter: 'destination', destination_version: 'v2' }) - before.canary);
     expect(canaryShare).toBeGreaterThan(0.19);
     expect(canaryShare).toBeLessThan(0.21);
     expect(share('v1')).toBeLessThan(0.0025);
@@ -133,7 +176,9 @@ describe('synthetic Istio exporter', () => {
     weight = 50;
     t += 600_000;
     s = parseExposition(sim.render());
-    const share = (total(s, { reporter: 'destination', destination_version: 'v2' }) - canaryAt1) / (total(s, { reporter: 'destination' }) - allAt1);
+    const share =
+      (total(s, { reporter: 'destination', destination_version: 'v2' }) - canaryAt1) /
+      (total(s, { reporter: 'destination' }) - allAt1);
     expect(share).toBeGreaterThan(0.48);
     expect(share).toBeLessThan(0.52);
   });
@@ -141,9 +186,18 @@ describe('synthetic Istio exporter', () => {
   it('sends cohort requests to canary only while the cohort route exists', () => {
     let t = 0;
     let cohortRoute = true;
-    const sim = createSimulation({ now: () => t, seed: 4, services: [checkout({
-      requestsPerSecond: 0, cohortRequestsPerSecond: 10, canaryWeight: () => 0, cohortRoute: () => cohortRoute,
-    })] });
+    const sim = createSimulation({
+      now: () => t,
+      seed: 4,
+      services: [
+        checkout({
+          requestsPerSecond: 0,
+          cohortRequestsPerSecond: 10,
+          canaryWeight: () => 0,
+          cohortRoute: () => cohortRoute,
+        }),
+      ],
+    });
     t = 60_000;
     let s = parseExposition(sim.render());
     expect(total(s, { reporter: 'destination', destination_version: 'v1' })).toBe(0);
@@ -157,9 +211,15 @@ describe('synthetic Istio exporter', () => {
 
   it('fits latency buckets to p50 and p99', () => {
     let t = 0;
-    const sim = createSimulation({ now: () => t, seed: 9, services: [checkout({
-      latencyMs: { stable: { p50: 40, p99: 200 }, canary: { p50: 40, p99: 200 } },
-    })] });
+    const sim = createSimulation({
+      now: () => t,
+      seed: 9,
+      services: [
+        checkout({
+          latencyMs: { stable: { p50: 40, p99: 200 }, canary: { p50: 40, p99: 200 } },
+        }),
+      ],
+    });
     t = 600_000;
     const s = parseExposition(sim.render());
     const filter = { reporter: 'destination', destination_version: 'v1', response_code: '200' };
@@ -180,7 +240,9 @@ describe('synthetic Istio exporter', () => {
     sim.set('checkout', { canaryOverflowRatio: 0.1 });
     t = 60_000;
     const s = parseExposition(sim.render());
-    expect(total(s, { reporter: 'source', response_flags: 'UO', response_code: '503', destination_version: 'v2' })).toBeGreaterThan(1000);
+    expect(
+      total(s, { reporter: 'source', response_flags: 'UO', response_code: '503', destination_version: 'v2' }),
+    ).toBeGreaterThan(1000);
     expect(total(s, { reporter: 'destination', response_code: '503' })).toBe(0);
   });
 
@@ -199,12 +261,20 @@ describe('synthetic Istio exporter', () => {
 
   it('rejects an unknown service and an impossible ratio with what to do next', () => {
     const sim = createSimulation({ now: () => 0, services: [checkout()] });
-    expect(() => sim.set('nope', { canaryErrorRatio: 0.1 })).toThrow('exporter: no service "nope" (known: shop/checkout); use "namespace/name"');
-    expect(() => sim.set('checkout', { canaryErrorRatio: 2 })).toThrow('exporter: canaryErrorRatio must be between 0 and 1 (got 2)');
-    expect(() => createSimulation({ services: [checkout({ errorRatio: { stable: -1, canary: 0 } })] }))
-      .toThrow('exporter: shop/checkout errorRatio.stable must be between 0 and 1 (got -1)');
-    expect(() => createSimulation({ services: [checkout({ latencyMs: { stable: { p50: 50, p99: 10 }, canary: { p50: 1, p99: 2 } } })] }))
-      .toThrow('exporter: shop/checkout stable latency needs 0 < p50 ≤ p99 (got p50 50, p99 10)');
+    expect(() => sim.set('nope', { canaryErrorRatio: 0.1 })).toThrow(
+      'exporter: no service "nope" (known: shop/checkout); use "namespace/name"',
+    );
+    expect(() => sim.set('checkout', { canaryErrorRatio: 2 })).toThrow(
+      'exporter: canaryErrorRatio must be between 0 and 1 (got 2)',
+    );
+    expect(() => createSimulation({ services: [checkout({ errorRatio: { stable: -1, canary: 0 } })] })).toThrow(
+      'exporter: shop/checkout errorRatio.stable must be between 0 and 1 (got -1)',
+    );
+    expect(() =>
+      createSimulation({
+        services: [checkout({ latencyMs: { stable: { p50: 50, p99: 10 }, canary: { p50: 1, p99: 2 } } })],
+      }),
+    ).toThrow('exporter: shop/checkout stable latency needs 0 < p50 ≤ p99 (got p50 50, p99 10)');
   });
 });
 
@@ -242,19 +312,29 @@ spec: { host: checkout }
   });
 
   it('reads 0 for an aborted rollout', () => {
-    expect(canaryWeightFromManifest(manifest([90, 10], '  annotations:\n    stagegate.dev/abort-reason: errors\n'))).toBe(0);
+    expect(
+      canaryWeightFromManifest(manifest([90, 10], '  annotations:\n    stagegate.dev/abort-reason: errors\n')),
+    ).toBe(0);
   });
 
   it('reports whether the cohort route exists, and none once aborted', () => {
     expect(routingFromManifest(manifest([99, 1]))).toEqual({ canaryWeight: 1, cohortRoute: true });
-    expect(routingFromManifest(manifest([99, 1]).replace('stagegate-cohort', 'other'))).toEqual({ canaryWeight: 1, cohortRoute: false });
-    expect(routingFromManifest(manifest([90, 10], '  annotations:\n    stagegate.dev/abort-reason: errors\n'))).toEqual({ canaryWeight: 0, cohortRoute: false });
+    expect(routingFromManifest(manifest([99, 1]).replace('stagegate-cohort', 'other'))).toEqual({
+      canaryWeight: 1,
+      cohortRoute: false,
+    });
+    expect(routingFromManifest(manifest([90, 10], '  annotations:\n    stagegate.dev/abort-reason: errors\n'))).toEqual(
+      { canaryWeight: 0, cohortRoute: false },
+    );
   });
 
   it('reads the manifests stagegate itself generates', async () => {
     const { compile } = await import('../../../constructs/compile.js');
     const { readFileSync } = await import('node:fs');
-    const read = (name: string) => ({ path: `rollouts/${name}.yaml`, text: readFileSync(new URL(`../../../rollouts/${name}.yaml`, import.meta.url), 'utf8') });
+    const read = (name: string) => ({
+      path: `rollouts/${name}.yaml`,
+      text: readFileSync(new URL(`../../../rollouts/${name}.yaml`, import.meta.url), 'utf8'),
+    });
     const compiled = compile(['checkout', 'payments', 'search', 'catalog'].map(read));
     const byName = Object.fromEntries(compiled.map((c) => [c.model.name, routingFromManifest(c.content)]));
     expect(byName).toEqual({

@@ -3,15 +3,51 @@ import type { RolloutSummary } from '../../../tools/demo/report.js';
 import { judge } from '../../../tools/demo/run.js';
 
 const promoted: RolloutSummary = {
-  name: 'storefront', expected: 'promote', stages: ['cohort', 'half', 'full'], finalStage: 'full', aborted: false,
-  stagesReached: [{ stage: 'cohort', t: 0, weight: 0 }, { stage: 'half', t: 20, weight: 50, pr: 1 }, { stage: 'full', t: 40, weight: 100, pr: 2 }],
-  verdicts: [], pulls: [], finalWeights: { stable: 0, canary: 100 }, commits: [],
+  name: 'storefront',
+  expected: 'promote',
+  stages: ['cohort', 'half', 'full'],
+  finalStage: 'full',
+  aborted: false,
+  stagesReached: [
+    { stage: 'cohort', t: 0, weight: 0 },
+    { stage: 'half', t: 20, weight: 50, pr: 1 },
+    { stage: 'full', t: 40, weight: 100, pr: 2 },
+  ],
+  verdicts: [],
+  pulls: [],
+  finalWeights: { stable: 0, canary: 100 },
+  commits: [],
 };
 const rolledBack: RolloutSummary = {
-  name: 'payments-api', expected: 'rollback', stages: ['one', 'quarter', 'full'], finalStage: 'quarter', aborted: true,
-  stagesReached: [], verdicts: [], finalWeights: { stable: 100, canary: 0 }, commits: [],
-  pulls: [{ number: 5, title: 'stagegate: roll back payments-api (100 % v41)', state: 'closed', merged: true, kind: 'rollback', createdAt: '', mergedAt: '', closedAt: '' }],
-  rollback: { pr: 5, redAt: 39, mergedAt: 41.8, secondsToRollback: 2.8, reason: 'errors', abortReason: 'stagegate/health failed on #4 during quarter: fail: errors' },
+  name: 'payments-api',
+  expected: 'rollback',
+  stages: ['one', 'quarter', 'full'],
+  finalStage: 'quarter',
+  aborted: true,
+  stagesReached: [],
+  verdicts: [],
+  finalWeights: { stable: 100, canary: 0 },
+  commits: [],
+  pulls: [
+    {
+      number: 5,
+      title: 'stagegate: roll back payments-api (100 % v41)',
+      state: 'closed',
+      merged: true,
+      kind: 'rollback',
+      createdAt: '',
+      mergedAt: '',
+      closedAt: '',
+    },
+  ],
+  rollback: {
+    pr: 5,
+    redAt: 39,
+    mergedAt: 41.8,
+    secondsToRollback: 2.8,
+    reason: 'errors',
+    abortReason: 'stagegate/health failed on #4 during quarter: fail: errors',
+  },
 };
 
 describe('judge', () => {
@@ -28,7 +64,9 @@ describe('judge', () => {
 
   it('rejects a rollback without a merged rollback PR', () => {
     const { rollback: _, ...rest } = rolledBack;
-    expect(judge([{ ...rest, pulls: [{ ...rolledBack.pulls[0]!, merged: false }] }])).toEqual(['payments-api has no merged rollback PR']);
+    expect(judge([{ ...rest, pulls: [{ ...rolledBack.pulls[0]!, merged: false }] }])).toEqual([
+      'payments-api has no merged rollback PR',
+    ]);
   });
 
   it('rejects an abort that carries no health evidence', () => {

@@ -19,7 +19,16 @@ beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'stagegate-demo-test-'));
   let stdout = '';
   let stderr = '';
-  const io: Io = { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; }, cwd: out, env: process.env };
+  const io: Io = {
+    stdout: (t) => {
+      stdout += t;
+    },
+    stderr: (t) => {
+      stderr += t;
+    },
+    cwd: out,
+    env: process.env,
+  };
   code = await main(['demo', '--json', '--out', join(out, 'svg'), '--tick', '2s'], io);
   progress = stderr;
   summary = JSON.parse(stdout) as DemoSummary;
@@ -42,7 +51,9 @@ describe('stagegate demo', () => {
     expect(s.stagesReached.map((x) => x.stage)).toEqual(['cohort', 'ten-percent', 'half', 'full']);
     const merged = s.pulls.filter((p) => p.merged);
     expect(merged.map((p) => p.title)).toEqual([
-      'stagegate: storefront → ten-percent (10 %)', 'stagegate: storefront → half (50 %)', 'stagegate: storefront → full (100 %)',
+      'stagegate: storefront → ten-percent (10 %)',
+      'stagegate: storefront → half (50 %)',
+      'stagegate: storefront → full (100 %)',
     ]);
     expect(s.stagesReached.slice(1).map((x) => x.pr)).toEqual(merged.map((p) => p.number));
     expect(s.finalWeights).toEqual({ stable: 0, canary: 100 });
@@ -53,7 +64,11 @@ describe('stagegate demo', () => {
     expect(p.aborted).toBe(true);
     expect(p.finalStage).toBe('quarter');
     const rollbackPr = p.pulls.find((x) => x.kind === 'rollback')!;
-    expect(rollbackPr).toMatchObject({ state: 'closed', merged: true, title: 'stagegate: roll back payments-api (100 % v41)' });
+    expect(rollbackPr).toMatchObject({
+      state: 'closed',
+      merged: true,
+      title: 'stagegate: roll back payments-api (100 % v41)',
+    });
     // The stage PR that was open when the gate went red is closed unmerged.
     expect(p.pulls.filter((x) => x.kind === 'stage' && !x.merged && x.state === 'closed').length).toBe(1);
     expect(p.verdicts.some((v) => v.kind === 'fail' && v.stage === 'quarter')).toBe(true);
@@ -77,7 +92,9 @@ describe('stagegate demo', () => {
 
   it('prints a progress line per step', () => {
     expect(progress).toMatch(/\[\s*\d+s\] storefront: merged #\d+ → ten-percent \(10 % \+ cohort\)/);
-    expect(progress).toMatch(/\[\s*\d+s\] payments-api: health FAIL errors \d+\.\d % vs \d+\.\d %.*→ rollback PR #\d+ merged in \d+\.\d s/);
+    expect(progress).toMatch(
+      /\[\s*\d+s\] payments-api: health FAIL errors \d+\.\d % vs \d+\.\d %.*→ rollback PR #\d+ merged in \d+\.\d s/,
+    );
   });
 
   it('stops prometheus and removes its temporary directories', () => {

@@ -27,7 +27,8 @@ function checkWellFormed(xml: string): { elements: string[] } {
       if (!selfClosing) stack.push(name!);
     }
   }
-  if (consumed !== body.length) throw new Error(`not XML after offset ${consumed}: ${body.slice(consumed, consumed + 40)}`);
+  if (consumed !== body.length)
+    throw new Error(`not XML after offset ${consumed}: ${body.slice(consumed, consumed + 40)}`);
   if (stack.length > 0) throw new Error(`unclosed: ${stack.join(', ')}`);
   return { elements };
 }
@@ -66,7 +67,9 @@ const data: TimelineData = {
 describe('renderTimeline', () => {
   it('produces one well-formed, self-contained SVG document', () => {
     const svg = renderTimeline(data);
-    expect(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"')).toBe(
+      true,
+    );
     const { elements } = checkWellFormed(svg);
     expect(elements.filter((e) => e === 'svg')).toHaveLength(1);
     // Nothing to fetch: no images, scripts, links or external fonts.
@@ -108,7 +111,9 @@ describe('renderTimeline', () => {
   });
 
   it('refuses an empty timeline with what to pass instead', () => {
-    expect(() => renderTimeline({ rollouts: [] })).toThrow('renderTimeline: no rollouts to draw; pass at least one with points');
+    expect(() => renderTimeline({ rollouts: [] })).toThrow(
+      'renderTimeline: no rollouts to draw; pass at least one with points',
+    );
   });
 });
 

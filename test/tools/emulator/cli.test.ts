@@ -16,10 +16,20 @@ describe('stagegate emulator', () => {
     const controller = new AbortController();
     let out = '';
     let printed!: () => void;
-    const ready = new Promise<void>((resolve) => { printed = resolve; });
+    const ready = new Promise<void>((resolve) => {
+      printed = resolve;
+    });
     const io = {
-      stdout: (t: string) => { out += t; printed(); }, stderr: (t: string) => { out += t; },
-      cwd: seed, env: {}, signal: controller.signal,
+      stdout: (t: string) => {
+        out += t;
+        printed();
+      },
+      stderr: (t: string) => {
+        out += t;
+      },
+      cwd: seed,
+      env: {},
+      signal: controller.signal,
     };
     const exit = main(['emulator', '--repo', 'acme/shop', '--seed', '.', '--json'], io);
     await ready;
@@ -35,7 +45,14 @@ describe('stagegate emulator', () => {
 
   it('rejects a malformed --repo with exit code 2 and the usage', async () => {
     let err = '';
-    const code = await main(['emulator', '--repo', 'nope'], { stdout: () => {}, stderr: (t) => { err += t; }, cwd: seed, env: {} });
+    const code = await main(['emulator', '--repo', 'nope'], {
+      stdout: () => {},
+      stderr: (t) => {
+        err += t;
+      },
+      cwd: seed,
+      env: {},
+    });
     expect(code).toBe(2);
     expect(err).toContain('--repo must be OWNER/NAME (got "nope")');
   });

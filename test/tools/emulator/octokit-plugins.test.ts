@@ -13,10 +13,17 @@ let main: string;
 beforeAll(async () => {
   h = await harness();
   const Retrying = Octokit.plugin(retry);
-  client = new Retrying({ baseUrl: h.emu.url, auth: 'x', retry: { retryAfterBaseValue: 1 }, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  client = new Retrying({
+    baseUrl: h.emu.url,
+    auth: 'x',
+    retry: { retryAfterBaseValue: 1 },
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  });
   main = (await client.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha;
 });
-afterAll(async () => { await h.emu.close(); });
+afterAll(async () => {
+  await h.emu.close();
+});
 
 describe('faults seen through plugin-retry', () => {
   it('retries two 502s and applies the write exactly once', async () => {
@@ -39,11 +46,24 @@ describe('faults seen through plugin-retry', () => {
   it('retries 409 and 405 by default, which the bot has to switch off with doNotRetry', async () => {
     await client.git.createRef({ ...repo, ref: 'refs/heads/guarded', sha: main });
     const tree = (await client.git.getCommit({ ...repo, commit_sha: main })).data.tree.sha;
-    const next = await client.git.createCommit({ ...repo, message: 'x', tree: (await client.git.createTree({ ...repo, base_tree: tree, tree: [{ path: 'x', mode: '100644', type: 'blob', content: 'x' }] })).data.sha, parents: [main] });
+    const next = await client.git.createCommit({
+      ...repo,
+      message: 'x',
+      tree: (
+        await client.git.createTree({
+          ...repo,
+          base_tree: tree,
+          tree: [{ path: 'x', mode: '100644', type: 'blob', content: 'x' }],
+        })
+      ).data.sha,
+      parents: [main],
+    });
     await client.git.updateRef({ ...repo, ref: 'heads/guarded', sha: next.data.sha });
     const pr = await client.pulls.create({ ...repo, title: 'g', head: 'guarded', base: 'main' });
     h.emu.resetLog();
-    const res = await statusOf(client.pulls.merge({ ...repo, pull_number: pr.data.number, sha: main, request: { retries: 1 } }));
+    const res = await statusOf(
+      client.pulls.merge({ ...repo, pull_number: pr.data.number, sha: main, request: { retries: 1 } }),
+    );
     expect(res.status).toBe(409);
     expect(h.emu.requests.map((r) => r.status)).toEqual([409, 409]);
   });

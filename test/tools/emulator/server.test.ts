@@ -4,23 +4,35 @@ import { validateResponse } from '../../../tools/emulator/openapi.js';
 import { commitFiles, harness, repo, statusOf, type Harness } from './helpers.js';
 
 let h: Harness;
-beforeAll(async () => { h = await harness({ users: { 'bot-token': 'stagegate-bot' } }); });
-afterAll(async () => { await h.emu.close(); });
+beforeAll(async () => {
+  h = await harness({ users: { 'bot-token': 'stagegate-bot' } });
+});
+afterAll(async () => {
+  await h.emu.close();
+});
 
-const mainSha = async (o: Octokit): Promise<string> => (await o.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha;
+const mainSha = async (o: Octokit): Promise<string> =>
+  (await o.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha;
 
 describe('identity and errors', () => {
-  it('answers 401 without a token and for a token outside the users map, in GitHub\'s error shape', async () => {
+  it("answers 401 without a token and for a token outside the users map, in GitHub's error shape", async () => {
     const anonymous = new Octokit({ baseUrl: h.emu.url, log: { debug() {}, info() {}, warn() {}, error() {} } });
     const none = await statusOf(anonymous.repos.get({ ...repo }));
-    expect([none.status, none.data]).toEqual([401, expect.objectContaining({ message: 'Requires authentication', documentation_url: expect.any(String) })]);
+    expect([none.status, none.data]).toEqual([
+      401,
+      expect.objectContaining({ message: 'Requires authentication', documentation_url: expect.any(String) }),
+    ]);
     const bad = await statusOf(h.client('stolen').repos.get({ ...repo }));
     expect([bad.status, (bad.data as { message: string }).message]).toEqual([401, 'Bad credentials']);
     expect((await h.client('bot-token').users.getAuthenticated()).data.login).toBe('stagegate-bot');
   });
 
   it('answers 400 "Problems parsing JSON" to a body that is not JSON', async () => {
-    const res = await fetch(`${h.emu.url}/repos/acme/shop/git/blobs`, { method: 'POST', headers: { authorization: 'token bot-token' }, body: '{nope' });
+    const res = await fetch(`${h.emu.url}/repos/acme/shop/git/blobs`, {
+      method: 'POST',
+      headers: { authorization: 'token bot-token' },
+      body: '{nope',
+    });
     expect([res.status, ((await res.json()) as { message: string }).message]).toEqual([400, 'Problems parsing JSON']);
   });
 
@@ -62,52 +74,75 @@ describe('rate limits and conditional requests', () => {
 });
 
 describe('ETags across time', () => {
-  it('keeps a poll\'s ETag while only the clock moves, and changes it when the state does', async () => {
+  it("keeps a poll's ETag while only the clock moves, and changes it when the state does", async () => {
     const o = h.client('bot-token');
     const sha = await mainSha(o);
     const first = await o.repos.getCombinedStatusForRef({ ...repo, ref: sha });
     h.clock.advance(10 * 60_000);
-    const still = await statusOf(o.repos.getCombinedStatusForRef({ ...repo, ref: sha, headers: { 'if-none-match': first.headers.etag } }));
+    const still = await statusOf(
+      o.repos.getCombinedStatusForRef({ ...repo, ref: sha, headers: { 'if-none-match': first.headers.etag } }),
+    );
     expect(still.status).toBe(304);
     await o.repos.createCommitStatus({ ...repo, sha, state: 'success', context: 'ci' });
-    const changed = await o.repos.getCombinedStatusForRef({ ...repo, ref: sha, headers: { 'if-none-match': first.headers.etag } });
+    const changed = await o.repos.getCombinedStatusForRef({
+      ...repo,
+      ref: sha,
+      headers: { 'if-none-match': first.headers.etag },
+    });
     expect([changed.status, changed.data.state]).toEqual([200, 'success']);
     expect(changed.headers.etag).not.toBe(first.headers.etag);
   });
 });
 
 describe('ETags of what the bot polls', () => {
-  it('answers 304 to the bot\'s polls of an open PR while only the clock and other branches move, as GitHub\'s content ETags do', async () => {
+  it("answers 304 to the bot's polls of an open PR while only the clock and other branches move, as GitHub's content ETags do", async () => {
     const o = h.client('bot-token');
     const head = await commitFiles(o, 'stagegate/etag/one', { 'rollouts/checkout.yaml': 'stage: one\n' });
     const pr = (await o.pulls.create({ ...repo, head: 'stagegate/etag/one', base: 'main', title: 'one' })).data;
-    await o.checks.create({ ...repo, name: 'stagegate/verify', head_sha: head, status: 'completed', conclusion: 'success' });
+    await o.checks.create({
+      ...repo,
+      name: 'stagegate/verify',
+      head_sha: head,
+      status: 'completed',
+      conclusion: 'success',
+    });
     await o.issues.createComment({ ...repo, issue_number: pr.number, body: 'hello' });
     const embedding = {
-      pulls: (hd: Record<string, string>) => o.pulls.list({ ...repo, state: 'open', per_page: 100, page: 1, headers: hd }),
+      pulls: (hd: Record<string, string>) =>
+        o.pulls.list({ ...repo, state: 'open', per_page: 100, page: 1, headers: hd }),
       combined: (hd: Record<string, string>) => o.repos.getCombinedStatusForRef({ ...repo, ref: head, headers: hd }),
     };
     const pullsTag = (await embedding.pulls({})).headers.etag!;
     const combinedTag = (await embedding.combined({})).headers.etag!;
     const polls = [
-      (hd: Record<string, string>) => o.pulls.listCommits({ ...repo, pull_number: pr.number, per_page: 100, page: 1, headers: hd }),
-      (hd: Record<string, string>) => o.pulls.listFiles({ ...repo, pull_number: pr.number, per_page: 100, page: 1, headers: hd }),
-      (hd: Record<string, string>) => o.issues.listComments({ ...repo, issue_number: pr.number, per_page: 100, page: 1, headers: hd }),
-      (hd: Record<string, string>) => o.checks.listForRef({ ...repo, ref: head, filter: 'all', per_page: 100, page: 1, headers: hd }),
-      (hd: Record<string, string>) => o.repos.listCommitStatusesForRef({ ...repo, ref: head, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) =>
+        o.pulls.listCommits({ ...repo, pull_number: pr.number, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) =>
+        o.pulls.listFiles({ ...repo, pull_number: pr.number, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) =>
+        o.issues.listComments({ ...repo, issue_number: pr.number, per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) =>
+        o.checks.listForRef({ ...repo, ref: head, filter: 'all', per_page: 100, page: 1, headers: hd }),
+      (hd: Record<string, string>) =>
+        o.repos.listCommitStatusesForRef({ ...repo, ref: head, per_page: 100, page: 1, headers: hd }),
       (hd: Record<string, string>) => o.git.getRef({ ...repo, ref: 'heads/main', headers: hd }),
     ];
     const etags: string[] = [];
     for (const poll of polls) etags.push((await poll({})).headers.etag!);
     h.clock.advance(25 * 60_000);
     await commitFiles(o, 'elsewhere', { 'README.md': '# another branch\n' });
-    for (const [i, poll] of polls.entries()) expect((await statusOf(poll({ 'if-none-match': etags[i]! }))).status, `poll ${i}`).toBe(304);
+    for (const [i, poll] of polls.entries())
+      expect((await statusOf(poll({ 'if-none-match': etags[i]! }))).status, `poll ${i}`).toBe(304);
     // JSON that embeds the repository (its pushed_at) changes with any push, as on GitHub.
-    for (const embeds of [embedding.pulls, embedding.combined]) expect((await embeds({ 'if-none-match': embeds === embedding.pulls ? pullsTag : combinedTag })).status).toBe(200);
+    for (const embeds of [embedding.pulls, embedding.combined])
+      expect((await embeds({ 'if-none-match': embeds === embedding.pulls ? pullsTag : combinedTag })).status).toBe(200);
     // A new comment changes that poll's answer, and only that one.
     await o.issues.createComment({ ...repo, issue_number: pr.number, body: 'again' });
     const comments = await polls[2]!({ 'if-none-match': etags[2]! });
-    expect([comments.status, comments.data]).toEqual([200, expect.arrayContaining([expect.objectContaining({ body: 'again' })])]);
+    expect([comments.status, comments.data]).toEqual([
+      200,
+      expect.arrayContaining([expect.objectContaining({ body: 'again' })]),
+    ]);
     expect((await statusOf(polls[3]!({ 'if-none-match': etags[3]! }))).status).toBe(304);
   });
 });
@@ -143,7 +178,7 @@ describe('faults', () => {
     expect(h.emu.faults.pending).toBe(0);
   });
 
-  it('answers a secondary rate limit with 403, retry-after and GitHub\'s message', async () => {
+  it("answers a secondary rate limit with 403, retry-after and GitHub's message", async () => {
     const o = h.client('bot-token');
     h.emu.faults.add({ kind: 'secondaryRateLimit', retryAfter: 7 });
     const res = await statusOf(o.repos.get({ ...repo }));
@@ -162,7 +197,9 @@ describe('faults', () => {
     h.emu.faults.add({ match: { path: /\/git\/refs$/ }, kind: 'dropAfter' });
     await expect(o.git.createRef({ ...repo, ref: 'refs/heads/applied', sha })).rejects.toThrow();
     expect((await o.git.getRef({ ...repo, ref: 'heads/applied' })).data.object.sha).toBe(sha);
-    expect(h.emu.requests.filter((r) => r.fault === 'drop' || r.fault === 'dropAfter').map((r) => r.status)).toEqual([0, 0]);
+    expect(h.emu.requests.filter((r) => r.fault === 'drop' || r.fault === 'dropAfter').map((r) => r.status)).toEqual([
+      0, 0,
+    ]);
   });
 
   it('delays with latency, hits a rule only `times` times, and draws the same random schedule from the same seed', async () => {
@@ -176,7 +213,13 @@ describe('faults', () => {
     const run = async (): Promise<number[]> => {
       h.emu.faults.random(42, 0.5, [{ kind: 'status', status: 503 }]);
       const out: number[] = [];
-      for (let i = 0; i < 12; i++) out.push(await o.repos.get({ ...repo }).then((r) => r.status, (e: { status: number }) => e.status));
+      for (let i = 0; i < 12; i++)
+        out.push(
+          await o.repos.get({ ...repo }).then(
+            (r) => r.status,
+            (e: { status: number }) => e.status,
+          ),
+        );
       h.emu.faults.clear();
       return out;
     };
@@ -205,18 +248,41 @@ describe('request log', () => {
     const o = h.client('bot-token');
     h.emu.resetLog();
     await o.git.getRef({ ...repo, ref: 'heads/main' });
-    expect(h.emu.requests).toEqual([expect.objectContaining({
-      method: 'GET', path: '/repos/acme/shop/git/ref/heads%2Fmain', status: 200, rateLimited: false, at: h.clock.now, login: 'stagegate-bot',
-    })]);
+    expect(h.emu.requests).toEqual([
+      expect.objectContaining({
+        method: 'GET',
+        path: '/repos/acme/shop/git/ref/heads%2Fmain',
+        status: 200,
+        rateLimited: false,
+        at: h.clock.now,
+        login: 'stagegate-bot',
+      }),
+    ]);
   });
 });
 
 describe('OpenAPI validation', () => {
-  it('reports what a response lacks against GitHub\'s schema and accepts nullable fields as null', () => {
-    const problems = validateResponse({ method: 'GET', template: '/repos/{owner}/{repo}/git/ref/{ref}' }, 200, { ref: 'refs/heads/main', url: 'http://x/y', object: {} });
-    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining("must have required property 'node_id'")]));
-    const label = { id: 1, node_id: 'L', url: 'http://127.0.0.1/l', name: 'x', description: null, color: 'ffffff', default: false };
+  it("reports what a response lacks against GitHub's schema and accepts nullable fields as null", () => {
+    const problems = validateResponse({ method: 'GET', template: '/repos/{owner}/{repo}/git/ref/{ref}' }, 200, {
+      ref: 'refs/heads/main',
+      url: 'http://x/y',
+      object: {},
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringContaining("must have required property 'node_id'")]),
+    );
+    const label = {
+      id: 1,
+      node_id: 'L',
+      url: 'http://127.0.0.1/l',
+      name: 'x',
+      description: null,
+      color: 'ffffff',
+      default: false,
+    };
     expect(validateResponse({ method: 'GET', template: '/repos/{owner}/{repo}/labels' }, 200, [label])).toEqual([]);
-    expect(validateResponse({ method: 'GET', template: '/repos/{owner}/{repo}/labels' }, 200, [{ ...label, color: null }])).not.toEqual([]);
+    expect(
+      validateResponse({ method: 'GET', template: '/repos/{owner}/{repo}/labels' }, 200, [{ ...label, color: null }]),
+    ).not.toEqual([]);
   });
 });
