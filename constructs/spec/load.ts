@@ -302,7 +302,7 @@ function findDuplicateKeys(
       findDuplicateKeys(pair.value, [...path, name], report);
     }
   } else if (isSeq(node)) {
-    node.items.forEach((item, i) => findDuplicateKeys(item, [...path, i], report));
+    for (const [i, item] of node.items.entries()) findDuplicateKeys(item, [...path, i], report);
   }
 }
 

@@ -94,9 +94,9 @@ export function scenarioSeries(s: Scenario): InputSeries[] {
           failed.add(errors);
           overflow.add(uo);
           const served = n - uo;
-          BUCKETS_MS.forEach((le, b) =>
-            buckets[b]!.add(Math.round(served * latencyShareBelow(le, behaviour.medianMs(t)))),
-          );
+          BUCKETS_MS.forEach((le, b) => {
+            buckets[b]!.add(Math.round(served * latencyShareBelow(le, behaviour.medianMs(t))));
+          });
           inf.add(served);
         }
         for (const c of [ok, failed, overflow, inf, ...buckets]) c.sample();
@@ -133,12 +133,12 @@ export function scenarioSeries(s: Scenario): InputSeries[] {
         }
       }
       const hist = { ...base, reporter: 'destination', response_code: '200', response_flags: '-' };
-      BUCKETS_MS.forEach((le, b) =>
+      BUCKETS_MS.forEach((le, b) => {
         out.push({
           series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: String(le) })}`,
           values: buckets[b]!.values.join(' '),
-        }),
-      );
+        });
+      });
       out.push({
         series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: '+Inf' })}`,
         values: inf.values.join(' '),

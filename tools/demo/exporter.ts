@@ -313,12 +313,22 @@ export function canaryWeightFromManifest(yamlText: string): number {
 }
 
 /** Canary weight (as {@link canaryWeightFromManifest}) and whether the cohort route exists. */
+/** The few fields of a generated object the exporter reads. */
+export interface ManifestObject {
+  readonly kind?: string;
+  readonly metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  readonly spec?: {
+    http?: { name?: string; route?: { destination?: { subset?: string }; weight?: number }[] }[];
+    groups?: readonly unknown[];
+  };
+}
+
 export function routingFromManifest(yamlText: string): {
   readonly canaryWeight: number;
   readonly cohortRoute: boolean;
 } {
   const docs = parseAllDocuments(yamlText);
-  const objects = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as Record<string, any> | null);
+  const objects = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as ManifestObject | null);
   const vs = objects.find((o) => o?.kind === 'VirtualService');
   if (!vs) throw new Error('manifest has no VirtualService; pass the generated <name>.k8s.yaml of a rollout');
   const http: { name?: string; route?: { destination?: { subset?: string }; weight?: number }[] }[] =
@@ -351,9 +361,9 @@ function renderExposition(series: readonly Series[]): string {
   out.push(`# HELP ${METRIC_DURATION} Request duration in milliseconds.`, `# TYPE ${METRIC_DURATION} histogram`);
   for (const s of sorted) {
     const labels = labelText(s.labels);
-    ISTIO_DURATION_BUCKETS.forEach((le, i) =>
-      out.push(`${METRIC_DURATION}_bucket{${labels},le="${le}"} ${s.buckets[i]}`),
-    );
+    ISTIO_DURATION_BUCKETS.forEach((le, i) => {
+      out.push(`${METRIC_DURATION}_bucket{${labels},le="${le}"} ${s.buckets[i]}`);
+    });
     out.push(`${METRIC_DURATION}_bucket{${labels},le="+Inf"} ${s.requests}`);
     out.push(`${METRIC_DURATION}_sum{${labels}} ${formatFloat(s.sumMs)}`);
     out.push(`${METRIC_DURATION}_count{${labels}} ${s.requests}`);

@@ -13,7 +13,7 @@ import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
 import { ROUTE_DEFAULT } from '../../constructs/virtual-service.js';
 import type { Emulator } from '../emulator/index.js';
 import { ruleFileOf } from '../promtool.js';
-import { routingFromManifest } from './exporter.js';
+import { type ManifestObject, routingFromManifest } from './exporter.js';
 
 export interface LiveRollout {
   readonly path: string;
@@ -58,7 +58,7 @@ export class Mainline {
         );
       const file = `generated/${generatedFileName(name)}`;
       const manifest = this.read(head, file);
-      const objects = parseAllDocuments(manifest).map((d) => d.toJS() as Record<string, any> | null);
+      const objects = parseAllDocuments(manifest).map((d) => d.toJS() as ManifestObject | null);
       const rule = objects.find((o) => o?.kind === 'PrometheusRule');
       if (!rule) throw new Error(`${file} on main has no PrometheusRule; regenerate it with stagegate synth`);
       writeFileSync(join(this.ruleDir, `${name}.rules.json`), JSON.stringify(ruleFileOf(rule), null, 1));
@@ -93,14 +93,12 @@ export class Mainline {
 }
 
 /** Stable and canary weights of the VirtualService's default route. */
-export function defaultRouteWeights(objects: ReadonlyArray<Record<string, any> | null>): {
+export function defaultRouteWeights(objects: ReadonlyArray<ManifestObject | null>): {
   stable: number;
   canary: number;
 } {
   const vs = objects.find((o) => o?.kind === 'VirtualService');
-  const route = (vs?.spec?.http ?? []).find((r: { name?: string }) => r?.name === ROUTE_DEFAULT);
-  const weight = (subset: string) =>
-    (route?.route ?? []).find((d: { destination?: { subset?: string } }) => d.destination?.subset === subset)?.weight ??
-    0;
+  const route = (vs?.spec?.http ?? []).find((r) => r?.name === ROUTE_DEFAULT);
+  const weight = (subset: string) => (route?.route ?? []).find((d) => d.destination?.subset === subset)?.weight ?? 0;
   return { stable: weight(SUBSET_STABLE), canary: weight(SUBSET_CANARY) };
 }

@@ -138,7 +138,7 @@ export class GitStore {
 
   readBlob(sha: string): Buffer {
     const object = this.objects.read(sha);
-    if (!object || object.type !== 'blob') throw new Error(`${sha} is not a blob in ${this.gitDir}`);
+    if (object?.type !== 'blob') throw new Error(`${sha} is not a blob in ${this.gitDir}`);
     return object.content;
   }
 
@@ -174,7 +174,7 @@ export class GitStore {
 
   private treeEntries(sha: string): Array<{ mode: string; name: string; sha: string }> {
     const object = this.objects.read(sha);
-    if (!object || object.type !== 'tree') throw new Error(`${sha} is not a tree in ${this.gitDir}`);
+    if (object?.type !== 'tree') throw new Error(`${sha} is not a tree in ${this.gitDir}`);
     return parseTree(object.content);
   }
 
@@ -195,7 +195,7 @@ export class GitStore {
           const input = trees
             .map(
               (items) =>
-                items.map((e) => `${e.mode} ${modeType(e.mode)} ${e.sha}\t${quoteName(e.name)}\n`).join('') + '\n',
+                `${items.map((e) => `${e.mode} ${modeType(e.mode)} ${e.sha}\t${quoteName(e.name)}\n`).join('')}\n`,
             )
             .join('');
           return this.run(['mktree', '--batch'], input).split('\n').filter(Boolean);
@@ -217,7 +217,7 @@ export class GitStore {
         writeFileSync(path, content);
         return path;
       });
-      return this.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], paths.join('\n') + '\n')
+      return this.run(['hash-object', '-w', '--no-filters', '--stdin-paths'], `${paths.join('\n')}\n`)
         .split('\n')
         .filter(Boolean);
     } finally {
@@ -256,7 +256,7 @@ export class GitStore {
 
   readCommit(sha: string): GitCommit {
     const object = this.objects.read(sha);
-    if (!object || object.type !== 'commit') throw new Error(`${sha} is not a commit in ${this.gitDir}`);
+    if (object?.type !== 'commit') throw new Error(`${sha} is not a commit in ${this.gitDir}`);
     const raw = object.content.toString('utf8');
     const split = raw.indexOf('\n\n');
     const header = split >= 0 ? raw.slice(0, split) : raw;

@@ -39,7 +39,7 @@ export function repoRoutes(s: RepoState): Route[] {
     {
       method: 'GET',
       template: R,
-      handler: (ctx) => {
+      handler: (_ctx) => {
         return { status: 200, body: s.repositoryJson() };
       },
     },

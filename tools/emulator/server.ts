@@ -256,9 +256,8 @@ export class ApiServer {
       headers.etag = etag;
       const ifNoneMatch = req.headers['if-none-match'];
       if (
-        ifNoneMatch &&
         ifNoneMatch
-          .split(',')
+          ?.split(',')
           .map((t) => t.trim())
           .includes(etag)
       ) {

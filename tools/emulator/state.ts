@@ -5,7 +5,7 @@
  */
 import type { GitStore } from './git-store.js';
 import { ApiError, notFound } from './http.js';
-import { Shapes } from './shapes.js';
+import type { Shapes } from './shapes.js';
 
 export interface PullRecord {
   number: number;

@@ -13,7 +13,7 @@ const BAD = join(ROOT, 'test/fixtures/bad-intents');
 const scratch = mkdtempSync(join(tmpdir(), 'stagegate-synth-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-export async function run(argv: string[], cwd = ROOT) {
+async function run(argv: string[], cwd = ROOT) {
   let stdout = '';
   let stderr = '';
   const io: Io = {
