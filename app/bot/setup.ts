@@ -17,6 +17,16 @@ export interface BotSettings {
   readonly apiUrl: string;
   readonly now?: () => Date;
   readonly requiredChecks?: readonly string[];
+  /**
+   * The GitHub App the token belongs to (`--app-slug` / STAGEGATE_APP_SLUG, the `app-slug` output of
+   * actions/create-github-app-token). Then the bot's login is `${appSlug}[bot]` and GET /user (403 for
+   * installation tokens) is never called; its check runs are the ones whose `app.slug` is this.
+   */
+  readonly appSlug?: string;
+  /** More App slugs whose check runs count (`--trust-app SLUG`, repeatable). @default only the bot's own App */
+  readonly trustedApps?: readonly string[];
+  /** Merge method override. @default read from the repository (squash, else merge, else rebase) */
+  readonly mergeMethod?: 'squash' | 'merge' | 'rebase';
   /** Test knobs for the Octokit client (tiny retry delays, no write spacing). */
   readonly github?: Partial<
     Pick<GitHubOptions, 'retries' | 'rateLimitRetries' | 'retryUnitMs' | 'writeSpacingMs' | 'fetch' | 'log'>
