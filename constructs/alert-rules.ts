@@ -2,7 +2,7 @@
  * The rules of one rollout, as data: recording rules per version and the alerts that compare
  * canary with stable. The PrometheusRule construct serialises these; the health gate evaluates
  * the very same `expr` strings through Prometheus's HTTP API, and finds alerts by their
- * DESIGN.md §2 labels (never by name).
+ * docs/design.md §2 labels (never by name).
  *
  * Alert design (why each piece is there):
  * - errors / latency → rollback, critical, fast: canary above the absolute limit AND above
@@ -332,7 +332,7 @@ export interface AlertSelector {
   readonly severity?: AlertSeverity;
 }
 
-/** Alerts of `groups` whose DESIGN labels match every given field. */
+/** Alerts of `groups` whose docs/design.md §2 labels match every given field. */
 export function findAlerts(groups: readonly RuleGroup[], sel: AlertSelector): AlertRule[] {
   return groups
     .flatMap((g) => g.rules.filter(isAlertRule))

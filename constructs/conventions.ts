@@ -19,7 +19,7 @@ export const MANAGED_BY = 'stagegate';
 export const LABEL_ROLLOUT = 'stagegate.dev/rollout';
 export const LABEL_STAGE = 'stagegate.dev/stage';
 
-/** Labels every generated alert carries (DESIGN.md §2). */
+/** Labels every generated alert carries (docs/design.md §2). */
 export const ALERT_LABEL_ROLLOUT = 'stagegate_rollout';
 export const ALERT_LABEL_SIGNAL = 'stagegate_signal';
 export const ALERT_LABEL_ACTION = 'stagegate_action';

@@ -4,7 +4,7 @@
  */
 import type { CheckRun, CombinedStatus } from './port.js';
 
-/** Conclusions that let a non-health check pass (DESIGN §4 (d)). */
+/** Conclusions that let a non-health check pass (docs/design.md §4 (d)). */
 const PASSING = new Set(['success', 'neutral', 'skipped']);
 
 export type CheckState =

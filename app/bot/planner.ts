@@ -1,6 +1,6 @@
 /**
  * The pure planner: (intent, Git state, PRs + checks, now) → one action. No I/O; everything it
- * knows was read from Git and the PRs this pass (DESIGN §4), so a crashed pass is repaired by the
+ * knows was read from Git and the PRs this pass (docs/design.md §4), so a crashed pass is repaired by the
  * next one. Tested as a table of situations → actions.
  */
 import { PR_LABEL, PR_LABEL_PAUSE, PR_LABEL_STALLED } from '../../constructs/conventions.js';
@@ -28,7 +28,7 @@ export interface PullState {
   readonly comments: readonly IssueComment[];
   /** Every check run reported on the head sha. */
   readonly checks: readonly CheckRun[];
-  /** `healthCheck` runs on every commit the PR has carried (for DESIGN §4 (c)). */
+  /** `healthCheck` runs on every commit the PR has carried (for docs/design.md §4 (c)). */
   readonly healthHistory: readonly CheckRun[];
   readonly combined: CombinedStatus;
   /** The head carries exactly the change this pass would write (intent edit + generated files). */
@@ -249,7 +249,7 @@ type Verdict =
   | { readonly kind: 'checks'; readonly detail: string }
   | { readonly kind: 'check-failed'; readonly run: CheckRun; readonly detail: string };
 
-/** DESIGN §4 (a)–(d), in that order; the first unmet condition is the reason to wait. */
+/** docs/design.md §4 (a)–(d), in that order; the first unmet condition is the reason to wait. */
 export function mergeVerdict(
   stage: PullState,
   state: RolloutState,

@@ -1,7 +1,8 @@
 /**
  * The expressions the alerts of one rollout are made of, built from recorded series. Every
  * canary/stable comparison uses `on()`: each side is exactly one series of this rollout, and the
- * result keeps the canary's labels (NOTES.md: `on()` keeps the left side's labels).
+ * result keeps the canary's labels (Prometheus docs, "Vector matching": a one-to-one match keeps
+ * the left side's labels).
  */
 import type { RecordedKind } from '../conventions.js';
 import { aggregate, binary, call, num, ON_NOTHING, str, sum, type Expr } from './ast.js';

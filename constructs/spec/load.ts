@@ -187,7 +187,7 @@ export function parseIntent(file: string, text: string, opts: { readonly quick?:
 
 /** A document that passed validation, as the typed document and its model. */
 function accepted(value: unknown): ParseResult {
-  // `abort:` left empty (DESIGN.md §1 writes it so) is YAML null; the typed document says absent.
+  // `abort:` left empty (docs/design.md §1 writes it so) is YAML null; the typed document says absent.
   const spec = (value as { spec: Record<string, unknown> }).spec;
   if (spec.abort === null) delete spec.abort;
   const document = value as RolloutDocument;

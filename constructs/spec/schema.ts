@@ -62,7 +62,7 @@ export const ROLLOUT_SCHEMA: Schema = object(
         ),
         stages: { type: 'array', minItems: 1, items: stageSchema },
         stage: str,
-        // `abort:` with only a comment under it (as in DESIGN.md §1) is YAML null: not aborted.
+        // `abort:` with only a comment under it (as in docs/design.md §1) is YAML null: not aborted.
         abort: {
           ...object({ reason: str, at: { type: 'string', format: 'rfc3339' } }, ['reason', 'at']),
           type: ['object', 'null'],

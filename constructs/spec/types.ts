@@ -1,5 +1,5 @@
 /**
- * The user-facing rollout intent, `stagegate.dev/v1alpha1` (DESIGN.md §1), exactly as written
+ * The user-facing rollout intent, `stagegate.dev/v1alpha1` (docs/design.md §1), exactly as written
  * in `rollouts/*.yaml`. The TypeScript construct takes the same field names.
  * Durations are Go-style strings ("30m", "1h30m", "500ms").
  *

@@ -47,7 +47,7 @@ describe('buildRuleGroups', () => {
     }
   });
 
-  it.each(Object.entries(VARIANTS))('labels every alert with the DESIGN.md labels (%s)', (_, model) => {
+  it.each(Object.entries(VARIANTS))('labels every alert with the docs/design.md §2 labels (%s)', (_, model) => {
     const alerts = allRules(buildRuleGroups(model)).filter(isAlertRule);
     expect(alerts.length).toBeGreaterThan(0);
     for (const a of alerts) {

@@ -1,6 +1,6 @@
 /**
  * RolloutModel factory for tests that run before (or without) the spec parser: a realistic
- * rollout (DESIGN.md §1's checkout) whose fields can be overridden one by one.
+ * rollout (docs/design.md §1's checkout) whose fields can be overridden one by one.
  */
 import type { HealthModel, RolloutModel, StageModel } from '../../constructs/model.js';
 

@@ -1,7 +1,7 @@
 /**
  * Runs a rollout's generated rules against a synthetic scenario with `promtool test rules`.
  * The rules come out of the real construct (a PrometheusRule unwrapped to its `.spec`), and
- * alerts are selected only by their DESIGN.md §2 labels, through the `ALERTS` series.
+ * alerts are selected only by their docs/design.md §2 labels, through the `ALERTS` series.
  */
 import { App, Chart } from 'cdk8s';
 import type { RolloutModel } from '../../constructs/model.js';

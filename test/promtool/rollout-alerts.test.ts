@@ -1,6 +1,6 @@
 /**
  * Behaviour of the generated rules under realistic Istio traffic, proven with
- * `promtool test rules`. Alerts are selected only by their DESIGN.md §2 labels.
+ * `promtool test rules`. Alerts are selected only by their docs/design.md §2 labels.
  */
 import { describe, expect, it } from 'vitest';
 import { decisionWindowMs, planStages, shortWindowMs } from '../../constructs/detectability.js';

@@ -144,7 +144,7 @@ function simIntent(name: string): RolloutDocument {
 /**
  * The statistical floor: canary requests a one-sided test (α 0.05, power 0.8) needs to tell the
  * observed bad share from the limit, at the canary's rate, plus the longest blip every detector
- * must sit out (DESIGN §2). No detector that ignores blips can be faster on average.
+ * must sit out (docs/design.md §2). No detector that ignores blips can be faster on average.
  */
 export function floorSeconds(limit: number, bad: number, rps: number): number {
   const zA = normalQuantile(1 - DEFAULT_ALPHA);

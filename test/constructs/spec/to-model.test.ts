@@ -130,7 +130,7 @@ describe('toModel', () => {
     expect(model.dashboard).toBe(true);
   });
 
-  it('resolves the DESIGN.md example to the model the constructs expect', () => {
+  it('resolves the docs/design.md §1 example to the model the constructs expect', () => {
     const result = parseIntent(
       'rollouts/checkout.yaml',
       readFileSync('test/fixtures/good-intents/checkout.yaml', 'utf8'),
