@@ -3,6 +3,8 @@
  * GitHub error shape, pagination with Link headers, and the route table type.
  */
 
+import type { Identity } from './identity.js';
+
 export const DOCS = 'https://docs.github.com/rest';
 
 /** Thrown by handlers; the server answers it in GitHub's error shape. */
@@ -38,9 +40,11 @@ export interface Ctx {
   readonly params: Record<string, string>;
   readonly query: URLSearchParams;
   readonly body: unknown;
-  /** Authenticated login. */
+  /** Authenticated login (`SLUG[bot]` for an App installation token). */
   readonly login: string;
-  /** The token as sent; rate-limit budgets are kept per token. */
+  /** Who the token is: a person or an App installation. */
+  readonly identity: Identity;
+  /** The token as sent. */
   readonly token: string;
   readonly now: Date;
   readonly baseUrl: string;

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { Faults } from './faults.js';
 import { GitStore } from './git-store.js';
-import type { Route } from './http.js';
+import { ApiError, DOCS, notFound, type Route } from './http.js';
+import { Identities } from './identity.js';
 import { checkRoutes } from './routes-checks.js';
 import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
@@ -34,11 +35,12 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const ownsDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'stagegate-github-'));
   const gitDir = join(resolve(dataDir), `${opts.owner}+${opts.repo}.git`);
+  const identities = new Identities({ owner: opts.owner, users: opts.users, apps: opts.apps, emails: opts.emails });
   let git: GitStore;
   try {
     mkdirSync(dataDir, { recursive: true });
     git = existsSync(join(gitDir, 'HEAD')) ? new GitStore(gitDir) : GitStore.init(gitDir);
-    if (!git.resolve('refs/heads/main')) seed(git, opts, now());
+    if (!git.resolve('refs/heads/main')) seed(git, opts, identities, now());
   } catch (err) {
     if (ownsDir) rmSync(dataDir, { recursive: true, force: true });
     throw new Error(
@@ -53,22 +55,19 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     owner: opts.owner,
     repo: opts.repo,
     now,
-    users: opts.users,
+    identities,
     validateResponses: opts.validateResponses ?? false,
     rateLimit: opts.rateLimit ?? 5000,
     faults,
     requests,
     routes: (baseUrl) => {
-      const state = new RepoState(git, new Shapes(baseUrl, opts.owner, opts.repo), opts.owner, opts.repo, now(), {
+      const shapes = new Shapes(baseUrl, opts.owner, opts.repo, identities);
+      const state = new RepoState(git, shapes, opts.owner, opts.repo, now(), {
         lazyMergeability: opts.lazyMergeability ?? false,
+        checkRunsByUsers: opts.checkRunsByUsers ?? opts.apps === undefined,
       });
-      const user: Route = {
-        method: 'GET',
-        template: '/user',
-        handler: (ctx) => ({ status: 200, body: state.shapes.privateUser(ctx.login) }),
-      };
       return [
-        user,
+        ...userRoutes(state),
         ...repoRoutes(state),
         ...gitRoutes(state),
         ...pullRoutes(state),
@@ -116,8 +115,41 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   };
 }
 
+/** Who am I, and who is that: GET /user and GET /users/{username}. */
+function userRoutes(state: RepoState): Route[] {
+  return [
+    {
+      method: 'GET',
+      template: '/user',
+      handler: (ctx) => {
+        // An installation token cannot read /user (actions/create-github-app-token#258 transcript;
+        // OA users/get-authenticated lists 403 → basic-error).
+        if (ctx.identity.kind === 'app') {
+          throw new ApiError(
+            403,
+            'Resource not accessible by integration',
+            `${DOCS}/users/users#get-the-authenticated-user`,
+          );
+        }
+        return { status: 200, body: state.shapes.privateUser(ctx.login) };
+      },
+    },
+    {
+      method: 'GET',
+      template: '/users/{username}',
+      handler: (ctx) => {
+        // `GET /users/SLUG[bot]` gives the bot user's id (actions/create-github-app-token README,
+        // PR #287); only accounts the emulator knows exist.
+        const known = state.shapes.identities.forLogin(ctx.params.username);
+        if (!known) throw notFound();
+        return { status: 200, body: state.shapes.publicUser(known.login) };
+      },
+    },
+  ];
+}
+
 /** main's first commit: seedDir's files (git-tracked ones when it is a work tree), then seedFiles. */
-function seed(git: GitStore, opts: EmulatorOptions, date: Date): void {
+function seed(git: GitStore, opts: EmulatorOptions, identities: Identities, date: Date): void {
   const files = new Map<string, Buffer>();
   if (opts.seedDir) {
     const dir = resolve(opts.seedDir);
@@ -126,7 +158,8 @@ function seed(git: GitStore, opts: EmulatorOptions, date: Date): void {
   for (const [path, content] of Object.entries(opts.seedFiles ?? {}))
     files.set(path.replace(/^\/+/, ''), Buffer.from(content, 'utf8'));
   const tree = git.treeFromFiles(files);
-  const person = { name: 'seed', email: 'seed@stagegate.invalid', date };
+  // The repository's owner made the first commit, from their noreply address.
+  const person = identities.gitPerson(opts.owner, date);
   const sha = git.commitTree(tree, [], 'Initial commit', person);
   git.updateRef('refs/heads/main', sha);
 }

@@ -3,7 +3,9 @@
  * name" and combined-status rules are GitHub's, so the bot meets the same ambiguities here.
  */
 import {
+  ApiError,
   bodyOf,
+  DOCS,
   iso,
   notFound,
   optionalString,
@@ -13,6 +15,7 @@ import {
   type Ctx,
   type Route,
 } from './http.js';
+import type { App, Identity } from './identity.js';
 import { EPOCH, nodeId, stableId } from './shapes.js';
 import type { CheckRunRecord, RepoState, StatusRecord } from './state.js';
 
@@ -36,34 +39,59 @@ export function combinedState(statuses: readonly StatusRecord[]): 'failure' | 'p
   return 'success';
 }
 
-/** The latest check run of each name on a commit (highest id wins, as the newest does on GitHub). */
+/**
+ * The latest check run of each name per App on a commit. OA checks/list-for-ref `filter`:
+ * "Filters check runs by their `completed_at` timestamp. `latest` returns the most recent check
+ * runs." So the run that completed last wins; a run not completed yet counts as the newest (it
+ * was started after the completed ones, as a re-run is); equal times fall back to the id.
+ */
 export function latestCheckRuns(s: RepoState, sha: string): CheckRunRecord[] {
   const latest = new Map<string, CheckRunRecord>();
-  for (const run of s.checkRuns)
-    if (run.headSha === sha && (latest.get(run.name)?.id ?? -1) < run.id) latest.set(run.name, run);
+  const rank = (r: CheckRunRecord): number => r.completedAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  for (const run of s.checkRuns) {
+    if (run.headSha !== sha) continue;
+    const key = `${run.app.id}\u0000${run.name}`;
+    const seen = latest.get(key);
+    if (!seen || rank(run) > rank(seen) || (rank(run) === rank(seen) && run.id > seen.id)) latest.set(key, run);
+  }
   return [...latest.values()];
 }
 
 export function checkRoutes(s: RepoState): Route[] {
   const { api, html } = s.shapes;
 
-  const app = (login: string): Record<string, unknown> => {
-    const slug = login.replace(/\[bot\]$/, '');
+  /** The `integration` object of an App (OA `nullable-integration`; its required fields). */
+  const appJson = (a: App): Record<string, unknown> => ({
+    id: a.id,
+    slug: a.slug,
+    node_id: nodeId('App', a.id),
+    client_id: `Iv1.${a.id.toString(16).padStart(16, '0')}`,
+    owner: s.shapes.user(a.slug === 'github-actions' ? 'github' : s.owner),
+    name: a.name,
+    description: null,
+    external_url: `${s.shapes.baseUrl}/apps/${encodeURIComponent(a.slug)}`,
+    html_url: `${s.shapes.baseUrl}/apps/${encodeURIComponent(a.slug)}`,
+    created_at: EPOCH,
+    updated_at: EPOCH,
+    permissions: { checks: 'write', contents: 'write', pull_requests: 'write', statuses: 'write' },
+    events: [],
+  });
+
+  /**
+   * The App a check run is created under. Only Apps may create check runs: a personal token gets
+   * 403 "You must authenticate via a GitHub App." (EnricoMi/publish-unit-test-result-action#53,
+   * github/rest-api-description#234; OA checks/create: "Your GitHub App must have the
+   * checks:write permission"). With `checkRunsByUsers` (compatibility) a person's run is filed
+   * under an App named after the login.
+   */
+  const creatorApp = (who: Identity, operation: string): App => {
+    if (who.app) return who.app;
+    if (!s.options.checkRunsByUsers) {
+      throw new ApiError(403, 'You must authenticate via a GitHub App.', `${DOCS}/checks/runs#${operation}`);
+    }
+    const slug = who.login.replace(/\[bot\]$/, '');
     const id = stableId(`app:${slug}`);
-    return {
-      id,
-      slug,
-      node_id: nodeId('App', id),
-      owner: s.shapes.user(s.owner),
-      name: slug,
-      description: null,
-      external_url: `${s.shapes.baseUrl}/apps/${encodeURIComponent(slug)}`,
-      html_url: `${s.shapes.baseUrl}/apps/${encodeURIComponent(slug)}`,
-      created_at: EPOCH,
-      updated_at: EPOCH,
-      permissions: { checks: 'write', contents: 'write', pull_requests: 'write', statuses: 'write' },
-      events: [],
-    };
+    return { id, slug, name: slug, botLogin: `${slug}[bot]`, botUserId: stableId(`${slug}[bot]`) };
   };
 
   const runJson = (run: CheckRunRecord): Record<string, unknown> => {
@@ -91,8 +119,10 @@ export function checkRoutes(s: RepoState): Route[] {
       completed_at: run.completedAt ? iso(run.completedAt) : null,
       output: { ...run.output, annotations_count: 0, annotations_url: `${api}/check-runs/${run.id}/annotations` },
       name: run.name,
-      check_suite: { id: stableId(`suite:${run.headSha}:${run.login}`) },
-      app: app(run.login),
+      // "A check suite is a collection of the check runs created by a single GitHub App for a
+      // specific commit" (docs "Getting started with the Checks API").
+      check_suite: { id: stableId(`suite:${run.headSha}:${run.app.id}`) },
+      app: appJson(run.app),
       pull_requests: pulls,
     };
   };
@@ -155,6 +185,7 @@ export function checkRoutes(s: RepoState): Route[] {
         const body = bodyOf(ctx);
         const name = requireString(body, 'name');
         const headSha = requireString(body, 'head_sha');
+        const app = creatorApp(ctx.identity, 'create-a-check-run');
         if (!/^[0-9a-f]{40}$/.test(headSha) || s.git.objectType(headSha) !== 'commit')
           throw validationFailed(`No commit found for SHA: ${headSha}`);
         const run: CheckRunRecord = {
@@ -168,7 +199,7 @@ export function checkRoutes(s: RepoState): Route[] {
           detailsUrl: null,
           externalId: '',
           output: { title: null, summary: null, text: null },
-          login: ctx.login,
+          app,
         };
         apply(run, body, ctx);
         s.checkRuns.push(run);
@@ -185,6 +216,17 @@ export function checkRoutes(s: RepoState): Route[] {
       template: `${R}/check-runs/{check_run_id}`,
       handler: (ctx) => {
         const run = findRun(ctx.params.check_run_id);
+        // OA checks/update: "OAuth apps and personal access tokens (classic) cannot use this
+        // endpoint" (the same 403 text as create, assumed); another App gets GitHub's 403 naming
+        // the creator's id (databricks/cli#4563, OP5dev/TF-via-PR#538, int128/argocd-commenter#631).
+        const app = creatorApp(ctx.identity, 'update-a-check-run');
+        if (app.id !== run.app.id) {
+          throw new ApiError(
+            403,
+            `Invalid app_id \`${run.app.id}\` - check run can only be modified by the GitHub App that created it.`,
+            `${DOCS}/checks/runs#update-a-check-run`,
+          );
+        }
         apply(run, bodyOf(ctx), ctx);
         return { status: 200, body: runJson(run) };
       },
@@ -202,6 +244,9 @@ export function checkRoutes(s: RepoState): Route[] {
         if (name) runs = runs.filter((r) => r.name === name);
         const status = ctx.query.get('status');
         if (status) runs = runs.filter((r) => r.status === status);
+        // OA checks/list-for-ref `app_id`: only the runs of that App.
+        const appId = ctx.query.get('app_id');
+        if (appId) runs = runs.filter((r) => String(r.app.id) === appId);
         runs = [...runs].sort((a, b) => b.id - a.id);
         const { page, headers } = paginate(
           ctx,

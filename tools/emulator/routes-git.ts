@@ -3,7 +3,8 @@
  */
 import type { TreeChange, TreeEntry } from './git-store.js';
 import { ApiError, bodyOf, notFound, requireString, validationFailed, type Ctx, type Route } from './http.js';
-import { nodeId, Shapes } from './shapes.js';
+import { WEB_FLOW } from './identity.js';
+import { nodeId } from './shapes.js';
 import type { RepoState } from './state.js';
 
 const R = '/repos/{owner}/{repo}';
@@ -215,15 +216,24 @@ export function gitRoutes(s: RepoState): Route[] {
           if (typeof p !== 'string' || s.git.objectType(p) !== 'commit')
             throw validationFailed('Parent SHA does not exist or is not a commit object');
         }
-        const fallback = Shapes.person(ctx.login, ctx.now);
+        // OA git/create-commit: "By default, the author will be the authenticated user and the
+        // current date", and the committer "will use the information set in author".
+        const fallback = s.shapes.identities.gitPerson(ctx.identity, ctx.now);
+        const custom = body.author !== undefined || body.committer !== undefined || body.signature !== undefined;
+        // GitHub signs an App's API commit without custom author, committer or signature, as
+        // web-flow (github/docs about-commit-signature-verification, "Signature verification for
+        // bots"; webhooks-examples check_suite[5].head_commit has committer GitHub/noreply@github.com).
+        const signed = ctx.identity.kind === 'app' && !custom;
         const author = person(body.author, fallback);
-        const committer = person(body.committer, body.author ? author : fallback);
+        const committer = signed
+          ? { name: WEB_FLOW.name, email: WEB_FLOW.email, date: ctx.now }
+          : person(body.committer, body.author ? author : fallback);
         const sha = s.git.commitTree(tree, parents as string[], message, author, committer);
-        // Same content by another user yields the same sha; the first creator keeps it.
-        if (!s.authors.has(sha)) s.authors.set(sha, ctx.login);
+        // Pushing the same bytes again is pushing that same (signed) object: it stays signed.
+        if (signed) s.signed.add(sha);
         return {
           status: 201,
-          body: s.shapes.gitCommit(s.git.readCommit(sha)),
+          body: s.shapes.gitCommit(s.git.readCommit(sha), s.signed.has(sha)),
           headers: { location: `${api}/git/commits/${sha}` },
         };
       },
@@ -234,7 +244,8 @@ export function gitRoutes(s: RepoState): Route[] {
       handler: (ctx) => {
         const sha = ctx.params.commit_sha;
         if (s.git.objectType(sha) !== 'commit') throw notFound();
-        return { status: 200, body: s.shapes.gitCommit(s.git.readCommit(s.git.resolve(sha)!)) };
+        const full = s.git.resolve(sha)!;
+        return { status: 200, body: s.shapes.gitCommit(s.git.readCommit(full), s.signed.has(full)) };
       },
     },
   ];

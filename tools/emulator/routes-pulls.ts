@@ -16,7 +16,7 @@ import {
 } from './http.js';
 import { combinedState, latestCheckRuns, latestStatuses } from './routes-checks.js';
 import { diffEntryJson } from './routes-repo.js';
-import { nodeId, Shapes } from './shapes.js';
+import { nodeId } from './shapes.js';
 import type { PullRecord, RepoState } from './state.js';
 
 const R = '/repos/{owner}/{repo}';
@@ -299,7 +299,7 @@ export function pullRoutes(s: RepoState): Route[] {
           shas.slice(0, 250),
           `/repos/${s.owner}/${s.repo}/pulls/${pr.number}/commits`,
         );
-        return { status: 200, headers, body: page.map((sha) => s.shapes.commit(s.git.readCommit(sha), s.login(sha))) };
+        return { status: 200, headers, body: page.map((sha) => s.commitJson(sha)) };
       },
     },
 
@@ -349,10 +349,9 @@ export function pullRoutes(s: RepoState): Route[] {
         tree,
         [base, pr.headSha],
         `${title}\n\n${message}`,
-        Shapes.person(ctx.login, ctx.now),
+        s.shapes.identities.gitPerson(ctx.identity, ctx.now),
         committer,
       );
-      s.authors.set(result, ctx.login);
     } else if (method === 'squash') {
       const title = optionalString(body, 'commit_title') ?? `${pr.title} (#${pr.number})`;
       const message =
@@ -363,10 +362,9 @@ export function pullRoutes(s: RepoState): Route[] {
         tree,
         [base],
         message ? `${title}\n\n${message}` : title,
-        Shapes.person(pr.user, ctx.now),
+        s.shapes.identities.gitPerson(pr.user, ctx.now),
         committer,
       );
-      s.authors.set(result, pr.user);
     } else {
       // Rebase replays each commit; without a newer git's merge-tree --merge-base we support
       // the case GitHub sees most: the base has not moved since the branch was cut.
@@ -376,7 +374,6 @@ export function pullRoutes(s: RepoState): Route[] {
       for (const c of commits) {
         const original = s.git.readCommit(c);
         result = s.git.commitTree(original.tree, [result], original.message, original.author, committer);
-        s.authors.set(result, s.login(c));
       }
     }
     if (!s.git.updateRef(`refs/heads/${pr.base}`, result, base)) {

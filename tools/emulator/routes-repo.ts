@@ -33,7 +33,7 @@ export function repoRoutes(s: RepoState): Route[] {
 
   const fileJson = (f: DiffFile, headSha: string): Record<string, unknown> => diffEntryJson(s.shapes, f, headSha);
 
-  const commitJson = (sha: string): Record<string, unknown> => s.shapes.commit(s.git.readCommit(sha), s.login(sha));
+  const commitJson = (sha: string): Record<string, unknown> => s.commitJson(sha);
 
   return [
     {
@@ -102,7 +102,7 @@ export function repoRoutes(s: RepoState): Route[] {
         return {
           status: 200,
           body: {
-            ...s.shapes.commit(commit, s.login(sha)),
+            ...s.commitJson(sha),
             stats: { additions, deletions, total: additions + deletions },
             files: files.map((f) => fileJson(f, sha)),
           },

@@ -7,18 +7,27 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Faults } from './faults.js';
 import { ApiError, compileRoute, matchRoute, notFound, type CompiledRoute, type Reply, type Route } from './http.js';
+import type { Identities, Identity } from './identity.js';
 import { validateResponse } from './openapi.js';
-import { stableId } from './shapes.js';
 import type { RequestLogEntry, FaultSpec } from './types.js';
 
 const SECONDARY_MESSAGE =
   'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID';
 
+/**
+ * What GitHub sends with 2xx answers (raw @octokit/fixtures, e.g. git-refs/raw-fixture.json):
+ * `Authorization` in Vary is why a cached answer belongs to one token.
+ */
+const CACHE_HEADERS = {
+  'cache-control': 'private, max-age=60, s-maxage=60',
+  vary: 'Accept, Authorization, Cookie, X-GitHub-OTP',
+} as const;
+
 export interface ServerConfig {
   readonly owner: string;
   readonly repo: string;
   readonly now: () => Date;
-  readonly users?: Record<string, string>;
+  readonly identities: Identities;
   readonly validateResponses: boolean;
   readonly rateLimit: number;
   readonly faults: Faults;
@@ -76,7 +85,7 @@ export class ApiServer {
         method: 'GET',
         template: '/rate_limit',
         handler: (ctx) => {
-          const b = this.bucket(ctx.token, ctx.now);
+          const b = this.bucket(ctx.identity, ctx.now);
           const core = {
             limit: this.config.rateLimit,
             used: b.used,
@@ -96,11 +105,16 @@ export class ApiServer {
     ];
   }
 
-  private bucket(token: string, now: Date): Bucket {
-    let b = this.buckets.get(token);
+  /**
+   * The primary rate-limit bucket: per installation for App tokens (every token minted for it
+   * shares one budget), per user for people (docs "Rate limits for the REST API" / "Rate limits
+   * for GitHub Apps"; research sheet §6).
+   */
+  private bucket(who: Identity, now: Date): Bucket {
+    let b = this.buckets.get(who.bucket);
     if (!b || now.getTime() >= b.resetAt) {
       b = { resetAt: now.getTime() + 3600_000, used: 0 };
-      this.buckets.set(token, b);
+      this.buckets.set(who.bucket, b);
     }
     return b;
   }
@@ -129,8 +143,8 @@ export class ApiServer {
 
     const auth = /^(?:token|bearer)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     const token = auth?.[1];
-    let login: string | undefined;
-    if (token) login = this.config.users ? this.config.users[token] : 'stagegate-bot';
+    const identity = token ? this.config.identities.forToken(token) : undefined;
+    const login = identity?.login;
 
     const fault = this.config.faults.take(method, decodedPath, login);
     if (fault?.kind === 'drop') {
@@ -158,13 +172,13 @@ export class ApiServer {
       'x-github-request-id': requestId,
       'x-github-api-version-selected': '2022-11-28',
     };
-    if (!token || !login) {
+    if (!token || !identity || !login) {
       const error = new ApiError(401, token ? 'Bad credentials' : 'Requires authentication');
       this.write(res, 401, error.body(), headers);
       log(401);
       return;
     }
-    const bucket = this.bucket(token, now);
+    const bucket = this.bucket(identity, now);
     const rateHeaders = (): Record<string, string> => ({
       'x-ratelimit-limit': String(this.config.rateLimit),
       'x-ratelimit-remaining': String(this.config.rateLimit - bucket.used),
@@ -175,7 +189,9 @@ export class ApiServer {
     if (bucket.used >= this.config.rateLimit) {
       const error = new ApiError(
         403,
-        `API rate limit exceeded for user ID ${stableId(login)}.`,
+        identity.app
+          ? `API rate limit exceeded for installation ID ${identity.app.id}.`
+          : `API rate limit exceeded for user ID ${identity.userId}.`,
         'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api',
       );
       this.write(res, 403, error.body(), { ...headers, ...rateHeaders() });
@@ -212,6 +228,7 @@ export class ApiServer {
         query: url.searchParams,
         body,
         login,
+        identity,
         token,
         now,
         baseUrl: this.baseUrl,
@@ -252,7 +269,10 @@ export class ApiServer {
 
     const isRateLimitCall = route?.template === '/rate_limit';
     if (method === 'GET' && status === 200) {
-      const etag = `W/"${createHash('sha256').update(payload).digest('hex')}"`;
+      // ETags are tied to the token: "It's currently expected for ETags to be auth token
+      // specific" (GitHub support, quoted in eclipse-csi/otterdog#201), so a new installation
+      // token gets 200s. Format: quoted 64 hex, as the raw fixtures record (git-refs GET).
+      const etag = `"${createHash('sha256').update(token).update('\0').update(payload).digest('hex')}"`;
       headers.etag = etag;
       const ifNoneMatch = req.headers['if-none-match'];
       if (
@@ -262,12 +282,13 @@ export class ApiServer {
           .includes(etag)
       ) {
         // Conditional hits are free on GitHub: no decrement.
-        this.write(res, 304, undefined, { ...headers, ...rateHeaders(), ...reply.headers });
+        this.write(res, 304, undefined, { ...headers, ...CACHE_HEADERS, ...rateHeaders(), ...reply.headers });
         log(304, { login });
         return;
       }
     }
     if (!isRateLimitCall) bucket.used += 1;
+    if (status < 300) Object.assign(headers, CACHE_HEADERS);
     this.write(res, status, payload, { ...headers, ...rateHeaders(), ...reply.headers });
     log(status, { login });
   }

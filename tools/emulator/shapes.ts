@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { GitCommit, GitPerson } from './git-store.js';
 import { iso } from './http.js';
+import type { Identities } from './identity.js';
 
 /** A stable small integer id for a name, so the same login always gets the same id. */
 export function stableId(name: string): number {
@@ -25,6 +26,7 @@ export class Shapes {
     readonly baseUrl: string,
     readonly owner: string,
     readonly repo: string,
+    readonly identities: Identities,
   ) {
     this.api = `${baseUrl}/repos/${owner}/${repo}`;
     // No web UI is served; html links still point somewhere stable and recognisable.
@@ -35,7 +37,8 @@ export class Shapes {
     // Bot logins ("name[bot]") need escaping to stay valid URIs, as GitHub escapes them.
     const path = encodeURIComponent(login);
     const url = `${this.baseUrl}/users/${path}`;
-    const id = stableId(login);
+    const id = this.identities.userId(login);
+    const bot = login.endsWith('[bot]');
     return {
       login,
       id,
@@ -43,7 +46,8 @@ export class Shapes {
       avatar_url: `${this.baseUrl}/avatars/${path}`,
       gravatar_id: '',
       url,
-      html_url: `${this.baseUrl}/${path}`,
+      // An App's bot user links to the App's page (webhooks-examples check_suite[7].sender.html_url).
+      html_url: bot ? `${this.baseUrl}/apps/${encodeURIComponent(login.slice(0, -5))}` : `${this.baseUrl}/${path}`,
       followers_url: `${url}/followers`,
       following_url: `${url}/following{/other_user}`,
       gists_url: `${url}/gists{/gist_id}`,
@@ -53,9 +57,30 @@ export class Shapes {
       repos_url: `${url}/repos`,
       events_url: `${url}/events{/privacy}`,
       received_events_url: `${url}/received_events`,
-      type: login.endsWith('[bot]') ? 'Bot' : 'User',
+      type: bot ? 'Bot' : 'User',
       site_admin: false,
       user_view_type: 'public',
+    };
+  }
+
+  /** GET /users/{username}: the public-user shape. */
+  publicUser(login: string): Record<string, unknown> {
+    const { user_view_type: _view, ...base } = this.user(login);
+    return {
+      ...base,
+      name: login,
+      company: null,
+      blog: '',
+      location: null,
+      email: null,
+      hireable: null,
+      bio: null,
+      public_repos: 0,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      created_at: EPOCH,
+      updated_at: EPOCH,
     };
   }
 
@@ -185,8 +210,27 @@ export class Shapes {
     return { name: p.name, email: p.email, date: iso(p.date) };
   }
 
+  /**
+   * The `verification` object (OA `verification`: verified, reason, payload, signature,
+   * verified_at). `signed` = GitHub signed it: an App's Git Data API commit without custom
+   * author or committer (github/docs about-commit-signature-verification, "Signature
+   * verification for bots"); everything else is `unsigned`, as the create-file fixture shows
+   * for a personal token's API commit.
+   */
+  verification(c: GitCommit, signed: boolean): Record<string, unknown> {
+    return signed
+      ? { verified: true, reason: 'valid', signature: null, payload: null, verified_at: iso(c.committer.date) }
+      : { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null };
+  }
+
+  /** The GitHub account an email links to (null when none), as a simple-user. */
+  userForEmail(email: string): Record<string, unknown> | null {
+    const found = this.identities.loginForEmail(email);
+    return found ? this.user(found.login) : null;
+  }
+
   /** The git-commit shape (GET/POST /git/commits). */
-  gitCommit(c: GitCommit): Record<string, unknown> {
+  gitCommit(c: GitCommit, signed = false): Record<string, unknown> {
     return {
       sha: c.sha,
       node_id: nodeId('Commit', c.sha),
@@ -201,13 +245,15 @@ export class Shapes {
         url: `${this.api}/git/commits/${p}`,
         html_url: `${this.html}/commit/${p}`,
       })),
-      verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+      verification: this.verification(c, signed),
     };
   }
 
-  /** The commit shape (GET /commits, /pulls/{n}/commits): `login` is the GitHub user behind it. */
-  commit(c: GitCommit, login: string | null): Record<string, unknown> {
-    const user = login ? this.user(login) : null;
+  /**
+   * The commit shape (GET /commits, /pulls/{n}/commits): `author` and `committer` are the
+   * accounts their emails link to, null for an unknown email.
+   */
+  commit(c: GitCommit, signed = false): Record<string, unknown> {
     return {
       url: `${this.api}/commits/${c.sha}`,
       sha: c.sha,
@@ -221,20 +267,15 @@ export class Shapes {
         message: c.message.replace(/\n$/, ''),
         comment_count: 0,
         tree: { sha: c.tree, url: `${this.api}/git/trees/${c.tree}` },
-        verification: { verified: false, reason: 'unsigned', signature: null, payload: null, verified_at: null },
+        verification: this.verification(c, signed),
       },
-      author: user,
-      committer: user,
+      author: this.userForEmail(c.author.email),
+      committer: this.userForEmail(c.committer.email),
       parents: c.parents.map((p) => ({
         sha: p,
         url: `${this.api}/commits/${p}`,
         html_url: `${this.html}/commit/${p}`,
       })),
     };
-  }
-
-  /** The name/email GitHub writes into commits made on a user's behalf. */
-  static person(login: string, date: Date): GitPerson {
-    return { name: login, email: `${stableId(login)}+${login}@users.noreply.github.com`, date };
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { GitStore } from './git-store.js';
 import { ApiError, notFound } from './http.js';
+import type { App } from './identity.js';
 import type { Shapes } from './shapes.js';
 
 export interface PullRecord {
@@ -44,7 +45,8 @@ export interface CheckRunRecord {
   detailsUrl: string | null;
   externalId: string | null;
   output: { title: string | null; summary: string | null; text: string | null };
-  login: string;
+  /** The App that created the run (check runs belong to one App's check suite). */
+  app: App;
 }
 
 export interface StatusRecord {
@@ -73,14 +75,20 @@ export interface LabelRecord {
   description: string | null;
 }
 
+export interface StateOptions {
+  readonly lazyMergeability: boolean;
+  /** Compatibility: people's tokens may create and update check runs (GitHub: only Apps may). */
+  readonly checkRunsByUsers: boolean;
+}
+
 export class RepoState {
   readonly pulls: PullRecord[] = [];
   readonly checkRuns: CheckRunRecord[] = [];
   readonly statuses: StatusRecord[] = [];
   readonly comments: CommentRecord[] = [];
   readonly labels = new Map<string, LabelRecord>();
-  /** commit sha → login of the token that created it through the API (or merged it). */
-  readonly authors = new Map<string, string>();
+  /** Commits GitHub signed (an App's API commit without custom author/committer): verified "valid". */
+  readonly signed = new Set<string>();
   private nextId = 1000;
   /** Last ref write; the repository's pushed_at/updated_at, so its JSON (and ETag) only changes with pushes. */
   pushedAt: Date;
@@ -91,7 +99,7 @@ export class RepoState {
     readonly owner: string,
     readonly repo: string,
     startedAt: Date,
-    readonly options: { readonly lazyMergeability: boolean } = { lazyMergeability: false },
+    readonly options: StateOptions = { lazyMergeability: false, checkRunsByUsers: true },
   ) {
     this.pushedAt = startedAt;
   }
@@ -138,8 +146,9 @@ export class RepoState {
     throw new ApiError(422, `No commit found for SHA: ${ref}`);
   }
 
-  login(sha: string): string {
-    return this.authors.get(sha) ?? 'seed';
+  /** The commit shape of a sha, with its accounts resolved from emails and its verification. */
+  commitJson(sha: string): Record<string, unknown> {
+    return this.shapes.commit(this.git.readCommit(sha), this.signed.has(sha));
   }
 
   label(name: string, create: boolean): LabelRecord {

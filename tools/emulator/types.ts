@@ -3,6 +3,10 @@
  * so they change only by adding optional members.
  */
 
+import type { AppConfig } from './identity.js';
+
+export type { AppConfig } from './identity.js';
+
 export interface EmulatorOptions {
   /** Owner login of the single served repository. */
   readonly owner: string;
@@ -16,8 +20,27 @@ export interface EmulatorOptions {
   readonly port?: number;
   /** Clock for every timestamp (commits, PRs, check runs, rate-limit windows). @default () => new Date() */
   readonly now?: () => Date;
-  /** token → login. When given, any other token is answered 401; when absent every token is "stagegate-bot". */
+  /**
+   * People: token → login (`type: "User"`; a login ending in `[bot]` is taken as that App).
+   * With `users` or `apps`, any other token is answered 401; with neither, every token is the
+   * person "stagegate-bot".
+   */
   readonly users?: Record<string, string>;
+  /**
+   * GitHub App installation tokens: token → slug (or `{ slug, id, name, botUserId }`). They act
+   * as `SLUG[bot]` (`type: "Bot"`), get 403 from GET /user, create check runs under that App,
+   * and share one rate-limit bucket per App. Slug "github-actions" is App 15368 (a workflow's
+   * GITHUB_TOKEN).
+   */
+  readonly apps?: Record<string, AppConfig>;
+  /** Extra commit email → login links (GitHub links commits to accounts by email). */
+  readonly emails?: Record<string, string>;
+  /**
+   * Compatibility with the emulator's older model: people's tokens may create and update check
+   * runs (filed under an App named after the login). GitHub allows only Apps.
+   * @default true when `apps` is absent, false when it is given
+   */
+  readonly checkRunsByUsers?: boolean;
   /** Validate every response against GitHub's OpenAPI description; a mismatch is answered 500. */
   readonly validateResponses?: boolean;
   /** Where the bare repository lives; @default a temporary directory removed by close() */

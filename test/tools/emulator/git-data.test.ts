@@ -13,13 +13,14 @@ afterAll(async () => {
 });
 
 describe('refs', () => {
-  it('serves main seeded from files as a commit by "seed"', async () => {
+  it("serves main seeded from files as a commit by the owner, from the owner's noreply email", async () => {
     const o = h.client();
     const ref = await o.git.getRef({ ...repo, ref: 'heads/main' });
     expect(ref.data.ref).toBe('refs/heads/main');
     expect(ref.data.object.sha).toBe(git(h.emu, 'rev-parse', 'main'));
     const commits = await o.repos.listCommits({ ...repo });
-    expect(commits.data.map((c) => c.author?.login)).toEqual(['seed']);
+    expect(commits.data.map((c) => c.author?.login)).toEqual(['acme']);
+    expect(commits.data[0]?.commit.author?.email).toMatch(/^\d+\+acme@users\.noreply\.github\.com$/);
     expect(h.emu.readFile('main', 'rollouts/checkout.yaml')).toBe('stage: internal\n');
   });
 
