@@ -1,45 +1,39 @@
 /**
  * `stagegate advance --repo OWNER/NAME [--watch] [--interval 60s] [--cache FILE] [--json]`: one
  * reconcile pass of the bot over every rollout (or a loop of them). `--cache` keeps remembered
- * answers (ETags, content by sha; never the token) in FILE between processes. GITHUB_TOKEN and
- * GITHUB_API_URL are read here, once; nothing below this file touches the environment.
+ * answers (ETags, content by sha; never the token) in FILE between processes. GitHub access is
+ * read by app/cli/flags.ts, once; nothing below this file touches the environment.
  */
 import { resolve } from 'node:path';
-import { UsageError, type Command, type Io } from '../cli/command.js';
 import { parseDuration } from '../../constructs/duration.js';
+import { UsageError, defineCommand } from '../cli/command.js';
+import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
 import { runAdvance } from '../bot/run.js';
-import { parseRepo, type BotSettings } from '../bot/setup.js';
 
-/** Reads the bot's settings from the environment; the token is never echoed. */
-export function settingsFromEnv(repoFlag: unknown, env: Io['env']): BotSettings {
-  if (typeof repoFlag !== 'string') throw new UsageError('--repo OWNER/NAME is required');
-  const repo = parseRepo(repoFlag);
-  if (!repo) throw new UsageError(`--repo must be OWNER/NAME (got "${repoFlag}")`);
-  const token = env.GITHUB_TOKEN;
-  if (!token)
-    throw new UsageError('GITHUB_TOKEN is not set; export a token (a GitHub App installation token) for the bot');
-  const unit = env.STAGEGATE_RETRY_UNIT_MS === undefined ? undefined : Number(env.STAGEGATE_RETRY_UNIT_MS);
-  return {
-    ...repo,
-    token,
-    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    ...(unit !== undefined && Number.isFinite(unit) ? { github: { retryUnitMs: unit, writeSpacingMs: unit } } : {}),
-  };
-}
-
-export const advanceCommand: Command = {
+export const advanceCommand = defineCommand({
   name: 'advance',
-  usage: 'advance --repo OWNER/NAME [--watch] [--interval 60s] [--cache FILE] [--json]',
+  summary: 'one reconcile pass of the stage bot (--watch to loop); GITHUB_TOKEN / GITHUB_API_URL from env',
   options: {
-    repo: { type: 'string' },
-    watch: { type: 'boolean' },
-    interval: { type: 'string' },
-    cache: { type: 'string' },
+    ...REPO_OPTION,
+    ...APP_OPTIONS,
+    watch: { type: 'boolean', help: 'loop: a pass every --interval until Ctrl-C' },
+    interval: { type: 'string', value: 'DURATION', help: 'time between passes with --watch (default 60s)' },
+    cache: {
+      type: 'string',
+      value: 'FILE',
+      help: 'remembered answers (ETags, content by sha; never the token) kept in FILE between runs',
+    },
+  },
+  env: GITHUB_ENV,
+  exits: {
+    ok: 'the pass ran; every rollout was looked at',
+    fail: 'the pass ran, but some rollout reported an error (an unreadable intent, a failed call)',
+    error: 'the pass could not run (GitHub unreachable, bad token); nothing half-done is lost',
   },
   async run({ values }, io) {
-    const settings = settingsFromEnv(values.repo, io.env);
+    const settings = botSettings(githubAccess(values, io, 'the bot'));
     let intervalMs = 60_000;
-    if (typeof values.interval === 'string') {
+    if (values.interval !== undefined) {
       try {
         intervalMs = parseDuration(values.interval);
       } catch (err) {
@@ -47,11 +41,11 @@ export const advanceCommand: Command = {
       }
     }
     if (values.cache === '') throw new UsageError('--cache needs a file path');
-    const cacheFile = typeof values.cache === 'string' ? resolve(io.cwd, values.cache) : undefined;
+    const cacheFile = values.cache !== undefined ? resolve(io.cwd, values.cache) : undefined;
     return runAdvance(
       settings,
       { watch: values.watch === true, intervalMs, json: values.json === true, ...(cacheFile ? { cacheFile } : {}) },
       io,
     );
   },
-};
+});

@@ -1,15 +1,17 @@
 import { runBench, type BenchReport } from '../../tools/bench/run.js';
-import { UsageError, type Command } from '../cli/command.js';
+import { renderSynth } from '../../tools/bench/synth.js';
+import { UsageError, defineCommand } from '../cli/command.js';
 
-export const benchCommand: Command = {
+export const benchCommand = defineCommand({
   name: 'bench',
-  usage: 'bench [--quick] [--only synth|detection|bot]... [--json]',
+  summary: 'benchmarks (synth, detection, bot) as ratios against baselines measured in the same run',
   options: {
-    quick: { type: 'boolean' },
-    only: { type: 'string', multiple: true },
+    quick: { type: 'boolean', help: 'smaller sizes (a smoke run, not the published figures)' },
+    only: { type: 'string', multiple: true, value: 'synth|detection|bot', help: 'run only this part' },
   },
+  exits: { ok: 'the report was printed', error: 'a benchmark could not run' },
   async run({ values }, io) {
-    const only = (values.only as string[] | undefined)?.map((o) => {
+    const only = values.only?.map((o) => {
       if (o !== 'synth' && o !== 'detection' && o !== 'bot')
         throw new UsageError(`--only takes synth, detection or bot (got "${o}")`);
       return o;
@@ -24,7 +26,7 @@ export const benchCommand: Command = {
     io.stdout(json ? `${JSON.stringify(report, null, 2)}\n` : render(report));
     return 0;
   },
-};
+});
 
 const x = (r: number | null | undefined) =>
   r === null || r === undefined || !Number.isFinite(r) ? 'n/a' : `${r.toFixed(2)}×`;
@@ -32,14 +34,7 @@ const s = (v: number | null) => (v === null ? 'not detected' : `${v} s`);
 
 function render(r: BenchReport): string {
   const out: string[] = [`stagegate bench${r.quick ? ' --quick' : ''} (node ${r.node}, ${r.cpus} CPUs)`];
-  if (r.synth) {
-    const largest = r.synth.runs[r.synth.runs.length - 1]!;
-    out.push(
-      `synth  ${largest.rollouts} rollouts: ${(largest.oursMs / 1000).toFixed(2)} s = ${x(r.synth.ratioToFloor)} the js-yaml floor; ` +
-        `growth ×${r.synth.growth} from ${r.synth.growthFrom}; ${x(r.synth.ratioToCdk8s)} plain cdk8s at ${r.synth.ratioToCdk8sAt}; ` +
-        `peak RSS ${(r.synth.peakRssBytes / 1048576).toFixed(0)} MiB`,
-    );
-  }
+  if (r.synth) out.push(...renderSynth(r.synth));
   if (r.detection) {
     for (const [name, d] of [
       ['stagegate', r.detection.stagegate],

@@ -1,28 +1,28 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { CompiledRollout } from '../../constructs/compile.js';
+import { resolve } from 'node:path';
 import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import type { Command, Io } from '../cli/command.js';
-import { istioctlAnalyze, type IstioctlResult } from '../istioctl.js';
-import { analyze, formatFinding, type Finding } from '../preflight.js';
-import { compileDir } from './synth.js';
+import { checkCompiled } from '../cli/check-report.js';
+import { defineCommand } from '../cli/command.js';
+import { compileDir } from '../cli/intents.js';
+import { formatFinding } from '../preflight.js';
 
-export interface CheckReport {
-  readonly ok: boolean;
-  readonly rollouts: number;
-  readonly findings: readonly Finding[];
-  /** Files of the output directory that differ from a fresh synth (missing, changed, extra). */
-  readonly stale: readonly string[];
-  readonly istioctl: IstioctlResult;
-}
+export type { CheckReport } from '../cli/check-report.js';
 
-export const checkCommand: Command = {
+export const checkCommand = defineCommand({
   name: 'check',
-  usage: 'check [--rollouts DIR] [--out DIR] [--json]',
-  options: { rollouts: { type: 'string' }, out: { type: 'string' } },
+  summary: 'validate intents, pre-flight analysis of their output, and whether generated/ is current',
+  options: {
+    rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
+    out: { type: 'string', value: 'DIR', help: `the generated manifests to compare (default ${DEFAULT_OUT_DIR})` },
+  },
+  env: [{ name: 'PATH', help: 'istioctl analyze runs too when istioctl is on it' }],
+  exits: {
+    ok: 'intents valid, pre-flight clean (warnings allowed), generated/ current',
+    fail: 'an intent is invalid, a pre-flight error, or generated/ is stale',
+    error: 'the directory cannot be read',
+  },
   async run({ values }, io) {
-    const rolloutsDir = (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR;
-    const outDir = (values.out as string | undefined) ?? DEFAULT_OUT_DIR;
+    const rolloutsDir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
+    const outDir = values.out ?? DEFAULT_OUT_DIR;
     const json = values.json === true;
     const compiled = compileDir(rolloutsDir, io, json);
     if (!compiled) return 1;
@@ -38,35 +38,11 @@ export const checkCommand: Command = {
           ? `istioctl analyze: ${report.istioctl.ok ? 'ok' : 'failed'}\n${report.istioctl.output}\n`
           : `note: ${report.istioctl.reason}\n`,
       );
-      const errors = report.findings.filter((f) => f.level === 'error').length + report.stale.length;
+      const errors = report.findings.filter((f) => f.level === 'error').length;
       io.stdout(
-        `check: ${report.rollouts} rollout(s), ${errors} error(s), ${report.findings.length - report.findings.filter((f) => f.level === 'error').length} warning(s)\n`,
+        `check: ${report.rollouts} rollout(s), ${errors + report.stale.length} error(s), ${report.findings.length - errors} warning(s)\n`,
       );
     }
     return report.ok ? 0 : 1;
   },
-};
-
-/** The pre-flight report of an already compiled set of rollouts against the files in `outDir`. */
-export function checkCompiled(compiled: readonly CompiledRollout[], outDir: string, io: Pick<Io, 'env'>): CheckReport {
-  const findings = analyze(compiled.flatMap((c) => c.objects));
-  const stale = staleFiles(compiled, outDir);
-  const istioctl = istioctlAnalyze(
-    compiled.map((c) => c.content),
-    io.env.PATH,
-  );
-  const ok = !findings.some((f) => f.level === 'error') && stale.length === 0 && (!istioctl.ran || istioctl.ok);
-  return { ok, rollouts: compiled.length, findings, stale, istioctl };
-}
-
-function staleFiles(compiled: readonly CompiledRollout[], outDir: string): string[] {
-  const expected = new Map(compiled.map((c) => [c.file, c.content]));
-  const present = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.yaml')) : [];
-  const stale = new Set<string>();
-  for (const [file, content] of expected) {
-    const path = join(outDir, file);
-    if (!existsSync(path) || readFileSync(path, 'utf8') !== content) stale.add(file);
-  }
-  for (const file of present) if (!expected.has(file)) stale.add(file);
-  return [...stale].sort();
-}
+});

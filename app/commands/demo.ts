@@ -4,18 +4,26 @@
  * merged rollback PR with the health evidence; 1 otherwise.
  */
 import { resolve } from 'node:path';
-import { UsageError, type Command } from '../cli/command.js';
+import { UsageError, defineCommand } from '../cli/command.js';
 import { parseDuration } from '../../constructs/duration.js';
 import { formatSummary } from '../../tools/demo/report.js';
 import { runDemo } from '../../tools/demo/run.js';
 
-export const demoCommand: Command = {
+export const demoCommand = defineCommand({
   name: 'demo',
-  usage: 'demo [--out DIR] [--tick 2500ms] [--json]',
-  options: { out: { type: 'string' }, tick: { type: 'string' } },
+  summary: 'end to end on this machine: real Prometheus, emulated GitHub, one rollout promoted, one rolled back',
+  options: {
+    out: { type: 'string', value: 'DIR', help: 'where the demo writes its repository and report (default demo-out)' },
+    tick: { type: 'string', value: 'DURATION', help: 'wall time per simulated step (default 2500ms)' },
+  },
+  exits: {
+    ok: 'storefront reached its last stage and payments-api was rolled back with the health evidence',
+    fail: 'the story did not end that way',
+    error: 'the demo could not run (no Prometheus binary, a port in use)',
+  },
   async run({ values }, io) {
     let tickMs: number | undefined;
-    if (typeof values.tick === 'string') {
+    if (values.tick !== undefined) {
       try {
         tickMs = parseDuration(values.tick);
       } catch (err) {
@@ -24,7 +32,7 @@ export const demoCommand: Command = {
     }
     const json = values.json === true;
     const summary = await runDemo({
-      outDir: resolve(io.cwd, (values.out as string | undefined) ?? 'demo-out'),
+      outDir: resolve(io.cwd, values.out ?? 'demo-out'),
       ...(tickMs !== undefined ? { tickMs } : {}),
       // With --json, stdout carries only the document; progress goes to stderr.
       log: (line) => (json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`)),
@@ -33,4 +41,4 @@ export const demoCommand: Command = {
     io.stdout(json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
     return summary.ok ? 0 : 1;
   },
-};
+});

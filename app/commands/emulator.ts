@@ -1,40 +1,37 @@
 import { resolve } from 'node:path';
-import { UsageError, type Command } from '../cli/command.js';
+import { UsageError, defineCommand } from '../cli/command.js';
+import { REPO_OPTION, parseRepo } from '../cli/flags.js';
 import { startEmulator } from '../../tools/emulator/index.js';
 
-export const emulatorCommand: Command = {
+export const emulatorCommand = defineCommand({
   name: 'emulator',
-  usage: 'emulator --repo OWNER/NAME [--seed DIR] [--port P] [--data DIR] [--validate] [--json]',
+  summary: 'serve an emulated GitHub REST API for one repository, backed by a real bare git repo',
   options: {
-    repo: { type: 'string' },
-    seed: { type: 'string' },
-    port: { type: 'string' },
-    data: { type: 'string' },
-    validate: { type: 'boolean' },
+    ...REPO_OPTION,
+    seed: { type: 'string', value: 'DIR', help: 'files of the first commit on main' },
+    port: { type: 'string', value: 'P', help: 'port on 127.0.0.1 (default: any free one)' },
+    data: { type: 'string', value: 'DIR', help: 'where the bare git repository lives (default: a temporary dir)' },
+    validate: { type: 'boolean', help: "check every answer against GitHub's OpenAPI description" },
   },
+  exits: { ok: 'served until Ctrl-C' },
   async run({ values }, io) {
-    const repo = values.repo as string | undefined;
-    const match = repo ? /^([\w.-]+)\/([\w.-]+)$/.exec(repo) : null;
-    if (!match)
-      throw new UsageError(`--repo must be OWNER/NAME (got ${repo === undefined ? 'nothing' : JSON.stringify(repo)})`);
+    const { owner, repo } = parseRepo(values.repo);
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be an integer 0–65535 (got ${String(values.port)})`);
-    const seed = values.seed as string | undefined;
-    const data = values.data as string | undefined;
     const emu = await startEmulator({
-      owner: match[1],
-      repo: match[2],
+      owner,
+      repo,
       port,
-      seedDir: seed === undefined ? undefined : resolve(io.cwd, seed),
-      dataDir: data === undefined ? undefined : resolve(io.cwd, data),
+      seedDir: values.seed === undefined ? undefined : resolve(io.cwd, values.seed),
+      dataDir: values.data === undefined ? undefined : resolve(io.cwd, values.data),
       validateResponses: values.validate === true,
     });
     if (values.json === true) {
-      io.stdout(`${JSON.stringify({ url: emu.url, repo: `${match[1]}/${match[2]}`, gitDir: emu.gitDir })}\n`);
+      io.stdout(`${JSON.stringify({ url: emu.url, repo: `${owner}/${repo}`, gitDir: emu.gitDir })}\n`);
     } else {
       io.stdout(
-        `GitHub emulator for ${match[1]}/${match[2]} at ${emu.url} (any token; git: ${emu.gitDir})\n` +
+        `GitHub emulator for ${owner}/${repo} at ${emu.url} (any token; git: ${emu.gitDir})\n` +
           `  GITHUB_API_URL=${emu.url}\n  press Ctrl-C to stop\n`,
       );
     }
@@ -45,4 +42,4 @@ export const emulatorCommand: Command = {
     await emu.close();
     return 0;
   },
-};
+});

@@ -1,70 +1,163 @@
-import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import type { RolloutModel } from '../../constructs/model.js';
-import { UsageError, type Command } from '../cli/command.js';
+/**
+ * `stagegate gate`: the verdict of a rollout's live stage from Prometheus, for one rollout or for
+ * every open stage PR (`--open-prs`, what the workflow's gate job runs), optionally posted as the
+ * `stagegate/health` check run on the PR head.
+ */
+import { execFileSync } from 'node:child_process';
+import { DEFAULT_ROLLOUTS_DIR, stageBranch } from '../../constructs/conventions.js';
+import { nextStage, type RolloutModel } from '../../constructs/model.js';
+import { CommandError, EXIT, UsageError, defineCommand, type Io } from '../cli/command.js';
+import { GITHUB_ENV, githubAccess } from '../cli/flags.js';
+import { compileDir, findModel } from '../cli/intents.js';
+import { POST_OPTIONS, postCheckRun } from '../cli/post-check.js';
 import { healthCheckRun } from '../gate/check-run.js';
 import { evaluateGate, type Verdict } from '../gate/evaluate.js';
 import { PrometheusApi } from '../gate/prometheus-api.js';
-import { POST_OPTIONS, postCheckRun } from './post-check.js';
-import { compileDir } from './synth.js';
+import { botFromSettings } from '../bot/setup.js';
 
 /** Exit codes of `gate`, so scripts can branch without parsing: pass 0, fail 1, hold 3. */
-export const GATE_EXIT: Record<Verdict['kind'], number> = { pass: 0, fail: 1, hold: 3 };
+export const GATE_EXIT: Record<Verdict['kind'], number> = { pass: EXIT.ok, fail: EXIT.fail, hold: EXIT.hold };
 
-export const gateCommand: Command = {
+export const gateCommand = defineCommand({
   name: 'gate',
-  usage:
-    'gate <rollout> --prometheus URL [--rollouts DIR] [--live-since TIME] [--at TIME] [--post --repo OWNER/NAME --sha SHA] [--json]',
+  summary: 'pass / hold / fail of the live stage from Prometheus, with evidence (exit 0 / 3 / 1)',
   options: {
+    prometheus: { type: 'string', value: 'URL', help: 'the Prometheus base URL (required)' },
+    rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
+    'live-since': {
+      type: 'string',
+      value: 'TIME',
+      help: 'when the live stage went live, RFC 3339 (default: the last commit of the intent in this checkout)',
+    },
+    at: { type: 'string', value: 'TIME', help: 'judge at this time, RFC 3339 (default: now)' },
     ...POST_OPTIONS,
-    prometheus: { type: 'string' },
-    rollouts: { type: 'string' },
-    'live-since': { type: 'string' },
-    at: { type: 'string' },
+    'open-prs': {
+      type: 'boolean',
+      help: 'judge every open stage PR of --repo and post stagegate/health on each head (implies --post)',
+    },
+    only: {
+      type: 'string',
+      multiple: true,
+      value: 'ROLLOUT|BRANCH',
+      help: 'with --open-prs: only this rollout (name, namespace/name) or PR head branch',
+    },
+  },
+  positionals: { usage: '[<rollout>]', min: 0, max: 1, missing: 'which rollout? (name or namespace/name)' },
+  env: [...GITHUB_ENV.map((e) => ({ ...e, help: `with --post / --open-prs: ${e.help}` }))],
+  exits: {
+    ok: 'pass (--open-prs: every PR judged pass, or judged and posted)',
+    fail: 'fail: the live stage is unhealthy (--open-prs: on at least one PR)',
+    hold: 'hold: not enough evidence yet, baking, or Prometheus unreachable; wait',
+    error: 'no verdict: an intent is invalid, --prometheus is not a URL, or posting failed',
   },
   async run({ values, positionals }, io) {
     const [name] = positionals;
-    if (!name) throw new UsageError('which rollout? (name or namespace/name)');
-    const url = values.prometheus as string | undefined;
-    if (!url) throw new UsageError('--prometheus URL is required');
-    const compiled = compileDir(
-      (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR,
-      io,
-      values.json === true,
+    if (values['open-prs'] && name !== undefined)
+      throw new UsageError('--open-prs judges every open stage PR; name no rollout with it');
+    if (!values['open-prs'] && name === undefined) throw new UsageError('which rollout? (name or namespace/name)');
+    if (values.only && !values['open-prs']) throw new UsageError('--only goes with --open-prs');
+    if (values.prometheus === undefined) throw new UsageError('--prometheus URL is required');
+    const prometheus = prometheusApi(values.prometheus);
+    const json = values.json === true;
+    const rolloutsDir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
+    const compiled = compileDir(rolloutsDir, io, json);
+    if (!compiled) {
+      io.stderr('stagegate gate: no verdict while an intent is invalid (exit 4, not a fail)\n');
+      return EXIT.error;
+    }
+    const now = parseTime(values.at, '--at') ?? new Date();
+    const explicitSince = parseTime(values['live-since'], '--live-since');
+    const judge = (model: RolloutModel, path: string | undefined) =>
+      evaluateGate({
+        model,
+        prometheus,
+        now,
+        ...optional('liveSince', explicitSince ?? (path ? lastCommitTime(path, io) : undefined)),
+      });
+    const paths = new Map<string, string | undefined>(
+      compiled.map((c) => [`${c.model.namespace}/${c.model.name}`, c.source]),
     );
-    if (!compiled) return 1;
-    const model = findRollout(
-      compiled.map((c) => c.model),
-      name,
-    );
-    const verdict = await evaluateGate({
-      model,
-      prometheus: new PrometheusApi(url),
-      now: parseTime(values.at as string | undefined, '--at') ?? new Date(),
-      ...optional('liveSince', parseTime(values['live-since'] as string | undefined, '--live-since')),
-    });
-    io.stdout(
-      values.json
-        ? `${JSON.stringify(verdict, null, 2)}\n`
-        : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n`,
-    );
-    await postCheckRun(values, io, healthCheckRun(verdict));
-    return GATE_EXIT[verdict.kind];
-  },
-};
 
-export function findRollout(models: readonly RolloutModel[], name: string): RolloutModel {
-  const matches = models.filter((m) => m.name === name || `${m.namespace}/${m.name}` === name);
-  if (matches.length === 0) {
-    throw new UsageError(
-      `no rollout "${name}"; known: ${
-        models
-          .map((m) => `${m.namespace}/${m.name}`)
-          .sort()
-          .join(', ') || '(none)'
-      }`,
+    if (!values['open-prs']) {
+      const model = findModel(
+        compiled.map((c) => c.model),
+        name!,
+      );
+      const verdict = await judge(model, paths.get(`${model.namespace}/${model.name}`));
+      io.stdout(
+        json
+          ? `${JSON.stringify(verdict, null, 2)}\n`
+          : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n`,
+      );
+      await postCheckRun(values, io, healthCheckRun(verdict));
+      return GATE_EXIT[verdict.kind];
+    }
+
+    // Every open stage PR: the head branch names the rollout and the stage it proposes; the
+    // verdict is about the live stage on the default branch (this checkout).
+    const access = githubAccess(values, io, '--open-prs');
+    const { adapter } = botFromSettings({
+      owner: access.owner,
+      repo: access.repo,
+      token: access.token,
+      apiUrl: access.apiUrl,
+      ...(access.appSlug !== undefined ? { appSlug: access.appSlug } : {}),
+    });
+    const byBranch = new Map<string, RolloutModel>();
+    for (const c of compiled) {
+      const next = nextStage(c.model);
+      if (next && !c.model.abort) byBranch.set(stageBranch(c.model.namespace, c.model.name, next.name), c.model);
+    }
+    const only = values.only ?? [];
+    const wanted = (branch: string, m: RolloutModel) =>
+      only.length === 0 || only.some((o) => o === branch || o === m.name || o === `${m.namespace}/${m.name}`);
+    const results: Array<{ pr: number; rollout: string; sha: string; verdict: Verdict; checkRun: number }> = [];
+    for (const pr of await adapter.openPulls()) {
+      const model = byBranch.get(pr.headRef);
+      if (!model || !wanted(pr.headRef, model)) continue;
+      const verdict = await judge(model, paths.get(`${model.namespace}/${model.name}`));
+      const { id } = await adapter.upsertCheckRun(pr.headSha, healthCheckRun(verdict));
+      results.push({ pr: pr.number, rollout: verdict.rollout, sha: pr.headSha, verdict, checkRun: id });
+      if (!json)
+        io.stdout(
+          `#${pr.number} ${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''} → check run ${id}\n`,
+        );
+    }
+    if (json) io.stdout(`${JSON.stringify({ ok: true, results }, null, 2)}\n`);
+    else if (results.length === 0) io.stdout('no open stage PR to judge\n');
+    const kinds = new Set(results.map((r) => r.verdict.kind));
+    return kinds.has('fail') ? EXIT.fail : kinds.has('hold') ? EXIT.hold : EXIT.ok;
+  },
+});
+
+/** `--prometheus` must be an http(s) URL; anything else is configuration to fix, not a verdict. */
+function prometheusApi(text: string): PrometheusApi {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new CommandError(
+      `--prometheus must be an http(s) URL such as http://prometheus:9090 (got ${JSON.stringify(text)})`,
     );
   }
-  return matches[0]!;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new CommandError(`--prometheus must be an http(s) URL (got a ${url.protocol} URL)`);
+  return new PrometheusApi(text);
+}
+
+/** When the intent last changed in this checkout (git), a stand-in for "the live stage went live". */
+function lastCommitTime(path: string, io: Io): Date | undefined {
+  try {
+    const out = execFileSync('git', ['log', '-1', '--format=%cI', '--', path], {
+      cwd: io.cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+    const date = new Date(out);
+    return out === '' || Number.isNaN(date.getTime()) ? undefined : date;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseTime(text: string | undefined, flag: string): Date | undefined {

@@ -15,7 +15,7 @@ import {
 import { formatDuration } from '../../constructs/duration.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
-import { UsageError, type Command } from '../cli/command.js';
+import { UsageError, defineCommand } from '../cli/command.js';
 
 export interface PlanReport {
   readonly rollout: string;
@@ -34,14 +34,18 @@ export type PlanRow = Omit<StagePlan, 'timeToMinSampleMs' | 'timeToDetectMs'> & 
   readonly timeToDetectMs: number | 'never' | null;
 };
 
-export const planCommand: Command = {
+export const planCommand = defineCommand({
   name: 'plan',
-  usage: 'plan <rollout> [--rollouts DIR] [--rps N] [--json]',
-  options: { rollouts: { type: 'string' }, rps: { type: 'string' } },
+  summary: 'per stage: weight, bake, minimum canary requests, expected time to detect a regression, total time',
+  options: {
+    rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
+    rps: { type: 'string', value: 'N', help: "requests per second of the service (default: the intent's traffic)" },
+  },
+  positionals: { usage: '<rollout>', min: 1, max: 1, missing: 'name one rollout (its metadata.name or file name)' },
+  exits: { ok: 'the plan was printed', fail: 'no such rollout, or its intent is invalid' },
   async run({ values, positionals }, io) {
-    if (positionals.length !== 1) throw new UsageError('name exactly one rollout (its metadata.name or file name)');
-    const rps = parseRps(values.rps as string | undefined);
-    const dir = resolve(io.cwd, (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR);
+    const rps = parseRps(values.rps);
+    const dir = resolve(io.cwd, values.rollouts ?? DEFAULT_ROLLOUTS_DIR);
     const found = findRollout(dir, positionals[0]!);
     if ('problems' in found) {
       io.stderr(`${found.problems.join('\n')}\n`);
@@ -51,7 +55,7 @@ export const planCommand: Command = {
     io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatPlan(report));
     return 0;
   },
-};
+});
 
 function parseRps(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

@@ -1,30 +1,27 @@
 import { resolve } from 'node:path';
-import { compile } from '../../constructs/compile.js';
-import { IntentError, formatProblem } from '../../constructs/spec/index.js';
 import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import { UsageError, type Command, type Io } from '../cli/command.js';
-import { compileParallel } from '../synth-workers.js';
-import { readIntents, writeGenerated } from '../workspace.js';
+import { defineCommand } from '../cli/command.js';
+import { compileDir } from '../cli/intents.js';
+import { writeGenerated } from '../workspace.js';
 
-export const synthCommand: Command = {
+export const synthCommand = defineCommand({
   name: 'synth',
-  usage: 'synth [--rollouts DIR] [--out DIR] [--stdout] [--threads N] [--json]',
+  summary: 'compile every intent in rollouts/ into generated/ (atomic; --stdout for Argo CD)',
   options: {
-    rollouts: { type: 'string' },
-    out: { type: 'string' },
-    stdout: { type: 'boolean' },
-    threads: { type: 'string' },
+    rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
+    out: { type: 'string', value: 'DIR', help: `where the manifests go (default ${DEFAULT_OUT_DIR})` },
+    stdout: { type: 'boolean', help: 'print the manifests as one YAML stream instead (Argo CD plugin)' },
+  },
+  exits: {
+    ok: 'compiled (and written, or printed)',
+    fail: 'an intent is invalid (nothing written), or --stdout with no intents',
+    error: 'the directory cannot be read or written',
   },
   async run({ values }, io) {
-    const rolloutsDir = (values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR;
-    const outDir = (values.out as string | undefined) ?? DEFAULT_OUT_DIR;
+    const rolloutsDir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
+    const outDir = values.out ?? DEFAULT_OUT_DIR;
     const json = values.json === true;
-    const threads = parseThreads(values.threads as string | undefined);
-    const compiled = await reportProblems(
-      () => compileParallel(readIntents(rolloutsDir, io.cwd), threads ? { threads } : {}),
-      io,
-      json,
-    );
+    const compiled = compileDir(rolloutsDir, io, json);
     if (!compiled) return 1;
     if (values.stdout) {
       if (compiled.length === 0) {
@@ -48,43 +45,4 @@ export const synthCommand: Command = {
     }
     return 0;
   },
-};
-
-/** `--threads N`: threads for large inputs (default: one per idle core, see synth-workers.ts). */
-function parseThreads(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 64)
-    throw new UsageError(`--threads takes a whole number from 1 to 64 (got "${value}")`);
-  return n;
-}
-
-/** Compiles a directory, printing problems (text or JSON); undefined when there were any. */
-export function compileDir(rolloutsDir: string, io: Io, json: boolean): ReturnType<typeof compile> | undefined {
-  try {
-    return compile(readIntents(rolloutsDir, io.cwd));
-  } catch (err) {
-    printProblems(err, io, json);
-    return undefined;
-  }
-}
-
-/** `run()`'s result, or undefined after printing its intent problems. */
-async function reportProblems<T>(run: () => Promise<T>, io: Io, json: boolean): Promise<T | undefined> {
-  try {
-    return await run();
-  } catch (err) {
-    printProblems(err, io, json);
-    return undefined;
-  }
-}
-
-function printProblems(err: unknown, io: Io, json: boolean): void {
-  if (!(err instanceof IntentError)) throw err;
-  if (json) {
-    io.stdout(`${JSON.stringify({ ok: false, problems: err.problems }, null, 2)}\n`);
-  } else {
-    for (const problem of err.problems) io.stderr(`${formatProblem(problem)}\n`);
-    io.stderr(`stagegate: ${err.problems.length} problem(s); nothing was written\n`);
-  }
-}
+});

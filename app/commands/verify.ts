@@ -1,32 +1,39 @@
 import { resolve } from 'node:path';
+import { compile } from '../../constructs/compile.js';
 import { CHECK_VERIFY, DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import { IntentError, formatProblem } from '../../constructs/spec/index.js';
-import { compile } from '../../constructs/compile.js';
-import type { Command } from '../cli/command.js';
+import { checkCompiled } from '../cli/check-report.js';
+import { defineCommand } from '../cli/command.js';
+import { GITHUB_ENV } from '../cli/flags.js';
+import { POST_OPTIONS, postCheckRun } from '../cli/post-check.js';
 import { formatFinding } from '../preflight.js';
 import { readIntents } from '../workspace.js';
-import { checkCompiled } from './check.js';
-import { POST_OPTIONS, postCheckRun } from './post-check.js';
 
 /**
  * The static half of the merge rule: intents valid, generated/ exactly what synth writes, and
  * the pre-flight analysis clean. Posted as check run `stagegate/verify`; the rollback PR needs
  * only this one, so a rollback never waits for traffic.
  */
-export const verifyCommand: Command = {
+export const verifyCommand = defineCommand({
   name: 'verify',
-  usage: 'verify [--rollouts DIR] [--out DIR] [--post --repo OWNER/NAME --sha SHA] [--json]',
+  summary: 'static check (intents, generated/ current, pre-flight), optionally posted as stagegate/verify',
   options: {
-    rollouts: { type: 'string' },
-    out: { type: 'string' },
+    rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
+    out: { type: 'string', value: 'DIR', help: `the generated manifests to compare (default ${DEFAULT_OUT_DIR})` },
     ...POST_OPTIONS,
   },
+  env: [...GITHUB_ENV.map((e) => ({ ...e, help: `with --post: ${e.help}` }))],
+  exits: {
+    ok: 'valid, generated/ current, pre-flight clean (and posted as success)',
+    fail: 'problems found (and posted as failure)',
+    error: 'the check could not run or could not be posted',
+  },
   async run({ values }, io) {
-    const outDir = (values.out as string | undefined) ?? DEFAULT_OUT_DIR;
+    const outDir = values.out ?? DEFAULT_OUT_DIR;
     const lines: string[] = [];
     let ok: boolean;
     try {
-      const compiled = compile(readIntents((values.rollouts as string | undefined) ?? DEFAULT_ROLLOUTS_DIR, io.cwd));
+      const compiled = compile(readIntents(values.rollouts ?? DEFAULT_ROLLOUTS_DIR, io.cwd));
       const report = checkCompiled(compiled, resolve(io.cwd, outDir), io);
       lines.push(
         ...report.findings.map(formatFinding),
@@ -52,4 +59,4 @@ export const verifyCommand: Command = {
     });
     return ok ? 0 : 1;
   },
-};
+});

@@ -102,7 +102,8 @@ describe('stagegate plan', () => {
 
   it('rejects a bad --rps and a missing rollout name as usage errors', async () => {
     expect((await run(['plan', 'web', '--rps', 'lots'])).stderr).toBe(
-      'stagegate plan: --rps must be a positive number of requests per second (got "lots")\nusage: stagegate plan <rollout> [--rollouts DIR] [--rps N] [--json]\n',
+      'stagegate plan: --rps must be a positive number of requests per second (got "lots")\nusage: stagegate plan <rollout> [--rollouts DIR] [--rps N] [--json]\n' +
+        '(stagegate plan --help for more)\n',
     );
     expect((await run(['plan'])).code).toBe(2);
   });
