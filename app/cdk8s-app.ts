@@ -3,11 +3,11 @@
  * here). It builds the same charts as `stagegate synth` — one per rollout, named after it — so
  * both write byte-identical files to generated/.
  *
- * Rollouts written in TypeScript go here too: add `new StagedRollout(new Chart(app, 'name'), …)`.
+ * Rollouts written in TypeScript go here too: add `new StagedRollout(new Chart(app, 'name'), 'name', {…})`.
  */
 import { App, Chart } from 'cdk8s';
-import { StagedRollout } from '../constructs/staged-rollout.js';
 import { compile } from '../constructs/compile.js';
+import { RolloutResources } from '../constructs/rollout-resources.js';
 import { IntentError, formatProblem } from '../constructs/spec/index.js';
 import { readIntents } from './workspace.js';
 
@@ -15,7 +15,7 @@ const rolloutsDir = process.env.STAGEGATE_ROLLOUTS ?? 'rollouts';
 try {
   const app = new App();
   for (const { model } of compile(readIntents(rolloutsDir, process.cwd()))) {
-    StagedRollout.fromModel(new Chart(app, model.name), model.name, model);
+    new RolloutResources(new Chart(app, model.name), model.name, { rollout: model });
   }
   app.synth();
 } catch (err) {

@@ -12,7 +12,8 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 interface Validatable {
   validate(): void;
 }
-type ModelClass = new (data: any) => Validatable;
+/** Any model class: what it accepts is exactly what `validate()` checks, so its static input type does not matter here. */
+type ModelClass = new (data: never) => Validatable;
 
 const MODELS: Record<string, ModelClass> = {
   'networking.istio.io/v1beta1/VirtualService': VirtualServiceV1beta1,
@@ -38,11 +39,7 @@ export function schemaProblems(obj: KubeObject): string[] {
   const Model = MODELS[`${obj.apiVersion}/${obj.kind}`];
   if (!Model) return [`no CRD schema known for ${obj.apiVersion} ${obj.kind}`];
   try {
-    // A model's constructor deep-copies `obj` minus its undefined properties, then validates the
-    // copy. The validators never modify data, so an object without undefined properties (every
-    // cdk8s object: toJson() drops them) is validated in place: same verdict, same messages.
-    if (hasUndefinedProperty(obj)) new Model(obj).validate();
-    else Model.prototype.validate.call(obj);
+    new Model(obj as never).validate();
     return [];
   } catch (err) {
     return String((err as Error).message)
@@ -51,16 +48,6 @@ export function schemaProblems(obj: KubeObject): string[] {
       .filter((line) => line.length > 0)
       .map(jsonPointerToPath);
   }
-}
-
-function hasUndefinedProperty(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasUndefinedProperty);
-  if (typeof value !== 'object' || value === null) return false;
-  for (const key of Object.keys(value)) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined || hasUndefinedProperty(v)) return true;
-  }
-  return false;
 }
 
 /** "data/spec/http/0/weight must be integer" → "spec.http[0].weight must be integer". */

@@ -1,5 +1,6 @@
 // The construct library's table of contents.
 export * from './staged-rollout.js';
+export * from './rollout-resources.js';
 export * from './virtual-service.js';
 export * from './destination-rule.js';
 export * from './rollout-alerts.js';

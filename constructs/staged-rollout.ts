@@ -1,12 +1,8 @@
 import { Construct } from 'constructs';
-import type { RolloutModel } from './model.js';
-import { RolloutAlerts } from './rollout-alerts.js';
-import { RolloutDashboard } from './rollout-dashboard.js';
-import { RolloutDestinationRule } from './destination-rule.js';
+import { INTENT_API_VERSION, INTENT_KIND } from './conventions.js';
+import { RolloutResources } from './rollout-resources.js';
 import { formatPath, toModel, validateDocument } from './spec/index.js';
 import type { RolloutDocument, RolloutSpec } from './spec/types.js';
-import { INTENT_API_VERSION, INTENT_KIND } from './conventions.js';
-import { RolloutVirtualService } from './virtual-service.js';
 
 /**
  * A rollout intent written in TypeScript: the same field names as `spec` in
@@ -19,39 +15,20 @@ export interface StagedRolloutProps extends RolloutSpec {
   readonly namespace?: string;
 }
 
-const FROM_MODEL = Symbol('stagegate.fromModel');
-
 /**
- * One staged rollout: a VirtualService, a DestinationRule and a PrometheusRule (and, when asked,
- * a Grafana dashboard) derived from one intent. Invalid props do not throw here; they are
- * reported by `cdk8s synth` as `[path] spec.stages[2].weight: …`, like every other construct.
+ * One staged rollout from intent props: a VirtualService, a DestinationRule and a PrometheusRule
+ * (and, when asked, a Grafana dashboard). Invalid props do not throw here; they are reported by
+ * `cdk8s synth` as `[path] spec.stages[2].weight: …`, every problem at once, like every other
+ * construct. Valid props build one {@link RolloutResources} (`resources`).
+ *
+ * Already have a resolved model (e.g. from `parseIntent`)? Build `RolloutResources` directly.
  */
 export class StagedRollout extends Construct {
-  /** A rollout from an intent that was already parsed and validated (the YAML path). */
-  public static fromModel(scope: Construct, id: string, model: RolloutModel): StagedRollout {
-    return new StagedRollout(scope, id, { [FROM_MODEL]: model } as unknown as StagedRolloutProps);
-  }
-
-  /** The resolved intent; undefined when the props were invalid. */
-  public readonly model?: RolloutModel;
-  public readonly virtualService?: RolloutVirtualService;
-  public readonly destinationRule?: RolloutDestinationRule;
-  public readonly alerts?: RolloutAlerts;
-  public readonly dashboard?: RolloutDashboard;
+  /** The rollout's objects; undefined when the props were invalid (cdk8s synth then fails). */
+  public readonly resources?: RolloutResources;
 
   constructor(scope: Construct, id: string, props: StagedRolloutProps) {
     super(scope, id);
-    const given = (props as unknown as { [FROM_MODEL]?: RolloutModel })[FROM_MODEL];
-    const model = given ?? this.modelFromProps(id, props);
-    if (!model) return;
-    this.model = model;
-    this.virtualService = new RolloutVirtualService(this, 'VirtualService', { rollout: model });
-    this.destinationRule = new RolloutDestinationRule(this, 'DestinationRule', { rollout: model });
-    this.alerts = new RolloutAlerts(this, 'Alerts', { rollout: model });
-    if (model.dashboard) this.dashboard = new RolloutDashboard(this, 'Dashboard', { rollout: model });
-  }
-
-  private modelFromProps(id: string, props: StagedRolloutProps): RolloutModel | undefined {
     const { name, namespace, ...spec } = props;
     const document: RolloutDocument = {
       apiVersion: INTENT_API_VERSION,
@@ -63,8 +40,8 @@ export class StagedRollout extends Construct {
     if (problems.length > 0) {
       const messages = problems.map((p) => `${formatPath(p.path)}: ${p.message}`);
       this.node.addValidation({ validate: () => messages });
-      return undefined;
+      return;
     }
-    return toModel(document);
+    this.resources = new RolloutResources(this, 'Resources', { rollout: toModel(document) });
   }
 }

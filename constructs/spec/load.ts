@@ -18,9 +18,8 @@ import {
 import type { RolloutModel } from '../model.js';
 import { INTENT_API_VERSION } from '../conventions.js';
 import type { RolloutDocument } from './types.js';
-import { formatPath, pointsAtKey, validateDocument, type Problem } from './validate.js';
+import { formatPath, validateDocument, type Problem } from './validate.js';
 import { toModel } from './to-model.js';
-import { quickLoad } from './quick-load.js';
 
 export interface SourceProblem {
   /** Display path of the file, as given to {@link parseIntent}. */
@@ -71,12 +70,8 @@ const SYNTAX_HINTS: Partial<Record<ErrorCode, string>> = {
  * Parses one intent file. `file` is only used in messages. Structural problems (size, YAML
  * syntax, empty file, several documents, top level not a mapping) stop before the schema,
  * because a half-parsed tree would produce misleading follow-on messages.
- *
- * An ordinary, valid intent takes a fast path (see quick-load.ts) to the same result; any
- * problem sends it through the positioned parse below, which alone writes messages.
- * `quick: false` forces the positioned parse (tests compare the two).
  */
-export function parseIntent(file: string, text: string, opts: { readonly quick?: boolean } = {}): ParseResult {
+export function parseIntent(file: string, text: string): ParseResult {
   const problems: SourceProblem[] = [];
   const report = (pos: Position, path: string, message: string): void => {
     problems.push({ file, line: pos.line, column: pos.column, path, message });
@@ -96,11 +91,6 @@ export function parseIntent(file: string, text: string, opts: { readonly quick?:
     const column = tooDeep.offset - text.lastIndexOf('\n', tooDeep.offset - 1);
     report({ line, column }, '', tooDeep.message);
     return failed();
-  }
-
-  if (opts.quick !== false) {
-    const value = quickLoad(text);
-    if (value !== undefined && validateDocument(value).length === 0) return accepted(value);
   }
 
   const lineCounter = new LineCounter();
@@ -210,7 +200,7 @@ function locate(d: Document, problem: Problem, at: (offset: number) => Position)
       const isLast = i === problem.path.length - 1;
       // `key:` with nothing after it has an empty value node; point at the key instead.
       const emptyValue = !value || (isScalar(value) && value.source === '' && value.value === null);
-      if ((isLast && pointsAtKey(problem)) || emptyValue) {
+      if ((isLast && problem.at === 'key') || emptyValue) {
         offset = key.range?.[0] ?? offset;
         if (emptyValue) break;
         node = value;

@@ -12,17 +12,11 @@ export interface Problem {
   /** e.g. ['spec', 'stages', 2, 'weight'] */
   readonly path: readonly (string | number)[];
   readonly message: string;
-}
-
-/**
- * Problems about an unknown key: their position is the key itself (the value under a misspelt
- * key is not what is wrong). Kept aside so {@link Problem} stays a plain, comparable record.
- */
-const keyProblems = new WeakSet<Problem>();
-
-/** True when `problem` is about a key (an unknown field) rather than about a value. */
-export function pointsAtKey(problem: Problem): boolean {
-  return keyProblems.has(problem);
+  /**
+   * `'key'`: the problem is about the key itself (an unknown field), so it is located at the key,
+   * not at the value under it. Absent: located at the value.
+   */
+  readonly at?: 'key';
 }
 
 const IDENTIFIER_RE = /^[A-Za-z_$][\w$-]*$/;
@@ -60,8 +54,7 @@ export function validateDocument(doc: unknown): Problem[] {
   if (!validate(doc)) {
     for (const p of humanize(validate.errors ?? [])) {
       const path = typedPath(doc, p.segments);
-      const problem: Problem = { path, message: p.message };
-      if (p.atKey) keyProblems.add(problem);
+      const problem: Problem = p.atKey ? { path, message: p.message, at: 'key' } : { path, message: p.message };
       if (p.suggestion !== undefined) misspelt.add(formatPath([...path.slice(0, -1), p.suggestion]));
       problems.push(problem);
     }

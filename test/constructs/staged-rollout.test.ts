@@ -1,6 +1,6 @@
 import { App, Chart, Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import { StagedRollout, type StagedRolloutProps } from '../../constructs/index.js';
+import { RolloutResources, StagedRollout, type StagedRolloutProps, toModel } from '../../constructs/index.js';
 
 const base: StagedRolloutProps = {
   namespace: 'shop',
@@ -128,5 +128,35 @@ describe('StagedRollout dashboard', () => {
     const cm = byKind(synth({ ...base, dashboard: true }), 'ConfigMap');
     expect(cm.metadata.name).toBe('checkout-stagegate-dashboard');
     expect(cm.metadata.labels.grafana_dashboard).toBe('1');
+  });
+});
+
+describe('RolloutResources', () => {
+  const model = toModel({
+    apiVersion: 'stagegate.dev/v1alpha1',
+    kind: 'Rollout',
+    metadata: { name: 'checkout', namespace: 'shop' },
+    spec: base,
+  });
+
+  it('always has its children, typed without optionals, built from a resolved model', () => {
+    const resources = new RolloutResources(Testing.chart(), 'checkout', { rollout: model });
+    expect(resources.model).toBe(model);
+    expect(resources.virtualService.apiObject.kind).toBe('VirtualService');
+    expect(resources.destinationRule.apiObject.kind).toBe('DestinationRule');
+    expect(resources.alerts.groups.map((g) => g.name)).toEqual([
+      'stagegate.checkout.recording',
+      'stagegate.checkout.alerts',
+    ]);
+    expect(resources.dashboard).toBeUndefined();
+  });
+
+  it('is what StagedRollout builds from valid props, and absent when they are invalid', () => {
+    const chart = Testing.chart();
+    const valid = new StagedRollout(chart, 'checkout', base);
+    expect(valid.resources?.model).toEqual(model);
+    const invalid = new StagedRollout(chart, 'broken', { ...base, stage: 'nowhere' });
+    expect(invalid.resources).toBeUndefined();
+    expect(() => Testing.synth(chart)).toThrow(/\[test\/broken\] spec\.stage: must be one of the stage names/);
   });
 });

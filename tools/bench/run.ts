@@ -30,6 +30,8 @@ export interface BenchSizes {
   readonly synthSizes: readonly number[];
   readonly cdk8sMax: number;
   readonly profileAt?: number;
+  /** Runs of `synth --stdout` through the bin (median counts); 0 skips it. @default 5 */
+  readonly stdoutRuns?: number;
   readonly healthy: number;
   readonly perCase: number;
   readonly botSizes: readonly number[];
@@ -39,11 +41,19 @@ export const FULL: BenchSizes = {
   synthSizes: [100, 1000, 5000],
   cdk8sMax: 1000,
   profileAt: 1000,
+  stdoutRuns: 5,
   healthy: 1000,
   perCase: 40,
   botSizes: [10, 50],
 };
-export const QUICK: BenchSizes = { synthSizes: [40, 200], cdk8sMax: 200, healthy: 100, perCase: 10, botSizes: [5] };
+export const QUICK: BenchSizes = {
+  synthSizes: [40, 200],
+  cdk8sMax: 200,
+  stdoutRuns: 3,
+  healthy: 100,
+  perCase: 10,
+  botSizes: [5],
+};
 
 export async function runBench(
   opts: BenchOptions,
@@ -58,6 +68,7 @@ export async function runBench(
         sizes: sizes.synthSizes,
         cdk8sMax: sizes.cdk8sMax,
         ...(sizes.profileAt ? { profileAt: sizes.profileAt } : {}),
+        ...(sizes.stdoutRuns !== undefined ? { stdoutRuns: sizes.stdoutRuns } : {}),
       })
     : undefined;
   const detection = want('detection')

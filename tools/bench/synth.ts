@@ -1,21 +1,41 @@
 /**
- * The synth benchmark: `stagegate synth` against a plain cdk8s `app.synth()` and against the
- * serialize-and-write floor, at several sizes, each task in its own process (see measure.ts).
+ * The synth benchmark, against the goals of docs/design.md §5: `compile()` against a plain cdk8s
+ * `App.synth()` of the same constructs, at several sizes, each task in its own process
+ * (see measure.ts); then the start-up Argo CD feels, `stagegate synth --stdout` of 10 rollouts
+ * through the compiled bin, against a bare `node` start measured in the same run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { benchSources } from './intents.js';
 import { runChild } from './measure.js';
-import { summarizeProfileDir, type ProfileSummary } from './profile.js';
+import { type ProfileSummary, summarizeProfileDir } from './profile.js';
 import type { SynthTaskName, SynthTaskResult } from './synth-tasks.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = join(ROOT, 'bin/stagegate.mjs');
+
+/** The goals (docs/design.md §5); a report says which were met. */
+export const SYNTH_GOALS = {
+  /** ours / plain cdk8s at 1,000 rollouts. */
+  ratioToCdk8s: 0.5,
+  /** t(5,000) / t(1,000); 5 is linear. */
+  growth: 5.5,
+  peakRssBytes: 1024 * 1048576,
+  /** `synth --stdout` of 10 rollouts through the bin, start-up included. */
+  stdoutMs: 1000,
+} as const;
 
 export interface SynthBenchOptions {
   /** Sizes (rollouts); the largest should be 5× another one for `growth`. */
   readonly sizes: readonly number[];
   /** cdk8s runs only up to here: it grows super-linearly. */
   readonly cdk8sMax: number;
-  /** Size at which `stagegate synth` is profiled; undefined: no profile. */
+  /** Size at which `compile()` is profiled; undefined: no profile. */
   readonly profileAt?: number;
+  /** Runs of `synth --stdout` (and of the bare node start); the median counts. 0: skip. */
+  readonly stdoutRuns?: number;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
@@ -24,17 +44,24 @@ export interface SynthBenchOptions {
 export interface SynthRun {
   readonly rollouts: number;
   readonly oursMs: number;
-  readonly floorMs: number;
   readonly cdk8sMs?: number;
   readonly oursMaxRssBytes: number;
   readonly cdk8sMaxRssBytes?: number;
   readonly bytes: number;
 }
 
+export interface StdoutRun {
+  readonly rollouts: number;
+  /** Median wall time of `node bin/stagegate.mjs synth --stdout`, start-up included. */
+  readonly ms: number;
+  /** Median wall time of `node -e 0` on the same machine, same run. */
+  readonly nodeMs: number;
+  /** ms / nodeMs. */
+  readonly ratioToNode: number;
+}
+
 export interface SynthReport {
   readonly runs: readonly SynthRun[];
-  /** ours / floor at the largest size. */
-  readonly ratioToFloor: number;
   /** ours(largest) / ours(largest / 5); 5 is linear. */
   readonly growth: number;
   readonly growthFrom: number;
@@ -42,6 +69,9 @@ export interface SynthReport {
   readonly ratioToCdk8s: number;
   readonly ratioToCdk8sAt: number;
   readonly peakRssBytes: number;
+  readonly stdout?: StdoutRun;
+  /** Each goal of {@link SYNTH_GOALS}: met or not (undefined: not measured in this run). */
+  readonly goalsMet: Readonly<Record<keyof typeof SYNTH_GOALS, boolean | undefined>>;
   readonly profile?: ProfileSummary & { readonly rollouts: number };
 }
 
@@ -64,16 +94,14 @@ export async function runSynthBench(opts: SynthBenchOptions): Promise<SynthRepor
   try {
     const runs: SynthRun[] = [];
     for (const n of sizes) {
-      const floor: Measured = await task('floor', n);
       const ours: Measured = await task('ours', n);
       const cdk8s: Measured | undefined = n <= opts.cdk8sMax ? await task('cdk8s', n) : undefined;
       log(
-        `synth ${n}: ours ${ms(ours.ms)}, floor ${ms(floor.ms)}${cdk8s ? `, cdk8s ${ms(cdk8s.ms)}` : ''}, peak RSS ${mib(ours.maxRssBytes)}`,
+        `synth ${n}: ours ${ms(ours.ms)}${cdk8s ? `, plain cdk8s ${ms(cdk8s.ms)}` : ''}, peak RSS ${mib(ours.maxRssBytes)}`,
       );
       runs.push({
         rollouts: n,
         oursMs: round(ours.ms),
-        floorMs: round(floor.ms),
         oursMaxRssBytes: ours.maxRssBytes,
         bytes: ours.bytes,
         ...(cdk8s ? { cdk8sMs: round(cdk8s.ms), cdk8sMaxRssBytes: cdk8s.maxRssBytes } : {}),
@@ -82,25 +110,91 @@ export async function runSynthBench(opts: SynthBenchOptions): Promise<SynthRepor
     const largest = runs[runs.length - 1]!;
     const fifth = runs.find((r) => r.rollouts * 5 === largest.rollouts) ?? runs[0]!;
     const bothRan = [...runs].reverse().find((r) => r.cdk8sMs !== undefined);
+    const stdout = (opts.stdoutRuns ?? 5) > 0 ? measureStdout(work, opts.stdoutRuns ?? 5, opts.timeoutMs) : undefined;
+    if (stdout)
+      log(`synth --stdout ${stdout.rollouts}: ${ms(stdout.ms)} through the bin, bare node ${ms(stdout.nodeMs)}`);
     let profile: SynthReport['profile'];
     if (opts.profileAt !== undefined) {
       const dir = join(work, 'profile');
       await task('ours', opts.profileAt, dir);
       profile = { rollouts: opts.profileAt, ...summarizeProfileDir(dir) };
     }
+    const ratioToCdk8s = bothRan ? ratio(bothRan.oursMs, bothRan.cdk8sMs!) : Number.NaN;
+    const growth = ratio(largest.oursMs, fifth.oursMs);
+    const peakRssBytes = Math.max(...runs.map((r) => r.oursMaxRssBytes));
+    const fiveFold = fifth.rollouts * 5 === largest.rollouts;
     return {
       runs,
-      ratioToFloor: ratio(largest.oursMs, largest.floorMs),
-      growth: ratio(largest.oursMs, fifth.oursMs),
+      growth,
       growthFrom: fifth.rollouts,
-      ratioToCdk8s: bothRan ? ratio(bothRan.oursMs, bothRan.cdk8sMs!) : Number.NaN,
+      ratioToCdk8s,
       ratioToCdk8sAt: bothRan?.rollouts ?? 0,
-      peakRssBytes: Math.max(...runs.map((r) => r.oursMaxRssBytes)),
+      peakRssBytes,
+      ...(stdout ? { stdout } : {}),
+      goalsMet: {
+        ratioToCdk8s: bothRan?.rollouts === 1000 ? ratioToCdk8s <= SYNTH_GOALS.ratioToCdk8s : undefined,
+        growth: fiveFold && fifth.rollouts === 1000 ? growth <= SYNTH_GOALS.growth : undefined,
+        peakRssBytes: peakRssBytes < SYNTH_GOALS.peakRssBytes,
+        stdoutMs: stdout ? stdout.ms < SYNTH_GOALS.stdoutMs : undefined,
+      },
       ...(profile ? { profile } : {}),
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** `synth --stdout` of 10 rollouts as Argo CD runs it: a fresh process of the compiled bin. */
+function measureStdout(work: string, runs: number, timeoutMs: number): StdoutRun {
+  if (!existsSync(join(ROOT, 'dist/app/cli/main.js'))) {
+    throw new Error('bench: dist/ is missing; `npm run build` first (npm run bench does)');
+  }
+  const dir = join(work, 'stdout', 'rollouts');
+  mkdirSync(dir, { recursive: true });
+  const sources = benchSources(10);
+  for (const [i, s] of sources.entries()) writeFileSync(join(dir, `r${i}.yaml`), s.text);
+  const time = (args: readonly string[]): number => {
+    const start = performance.now();
+    const run = spawnSync(process.execPath, args, { cwd: join(work, 'stdout'), encoding: 'utf8', timeout: timeoutMs });
+    const elapsed = performance.now() - start;
+    if (run.status !== 0) throw new Error(`bench: ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
+    return elapsed;
+  };
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const synth: number[] = [];
+  const bare: number[] = [];
+  // One unmeasured run of each first: the file cache, not start-up, would dominate it.
+  time([BIN, 'synth', '--stdout', '--rollouts', 'rollouts']);
+  time(['-e', '0']);
+  for (let i = 0; i < runs; i++) {
+    synth.push(time([BIN, 'synth', '--stdout', '--rollouts', 'rollouts']));
+    bare.push(time(['-e', '0']));
+  }
+  const msMedian = round(median(synth));
+  const nodeMs = round(median(bare));
+  return { rollouts: sources.length, ms: msMedian, nodeMs, ratioToNode: ratio(msMedian, nodeMs) };
+}
+
+/** The synth lines of `stagegate bench`'s text report. */
+export function renderSynth(r: SynthReport): string[] {
+  const goal = (met: boolean | undefined) => (met === undefined ? '' : met ? ' (goal met)' : ' (GOAL MISSED)');
+  const out = [
+    `synth  ${r.ratioToCdk8s.toFixed(2)}× plain cdk8s App.synth() at ${r.ratioToCdk8sAt} rollouts ` +
+      `(goal ≤ ${SYNTH_GOALS.ratioToCdk8s})${goal(r.goalsMet.ratioToCdk8s)}; growth ×${r.growth} from ${r.growthFrom} ` +
+      `(goal ≤ ${SYNTH_GOALS.growth})${goal(r.goalsMet.growth)}; peak RSS ${mib(r.peakRssBytes)} (goal < 1 GiB)${goal(r.goalsMet.peakRssBytes)}`,
+  ];
+  for (const run of r.runs) {
+    out.push(
+      `       ${run.rollouts} rollouts: ${ms(run.oursMs)}${run.cdk8sMs ? `, plain cdk8s ${ms(run.cdk8sMs)}` : ''}`,
+    );
+  }
+  if (r.stdout) {
+    out.push(
+      `       synth --stdout of ${r.stdout.rollouts} through the bin: ${ms(r.stdout.ms)} = ${r.stdout.ratioToNode.toFixed(2)}× ` +
+        `a bare node start (${ms(r.stdout.nodeMs)}) (goal < 1 s)${goal(r.goalsMet.stdoutMs)}`,
+    );
+  }
+  return out;
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;

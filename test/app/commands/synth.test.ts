@@ -197,22 +197,3 @@ describe('cdk8s synth', () => {
     for (const f of files) expect(readFileSync(join(cdkOut, f), 'utf8')).toBe(readFileSync(join(ours, f), 'utf8'));
   });
 });
-
-describe('stagegate synth --threads', () => {
-  it('writes the same files whatever thread count is asked for', async () => {
-    const one = join(scratch, 'threads-1');
-    const two = join(scratch, 'threads-2');
-    expect((await run(['synth', '--threads', '1', '--out', one])).code).toBe(0);
-    expect((await run(['synth', '--threads', '2', '--out', two])).code).toBe(0);
-    for (const f of readdirSync(one))
-      expect(readFileSync(join(two, f), 'utf8')).toBe(readFileSync(join(one, f), 'utf8'));
-    expect(readdirSync(two).sort()).toEqual(readdirSync(one).sort());
-  });
-
-  it('rejects a thread count that is not a whole number from 1 to 64, with the usage', async () => {
-    const result = await run(['synth', '--threads', '0', '--out', join(scratch, 'threads-0')]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--threads takes a whole number from 1 to 64 (got "0")');
-    expect(existsSync(join(scratch, 'threads-0'))).toBe(false);
-  });
-});

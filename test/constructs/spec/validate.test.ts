@@ -89,6 +89,17 @@ describe('validateDocument on plain objects', () => {
     expect(messages(doc)).toEqual(['spec.service.prot: unknown field "prot" (did you mean "port"?)']);
   });
 
+  it('marks a problem about an unknown key with at: "key", a plain field that survives a copy', () => {
+    const [unknown] = validateDocument(intent({ service: { host: 'checkout', prot: 8080 } }));
+    expect(structuredClone(unknown)).toEqual({
+      path: ['spec', 'service', 'prot'],
+      message: 'unknown field "prot" (did you mean "port"?)',
+      at: 'key',
+    });
+    const [value] = validateDocument(intent({ stage: 'nowhere' }));
+    expect(value?.at).toBeUndefined();
+  });
+
   it('lists the allowed fields when no field is close', () => {
     expect(messages(intent({ replicas: 3 }))).toEqual([
       'spec.replicas: unknown field "replicas" (allowed: service, versionLabel, stable, canary, cohort, stages, stage, abort, health, trafficPolicy, timebox, metrics, traffic, dashboard)',
