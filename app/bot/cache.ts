@@ -23,7 +23,8 @@ export interface CacheScope {
   readonly repo: string;
 }
 
-const FORMAT = 'stagegate-bot-cache/v1';
+// v2: PR commits carry emails and verification, the repository its merge methods, trees their odd modes.
+const FORMAT = 'stagegate-bot-cache/v2';
 /** @default bound of the serialized cache: enough for ~2,000 rollouts with open PRs. */
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 

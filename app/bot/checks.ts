@@ -15,16 +15,37 @@ export type CheckState =
   | { readonly kind: 'inconclusive'; readonly run: CheckRun }
   | { readonly kind: 'failure'; readonly run: CheckRun };
 
-function startedMs(run: CheckRun): number {
-  // A queued run has no start time yet; it was created after every started one, so it is newest.
-  return run.startedAt === null ? Number.POSITIVE_INFINITY : Date.parse(run.startedAt);
+function completedMs(run: CheckRun): number {
+  const t = run.completedAt === null ? Number.NaN : Date.parse(run.completedAt);
+  return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
 }
 
-/** Newer first: later start, then higher id (GitHub ids grow with creation). */
+/**
+ * Newer first, the way GitHub picks the latest run of a name ("Filters check runs by their
+ * `completed_at` timestamp", OpenAPI checks/list-for-ref `filter`): a run not completed yet is
+ * newer than every completed one (it will complete later); completed runs by `completed_at`;
+ * ties by id (ids grow with creation). So an older job that reports last — timed_out, cancelled —
+ * is the latest, whenever it started (issue #10 item 11).
+ */
 export function compareRuns(a: CheckRun, b: CheckRun): number {
-  const byStart = startedMs(b) - startedMs(a);
-  if (byStart !== 0 && !Number.isNaN(byStart)) return byStart;
+  const aOpen = a.status !== 'completed';
+  const bOpen = b.status !== 'completed';
+  if (aOpen !== bOpen) return aOpen ? -1 : 1;
+  if (!aOpen) {
+    const byDone = completedMs(b) - completedMs(a);
+    if (byDone !== 0 && !Number.isNaN(byDone)) return byDone;
+  }
   return b.id - a.id;
+}
+
+/**
+ * Runs whose App is trusted (matched by the run's `app.slug`, never by the check's name: anyone
+ * with write access can post a run of any name from a workflow). `trusted` undefined: every run
+ * counts (a personal token without --trust-app, local use only).
+ */
+export function trustedRuns(runs: readonly CheckRun[], trusted: readonly string[] | undefined): CheckRun[] {
+  if (trusted === undefined) return [...runs];
+  return runs.filter((r) => r.app !== undefined && r.app !== null && trusted.includes(r.app.slug));
 }
 
 /** The latest run of every check name on `sha`, ignoring runs reported on any other sha. */

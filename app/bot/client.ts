@@ -9,6 +9,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import type { ResponseCache } from './cache.js';
+import { scrubUrls } from './text.js';
 
 const USER_AGENT = 'stagegate-bot';
 
@@ -113,6 +114,13 @@ export function createClient(options: GitHubOptions, baseUrl: string, stats: Git
  * message and status so nothing else of the exchange can reach a log line.
  */
 export function scrub(err: unknown): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  return Object.assign(new Error(message), { status: statusOf(err) });
+  // A URL with user:password@ (a credential in GITHUB_API_URL) is never repeated.
+  const message = scrubUrls(err instanceof Error ? err.message : String(err));
+  const data = (err as { response?: { data?: unknown } } | null)?.response?.data;
+  const github = (data as { message?: unknown } | undefined)?.message;
+  return Object.assign(new Error(message), {
+    status: statusOf(err),
+    // GitHub's own message (e.g. a 405's reason), which the bot classifies and quotes.
+    ...(typeof github === 'string' ? { response: { data: { message: scrubUrls(github) } } } : {}),
+  });
 }

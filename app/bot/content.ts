@@ -10,6 +10,7 @@ import type { RolloutModel, StageModel } from '../../constructs/model.js';
 import { setAbort, setStage } from './edit-intent.js';
 import type { MergeEvidence } from './planner.js';
 import type { CommitSummary, FileChange } from './port.js';
+import { markdownText, plainText } from './text.js';
 
 export type { CommitSummary };
 
@@ -107,7 +108,7 @@ export function stageProposal(inp: Inputs, to: StageModel): Proposal {
     `- canary weight ${describeStage(from, m)} → ${describeStage(to, m)}; ${to.bakeMs !== undefined ? `bake ${formatDuration(to.bakeMs)}` : 'last stage'}`,
     `- ${from.name} live since ${inp.liveSince.toISOString()}${previous && previous.stage === from.name ? ` (${previous.sha.slice(0, 7)})` : ''}`,
     ...(previous && previous.stage === from.name
-      ? previous.evidence.map((e) => `- evidence for ${from.name}: ${e}`)
+      ? previous.evidence.map((e) => `- evidence for ${from.name}: ${markdownText(e)}`)
       : []),
     '',
   ].join('\n');
@@ -135,14 +136,17 @@ export function rollbackProposal(
   evidence: readonly string[],
 ): Proposal {
   const { model: m } = inp;
-  const intent = setAbort(inp.text, abort, inp.path);
+  // The reason and evidence come from outside (a check's output, a person's --reason): bounded
+  // and neutralised here, whoever called (docs/design.md, "Bot trust model and merge rule").
+  const reason = plainText(abort.reason);
+  const intent = setAbort(inp.text, { reason, at: abort.at }, inp.path);
   const generated = inp.regenerate(inp.path, intent);
   const genPath = `${DEFAULT_OUT_DIR}/${generated.file}`;
   const entry = [
     `## rollback at ${m.stage}`,
     '',
-    `- ${abort.reason}`,
-    ...evidence.map((e) => `- evidence: ${e}`),
+    `- ${markdownText(reason)}`,
+    ...evidence.map((e) => `- evidence: ${markdownText(e)}`),
     `- at ${abort.at}: 100 % stable`,
     '',
   ].join('\n');
@@ -150,9 +154,9 @@ export function rollbackProposal(
   const body = [
     `Rolls **${rolloutId(m)}** back: \`spec.abort\` sends 100 % of traffic to \`${m.stable}\` and removes the cohort route.`,
     '',
-    `**Why:** ${abort.reason}`,
+    `**Why:** ${markdownText(reason)}`,
     '',
-    ...evidence.map((e) => `- ${e}`),
+    ...evidence.map((e) => `- ${markdownText(e)}`),
     '',
     'Merges as soon as its static checks pass; it never waits for a bake window.',
     '',
@@ -162,7 +166,7 @@ export function rollbackProposal(
   return {
     title,
     body,
-    commitMessage: `${title}\n\n${abort.reason}\n\n${TRAILER_ROLLBACK}: ${rolloutId(m)}/${m.stage}\n`,
+    commitMessage: `${title}\n\n${reason}\n\n${TRAILER_ROLLBACK}: ${rolloutId(m)}/${m.stage}\n`,
     changes: [
       { path: inp.path, content: intent },
       { path: genPath, content: generated.content },
@@ -187,8 +191,8 @@ export function mergeMessage(
     title: `${stageTitle(m, target)} (#${number})`,
     message: [
       `- ${evidence.stage} baked ${evidence.bake} since ${evidence.liveSince}`,
-      `- ${evidence.health}`,
-      `- green: ${evidence.checks.join(', ')}`,
+      `- ${plainText(evidence.health)}`,
+      `- green: ${plainText(evidence.checks.join(', '))}`,
       '',
       `${TRAILER_STAGE}: ${rolloutId(m)}/${to}`,
     ].join('\n'),
@@ -233,7 +237,8 @@ function stageBody(inp: Inputs, from: StageModel, to: StageModel, genPath: strin
 function ledgerTable(ledger: readonly LedgerEntry[]): string {
   if (ledger.length === 0) return '### Ledger\n\nNo stage promoted by stagegate yet.\n';
   const rows = ledger.map(
-    (e) => `| ${e.stage} | ${e.date} | ${e.sha.slice(0, 7)} | ${e.evidence.join('<br>') || '—'} |`,
+    (e) =>
+      `| ${e.stage} | ${markdownText(e.date, 40)} | ${e.sha.slice(0, 7)} | ${e.evidence.map((x) => markdownText(x)).join('<br>') || '—'} |`,
   );
   return ['### Ledger', '', '| stage | live since | commit | evidence |', '|---|---|---|---|', ...rows, ''].join('\n');
 }

@@ -2,7 +2,8 @@
  * GitHub's JSON as far as the adapter reads it, and its reduction to the port's types. Only
  * these reduced values are remembered in the cache.
  */
-import type { CheckRun, CommitSummary, PullRequest } from './port.js';
+import type { CheckRun, CommitSummary, PullCommit, PullRequest } from './port.js';
+import { FIELD_MAX, truncate } from './text.js';
 
 export interface PullData {
   number: number;
@@ -12,7 +13,8 @@ export interface PullData {
   created_at: string;
   html_url: string;
   head: { ref: string; sha: string; repo?: { full_name?: string } | null };
-  base: { ref: string };
+  base: { ref: string; sha?: string };
+  user?: { login?: string } | null;
   title: string;
   body: string | null;
   labels: Array<{ name?: string } | string>;
@@ -20,7 +22,7 @@ export interface PullData {
 export interface TreeData {
   sha: string;
   truncated?: boolean;
-  tree: Array<{ path?: string; type?: string; sha?: string }>;
+  tree: Array<{ path?: string; type?: string; sha?: string; mode?: string }>;
 }
 export interface CommitData {
   sha: string;
@@ -39,6 +41,32 @@ export interface CheckRunData {
   completed_at?: string | null;
   output?: { title?: string | null; summary?: string | null };
   html_url?: string | null;
+  app?: { id?: number; slug?: string } | null;
+}
+
+/** A commit as GET /pulls/{n}/commits and GET /compare list it. */
+export interface ListedCommitData {
+  sha: string;
+  commit?: {
+    author?: { email?: string | null } | null;
+    committer?: { email?: string | null } | null;
+    verification?: { verified?: boolean } | null;
+  };
+  author?: { login?: string } | null;
+  committer?: { login?: string } | null;
+  parents?: unknown[];
+}
+
+export function toPullCommit(x: ListedCommitData): PullCommit {
+  return {
+    sha: x.sha,
+    authorLogin: x.author?.login ?? null,
+    committerLogin: x.committer?.login ?? null,
+    authorEmail: x.commit?.author?.email ?? null,
+    committerEmail: x.commit?.committer?.email ?? null,
+    verified: x.commit?.verification?.verified === true,
+    parents: Array.isArray(x.parents) ? x.parents.length : 1,
+  };
 }
 
 export function toPull(p: PullData): PullRequest {
@@ -52,6 +80,8 @@ export function toPull(p: PullData): PullRequest {
     headRef: p.head.ref,
     headSha: p.head.sha,
     baseRef: p.base.ref,
+    ...(p.base.sha ? { baseSha: p.base.sha } : {}),
+    author: p.user?.login ?? null,
     title: p.title,
     body: p.body ?? '',
     labels: p.labels.map((l) => (typeof l === 'string' ? l : (l.name ?? ''))),
@@ -74,8 +104,15 @@ export function toCheckRun(x: CheckRunData): CheckRun {
     conclusion: (x.conclusion ?? null) as CheckRun['conclusion'],
     startedAt: x.started_at ?? null,
     completedAt: x.completed_at ?? null,
-    ...((x.output?.title ?? x.output?.summary) ? { summary: (x.output?.title ?? x.output?.summary)! } : {}),
+    // Outside text: bounded here (neutralised where it is written, text.ts).
+    ...((x.output?.title ?? x.output?.summary)
+      ? { summary: truncate((x.output?.title ?? x.output?.summary)!, FIELD_MAX) }
+      : {}),
     ...(x.html_url ? { url: x.html_url } : {}),
+    app:
+      x.app && typeof x.app.id === 'number' && typeof x.app.slug === 'string'
+        ? { id: x.app.id, slug: x.app.slug }
+        : null,
   };
 }
 

@@ -16,30 +16,55 @@ import {
 import { ResponseCache } from './cache.js';
 import { histories, historySource } from './history.js';
 export { StagegateOctokit, GitHubError, type GitHubOptions, type GitHubStats } from './client.js';
-import type {
-  CheckRun,
-  CombinedStatus,
-  CommitSummary,
-  FileChange,
-  GitHubPort,
-  IssueComment,
-  MergeResult,
-  PullCommit,
-  PullFile,
-  PullRequest,
+import {
+  BranchOccupiedError,
+  type CheckRun,
+  type CombinedStatus,
+  type CommitStatus,
+  type CommitSummary,
+  type FileChange,
+  type GitHubPort,
+  type IssueComment,
+  type MergeMethods,
+  type MergeResult,
+  type PullCommit,
+  type PullFile,
+  type PullRequest,
 } from './port.js';
 import { combineStatuses } from './checks.js';
 import { gitBlobSha, isFullSha, Reader, type RequestClient } from './reader.js';
 import {
   toCheckRun,
   toPull,
+  toPullCommit,
   toPullFrom,
   toSummary,
   type CheckRunData,
   type CommitData,
+  type ListedCommitData,
   type PullData,
   type TreeData,
 } from './github-shapes.js';
+
+/** GitHub's own message from an Octokit error (`response.data.message`), else the error's message. */
+export function githubMessage(err: unknown): string {
+  const data = (err as { response?: { data?: unknown } } | null)?.response?.data;
+  const m = (data as { message?: unknown } | undefined)?.message;
+  return typeof m === 'string' ? m : err instanceof Error ? err.message : String(err);
+}
+
+/** What a failed call most likely means, for the line a person reads. */
+function hintFor(status: number | undefined, message: string): string {
+  if (status === 401) return 'check GITHUB_TOKEN';
+  if (status === 429 || ((status === 403 || status === 429) && /rate limit/i.test(message)))
+    return 'rate limited; the next pass retries';
+  if (status === 403)
+    return /not accessible by integration/i.test(message)
+      ? 'the token may not do this (a GitHub App installation token cannot read GET /user: pass --app-slug)'
+      : "forbidden: check the token's permissions";
+  if (status === 404) return "check --repo and the token's access";
+  return 'the next pass retries';
+}
 
 export class GitHubAdapter implements GitHubPort {
   readonly stats: GitHubStats = { requests: 0, notModified: 0, rateLimited: 0, remembered: 0 };
@@ -51,6 +76,7 @@ export class GitHubAdapter implements GitHubPort {
   private readonly repo: string;
   private readonly knownLabels = new Set<string>();
   private login: string | undefined;
+  private methods: MergeMethods | undefined;
 
   constructor(options: GitHubOptions) {
     this.owner = options.owner;
@@ -71,14 +97,7 @@ export class GitHubAdapter implements GitHubPort {
     } catch (err) {
       if (err instanceof GitHubError) throw err;
       const status = statusOf(err);
-      const hint =
-        status === 401
-          ? 'check GITHUB_TOKEN'
-          : status === 403 || status === 429
-            ? 'rate limited; the next pass retries'
-            : status === 404
-              ? "check --repo and the token's access"
-              : 'the next pass retries';
+      const hint = hintFor(status, githubMessage(err));
       throw new GitHubError(`${what} failed${status ? ` (HTTP ${status})` : ''}; ${hint}`, status, {
         cause: scrub(err),
       });
@@ -98,11 +117,24 @@ export class GitHubAdapter implements GitHubPort {
 
   async defaultBranch(): Promise<{ name: string; sha: string }> {
     return this.call('reading the default branch', async () => {
-      const name = await this.reader.poll(
-        'GET /repos/{owner}/{repo}',
-        this.r,
-        (d) => (d as { default_branch: string }).default_branch,
-      );
+      const repo = await this.reader.poll('GET /repos/{owner}/{repo}', this.r, (d) => {
+        const x = d as {
+          default_branch: string;
+          allow_squash_merge?: boolean;
+          allow_merge_commit?: boolean;
+          allow_rebase_merge?: boolean;
+        };
+        return {
+          name: x.default_branch,
+          methods: {
+            ...(typeof x.allow_squash_merge === 'boolean' ? { squash: x.allow_squash_merge } : {}),
+            ...(typeof x.allow_merge_commit === 'boolean' ? { merge: x.allow_merge_commit } : {}),
+            ...(typeof x.allow_rebase_merge === 'boolean' ? { rebase: x.allow_rebase_merge } : {}),
+          },
+        };
+      });
+      const name = repo.name;
+      this.methods = repo.methods ?? {};
       const sha = await this.reader.poll(
         'GET /repos/{owner}/{repo}/git/ref/{ref}',
         { ...this.r, ref: `heads/${name}` },
@@ -113,8 +145,11 @@ export class GitHubAdapter implements GitHubPort {
   }
 
   /** Every blob of the tree at commit `sha` under `dir/` (path → blob sha), and the root tree sha. */
-  private async treeUnder(sha: string, dir: string): Promise<{ tree: string; blobs: Record<string, string> }> {
-    const load = async (): Promise<{ tree: string; blobs: Record<string, string> }> => {
+  private async treeUnder(
+    sha: string,
+    dir: string,
+  ): Promise<{ tree: string; blobs: Record<string, string>; odd: Record<string, string> }> {
+    const load = async (): Promise<{ tree: string; blobs: Record<string, string>; odd: Record<string, string> }> => {
       const root = await this.reader.poll(
         'GET /repos/{owner}/{repo}/git/trees/{tree_sha}',
         { ...this.r, tree_sha: sha, recursive: '1' },
@@ -131,7 +166,7 @@ export class GitHubAdapter implements GitHubPort {
             (d) => d as TreeData,
           );
           const next = level.tree.find((e) => e.path === part && e.type === 'tree');
-          if (!next?.sha) return { tree: root.sha, blobs: {} };
+          if (!next?.sha) return { tree: root.sha, blobs: {}, odd: {} };
           at = next.sha;
         }
         const sub = await this.reader.poll(
@@ -144,12 +179,41 @@ export class GitHubAdapter implements GitHubPort {
       }
       if (isFullSha(sha)) this.cache.set(`commit-tree:${sha}`, { body: root.sha });
       const blobs: Record<string, string> = {};
-      for (const e of entries) if (e.type === 'blob' && e.sha && e.path.startsWith(`${dir}/`)) blobs[e.path] = e.sha;
-      return { tree: root.sha, blobs };
+      // Symlinks (120000), executables (100755) and submodules (160000) are kept apart: a bot PR
+      // carries plain files only (docs/design.md, "Bot trust model and merge rule").
+      const odd: Record<string, string> = {};
+      for (const e of entries) {
+        if (!e.path.startsWith(`${dir}/`)) continue;
+        if (e.mode !== undefined && e.mode !== '100644' && e.type !== 'tree') odd[e.path] = e.mode;
+        if (e.type === 'blob' && e.sha) blobs[e.path] = e.sha;
+      }
+      return { tree: root.sha, blobs, odd };
     };
     // A commit's tree never changes: remembered by the commit sha (a branch name is not a key).
     if (!isFullSha(sha)) return load();
-    return this.reader.remember(`tree:${sha}:${dir}`, load, (b) => typeof (b as { tree?: unknown })?.tree === 'string');
+    return this.reader.remember(
+      `tree:${sha}:${dir}`,
+      load,
+      (b) => typeof (b as { tree?: unknown })?.tree === 'string' && typeof (b as { odd?: unknown }).odd === 'object',
+    );
+  }
+
+  async oddModes(sha: string, paths: readonly string[]): Promise<ReadonlyMap<string, string>> {
+    const dirs = [...new Set(paths.map((p) => p.split('/')[0]!).filter((d) => d !== ''))];
+    return this.call(`reading file modes at ${sha.slice(0, 7)}`, async () => {
+      const out = new Map<string, string>();
+      const wanted = new Set(paths);
+      for (const dir of dirs) {
+        const { odd } = await this.treeUnder(sha, dir);
+        for (const [path, mode] of Object.entries(odd)) if (wanted.has(path)) out.set(path, mode);
+      }
+      return out;
+    });
+  }
+
+  async mergeMethods(): Promise<MergeMethods> {
+    if (this.methods === undefined) await this.defaultBranch();
+    return this.methods ?? {};
   }
 
   async blobsUnder(sha: string, dir: string): Promise<ReadonlyMap<string, string>> {
@@ -244,22 +308,19 @@ export class GitHubAdapter implements GitHubPort {
     });
   }
 
-  async pullCommits(number: number, headSha: string): Promise<PullCommit[]> {
+  /**
+   * A PR's commits and files depend on its base as much as on its head (retargeting the base
+   * changes both): remembered by base ref, base sha and head sha, never by number + head alone.
+   */
+  async pullCommits(number: number, headSha: string, base = ''): Promise<PullCommit[]> {
     return this.call(`listing commits of #${number}`, () =>
       this.reader.remember(
-        `pull-commits:${number}:${headSha}`,
+        `pull-commits:${number}:${base}:${headSha}`,
         async () => {
           const list = await this.reader.pages(
             'GET /repos/{owner}/{repo}/pulls/{pull_number}/commits',
             { ...this.r, pull_number: number },
-            (d) =>
-              (d as Array<{ sha: string; author: { login: string } | null; committer: { login: string } | null }>).map(
-                (x) => ({
-                  sha: x.sha,
-                  authorLogin: x.author?.login ?? null,
-                  committerLogin: x.committer?.login ?? null,
-                }),
-              ),
+            (d) => (d as ListedCommitData[]).map(toPullCommit),
             250,
           );
           // GitHub lists at most 250 commits: a longer PR hides commits, and hidden ones are untrusted.
@@ -270,10 +331,10 @@ export class GitHubAdapter implements GitHubPort {
     );
   }
 
-  async pullFiles(number: number, headSha: string): Promise<PullFile[]> {
+  async pullFiles(number: number, headSha: string, base = ''): Promise<PullFile[]> {
     return this.call(`listing files of #${number}`, () =>
       this.reader.remember(
-        `pull-files:${number}:${headSha}`,
+        `pull-files:${number}:${base}:${headSha}`,
         async () => {
           const list = await this.reader.pages(
             'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
@@ -335,18 +396,37 @@ export class GitHubAdapter implements GitHubPort {
    * branch, so its ETag would change for every PR at once; the statuses list does not.
    */
   async combinedStatus(sha: string): Promise<CombinedStatus> {
-    return this.call(`reading the combined status of ${sha.slice(0, 7)}`, async () => {
-      const all = await this.reader.pages(
-        'GET /repos/{owner}/{repo}/commits/{ref}/statuses',
-        { ...this.r, ref: sha },
-        (d) =>
-          (d as Array<{ id: number; context: string; state: string }>).map((x) => ({
-            id: x.id,
-            context: x.context,
-            state: x.state,
-          })),
-      );
-      return combineStatuses(all);
+    return combineStatuses(await this.statuses(sha));
+  }
+
+  async statuses(sha: string): Promise<CommitStatus[]> {
+    return this.call(`reading the commit statuses of ${sha.slice(0, 7)}`, () =>
+      this.reader.pages('GET /repos/{owner}/{repo}/commits/{ref}/statuses', { ...this.r, ref: sha }, (d) =>
+        (d as Array<{ id: number; context: string; state: string; creator?: { login?: string } | null }>).map((x) => ({
+          id: x.id,
+          context: x.context,
+          state: x.state,
+          creator: x.creator?.login ?? null,
+        })),
+      ),
+    );
+  }
+
+  async branchCommits(base: string, branch: string): Promise<PullCommit[] | undefined> {
+    return this.call(`reading branch ${branch}`, async (c, r) => {
+      let head: string;
+      try {
+        head = (await c.rest.git.getRef({ ...r, ref: `heads/${branch}` })).data.object.sha;
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+      const cmp = await c.rest.repos.compareCommitsWithBasehead({ ...r, basehead: `${base}...${head}`, per_page: 100 });
+      const commits = (cmp.data.commits as unknown as ListedCommitData[]).map(toPullCommit);
+      // Fewer listed than ahead (a long branch): the unlisted ones are unknown, so untrusted.
+      return cmp.data.ahead_by > commits.length
+        ? [...commits, { sha: '(more)', authorLogin: null, committerLogin: null }]
+        : commits;
     });
   }
 
@@ -378,8 +458,9 @@ export class GitHubAdapter implements GitHubPort {
     parentSha: string;
     message: string;
     changes: readonly FileChange[];
+    mayMove?: (commits: readonly PullCommit[] | undefined) => boolean;
   }): Promise<string> {
-    return this.call(`committing to ${input.branch}`, async (c, r) => {
+    const committed = await this.call(`committing to ${input.branch}`, async (c, r) => {
       // The parent's tree never changes: remembered (the tree read of this pass usually knows it).
       const base = await this.reader.remember(
         `commit-tree:${input.parentSha}`,
@@ -402,13 +483,36 @@ export class GitHubAdapter implements GitHubPort {
       const sha = commit.data.sha;
       try {
         await c.rest.git.createRef({ ...r, ref: `refs/heads/${input.branch}`, sha });
+        return { sha, moved: true };
       } catch (err) {
-        // 422: the branch exists (an earlier pass or a crash left it) — move it; nothing else to adopt.
+        // 422: the branch exists (an earlier pass or a crash left it, or someone else made it).
         if (statusOf(err) !== 422) throw err;
-        await c.rest.git.updateRef({ ...r, ref: `heads/${input.branch}`, sha, force: true });
+        return { sha, moved: false };
       }
-      return sha;
     });
+    if (committed.moved) return committed.sha;
+    // Moved only when what is on it may be replaced: Renovate's rule, never touch a branch
+    // someone else modified (docs/design.md, "Bot trust model and merge rule").
+    if (input.mayMove && !input.mayMove(await this.branchCommits(input.parentSha, input.branch)))
+      throw new BranchOccupiedError(input.branch);
+    await this.call(`moving ${input.branch}`, (c, r) =>
+      c.rest.git.updateRef({ ...r, ref: `heads/${input.branch}`, sha: committed.sha, force: true }),
+    );
+    return committed.sha;
+  }
+
+  async updateBranch(number: number, expectedHeadSha: string): Promise<{ ok: boolean; message: string }> {
+    try {
+      const res = await this.call(`updating the branch of #${number}`, (c, r) =>
+        c.rest.pulls.updateBranch({ ...r, pull_number: number, expected_head_sha: expectedHeadSha }),
+      );
+      return { ok: true, message: (res.data as { message?: string }).message ?? 'Updating pull request branch.' };
+    } catch (err) {
+      const status = statusOf(err);
+      if (status === 422 || status === 403 || status === 405)
+        return { ok: false, message: githubMessage((err as Error).cause ?? err) };
+      throw err;
+    }
   }
 
   async openPull(input: { head: string; base: string; title: string; body: string }): Promise<PullRequest> {
@@ -426,7 +530,10 @@ export class GitHubAdapter implements GitHubPort {
     }
   }
 
-  async updatePull(number: number, patch: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void> {
+  async updatePull(
+    number: number,
+    patch: { title?: string; body?: string; state?: 'open' | 'closed'; base?: string },
+  ): Promise<void> {
     await this.call(`updating #${number}`, (c, r) => c.rest.pulls.update({ ...r, pull_number: number, ...patch }));
   }
 
@@ -482,8 +589,9 @@ export class GitHubAdapter implements GitHubPort {
       });
     } catch (err) {
       const status = statusOf(err);
-      const message = err instanceof Error ? err.message : String(err);
-      if (status === 405) return { kind: 'not-mergeable', message };
+      // GitHub's own words (kept by scrub() as the cause's message): the planner reads them.
+      const message = githubMessage((err as Error).cause ?? err);
+      if (status === 405 || status === 404 || status === 422) return { kind: 'not-mergeable', message, status };
       if (status === 409) return { kind: 'head-moved', message };
       throw err;
     }

@@ -127,11 +127,12 @@ export function historySource(
           `touched:${commit}`,
           async () => {
             const paths: string[] = [];
-            // 300 files a page, up to 3,000 (GitHub's cap): beyond that the commit's paths are unknown.
-            for (let page = 1; page <= 10; page += 1) {
+            // 100 files a page (per_page is at most 100, OpenAPI `per-page`), up to 3,000 (GitHub's
+            // cap on a commit's files): beyond that the commit's paths are unknown.
+            for (let page = 1; page <= 30; page += 1) {
               const files = await reader.poll(
                 'GET /repos/{owner}/{repo}/commits/{ref}',
-                { ...r, ref: commit, per_page: 300, page },
+                { ...r, ref: commit, per_page: 100, page },
                 (x) =>
                   ((x as { files?: Array<{ filename: string; previous_filename?: string }> }).files ?? []).map((f) => [
                     f.filename,
@@ -139,7 +140,7 @@ export function historySource(
                   ]),
               );
               paths.push(...files.flat());
-              if (files.length < 300) return paths;
+              if (files.length < 100) return paths;
             }
             return null;
           },

@@ -8,7 +8,9 @@ import { CHANGELOG_DIR, DEFAULT_ROLLOUTS_DIR, rollbackBranch, stageBranch } from
 import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { parseIntent, formatProblem } from '../../constructs/spec/index.js';
 import {
+  changelogPath,
   ledgerFrom,
+  rollbackProposal,
   stageProposal,
   trailer,
   TRAILER_ROLLBACK,
@@ -16,12 +18,15 @@ import {
   type LedgerEntry,
   type Regenerate,
 } from './content.js';
-import type { PullState, RolloutState } from './planner.js';
+import { branchCandidates, type PullState, type RolloutState } from './planner.js';
 import type { CommitSummary, GitHubPort, PullRequest } from './port.js';
 import { gitBlobSha } from './reader.js';
+import { combineStatuses } from './checks.js';
 
 export interface ObserveOptions {
   readonly healthCheck: string;
+  /** The bot's login: a PR someone else opened on a bot branch is never the bot's. */
+  readonly botLogin?: string;
   readonly regenerate: Regenerate;
   readonly repoUrl: string;
 }
@@ -111,8 +116,6 @@ export async function observeRollout(
   const readChangelog = async (): Promise<string> => (changelogSha === undefined ? '' : port.blob(changelogSha));
   const newest = commits[0]?.date;
   const intentChangedAt = newest ? new Date(newest) : new Date(0);
-  const openOf = async (head: string): Promise<PullRequest | undefined> =>
-    v.open ? v.open.get(head) : (await port.pullsByHead(head)).find((p) => p.state === 'open');
 
   // When the live stage went live: the trailer commit for it, or the merge of its PR, whichever
   // is later (a person merging with a merge commit lands our branch commit, dated when written).
@@ -135,76 +138,135 @@ export async function observeRollout(
   const rolloutSince = rolloutStart(commits, model, liveSince);
 
   const base = { path, text, model, ledger, readChangelog, defaultBranch: branch };
-  const next = nextStage(model);
+  const inputs = {
+    ...base,
+    changelog: '',
+    defaultBranch: branch.name,
+    liveSince,
+    regenerate: opts.regenerate,
+    repoUrl: opts.repoUrl,
+  };
+  const bot = opts.botLogin;
+  // A PR counts as the bot's only when the bot opened it (docs/design.md, "Bot trust model and merge rule").
+  const ours = (p: PullRequest): boolean => bot === undefined || p.author === undefined || p.author === bot;
+  const openOn = (branchName: string): PullRequest[] =>
+    v.open
+      ? branchCandidates(branchName)
+          .map((b) => v.open!.get(b))
+          .filter((p): p is PullRequest => p !== undefined)
+          .sort((a, b) => b.number - a.number)
+      : [];
+  const foreign: PullState[] = [];
+  const ignored = async (p: PullRequest): Promise<void> => {
+    foreign.push(shell(p, await port.comments(p.number)));
+  };
+
   let stagePr: PullState | undefined;
+  const next = nextStage(model);
   if (next && !model.abort) {
     const head = stageBranch(model.namespace, model.name, next.name);
+    const open = v.open ? openOn(head) : (await port.pullsByHead(head)).filter((p) => p.state === 'open');
+    const mine = open.filter(ours);
+    for (const p of open.filter((x) => !ours(x))) await ignored(p);
+    for (const p of mine.slice(1)) await ignored(p);
     // Closed PRs matter only without an open one (closed by a person → pause; merged → wait).
-    const pr = (await openOf(head)) ?? (await port.pullsByHead(head))[0];
+    const pr = mine[0] ?? (await port.pullsByHead(head)).filter(ours)[0];
     if (pr) {
-      // `expected` leaves the changelog out, so it is not read for the comparison.
-      const expected = stageProposal(
-        {
-          ...base,
-          changelog: '',
-          defaultBranch: branch.name,
-          liveSince,
-          regenerate: opts.regenerate,
-          repoUrl: opts.repoUrl,
-        },
-        next,
-      ).expected;
-      stagePr = await pullState(port, pr, opts, expected);
+      const proposal = stageProposal(inputs, next);
+      stagePr = await pullState(port, pr, opts, proposal.expected, [
+        ...proposal.expected.map((e) => e.path),
+        changelogPath(model),
+      ]);
     }
   }
   let rollbackPr: PullState | undefined;
   if (!model.abort) {
-    const open = await openOf(rollbackBranch(model.namespace, model.name));
-    if (open) rollbackPr = await pullState(port, open, opts, undefined);
+    const head = rollbackBranch(model.namespace, model.name);
+    const open = v.open ? openOn(head) : (await port.pullsByHead(head)).filter((p) => p.state === 'open');
+    const mine = open.filter(ours);
+    for (const p of open.filter((x) => !ours(x))) await ignored(p);
+    for (const p of mine.slice(1)) await ignored(p);
+    const pr = mine[0];
+    if (pr) {
+      // The abort the head declares; the expected content is re-derived from it, so a branch
+      // pointed at any other commit (a stage commit of the bot's, say) is not current.
+      const files = await port.pullFiles(pr.number, pr.headSha, baseKey(pr));
+      const intentSha = files.find((f) => f.path === path)?.sha;
+      const headText = intentSha ? await port.blob(intentSha) : undefined;
+      const headParsed = headText === undefined ? undefined : parseIntent(path, headText);
+      const abort = headParsed?.ok ? headParsed.model.abort : undefined;
+      const expected = abort ? rollbackProposal(inputs, abort, []).expected : [];
+      const state = await pullState(port, pr, opts, expected, [
+        ...(expected.length > 0 ? expected.map((e) => e.path) : [path]),
+        changelogPath(model),
+      ]);
+      rollbackPr = {
+        ...state,
+        contentCurrent: abort !== undefined && state.contentCurrent,
+        ...(abort ? { abort } : {}),
+      };
+    }
   }
   const state: RolloutState = {
     liveSince,
     rolloutSince,
     intentChangedAt,
+    defaultBranch: branch.name,
     ...(stagePr ? { stagePr } : {}),
     ...(rollbackPr ? { rollbackPr } : {}),
+    ...(foreign.length > 0 ? { foreign } : {}),
+    takenHeads: v.open ? [...v.open.keys()] : [],
   };
   return { ...base, state };
+}
+
+/** The key part of what a PR's commits and files depend on besides the head: its base. */
+function baseKey(pr: PullRequest): string {
+  return `${pr.baseRef}@${pr.baseSha ?? ''}`;
+}
+
+/** A PR known only by itself and its comments (closed, or someone else's). */
+function shell(pr: PullRequest, comments: PullState['comments']): PullState {
+  return {
+    pr,
+    commits: [],
+    files: [],
+    comments,
+    checks: [],
+    healthHistory: [],
+    combined: { state: 'pending', totalCount: 0 },
+    contentCurrent: true,
+  };
 }
 
 async function pullState(
   port: GitHubPort,
   pr: PullRequest,
   opts: ObserveOptions,
-  expected: ReadonlyArray<{ path: string; content: string }> | undefined,
+  expected: ReadonlyArray<{ path: string; content: string }>,
+  expectedFiles: readonly string[],
 ): Promise<PullState> {
   if (pr.state !== 'open') {
-    return {
-      pr,
-      commits: [],
-      files: [],
-      comments: [],
-      checks: [],
-      healthHistory: [],
-      combined: { state: 'pending', totalCount: 0 },
-      contentCurrent: true,
-    };
+    // A closed, unmerged PR: its comments tell whether the bot closed it for a rollback.
+    return shell(pr, pr.merged ? [] : await port.comments(pr.number));
   }
-  // Commits and files are fixed by the head sha (remembered); comments and checks are polled.
-  const commits = await port.pullCommits(pr.number, pr.headSha);
-  const diff = await port.pullFiles(pr.number, pr.headSha);
+  // Commits and files are fixed by the base and head (remembered); comments and checks are polled.
+  const commits = await port.pullCommits(pr.number, pr.headSha, baseKey(pr));
+  const diff = await port.pullFiles(pr.number, pr.headSha, baseKey(pr));
   const comments = await port.comments(pr.number);
   const checks = await port.checkRuns(pr.headSha);
-  const combined = await port.combinedStatus(pr.headSha);
+  const statuses = await port.statuses(pr.headSha);
   const healthHistory = [];
   for (const c of commits) {
-    if (c.sha === pr.headSha) continue;
+    if (c.sha === pr.headSha || !/^[0-9a-f]{40}$/.test(c.sha)) continue;
     healthHistory.push(...(await port.checkRuns(c.sha)).filter((r) => r.name === opts.healthCheck));
   }
   // A rename changes its old path too: both must be inside the allowed directories.
   const files = diff.flatMap((f) => (f.previousPath !== undefined ? [f.path, f.previousPath] : [f.path]));
+  const present = diff.filter((f) => f.sha !== null).map((f) => f.path);
+  const oddModes = present.length > 0 ? await port.oddModes(pr.headSha, present) : new Map<string, string>();
   let contentCurrent = true;
-  for (const file of expected ?? []) {
+  for (const file of expected) {
     // The diff carries each changed file's blob sha: compare hashes, no content read.
     const entry = diff.find((f) => f.path === file.path);
     const same = entry
@@ -215,7 +277,19 @@ async function pullState(
       break;
     }
   }
-  return { pr, commits, files, comments, checks, healthHistory, combined, contentCurrent };
+  return {
+    pr,
+    commits,
+    files,
+    comments,
+    checks,
+    healthHistory,
+    combined: combineStatuses(statuses),
+    statuses,
+    contentCurrent,
+    expectedFiles,
+    oddModes,
+  };
 }
 
 /**

@@ -26,12 +26,22 @@ export interface CheckRun {
   /** Check-run output title/summary, kept as evidence for the ledger. */
   readonly summary?: string;
   readonly url?: string;
+  /** The GitHub App that created the run (GitHub: `app`, a nullable integration); trust is by its slug. */
+  readonly app?: { readonly id: number; readonly slug: string } | null;
 }
 
 /** GET /commits/{ref}/status, reduced: GitHub answers state "pending" with total 0 when nothing reported. */
 export interface CombinedStatus {
   readonly state: 'success' | 'pending' | 'failure' | 'error';
   readonly totalCount: number;
+}
+
+/** One commit status (GET /commits/{ref}/statuses): the creator tells who posted it. */
+export interface CommitStatus {
+  readonly id: number;
+  readonly context: string;
+  readonly state: string;
+  readonly creator: string | null;
 }
 
 export interface PullRequest {
@@ -44,6 +54,10 @@ export interface PullRequest {
   readonly headRef: string;
   readonly headSha: string;
   readonly baseRef: string;
+  /** Base sha GitHub reports with the PR (part of every key of what depends on the base). */
+  readonly baseSha?: string;
+  /** Login of whoever opened the PR (`user.login`); null when GitHub does not say. */
+  readonly author?: string | null;
   readonly title: string;
   readonly body: string;
   readonly labels: readonly string[];
@@ -59,11 +73,25 @@ export interface PullFile {
   readonly previousPath?: string;
 }
 
+/** The repository's merge settings (GET /repos: allow_squash_merge, allow_merge_commit, allow_rebase_merge). */
+export interface MergeMethods {
+  readonly squash?: boolean;
+  readonly merge?: boolean;
+  readonly rebase?: boolean;
+}
+
 export interface PullCommit {
   readonly sha: string;
   /** GitHub login of the author; null when GitHub cannot tie the commit to an account (untrusted). */
   readonly authorLogin: string | null;
   readonly committerLogin: string | null;
+  /** Emails written in the commit (GitHub links a commit to a user by these, not by who pushed it). */
+  readonly authorEmail?: string | null;
+  readonly committerEmail?: string | null;
+  /** `verification.verified`: GitHub signs commits an App makes through the API without custom author. */
+  readonly verified?: boolean;
+  /** Number of parents (a merge commit from update-branch has 2). */
+  readonly parents?: number;
 }
 
 export interface IssueComment {
@@ -89,8 +117,8 @@ export interface FileChange {
 
 export type MergeResult =
   | { readonly kind: 'merged'; readonly sha: string }
-  /** 405: not mergeable (already merged, conflicts, protection) — re-read on the next pass. */
-  | { readonly kind: 'not-mergeable'; readonly message: string }
+  /** 405 (or 404/422 from merge): GitHub's own message, classified by the planner (mergeRefusal). */
+  | { readonly kind: 'not-mergeable'; readonly message: string; readonly status?: number }
   /** 409: the head moved since we looked; the sha guard did its job. */
   | { readonly kind: 'head-moved'; readonly message: string };
 
@@ -118,14 +146,27 @@ export interface GitHubPort {
    * the merged ones cannot change; the adapter may then answer from memory.
    */
   pullsByHead(branch: string, options?: { readonly stableWhile?: string }): Promise<PullRequest[]>;
-  /** Commits of the PR; the same for the same head sha (and base). */
-  pullCommits(number: number, headSha: string): Promise<PullCommit[]>;
-  /** The PR's diff entries; the same for the same head sha (and base). */
-  pullFiles(number: number, headSha: string): Promise<PullFile[]>;
+  /** Commits of the PR; the same for the same head sha and `base` (its base ref and sha: part of the key). */
+  pullCommits(number: number, headSha: string, base?: string): Promise<PullCommit[]>;
+  /** The PR's diff entries; the same for the same head sha and `base`. */
+  pullFiles(number: number, headSha: string, base?: string): Promise<PullFile[]>;
   comments(number: number): Promise<IssueComment[]>;
   /** Check runs reported on `sha` (every run, not only the latest per name). */
   checkRuns(sha: string): Promise<CheckRun[]>;
   combinedStatus(sha: string): Promise<CombinedStatus>;
+  /** Every commit status on `sha` with its creator (the combined status is derived from these). */
+  statuses(sha: string): Promise<CommitStatus[]>;
+  /** The repository's allowed merge methods (read with the default branch: no extra request). */
+  mergeMethods(): Promise<MergeMethods>;
+  /**
+   * Git modes of `paths` at commit `sha` that are not a plain file (100644): a symlink is 120000,
+   * an executable 100755, a submodule 160000. Paths absent from the answer are plain files or absent.
+   */
+  oddModes(sha: string, paths: readonly string[]): Promise<ReadonlyMap<string, string>>;
+  /** Commits on `branch` that `base` lacks (GET /compare), or undefined when the branch does not exist. */
+  branchCommits(base: string, branch: string): Promise<PullCommit[] | undefined>;
+  /** PUT /pulls/{n}/update-branch guarded by the head sha; GitHub's message when it refuses. */
+  updateBranch(number: number, expectedHeadSha: string): Promise<{ readonly ok: boolean; readonly message: string }>;
   /** Commits on `ref` that touch `path`, newest first (at most `limit`). */
   commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]>;
   /** `commitsTouching(sha, path, limit)` for several paths at one commit sha. */
@@ -136,13 +177,16 @@ export interface GitHubPort {
   ): Promise<ReadonlyMap<string, readonly CommitSummary[]>>;
   /**
    * One commit on top of `parentSha` carrying every change (blobs → tree with base_tree →
-   * commit), then `branch` pointed at it (created, or force-moved). Returns the commit sha.
+   * commit), then `branch` pointed at it. Returns the commit sha. When the branch already exists
+   * it is moved only if `mayMove` says so (given the branch's commits the default branch lacks;
+   * @default always): otherwise it throws BranchOccupiedError and nothing is moved.
    */
   commitToBranch(input: {
     readonly branch: string;
     readonly parentSha: string;
     readonly message: string;
     readonly changes: readonly FileChange[];
+    readonly mayMove?: (commits: readonly PullCommit[] | undefined) => boolean;
   }): Promise<string>;
   /** Opens a PR; when the head already has an open one (422) that one is returned instead. */
   openPull(input: {
@@ -153,7 +197,12 @@ export interface GitHubPort {
   }): Promise<PullRequest>;
   updatePull(
     number: number,
-    patch: { readonly title?: string; readonly body?: string; readonly state?: 'open' | 'closed' },
+    patch: {
+      readonly title?: string;
+      readonly body?: string;
+      readonly state?: 'open' | 'closed';
+      readonly base?: string;
+    },
   ): Promise<void>;
   /** Creates any missing label in the repository, then adds `labels` to the PR. */
   addLabels(number: number, labels: readonly string[]): Promise<void>;
@@ -168,4 +217,12 @@ export interface GitHubPort {
       readonly message: string;
     },
   ): Promise<MergeResult>;
+}
+
+/** The branch exists and holds work `mayMove` refused to overwrite (someone else's commits). */
+export class BranchOccupiedError extends Error {
+  constructor(readonly branch: string) {
+    super(`branch ${branch} holds commits stagegate did not write; it is never overwritten`);
+    this.name = 'BranchOccupiedError';
+  }
 }

@@ -9,6 +9,7 @@ import type { Regenerate } from './content.js';
 import { GitHubAdapter, type GitHubOptions } from './github.js';
 import type { GitHubPort } from './port.js';
 import type { ReconcileOptions } from './reconcile.js';
+import { withoutCredentials } from './text.js';
 
 export interface BotSettings {
   readonly owner: string;
@@ -39,7 +40,14 @@ export interface BotSettings {
 
 /** What a cache file must belong to: the API root and the repository (a file for another is ignored). */
 export function cacheScope(s: Pick<BotSettings, 'owner' | 'repo' | 'apiUrl'>): { api: string; repo: string } {
-  return { api: s.apiUrl.replace(/\/+$/, ''), repo: `${s.owner}/${s.repo}`.toLowerCase() };
+  // Never a credential in the file: `user:password@` in GITHUB_API_URL is dropped from the scope.
+  return { api: withoutCredentials(s.apiUrl).replace(/\/+$/, ''), repo: `${s.owner}/${s.repo}`.toLowerCase() };
+}
+
+/** The App slugs whose check runs count: the bot's own App and any named with --trust-app. */
+export function trustedAppsOf(s: Pick<BotSettings, 'appSlug' | 'trustedApps'>): readonly string[] | undefined {
+  if (s.appSlug === undefined && s.trustedApps === undefined) return undefined;
+  return [...new Set([...(s.appSlug !== undefined ? [s.appSlug] : []), ...(s.trustedApps ?? [])])];
 }
 
 /** `OWNER/NAME` → parts; undefined when malformed. */
@@ -66,6 +74,9 @@ export function compilingRegenerate(): Regenerate {
 }
 
 export function botFromSettings(s: BotSettings): { adapter: GitHubAdapter; options: ReconcileOptions } {
+  if (withoutCredentials(s.apiUrl) !== s.apiUrl)
+    throw new Error('GITHUB_API_URL carries credentials (user:password@); give the token in GITHUB_TOKEN only');
+  const trustedApps = trustedAppsOf(s);
   const adapter = new GitHubAdapter({
     owner: s.owner,
     repo: s.repo,
@@ -86,7 +97,12 @@ export function botFromSettings(s: BotSettings): { adapter: GitHubAdapter; optio
         requiredChecks: s.requiredChecks ?? DEFAULT_REQUIRED_CHECKS,
         healthCheck: CHECK_HEALTH,
         allowedPrefixes: ['rollouts/', 'generated/'],
+        ...(trustedApps !== undefined ? { trustedApps } : {}),
+        // An App's API commits are signed by GitHub; a push carrying its email is not.
+        ...(s.appSlug !== undefined ? { requireVerified: true } : {}),
       },
+      ...(s.appSlug !== undefined ? { appSlug: s.appSlug } : {}),
+      ...(s.mergeMethod !== undefined ? { mergeMethod: s.mergeMethod } : {}),
       regenerate: compilingRegenerate(),
       repoUrl: `${web}/${s.owner}/${s.repo}`,
       ...(s.github?.log ? { log: s.github.log } : {}),

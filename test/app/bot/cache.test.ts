@@ -79,11 +79,11 @@ describe('advance --cache FILE across processes', () => {
   it('ignores a corrupt cache file, says so on stderr, and still does the right thing', async () => {
     w = await world();
     const file = join(dir, 'bot-cache.json');
-    writeFileSync(file, '{"format":"stagegate-bot-cache/v1","scope":{"api"');
+    writeFileSync(file, '{"format":"stagegate-bot-cache/v2","scope":{"api"');
     const run = await advance(w, file);
     expect(run.stderr).toContain(`stagegate advance: cache ${file} ignored: not JSON`);
     expect(run.summaries).toEqual(['opened #1 (internal → one-percent)']);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: 'stagegate-bot-cache/v1' });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ format: 'stagegate-bot-cache/v2' });
   });
 
   it('stays correct with a stale cache restored from an older pass: new checks are seen and the PR merges', async () => {
@@ -147,7 +147,7 @@ describe('ResponseCache', () => {
     expect((await ResponseCache.load(file, scope, (l) => warnings.push(l))).size).toBe(0);
     writeFileSync(
       file,
-      JSON.stringify({ format: 'stagegate-bot-cache/v1', scope, entries: { 'GET /a': { etag: 7, body: 1 } } }),
+      JSON.stringify({ format: 'stagegate-bot-cache/v2', scope, entries: { 'GET /a': { etag: 7, body: 1 } } }),
     );
     expect((await ResponseCache.load(file, scope, (l) => warnings.push(l))).size).toBe(0);
     expect(warnings).toEqual([

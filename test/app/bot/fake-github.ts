@@ -7,7 +7,9 @@
 import type {
   CheckRun,
   CombinedStatus,
+  CommitStatus,
   CommitSummary,
+  MergeMethods,
   FileChange,
   GitHubPort,
   IssueComment,
@@ -95,6 +97,7 @@ export class FakeGitHub implements GitHubPort {
       headRef: p.head,
       headSha: this.refs.get(p.head) ?? '',
       baseRef: p.base,
+      author: this.login,
       title: p.title,
       body: p.body,
       labels: [...p.labels],
@@ -187,6 +190,24 @@ export class FakeGitHub implements GitHubPort {
   async combinedStatus(): Promise<CombinedStatus> {
     return { state: 'pending', totalCount: 0 };
   }
+  async statuses(): Promise<CommitStatus[]> {
+    return [];
+  }
+  async mergeMethods(): Promise<MergeMethods> {
+    return { squash: true, merge: true, rebase: true };
+  }
+  async oddModes(): Promise<ReadonlyMap<string, string>> {
+    return new Map();
+  }
+  async branchCommits(_base: string, branch: string): Promise<PullCommit[] | undefined> {
+    const sha = this.refs.get(branch);
+    if (sha === undefined) return undefined;
+    const c = this.commits.get(sha)!;
+    return [{ sha, authorLogin: c.author, committerLogin: c.author }];
+  }
+  async updateBranch(): Promise<{ ok: boolean; message: string }> {
+    return { ok: false, message: 'There are no new commits on the base branch.' };
+  }
   async commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]> {
     const out: CommitSummary[] = [];
     for (
@@ -230,8 +251,12 @@ export class FakeGitHub implements GitHubPort {
     this.pulls.push(p);
     return this.toPull(p);
   }
-  async updatePull(n: number, patch: { title?: string; body?: string; state?: 'open' | 'closed' }): Promise<void> {
+  async updatePull(
+    n: number,
+    patch: { title?: string; body?: string; state?: 'open' | 'closed'; base?: string },
+  ): Promise<void> {
     const p = this.pr(n);
+    if (patch.base !== undefined) p.base = patch.base;
     if (patch.title !== undefined) p.title = patch.title;
     if (patch.body !== undefined) p.body = patch.body;
     if (patch.state === 'closed' && p.state === 'open') {
