@@ -4,6 +4,7 @@
  */
 
 import type { Identity } from './identity.js';
+import type { FaultSpec } from './types.js';
 
 export const DOCS = 'https://docs.github.com/rest';
 
@@ -48,6 +49,8 @@ export interface Ctx {
   readonly token: string;
   readonly now: Date;
   readonly baseUrl: string;
+  /** A fault the handler itself plays out (racePush). */
+  readonly fault?: FaultSpec;
 }
 
 export interface Reply {

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { control } from './control.js';
 import { Faults } from './faults.js';
 import { GitStore } from './git-store.js';
 import { ApiError, DOCS, notFound, type Route } from './http.js';
@@ -20,7 +21,11 @@ import { Shapes } from './shapes.js';
 import { RepoState } from './state.js';
 import type { Emulator, EmulatorOptions, RequestLogEntry } from './types.js';
 
+export { ConfigError, parseConfig, type EmulatorConfig } from './config.js';
 export type {
+  AppConfig,
+  BranchProtection,
+  MergeMethod,
   Emulator,
   EmulatorOptions,
   FaultInjector,
@@ -51,6 +56,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
 
   const faults = new Faults();
   const requests: RequestLogEntry[] = [];
+  let state: RepoState | undefined;
   const server = new ApiServer({
     owner: opts.owner,
     repo: opts.repo,
@@ -60,19 +66,27 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     rateLimit: opts.rateLimit ?? 5000,
     faults,
     requests,
+    onRequest: opts.onRequest,
+    control: (method, path, body) => control({ faults, requests, state: () => state! }, method, path, body),
     routes: (baseUrl) => {
       const shapes = new Shapes(baseUrl, opts.owner, opts.repo, identities);
-      const state = new RepoState(git, shapes, opts.owner, opts.repo, now(), {
+      const s = new RepoState(git, shapes, opts.owner, opts.repo, now(), {
         lazyMergeability: opts.lazyMergeability ?? false,
         checkRunsByUsers: opts.checkRunsByUsers ?? opts.apps === undefined,
       });
+      s.settings.mergeMethods = [...(opts.mergeMethods ?? ['merge', 'squash', 'rebase'])];
+      s.settings.allowAutoMerge = opts.allowAutoMerge ?? false;
+      s.settings.allowUpdateBranch = opts.allowUpdateBranch ?? false;
+      s.settings.admins = [...(opts.admins ?? [])];
+      for (const [branch, rules] of Object.entries(opts.protection ?? {})) s.settings.protection.set(branch, rules);
+      state = s;
       return [
-        ...userRoutes(state),
-        ...repoRoutes(state),
-        ...gitRoutes(state),
-        ...pullRoutes(state),
-        ...checkRoutes(state),
-        ...issueRoutes(state),
+        ...userRoutes(s),
+        ...repoRoutes(s),
+        ...gitRoutes(s),
+        ...pullRoutes(s),
+        ...checkRoutes(s),
+        ...issueRoutes(s),
       ];
     },
   });

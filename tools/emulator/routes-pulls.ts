@@ -14,14 +14,17 @@ import {
   type Ctx,
   type Route,
 } from './http.js';
+import { EMPTY_TREE } from './git-store.js';
 import { combinedState, latestCheckRuns, latestStatuses } from './routes-checks.js';
 import { diffEntryJson } from './routes-repo.js';
 import { nodeId } from './shapes.js';
 import type { PullRecord, RepoState } from './state.js';
+import type { MergeMethod } from './types.js';
 
 const R = '/repos/{owner}/{repo}';
 const GITHUB = { name: 'GitHub', email: 'noreply@github.com' };
 const NOT_MERGEABLE = 'Pull Request is not mergeable';
+const MERGE_DOCS = `${DOCS}/pulls/pulls#merge-a-pull-request`;
 
 export function pullRoutes(s: RepoState): Route[] {
   const { api, html } = s.shapes;
@@ -81,7 +84,15 @@ export function pullRoutes(s: RepoState): Route[] {
         statuses: link(`${api}/statuses/${pr.headSha}`),
       },
       author_association: pr.user === s.owner ? 'OWNER' : 'MEMBER',
-      auto_merge: null,
+      // OA auto-merge: enabled_by, merge_method, commit_title, commit_message (all required).
+      auto_merge: pr.autoMerge
+        ? {
+            enabled_by: s.shapes.user(pr.autoMerge.enabledBy),
+            merge_method: pr.autoMerge.mergeMethod,
+            commit_title: pr.autoMerge.title ?? '',
+            commit_message: pr.autoMerge.message ?? '',
+          }
+        : null,
       draft: pr.draft,
     };
   };
@@ -189,6 +200,8 @@ export function pullRoutes(s: RepoState): Route[] {
           mergedBy: null,
           mergeCommitSha: null,
           labels: [],
+          reviews: [],
+          autoMerge: null,
         };
         s.pulls.push(pr);
         return { status: 201, body: fullJson(pr, true), headers: { location: `${api}/pulls/${number}` } };
@@ -335,6 +348,13 @@ export function pullRoutes(s: RepoState): Route[] {
       );
     }
     if (pr.draft) throw new ApiError(405, 'Pull Request is still a draft', `${DOCS}/pulls/pulls#merge-a-pull-request`);
+    if (!s.settings.mergeMethods.includes(method as MergeMethod)) {
+      // "Squash merges are not allowed on this repository." (NielPieterse0/chatgpt-skill#153),
+      // "Merge commits are not allowed on this repository." (AnandChowdhary/dependabot-pr-action#17);
+      // the rebase text by analogy (research sheet §3).
+      const what = { merge: 'Merge commits', squash: 'Squash merges', rebase: 'Rebase merges' }[method as MergeMethod];
+      throw new ApiError(405, `${what} are not allowed on this repository.`, MERGE_DOCS);
+    }
     const base = baseSha(pr);
     const tree = s.git.mergeTrees(base, pr.headSha);
     if (tree === null) throw new ApiError(405, NOT_MERGEABLE, `${DOCS}/pulls/pulls#merge-a-pull-request`);
@@ -366,22 +386,38 @@ export function pullRoutes(s: RepoState): Route[] {
         committer,
       );
     } else {
-      // Rebase replays each commit; without a newer git's merge-tree --merge-base we support
-      // the case GitHub sees most: the base has not moved since the branch was cut.
-      if (s.git.mergeBase(base, pr.headSha) !== base)
-        throw new ApiError(405, "This branch can't be rebased", `${DOCS}/pulls/pulls#merge-a-pull-request`);
+      // Rebase replays each commit's changes onto the base's tip (committer GitHub). Without a
+      // newer git's merge-tree --merge-base, a commit touching a path the base changed since the
+      // merge base is refused as GitHub refuses a conflicting rebase.
+      const mergeBase = s.git.mergeBase(base, pr.headSha) ?? base;
+      const baseChanged = new Set(s.git.diff(mergeBase, base, false).map((f) => f.path));
       result = base;
       for (const c of commits) {
         const original = s.git.readCommit(c);
-        result = s.git.commitTree(original.tree, [result], original.message, original.author, committer);
+        const changes = s.git.diff(original.parents[0] ?? EMPTY_TREE, c, false).map((f) => {
+          if (f.status === 'removed') return { path: f.path, mode: '100644', sha: null };
+          const [entry] = s.git.lsTree(c, false, f.path);
+          return { path: f.path, mode: entry?.mode ?? '100644', sha: f.sha };
+        });
+        if (changes.some((ch) => baseChanged.has(ch.path)))
+          throw new ApiError(405, "This branch can't be rebased", MERGE_DOCS);
+        const tree = s.git.buildTree(s.git.readCommit(result).tree, changes);
+        result = s.git.commitTree(tree, [result], original.message, original.author, committer);
       }
     }
-    if (!s.git.updateRef(`refs/heads/${pr.base}`, result, base)) {
-      throw new ApiError(
-        409,
-        'Base branch was modified. Review and try the merge again.',
-        `${DOCS}/pulls/pulls#merge-a-pull-request`,
+    if (ctx.fault?.kind === 'racePush') {
+      const pushed = s.git.commitTree(
+        s.git.readCommit(base).tree,
+        [base],
+        'concurrent push',
+        s.shapes.identities.gitPerson(s.owner, ctx.now),
       );
+      s.git.updateRef(`refs/heads/${pr.base}`, pushed, base);
+    }
+    if (!s.git.updateRef(`refs/heads/${pr.base}`, result, base)) {
+      // 405, not 409: NixOS/nixpkgs-merge-bot#179 (full body with "status":"405"),
+      // quipper/monorepo-deploy-actions#499.
+      throw new ApiError(405, 'Base branch was modified. Review and try the merge again.', MERGE_DOCS);
     }
     s.pushedAt = ctx.now;
     pr.baseShaAtClose = base;

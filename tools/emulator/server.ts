@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Faults } from './faults.js';
 import { ApiError, compileRoute, matchRoute, notFound, type CompiledRoute, type Reply, type Route } from './http.js';
+import { CONTROL_PREFIX } from './control.js';
 import type { Identities, Identity } from './identity.js';
 import { validateResponse } from './openapi.js';
 import type { RequestLogEntry, FaultSpec } from './types.js';
@@ -32,6 +33,10 @@ export interface ServerConfig {
   readonly rateLimit: number;
   readonly faults: Faults;
   readonly requests: RequestLogEntry[];
+  /** Test hooks under /_emulator/ (control.ts): no token, no budget, not logged. */
+  readonly control?: (method: string, path: string, body: unknown) => Reply;
+  /** Sees each log entry as it is recorded. */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
   /** Routes get the base URL once the port is known. */
   readonly routes: (baseUrl: string) => Route[];
 }
@@ -132,8 +137,23 @@ export class ApiServer {
     let routeName: { route?: string } = {};
     const log = (status: number, extra: Partial<RequestLogEntry> = {}): void => {
       const ms = Math.round((performance.now() - started) * 10) / 10;
-      this.config.requests.push({ ...entry, status, rateLimited: false, ...latency, ...routeName, ms, ...extra });
+      const logged = { ...entry, status, rateLimited: false, ...latency, ...routeName, ms, ...extra };
+      this.config.requests.push(logged);
+      this.config.onRequest?.(logged);
     };
+    if (this.config.control && url.pathname.startsWith(CONTROL_PREFIX)) {
+      let reply: Reply;
+      try {
+        reply = this.config.control(method, url.pathname, raw.trim() === '' ? undefined : JSON.parse(raw));
+      } catch (err) {
+        reply =
+          err instanceof ApiError
+            ? { status: err.status, body: err.body() }
+            : { status: 400, body: { message: (err as Error).message } };
+      }
+      this.write(res, reply.status, reply.body, { 'content-type': 'application/json; charset=utf-8' });
+      return;
+    }
     let decodedPath = url.pathname;
     try {
       decodedPath = decodeURIComponent(url.pathname);
@@ -232,6 +252,7 @@ export class ApiServer {
         token,
         now,
         baseUrl: this.baseUrl,
+        ...(fault?.kind === 'racePush' ? { fault } : {}),
       });
     } catch (err) {
       if (!(err instanceof ApiError)) {

@@ -110,8 +110,19 @@ export class Shapes {
     };
   }
 
-  /** Satisfies full-repository, repository and minimal-repository at once. */
-  repository(openIssues: number, pushedAt: Date): Record<string, unknown> {
+  /**
+   * Satisfies full-repository, repository and minimal-repository at once. The merge settings
+   * are the `get-repository` fixture's fields (allow_*_merge, allow_auto_merge, allow_update_branch).
+   */
+  repository(
+    openIssues: number,
+    pushedAt: Date,
+    settings: {
+      readonly mergeMethods: readonly string[];
+      readonly allowAutoMerge: boolean;
+      readonly allowUpdateBranch: boolean;
+    } = { mergeMethods: ['merge', 'squash', 'rebase'], allowAutoMerge: false, allowUpdateBranch: false },
+  ): Record<string, unknown> {
     const a = this.api;
     const id = stableId(`${this.owner}/${this.repo}`);
     return {
@@ -192,12 +203,12 @@ export class Shapes {
       created_at: EPOCH,
       updated_at: iso(pushedAt),
       permissions: { admin: false, maintain: false, push: true, triage: true, pull: true },
-      allow_rebase_merge: true,
-      allow_squash_merge: true,
-      allow_merge_commit: true,
-      allow_auto_merge: false,
+      allow_rebase_merge: settings.mergeMethods.includes('rebase'),
+      allow_squash_merge: settings.mergeMethods.includes('squash'),
+      allow_merge_commit: settings.mergeMethods.includes('merge'),
+      allow_auto_merge: settings.allowAutoMerge,
       delete_branch_on_merge: false,
-      allow_update_branch: false,
+      allow_update_branch: settings.allowUpdateBranch,
       allow_forking: false,
       web_commit_signoff_required: false,
       license: null,

@@ -6,6 +6,7 @@
 import type { GitStore } from './git-store.js';
 import { ApiError, notFound } from './http.js';
 import type { App } from './identity.js';
+import type { BranchProtection, MergeMethod } from './types.js';
 import type { Shapes } from './shapes.js';
 
 export interface PullRecord {
@@ -32,6 +33,11 @@ export interface PullRecord {
   labels: string[];
   /** "base head" pair whose mergeability a GET has already reported (lazyMergeability). */
   mergeabilityFor?: string;
+  reviews: ReviewRecord[];
+  /** Auto-merge as GraphQL enablePullRequestAutoMerge would set it (a test hook sets it here). */
+  autoMerge: { mergeMethod: MergeMethod; enabledBy: string; title?: string; message?: string } | null;
+  /** Owner of the head repository when the head is in a fork. */
+  headOwner?: string;
 }
 
 export interface CheckRunRecord {
@@ -81,6 +87,24 @@ export interface StateOptions {
   readonly checkRunsByUsers: boolean;
 }
 
+/** Repository settings and branch rules; tests may change them while the emulator runs. */
+export interface RepoSettings {
+  mergeMethods: MergeMethod[];
+  allowAutoMerge: boolean;
+  allowUpdateBranch: boolean;
+  admins: string[];
+  readonly protection: Map<string, BranchProtection>;
+}
+
+export interface ReviewRecord {
+  id: number;
+  login: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED';
+  body: string;
+  commitId: string;
+  submittedAt: Date;
+}
+
 export class RepoState {
   readonly pulls: PullRecord[] = [];
   readonly checkRuns: CheckRunRecord[] = [];
@@ -92,6 +116,13 @@ export class RepoState {
   private nextId = 1000;
   /** Last ref write; the repository's pushed_at/updated_at, so its JSON (and ETag) only changes with pushes. */
   pushedAt: Date;
+  readonly settings: RepoSettings = {
+    mergeMethods: ['merge', 'squash', 'rebase'],
+    allowAutoMerge: false,
+    allowUpdateBranch: false,
+    admins: [],
+    protection: new Map(),
+  };
 
   constructor(
     readonly git: GitStore,
@@ -105,7 +136,7 @@ export class RepoState {
   }
 
   repositoryJson(): Record<string, unknown> {
-    return this.shapes.repository(this.pulls.filter((p) => p.state === 'open').length, this.pushedAt);
+    return this.shapes.repository(this.pulls.filter((p) => p.state === 'open').length, this.pushedAt, this.settings);
   }
 
   id(): number {

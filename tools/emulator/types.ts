@@ -41,6 +41,21 @@ export interface EmulatorOptions {
    * @default true when `apps` is absent, false when it is given
    */
   readonly checkRunsByUsers?: boolean;
+  /**
+   * Rules per branch, enforced on merge the way a repository ruleset is (405 "Repository rule
+   * violations found…") and readable at GET /repos/{o}/{r}/rules/branches/{branch}.
+   */
+  readonly protection?: Record<string, BranchProtection>;
+  /** Merge methods the repository allows (GET /repos `allow_*_merge`). @default all three */
+  readonly mergeMethods?: ReadonlyArray<MergeMethod>;
+  /** GET /repos `allow_auto_merge`. @default false */
+  readonly allowAutoMerge?: boolean;
+  /** GET /repos `allow_update_branch`. @default false */
+  readonly allowUpdateBranch?: boolean;
+  /** Logins or App slugs with admin rights (may read GET /branches/{b}/protection). @default [] */
+  readonly admins?: readonly string[];
+  /** Called with each request log entry as it is recorded (the CLI's --config requestLog). */
+  readonly onRequest?: (entry: RequestLogEntry) => void;
   /** Validate every response against GitHub's OpenAPI description; a mismatch is answered 500. */
   readonly validateResponses?: boolean;
   /** Where the bare repository lives; @default a temporary directory removed by close() */
@@ -52,6 +67,28 @@ export interface EmulatorOptions {
    * after its head or base moved, and the computed value from the next GET on. @default false
    */
   readonly lazyMergeability?: boolean;
+}
+
+export type MergeMethod = 'merge' | 'squash' | 'rebase';
+
+/**
+ * One branch's rules, modelled on a repository ruleset (docs.github.com/en/rest/repos/rules):
+ * a `pull_request` rule (reviews), a `required_status_checks` rule (checks, strict) and a
+ * `merge_queue` rule. Bypass actors skip all of them, as `bypass_mode: always` does.
+ */
+export interface BranchProtection {
+  /** Approving reviews needed, from people with write access other than the PR's author. @default 0 */
+  readonly requiredApprovingReviews?: number;
+  /** An approval from a code owner (.github/CODEOWNERS on the base) of every changed file. @default false */
+  readonly requireCodeOwnerReviews?: boolean;
+  /** Checks (run name or status context) that must succeed; `app` pins the App slug it must come from. */
+  readonly requiredStatusChecks?: ReadonlyArray<{ readonly context: string; readonly app?: string }>;
+  /** Require the head to contain the base's tip ("require branches to be up to date"). @default false */
+  readonly strict?: boolean;
+  /** Merges must go through the merge queue: the merge API refuses them. @default false */
+  readonly mergeQueue?: boolean;
+  /** App slugs or user logins that bypass these rules. @default [] */
+  readonly bypass?: readonly string[];
 }
 
 export interface RequestLogEntry {
@@ -93,7 +130,13 @@ export type FaultSpec =
   /** Destroy the socket before the handler runs: nothing was applied. */
   | { readonly kind: 'drop' }
   /** Run the handler (the write is applied), then destroy the socket without answering. */
-  | { readonly kind: 'dropAfter' };
+  | { readonly kind: 'dropAfter' }
+  /**
+   * On a merge: someone pushes to the base after the merge commit is built and before the base
+   * ref moves, the race GitHub answers 405 "Base branch was modified. Review and try the merge
+   * again." (NixOS/nixpkgs-merge-bot#179). Other requests run normally.
+   */
+  | { readonly kind: 'racePush' };
 
 export type FaultRule = FaultSpec & {
   readonly match?: FaultMatch;

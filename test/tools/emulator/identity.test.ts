@@ -134,7 +134,7 @@ describe('commit attribution by email (github/docs why-are-my-commits-linked-to-
   it('links author.login to the account of the email, whoever created the commit; unknown email → null', async () => {
     const mallory = h.client('mallory-token');
     const app = h.client('app-token');
-    const bot = (await app.pulls.list({ ...repo, state: 'all' })).data[0]!.user;
+    const bot = (await app.pulls.list({ ...repo, state: 'all' })).data[0]!.user!;
     const botEmail = `${bot.id}+stagegate[bot]@users.noreply.github.com`;
     const main = await head();
     const tree = (await mallory.git.getCommit({ ...repo, commit_sha: main })).data.tree.sha;
