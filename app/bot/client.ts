@@ -37,6 +37,11 @@ export interface GitHubOptions {
   /** Spacing of writes GitHub asks integrators to keep. @default 1000 */
   readonly writeSpacingMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * The GitHub App the token belongs to: `upsertCheckRun` then only updates an open run this App
+   * created (GitHub answers 403 to any other App's PATCH, and another App's run is never ours).
+   */
+  readonly appSlug?: string;
   /** Remembered answers, e.g. loaded from `advance --cache FILE`. @default a new, empty one */
   readonly cache?: ResponseCache;
 }

@@ -74,6 +74,7 @@ export class GitHubAdapter implements GitHubPort {
   private readonly reader: Reader;
   private readonly owner: string;
   private readonly repo: string;
+  private readonly appSlug: string | undefined;
   private readonly knownLabels = new Set<string>();
   private login: string | undefined;
   private methods: MergeMethods | undefined;
@@ -81,6 +82,7 @@ export class GitHubAdapter implements GitHubPort {
   constructor(options: GitHubOptions) {
     this.owner = options.owner;
     this.repo = options.repo;
+    this.appSlug = options.appSlug;
     const baseUrl = options.baseUrl ?? 'https://api.github.com';
     this.cache = options.cache ?? new ResponseCache({ api: baseUrl, repo: `${options.owner}/${options.repo}` });
     this.client = createClient(options, baseUrl, this.stats);
@@ -612,7 +614,10 @@ export class GitHubAdapter implements GitHubPort {
       readonly summary: string;
     },
   ): Promise<{ readonly id: number }> {
-    const open = (await this.checkRuns(sha)).find((r) => r.name === run.name && r.status !== 'completed');
+    const own = this.appSlug;
+    const open = (await this.checkRuns(sha)).find(
+      (r) => r.name === run.name && r.status !== 'completed' && (own === undefined || r.app?.slug === own),
+    );
     const output = { title: run.title.slice(0, 250), summary: run.summary.slice(0, 65_000) };
     const fields = { status: run.status, output, ...(run.conclusion ? { conclusion: run.conclusion } : {}) };
     return this.call(`reporting check run ${run.name} on ${sha.slice(0, 7)}`, async (c, r) => {

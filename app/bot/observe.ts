@@ -4,7 +4,13 @@
  * comments and checks. Everything the planner needs is derived from GitHub on every pass; what
  * the adapter remembers is only how to ask cheaply (ETags) or what can never change (by sha).
  */
-import { CHANGELOG_DIR, DEFAULT_ROLLOUTS_DIR, rollbackBranch, stageBranch } from '../../constructs/conventions.js';
+import {
+  CHANGELOG_DIR,
+  DEFAULT_OUT_DIR,
+  DEFAULT_ROLLOUTS_DIR,
+  rollbackBranch,
+  stageBranch,
+} from '../../constructs/conventions.js';
 import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { parseIntent, formatProblem } from '../../constructs/spec/index.js';
 import {
@@ -196,10 +202,8 @@ export async function observeRollout(
       const headParsed = headText === undefined ? undefined : parseIntent(path, headText);
       const abort = headParsed?.ok ? headParsed.model.abort : undefined;
       const expected = abort ? rollbackProposal(inputs, abort, []).expected : [];
-      const state = await pullState(port, pr, opts, expected, [
-        ...(expected.length > 0 ? expected.map((e) => e.path) : [path]),
-        changelogPath(model),
-      ]);
+      const genPath = `${DEFAULT_OUT_DIR}/${opts.regenerate(path, text).file}`;
+      const state = await pullState(port, pr, opts, expected, [path, genPath, changelogPath(model)]);
       rollbackPr = {
         ...state,
         contentCurrent: abort !== undefined && state.contentCurrent,

@@ -84,6 +84,7 @@ export function botFromSettings(s: BotSettings): { adapter: GitHubAdapter; optio
     baseUrl: s.apiUrl,
     ...s.github,
     ...(s.cache ? { cache: s.cache } : {}),
+    ...(s.appSlug !== undefined ? { appSlug: s.appSlug } : {}),
   });
   const port = s.wrapPort ? s.wrapPort(adapter) : adapter;
   const web =

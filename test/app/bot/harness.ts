@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Octokit } from '@octokit/rest';
 import { compile } from '../../../constructs/compile.js';
 import { CHECK_HEALTH, CHECK_VERIFY } from '../../../constructs/conventions.js';
-import { startEmulator, type Emulator } from '../../../tools/emulator/index.js';
+import { startEmulator, type Emulator, type EmulatorOptions } from '../../../tools/emulator/index.js';
 import { reconcile, type RolloutReport } from '../../../app/bot/reconcile.js';
 import { botFromSettings, type BotSettings } from '../../../app/bot/setup.js';
 import type { GitHubAdapter } from '../../../app/bot/github.js';
@@ -12,6 +12,15 @@ import type { ReconcileOptions } from '../../../app/bot/reconcile.js';
 export const BOT_TOKEN = 'ghs_botTOKEN_do_not_print_4f2a9c';
 export const CI_TOKEN = 'ci-token';
 export const PERSON_TOKEN = 'person-token';
+/** A person with write access, not admin (issue #10's attacker). */
+export const MALLORY_TOKEN = 'mallory-token';
+/** A workflow's GITHUB_TOKEN: the github-actions App (id 15368), which anyone with write access can use. */
+export const ACTIONS_TOKEN = 'ghs_actions_workflow_token';
+/** Some other installed App with checks:write. */
+export const OTHER_APP_TOKEN = 'ghs_other_app_token';
+/** The App world: the bot and its gate run as the App `stagegate`; verify is posted by the App `stagegate-ci`. */
+export const BOT_APP = 'stagegate';
+export const CI_APP = 'stagegate-ci';
 export const OWNER = 'acme';
 export const REPO = 'deploy';
 export const INTENT = readFileSync(new URL('../../fixtures/bot/checkout.yaml', import.meta.url), 'utf8');
@@ -23,6 +32,14 @@ export interface World {
   readonly now: () => Date;
   readonly ci: Octokit;
   readonly person: Octokit;
+  readonly mallory: Octokit;
+  /** A workflow's GITHUB_TOKEN (App github-actions); only in the App world. */
+  readonly actions: Octokit;
+  readonly other: Octokit;
+  /** The bot's own token as a client (the gate posts health with it in the App world). */
+  readonly botClient: Octokit;
+  /** True when the bot runs as the GitHub App `stagegate` (installation token). */
+  readonly app: boolean;
   bot(over?: Partial<BotSettings>): {
     adapter: GitHubAdapter;
     options: ReconcileOptions;
@@ -45,7 +62,14 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function world(seedFiles: Record<string, string> = {}): Promise<World> {
+export interface WorldOptions {
+  /** Run the bot as the GitHub App `stagegate` (installation token, `--app-slug stagegate --trust-app stagegate-ci`). */
+  readonly app?: boolean;
+  /** More emulator options (protection, merge methods, …). */
+  readonly emulator?: Partial<EmulatorOptions>;
+}
+
+export async function world(seedFiles: Record<string, string> = {}, wo: WorldOptions = {}): Promise<World> {
   const clock = { t: Date.parse('2026-03-02T09:00:00Z') };
   const now = (): Date => new Date(clock.t);
   const generated = compile([{ path: 'rollouts/checkout.yaml', text: INTENT }])[0]!;
@@ -53,7 +77,25 @@ export async function world(seedFiles: Record<string, string> = {}): Promise<Wor
     owner: OWNER,
     repo: REPO,
     now,
-    users: { [BOT_TOKEN]: 'stagegate-bot', [CI_TOKEN]: 'ci-bot', [PERSON_TOKEN]: 'alice' },
+    ...(wo.app
+      ? {
+          users: { [PERSON_TOKEN]: 'alice', [MALLORY_TOKEN]: 'mallory' },
+          apps: {
+            [BOT_TOKEN]: BOT_APP,
+            [CI_TOKEN]: CI_APP,
+            [ACTIONS_TOKEN]: 'github-actions',
+            [OTHER_APP_TOKEN]: 'other-app',
+          },
+        }
+      : {
+          users: {
+            [BOT_TOKEN]: 'stagegate-bot',
+            [CI_TOKEN]: 'ci-bot',
+            [PERSON_TOKEN]: 'alice',
+            [MALLORY_TOKEN]: 'mallory',
+          },
+        }),
+    ...wo.emulator,
     seedFiles: {
       'rollouts/checkout.yaml': INTENT,
       [`generated/${generated.file}`]: generated.content,
@@ -65,6 +107,10 @@ export async function world(seedFiles: Record<string, string> = {}): Promise<Wor
     new Octokit({ auth: token, baseUrl: gh.url, log: { debug() {}, info() {}, warn() {}, error() {} } });
   const ci = client(CI_TOKEN);
   const person = client(PERSON_TOKEN);
+  const mallory = client(MALLORY_TOKEN);
+  const actions = client(ACTIONS_TOKEN);
+  const other = client(OTHER_APP_TOKEN);
+  const botClient = client(BOT_TOKEN);
   const r = { owner: OWNER, repo: REPO };
   const w: World = {
     gh,
@@ -72,12 +118,18 @@ export async function world(seedFiles: Record<string, string> = {}): Promise<Wor
     now,
     ci,
     person,
+    mallory,
+    actions,
+    other,
+    botClient,
+    app: wo.app === true,
     bot(over = {}) {
       const built = botFromSettings({
         ...r,
         token: BOT_TOKEN,
         apiUrl: gh.url,
         now,
+        ...(wo.app ? { appSlug: BOT_APP, trustedApps: [CI_APP] } : {}),
         github: { retryUnitMs: 1, writeSpacingMs: 0, ...over.github },
         ...over,
       });
@@ -112,3 +164,53 @@ export async function world(seedFiles: Record<string, string> = {}): Promise<Wor
   };
   return w;
 }
+
+/** A file a test pushes: text (mode 100644 unless given), or a symlink to `link`. */
+export type PushFile = { readonly content: string; readonly mode?: '100644' | '100755' } | { readonly link: string };
+
+/**
+ * Someone pushes one commit through the Git Data API (what `git push` amounts to here): on top of
+ * `parent`, with `files`, optionally carrying another author/committer (GitHub links the commit
+ * to whoever owns that email). Moves or creates `branch` when given. Returns the commit sha.
+ */
+export async function push(
+  client: Octokit,
+  input: {
+    readonly parent: string;
+    readonly files: Record<string, PushFile>;
+    readonly message: string;
+    readonly branch?: string;
+    readonly author?: { readonly name: string; readonly email: string };
+  },
+): Promise<string> {
+  const r = { owner: OWNER, repo: REPO };
+  const base = (await client.rest.git.getCommit({ ...r, commit_sha: input.parent })).data.tree.sha;
+  const tree = await client.rest.git.createTree({
+    ...r,
+    base_tree: base,
+    tree: Object.entries(input.files).map(([path, f]) =>
+      'link' in f
+        ? { path, mode: '120000' as const, type: 'blob' as const, content: f.link }
+        : { path, mode: f.mode ?? ('100644' as const), type: 'blob' as const, content: f.content },
+    ),
+  });
+  const commit = await client.rest.git.createCommit({
+    ...r,
+    message: input.message,
+    tree: tree.data.sha,
+    parents: [input.parent],
+    ...(input.author ? { author: input.author, committer: input.author } : {}),
+  });
+  const sha = commit.data.sha;
+  if (input.branch !== undefined) {
+    try {
+      await client.rest.git.createRef({ ...r, ref: `refs/heads/${input.branch}`, sha });
+    } catch {
+      await client.rest.git.updateRef({ ...r, ref: `heads/${input.branch}`, sha, force: true });
+    }
+  }
+  return sha;
+}
+
+export const headOf = async (client: Octokit, branch: string): Promise<string> =>
+  (await client.rest.git.getRef({ owner: OWNER, repo: REPO, ref: `heads/${branch}` })).data.object.sha;
