@@ -51,7 +51,9 @@ export function formatProblem(p: SourceProblem): string {
 export class IntentError extends Error {
   readonly problems: readonly SourceProblem[];
 
-  constructor(problems: readonly SourceProblem[], options?: ErrorOptions) {
+  // `options` is spelled out rather than ErrorOptions (lib ES2022): the published .d.ts must compile
+  // in a stock cdk8s app, whose tsconfig has lib ES2016 and no skipLibCheck.
+  constructor(problems: readonly SourceProblem[], options?: { readonly cause?: unknown }) {
     super(problems.map(formatProblem).join('\n'), options);
     this.name = 'IntentError';
     this.problems = problems;

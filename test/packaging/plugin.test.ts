@@ -13,12 +13,11 @@ import { main } from '../../app/cli/main.js';
 const ROOT = resolve(import.meta.dirname, '../..');
 const plugin = parse(readFileSync(join(ROOT, 'plugin.yaml'), 'utf8'));
 
-/** A copy of the repo layout: intents copied (tests change them), tool and deps linked. */
+/** A copy of the repo layout: intents copied (tests change them), the built tool (bin + dist) and deps linked. */
 function appDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'stagegate-cmp-'));
   cpSync(join(ROOT, 'rollouts'), join(dir, 'rollouts'), { recursive: true });
-  for (const name of ['bin', 'app', 'tools', 'constructs', 'node_modules'])
-    symlinkSync(join(ROOT, name), join(dir, name));
+  for (const name of ['bin', 'dist', 'node_modules']) symlinkSync(join(ROOT, name), join(dir, name));
   cpSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   return dir;
 }
