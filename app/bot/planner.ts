@@ -665,7 +665,7 @@ export function classifyMergeRefusal(message: string): MergeRefusalKind {
     m.includes('review is required')
   )
     return 'review';
-  if (m.includes('merges are not allowed')) return 'method';
+  if (/(merges|merge commits) are not allowed/.test(m)) return 'method';
   if (/status checks? .*(is|are) expected/.test(m) || m.includes('required status check')) return 'checks-expected';
   if (m.includes('not mergeable')) return 'not-mergeable';
   return 'other';
