@@ -10,6 +10,7 @@ import { type KubeObject, schemaProblems } from './crd-schemas.js';
 import type { RolloutModel } from './model.js';
 import { RolloutResources } from './rollout-resources.js';
 import { IntentError, parseIntent, type SourceProblem } from './spec/index.js';
+import { isDefaultsFile, parseDefaults, type RepoDefaults } from './spec/defaults.js';
 
 export interface IntentSource {
   /** Display path, e.g. "rollouts/checkout.yaml"; used in every message about this intent. */
@@ -40,12 +41,19 @@ export interface CompiledRollout extends SynthOutput {
  * not depend on the order of `sources`.
  */
 export function compile(sources: readonly IntentSource[]): CompiledRollout[] {
-  const ordered = [...sources].sort((a, b) => compareStrings(a.path, b.path));
+  // rollouts/_defaults.yaml is the repository's defaults, not an intent (spec/defaults.ts).
+  const ordered = [...sources].filter((s) => !isDefaultsFile(s.path)).sort((a, b) => compareStrings(a.path, b.path));
   const problems: SourceProblem[] = [];
+  let defaults: RepoDefaults | undefined;
+  for (const source of sources.filter((s) => isDefaultsFile(s.path))) {
+    const parsed = parseDefaults(source.path, source.text);
+    if (parsed.ok) defaults = parsed.defaults;
+    else problems.push(...parsed.problems);
+  }
   const owners = new Map<string, string>();
   const valid: { source: IntentSource; model: RolloutModel; file: string }[] = [];
   for (const source of ordered) {
-    const result = parseIntent(source.path, source.text);
+    const result = parseIntent(source.path, source.text, { defaults });
     if (!result.ok) {
       problems.push(...result.problems);
       continue;

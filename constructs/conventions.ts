@@ -6,7 +6,9 @@
 export const INTENT_API_VERSION = 'stagegate.dev/v1alpha1';
 export const INTENT_KIND = 'Rollout';
 
-export const ISTIO_API_VERSION = 'networking.istio.io/v1beta1';
+/** The VirtualService / DestinationRule apiVersion by default; v1beta1 by intent option (`istio.apiVersion`). */
+export const ISTIO_API_VERSION = 'networking.istio.io/v1';
+export const ISTIO_API_VERSION_V1BETA1 = 'networking.istio.io/v1beta1';
 export const PROMETHEUS_RULE_API_VERSION = 'monitoring.coreos.com/v1';
 
 /** Subset names in the DestinationRule and route destinations. */
@@ -102,3 +104,10 @@ export function alertGroupName(name: string): string {
 export const DEFAULT_ROLLOUTS_DIR = 'rollouts';
 export const DEFAULT_OUT_DIR = 'generated';
 export const CHANGELOG_DIR = 'rollouts/changelog';
+
+/** HTTP route names in the VirtualService, fixed so `check`, the gate and the demo can find them. */
+export const ROUTE_COHORT = 'stagegate-cohort';
+export const ROUTE_DEFAULT = 'stagegate-default';
+
+/** Annotation on the VirtualService of an aborted rollout: why it was rolled back. */
+export const ANNOTATION_ABORT_REASON = 'stagegate.dev/abort-reason';

@@ -1,9 +1,14 @@
+import type { IDestinationRule } from '@kubernetes-models/istio/networking.istio.io/v1/DestinationRule';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ISTIO_API_VERSION, SUBSET_CANARY, SUBSET_STABLE } from './conventions.js';
 import { formatProtoDuration as formatDuration } from './duration.js';
 import type { RolloutModel, TrafficPolicyModel } from './model.js';
 import { objectLabels } from './virtual-service.js';
+
+/** The DestinationRule spec as Istio's CRD types it (v1 and v1beta1 share it). */
+export type DestinationRuleSpec = NonNullable<IDestinationRule['spec']>;
+type TrafficPolicy = NonNullable<DestinationRuleSpec['trafficPolicy']>;
 
 export interface RolloutDestinationRuleProps {
   /** The resolved rollout intent. */
@@ -12,7 +17,9 @@ export interface RolloutDestinationRuleProps {
 
 /**
  * The Istio DestinationRule of a rollout: subsets `stable` and `canary` selected by the
- * version label, with the intent's outlier detection and connection pool for the host.
+ * version label, with the intent's outlier detection (stagegate's default when the intent says
+ * nothing, none with `outlierDetection: false`) and connection pool for the host. Both subsets are
+ * always present, also once a version has no pods left (IST0173 in a live cluster, README).
  */
 export class RolloutDestinationRule extends Construct {
   public readonly apiObject: ApiObject;
@@ -21,24 +28,30 @@ export class RolloutDestinationRule extends Construct {
     super(scope, id);
     const model = props.rollout;
     this.apiObject = new ApiObject(this, 'Resource', {
-      apiVersion: ISTIO_API_VERSION,
+      apiVersion: model.istio?.apiVersion ?? ISTIO_API_VERSION,
       kind: 'DestinationRule',
       metadata: { name: model.name, namespace: model.namespace, labels: objectLabels(model) },
-      spec: {
-        host: model.service.host,
-        trafficPolicy: destinationPolicy(model.trafficPolicy),
-        subsets: [
-          { name: SUBSET_STABLE, labels: { [model.versionLabel]: model.stable } },
-          { name: SUBSET_CANARY, labels: { [model.versionLabel]: model.canary } },
-        ],
-      },
+      spec: destinationRuleSpec(model),
     });
   }
 }
 
+/** The spec of a rollout's DestinationRule. */
+export function destinationRuleSpec(model: RolloutModel): DestinationRuleSpec {
+  return {
+    host: model.service.host,
+    trafficPolicy: destinationPolicy(model.trafficPolicy),
+    subsets: [
+      { name: SUBSET_STABLE, labels: { [model.versionLabel]: model.stable } },
+      { name: SUBSET_CANARY, labels: { [model.versionLabel]: model.canary } },
+    ],
+  };
+}
+
 const ms = (value: number | undefined) => (value === undefined ? undefined : formatDuration(value));
 
-function destinationPolicy(tp: TrafficPolicyModel): Record<string, unknown> | undefined {
+/** Undefined when there is nothing to say: Istio refuses an empty `trafficPolicy`. */
+function destinationPolicy(tp: TrafficPolicyModel): TrafficPolicy | undefined {
   const od = tp.outlierDetection;
   const cp = tp.connectionPool;
   if (!od && !cp) return undefined;
@@ -49,6 +62,7 @@ function destinationPolicy(tp: TrafficPolicyModel): Record<string, unknown> | un
       interval: ms(od.intervalMs),
       baseEjectionTime: ms(od.baseEjectionTimeMs),
       maxEjectionPercent: od.maxEjectionPercent,
+      minHealthPercent: od.minHealthPercent,
     },
     connectionPool: cp && {
       tcp: cp.tcp && { maxConnections: cp.tcp.maxConnections, connectTimeout: ms(cp.tcp.connectTimeoutMs) },

@@ -4,6 +4,8 @@
  * constructs, PromQL, detectability, the bot — reads only this.
  */
 
+import { ISTIO_API_VERSION } from './conventions.js';
+
 export interface RolloutModel {
   readonly name: string;
   readonly namespace: string;
@@ -37,6 +39,12 @@ export interface RolloutModel {
     readonly baselineErrorRatio: number;
   };
   readonly dashboard: boolean;
+  /** PrometheusRule metadata: extra labels (intent over repository defaults) and its namespace; toModel sets it. */
+  readonly alerts?: { readonly labels: Readonly<Record<string, string>>; readonly namespace: string };
+  readonly istio?: {
+    /** apiVersion of the VirtualService and DestinationRule. */
+    readonly apiVersion: 'networking.istio.io/v1' | 'networking.istio.io/v1beta1';
+  };
 }
 
 export interface StageModel {
@@ -63,12 +71,14 @@ export interface TrafficPolicyModel {
     readonly perTryTimeoutMs?: number;
     readonly retryOn?: string;
   };
+  /** Undefined only when the intent says `outlierDetection: false`. */
   readonly outlierDetection?: {
     readonly consecutive5xxErrors?: number;
     readonly consecutiveGatewayErrors?: number;
     readonly intervalMs?: number;
     readonly baseEjectionTimeMs?: number;
     readonly maxEjectionPercent?: number;
+    readonly minHealthPercent?: number;
   };
   readonly connectionPool?: {
     readonly tcp?: { readonly maxConnections?: number; readonly connectTimeoutMs?: number };
@@ -99,6 +109,25 @@ export const DEFAULTS = {
   },
   /** baselineErrorRatio = errorRatio.max / this. */
   baselineDivisor: 10,
+  istioApiVersion: ISTIO_API_VERSION,
+} as const;
+
+/**
+ * The outlier detection of an intent that says nothing else (README "Traffic policy"). The first
+ * four are the values Envoy uses when Istio passes nothing (pilot applyOutlierDetection copies
+ * only what is set; Envoy outlier_detection.proto: consecutive_5xx 5, interval 10s,
+ * base_ejection_time 30s, max_ejection_percent 10), written out so the DestinationRule says what
+ * runs. minHealthPercent 50 is Envoy's own healthy_panic_threshold default, which Istio turns
+ * to 0: below half the pods of a subset healthy, Envoy sends to all of them again, so ejecting a
+ * lone canary pod cannot hide its errors from the gate (its requests would otherwise end as UH
+ * 503s that no version's metrics count, README "Traffic policy").
+ */
+export const OUTLIER_DEFAULTS = {
+  consecutive5xxErrors: 5,
+  intervalMs: 10_000,
+  baseEjectionTimeMs: 30_000,
+  maxEjectionPercent: 10,
+  minHealthPercent: 50,
 } as const;
 
 /** The live stage of `model`. */

@@ -28,8 +28,11 @@ export class RolloutAlerts extends Construct {
       kind: 'PrometheusRule',
       metadata: {
         name: `${model.name}-stagegate`,
-        namespace: model.namespace,
-        labels: { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ROLLOUT]: model.name },
+        // Where the Prometheus Operator's ruleNamespaceSelector looks (README "The alerts").
+        namespace: model.alerts?.namespace ?? model.namespace,
+        // The intent's labels (e.g. `release: kube-prometheus-stack` for a ruleSelector) never
+        // replace the two stagegate selects its own rules by (validate.ts refuses them).
+        labels: { ...model.alerts?.labels, [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ROLLOUT]: model.name },
       },
       spec: { groups: this.groups },
     });

@@ -1,25 +1,36 @@
+import type { IVirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
+  ANNOTATION_ABORT_REASON,
   ISTIO_API_VERSION,
   LABEL_MANAGED_BY,
   LABEL_ROLLOUT,
   LABEL_STAGE,
   MANAGED_BY,
+  ROUTE_COHORT,
+  ROUTE_DEFAULT,
   SUBSET_CANARY,
   SUBSET_STABLE,
 } from './conventions.js';
 import { formatProtoDuration as formatDuration } from './duration.js';
 import { effectiveRouting, type RolloutModel } from './model.js';
 
+/** Kept for existing importers; the names live in conventions.ts. */
+export { ROUTE_COHORT, ROUTE_DEFAULT } from './conventions.js';
+
+/**
+ * The VirtualService spec as Istio's CRD types it (the same schema serves v1 and v1beta1), so a
+ * misspelt key is a compile error.
+ */
+export type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
+type HttpRoute = NonNullable<VirtualServiceSpec['http']>[number];
+type RouteDestination = NonNullable<HttpRoute['route']>[number]['destination'];
+
 export interface RolloutVirtualServiceProps {
   /** The resolved rollout intent. */
   readonly rollout: RolloutModel;
 }
-
-/** Route names, fixed so `check` and the gate can find them. */
-export const ROUTE_COHORT = 'stagegate-cohort';
-export const ROUTE_DEFAULT = 'stagegate-default';
 
 /**
  * The Istio VirtualService of a rollout: the cohort header route first (100 % canary, from the
@@ -33,50 +44,49 @@ export class RolloutVirtualService extends Construct {
   constructor(scope: Construct, id: string, props: RolloutVirtualServiceProps) {
     super(scope, id);
     const model = props.rollout;
-    const routing = effectiveRouting(model);
-    const destination = (subset: string) => ({
-      host: model.service.host,
-      port: { number: model.service.port },
-      subset,
-    });
-    const policy = routePolicy(model);
-
-    const http: Record<string, unknown>[] = [];
-    if (routing.cohortRoute && model.cohort) {
-      const header = model.cohort.header;
-      http.push({
-        name: ROUTE_COHORT,
-        // One match block per value: Istio ORs match blocks and ANDs the fields inside one.
-        match: model.cohort.values.map((value) => ({ headers: { [header]: { exact: value } } })),
-        route: [{ destination: destination(SUBSET_CANARY), weight: 100 }],
-        ...policy,
-      });
-    }
-    http.push({
-      name: ROUTE_DEFAULT,
-      route: [
-        { destination: destination(SUBSET_STABLE), weight: 100 - routing.canaryWeight },
-        { destination: destination(SUBSET_CANARY), weight: routing.canaryWeight },
-      ],
-      ...policy,
-    });
-
     this.apiObject = new ApiObject(this, 'Resource', {
-      apiVersion: ISTIO_API_VERSION,
+      apiVersion: model.istio?.apiVersion ?? ISTIO_API_VERSION,
       kind: 'VirtualService',
       metadata: {
         name: model.name,
         namespace: model.namespace,
         labels: { ...objectLabels(model), [LABEL_STAGE]: model.abort ? 'aborted' : model.stage },
-        annotations: model.abort ? { 'stagegate.dev/abort-reason': model.abort.reason } : undefined,
+        annotations: model.abort ? { [ANNOTATION_ABORT_REASON]: model.abort.reason } : undefined,
       },
-      spec: {
-        hosts: [model.service.host],
-        gateways: [...model.service.gateways],
-        http,
-      },
+      spec: virtualServiceSpec(model),
     });
   }
+}
+
+/** The spec of a rollout's VirtualService. */
+export function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
+  const routing = effectiveRouting(model);
+  const destination = (subset: string): RouteDestination => ({
+    host: model.service.host,
+    port: { number: model.service.port },
+    subset,
+  });
+  const policy = routePolicy(model);
+  const http: HttpRoute[] = [];
+  if (routing.cohortRoute && model.cohort) {
+    const header = model.cohort.header;
+    http.push({
+      name: ROUTE_COHORT,
+      // One match block per value: Istio ORs match blocks and ANDs the fields inside one.
+      match: model.cohort.values.map((value) => ({ headers: { [header]: { exact: value } } })),
+      route: [{ destination: destination(SUBSET_CANARY), weight: 100 }],
+      ...policy,
+    });
+  }
+  http.push({
+    name: ROUTE_DEFAULT,
+    route: [
+      { destination: destination(SUBSET_STABLE), weight: 100 - routing.canaryWeight },
+      { destination: destination(SUBSET_CANARY), weight: routing.canaryWeight },
+    ],
+    ...policy,
+  });
+  return { hosts: [model.service.host], gateways: [...model.service.gateways], http };
 }
 
 /**
@@ -87,9 +97,9 @@ export function objectLabels(model: RolloutModel): Record<string, string> {
   return { [LABEL_MANAGED_BY]: MANAGED_BY, [LABEL_ROLLOUT]: model.name };
 }
 
-function routePolicy(model: RolloutModel): Record<string, unknown> {
+function routePolicy(model: RolloutModel): Pick<HttpRoute, 'timeout' | 'retries'> {
   const tp = model.trafficPolicy;
-  const out: Record<string, unknown> = {};
+  const out: Pick<HttpRoute, 'timeout' | 'retries'> = {};
   if (tp.timeoutMs !== undefined) out.timeout = formatDuration(tp.timeoutMs);
   if (tp.retries) {
     out.retries = {

@@ -11,6 +11,7 @@ import {
   rollbackBranch,
   stageBranch,
 } from '../../constructs/conventions.js';
+import { isDefaultsFile } from '../../constructs/spec/defaults.js';
 import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { parseIntent, formatProblem } from '../../constructs/spec/index.js';
 import {
@@ -68,7 +69,10 @@ const HISTORY_LIMIT = 100;
 
 /** Intents directly under rollouts/ (the changelog directory is not one). */
 function intentsIn(files: Iterable<string>): string[] {
-  return [...files].filter((f) => /^rollouts\/[^/]+\.ya?ml$/.test(f) && !f.startsWith(`${CHANGELOG_DIR}/`)).sort();
+  // rollouts/_defaults.yaml holds repository defaults, not a rollout (constructs/spec/defaults.ts).
+  return [...files]
+    .filter((f) => /^rollouts\/[^/]+\.ya?ml$/.test(f) && !f.startsWith(`${CHANGELOG_DIR}/`) && !isDefaultsFile(f))
+    .sort();
 }
 
 export async function listIntents(port: GitHubPort, sha: string): Promise<string[]> {

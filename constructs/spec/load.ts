@@ -20,6 +20,7 @@ import { INTENT_API_VERSION } from '../conventions.js';
 import type { RolloutDocument } from './types.js';
 import { formatPath, validateDocument, type Problem } from './validate.js';
 import { toModel } from './to-model.js';
+import { applyDefaults, type RepoDefaults } from './defaults.js';
 
 export interface SourceProblem {
   /** Display path of the file, as given to {@link parseIntent}. */
@@ -71,9 +72,10 @@ const SYNTAX_HINTS: Partial<Record<ErrorCode, string>> = {
 /**
  * Parses one intent file. `file` is only used in messages. Structural problems (size, YAML
  * syntax, empty file, several documents, top level not a mapping) stop before the schema,
- * because a half-parsed tree would produce misleading follow-on messages.
+ * because a half-parsed tree would produce misleading follow-on messages. `defaults` (from the
+ * repository's rollouts/_defaults.yaml, spec/defaults.ts) fill what the intent leaves out.
  */
-export function parseIntent(file: string, text: string): ParseResult {
+export function parseIntent(file: string, text: string, opts: { readonly defaults?: RepoDefaults } = {}): ParseResult {
   const problems: SourceProblem[] = [];
   const report = (pos: Position, path: string, message: string): void => {
     problems.push({ file, line: pos.line, column: pos.column, path, message });
@@ -163,7 +165,7 @@ export function parseIntent(file: string, text: string): ParseResult {
 
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    value = applyDefaults(doc.toJS({ maxAliasCount: 100 }), opts.defaults);
   } catch (err) {
     // Unresolved aliases or alias bombs: the tree cannot be turned into data.
     report(origin, '', `YAML cannot be read: ${(err as Error).message}`);

@@ -79,13 +79,18 @@ export const ROLLOUT_SCHEMA: Schema = object(
         trafficPolicy: object({
           timeout: duration,
           retries: object({ attempts: int(0), perTryTimeout: duration, retryOn: str }, ['attempts']),
-          outlierDetection: object({
-            consecutive5xxErrors: int(0),
-            consecutiveGatewayErrors: int(0),
-            interval: duration,
-            baseEjectionTime: duration,
-            maxEjectionPercent: int(0, 100),
-          }),
+          // `false`: no outlier detection at all; absent: stagegate's default (model.ts OUTLIER_DEFAULTS).
+          outlierDetection: {
+            ...object({
+              consecutive5xxErrors: int(0),
+              consecutiveGatewayErrors: int(0),
+              interval: duration,
+              baseEjectionTime: duration,
+              maxEjectionPercent: int(0, 100),
+              minHealthPercent: int(0, 100),
+            }),
+            type: ['object', 'boolean'],
+          },
           connectionPool: object({
             tcp: object({ maxConnections: int(1), connectTimeout: duration }),
             http: object({
@@ -109,6 +114,17 @@ export const ROLLOUT_SCHEMA: Schema = object(
           baselineErrorRatio: { type: 'number', minimum: 0, maximum: 1 },
         }),
         dashboard: { type: 'boolean' },
+        // The PrometheusRule's metadata (what a Prometheus Operator ruleSelector reads).
+        alerts: object({
+          labels: {
+            type: 'object',
+            propertyNames: { type: 'string', format: 'label-key' },
+            additionalProperties: { type: 'string', format: 'label-value' },
+          },
+          namespace: { type: 'string', format: 'dns-label' },
+        }),
+        // Which networking.istio.io version the VirtualService and DestinationRule are written in.
+        istio: object({ apiVersion: { enum: ['v1', 'v1beta1'] } }),
       },
       ['service', 'stable', 'canary', 'stages', 'stage'],
     ),
@@ -185,10 +201,12 @@ const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly 
   },
   'header-name': {
     test: (s) => HEADER_TOKEN_RE.test(s) && s === s.toLowerCase(),
+    // Istio accepts uppercase and Envoy lowercases header names before matching (HeaderData keeps a
+    // LowerCaseString); stagegate keeps the one spelling HTTP/2 puts on the wire, as Istio's docs ask.
     message: (s) =>
       HEADER_TOKEN_RE.test(s)
-        ? `must be lowercase, because Istio matches lowercase header names (got ${show(s)}; write ${show(s.toLowerCase())})`
-        : `must be an HTTP header name made of letters, digits and !#$%&'*+-.^_\`|~ (got ${show(s)})`,
+        ? `must be lowercase, the spelling Envoy matches and Istio's docs ask for (got ${show(s)}; write ${show(s.toLowerCase())})`
+        : `header name ${s} is not a valid header name (Istio's check: letters, digits and !#$%&'*+-.^_\`|~ only; got ${show(s)})`,
   },
   rfc3339: {
     test: isRfc3339,
@@ -348,8 +366,16 @@ export function humanize(errors: readonly ErrorObject[]): SchemaProblem[] {
       case 'minItems':
         out.push({ segments, message: 'must not be empty', atKey: false });
         break;
+      // A key that fails `propertyNames` (alerts.labels): its format error below says why, at the key.
+      case 'propertyNames':
+        break;
       case 'format': {
         const format = FORMATS[e.schema as string];
+        const key = (e as { propertyName?: string }).propertyName;
+        if (key !== undefined) {
+          out.push({ segments: [...segments, key], message: format!.message(key), atKey: true });
+          break;
+        }
         out.push({
           segments,
           message: format ? format.message(e.data as string) : `must be a ${String(e.schema)} (got ${got})`,

@@ -2,7 +2,7 @@
  * Spec → model: every default resolved, every duration in milliseconds. Runs only on a
  * document that `validateDocument` accepted, so it trusts types and ranges.
  */
-import { DEFAULTS, type RolloutModel, type StageModel, type TrafficPolicyModel } from '../model.js';
+import { DEFAULTS, OUTLIER_DEFAULTS, type RolloutModel, type StageModel, type TrafficPolicyModel } from '../model.js';
 import { parseDuration } from '../duration.js';
 import type { RolloutDocument, TrafficPolicySpec } from './types.js';
 
@@ -20,9 +20,10 @@ function section<T extends object>(obj: T | undefined): T | undefined {
   return Object.keys(c).length === 0 ? undefined : c;
 }
 
-function trafficPolicy(p: TrafficPolicySpec | undefined): TrafficPolicyModel {
-  if (!p) return {};
-  const od = p.outlierDetection;
+function trafficPolicy(given: TrafficPolicySpec | undefined): TrafficPolicyModel {
+  const p: TrafficPolicySpec = given ?? {};
+  // `true` (the schema lets a boolean through) asks for the defaults, like leaving it out.
+  const od = (p.outlierDetection as unknown) === true ? undefined : p.outlierDetection;
   const tcp = p.connectionPool?.tcp;
   const http = p.connectionPool?.http;
   return compact({
@@ -34,15 +35,21 @@ function trafficPolicy(p: TrafficPolicySpec | undefined): TrafficPolicyModel {
         perTryTimeoutMs: ms(p.retries.perTryTimeout),
         retryOn: p.retries.retryOn,
       }),
-    outlierDetection: section(
-      od && {
-        consecutive5xxErrors: od.consecutive5xxErrors,
-        consecutiveGatewayErrors: od.consecutiveGatewayErrors,
-        intervalMs: ms(od.interval),
-        baseEjectionTimeMs: ms(od.baseEjectionTime),
-        maxEjectionPercent: od.maxEjectionPercent,
-      },
-    ),
+    // Fields left out take OUTLIER_DEFAULTS; `false` is no outlier detection at all.
+    outlierDetection:
+      od === false
+        ? undefined
+        : {
+            ...OUTLIER_DEFAULTS,
+            ...compact({
+              consecutive5xxErrors: od?.consecutive5xxErrors,
+              consecutiveGatewayErrors: od?.consecutiveGatewayErrors,
+              intervalMs: ms(od?.interval),
+              baseEjectionTimeMs: ms(od?.baseEjectionTime),
+              maxEjectionPercent: od?.maxEjectionPercent,
+              minHealthPercent: od?.minHealthPercent,
+            }),
+          },
     connectionPool: section(
       p.connectionPool && {
         tcp: section(tcp && { maxConnections: tcp.maxConnections, connectTimeoutMs: ms(tcp.connectTimeout) }),
@@ -121,5 +128,13 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       baselineErrorRatio: spec.traffic?.baselineErrorRatio ?? errorRatio.max / DEFAULTS.baselineDivisor,
     }),
     dashboard: spec.dashboard ?? false,
+    alerts: {
+      labels: { ...spec.alerts?.labels },
+      namespace: spec.alerts?.namespace ?? doc.metadata.namespace ?? DEFAULTS.namespace,
+    },
+    istio: {
+      apiVersion:
+        spec.istio?.apiVersion === 'v1beta1' ? ('networking.istio.io/v1beta1' as const) : DEFAULTS.istioApiVersion,
+    },
   });
 }

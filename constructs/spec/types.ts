@@ -42,6 +42,29 @@ export interface RolloutSpec {
   readonly traffic?: TrafficSpec;
   /** (stagegate extension) Also emit a Grafana dashboard ConfigMap. @default false */
   readonly dashboard?: boolean;
+  /** (stagegate extension) Metadata of the PrometheusRule, for the Prometheus Operator's selectors. */
+  readonly alerts?: AlertsSpec;
+  /** (stagegate extension) The Istio the generated objects are written for. */
+  readonly istio?: IstioSpec;
+}
+
+export interface AlertsSpec {
+  /**
+   * Extra labels on the PrometheusRule, e.g. `{ release: kube-prometheus-stack }` for a
+   * Prometheus whose `ruleSelector` asks for it; merged over the repository defaults.
+   * @default {} (only app.kubernetes.io/managed-by and stagegate.dev/rollout)
+   */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Namespace of the PrometheusRule. @default the rollout's namespace */
+  readonly namespace?: string;
+}
+
+export interface IstioSpec {
+  /**
+   * Version of networking.istio.io for the VirtualService and DestinationRule: v1 (served from
+   * Istio 1.22, stored from 1.27) or v1beta1 (served by every Istio from 1.20). @default "v1"
+   */
+  readonly apiVersion?: 'v1' | 'v1beta1';
 }
 
 export interface ServiceSpec {
@@ -96,13 +119,23 @@ export interface TrafficPolicySpec {
     readonly perTryTimeout?: string;
     readonly retryOn?: string;
   };
-  readonly outlierDetection?: {
-    readonly consecutive5xxErrors?: number;
-    readonly consecutiveGatewayErrors?: number;
-    readonly interval?: string;
-    readonly baseEjectionTime?: string;
-    readonly maxEjectionPercent?: number;
-  };
+  /**
+   * Ejection of failing pods, per subset. `false`: none. Fields left out take stagegate's
+   * defaults (model.ts OUTLIER_DEFAULTS: Envoy's own values written out, plus minHealthPercent 50).
+   * @default { consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 10, minHealthPercent: 50 }
+   */
+  readonly outlierDetection?:
+    | false
+    | {
+        readonly consecutive5xxErrors?: number;
+        readonly consecutiveGatewayErrors?: number;
+        readonly interval?: string;
+        readonly baseEjectionTime?: string;
+        /** 1–100; 0 is refused (Istio drops it and Envoy ejects up to 10 %). */
+        readonly maxEjectionPercent?: number;
+        /** Below this share of healthy pods Envoy ignores ejection (panic mode); Istio's default is 0. */
+        readonly minHealthPercent?: number;
+      };
   readonly connectionPool?: {
     readonly tcp?: { readonly maxConnections?: number; readonly connectTimeout?: string };
     readonly http?: {

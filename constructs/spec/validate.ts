@@ -5,6 +5,8 @@
  */
 import { DEFAULTS } from '../model.js';
 import { isDuration, parseDuration } from '../duration.js';
+import { LABEL_MANAGED_BY, LABEL_ROLLOUT } from '../conventions.js';
+import { istioIntentRules } from './istio-rules.js';
 import { closestMatch, humanize, schemaValidator } from './schema.js';
 
 /** One problem in an intent, located by its path from the document root. */
@@ -154,6 +156,11 @@ function crossField(spec: Rec): Problem[] {
 
   timeboxRules(spec, stages, add);
   baselineRule(spec, add);
+  istioIntentRules(spec, add);
+  for (const key of Object.keys(rec(rec(spec.alerts).labels))) {
+    if (key === LABEL_MANAGED_BY || key === LABEL_ROLLOUT)
+      add(['alerts', 'labels', key], `is set by stagegate on every PrometheusRule (${key}); choose another label`);
+  }
   return problems;
 }
 

@@ -92,7 +92,14 @@ describe('StagedRollout (TypeScript)', () => {
       { name: 'canary', labels: { 'app.kubernetes.io/version': 'v2' } },
     ]);
     expect(dr.spec.trafficPolicy).toEqual({
-      outlierDetection: { consecutive5xxErrors: 5, interval: '10s', baseEjectionTime: '30s', maxEjectionPercent: 50 },
+      // minHealthPercent 50: stagegate's default, so ejection never empties a subset (README "Traffic policy").
+      outlierDetection: {
+        consecutive5xxErrors: 5,
+        interval: '10s',
+        baseEjectionTime: '30s',
+        maxEjectionPercent: 50,
+        minHealthPercent: 50,
+      },
       connectionPool: { http: { http1MaxPendingRequests: 1024 } },
     });
   });

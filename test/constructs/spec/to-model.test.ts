@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../../constructs/model.js';
+import { DEFAULTS, OUTLIER_DEFAULTS } from '../../../constructs/model.js';
 import { parseIntent, toModel, validateDocument, type RolloutDocument } from '../../../constructs/spec/index.js';
 
 const minimal: RolloutDocument = {
@@ -40,11 +40,22 @@ describe('toModel', () => {
         minRequests: 'auto',
         saturation: { max: 0.01 },
       },
-      trafficPolicy: {},
+      // Outlier detection by default (OUTLIER_DEFAULTS; issue 11).
+      trafficPolicy: {
+        outlierDetection: {
+          consecutive5xxErrors: 5,
+          intervalMs: 10_000,
+          baseEjectionTimeMs: 30_000,
+          maxEjectionPercent: 10,
+          minHealthPercent: 50,
+        },
+      },
       timebox: { stageMs: 86_400_000, rolloutMs: 604_800_000 },
       metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1, protocol: 'http' },
       traffic: { baselineErrorRatio: 0.001 },
       dashboard: false,
+      alerts: { labels: {}, namespace: 'default' },
+      istio: { apiVersion: 'networking.istio.io/v1' },
     });
   });
 
@@ -109,9 +120,36 @@ describe('toModel', () => {
     expect(toModel(doc).trafficPolicy).toEqual({
       timeoutMs: 2000,
       retries: { attempts: 2, perTryTimeoutMs: 500 },
-      outlierDetection: { intervalMs: 10_000, baseEjectionTimeMs: 30_000 },
+      outlierDetection: { ...OUTLIER_DEFAULTS, intervalMs: 10_000, baseEjectionTimeMs: 30_000 },
       connectionPool: { tcp: { connectTimeoutMs: 1000 }, http: { idleTimeoutMs: 60_000, maxRetries: 0 } },
     });
+  });
+
+  it('gives an intent without outlierDetection the default ejection, and none for outlierDetection: false', () => {
+    expect(toModel(minimal).trafficPolicy.outlierDetection).toEqual(OUTLIER_DEFAULTS);
+    const off: RolloutDocument = { ...minimal, spec: { ...minimal.spec, trafficPolicy: { outlierDetection: false } } };
+    expect(validateDocument(off)).toEqual([]);
+    expect(toModel(off).trafficPolicy).toEqual({});
+    // Envoy keeps consecutive_5xx 5 active when only gateway errors are given: written out.
+    const gateway: RolloutDocument = {
+      ...minimal,
+      spec: { ...minimal.spec, trafficPolicy: { outlierDetection: { consecutiveGatewayErrors: 3 } } },
+    };
+    expect(toModel(gateway).trafficPolicy.outlierDetection).toEqual({
+      ...OUTLIER_DEFAULTS,
+      consecutiveGatewayErrors: 3,
+    });
+  });
+
+  it('puts the PrometheusRule in the rollout namespace unless alerts.namespace says otherwise', () => {
+    const doc: RolloutDocument = {
+      ...minimal,
+      metadata: { name: 'checkout', namespace: 'shop' },
+      spec: { ...minimal.spec, alerts: { labels: { release: 'kube-prometheus-stack' } } },
+    };
+    expect(toModel(doc).alerts).toEqual({ labels: { release: 'kube-prometheus-stack' }, namespace: 'shop' });
+    const moved = { ...doc, spec: { ...doc.spec, alerts: { namespace: 'monitoring' } } };
+    expect(toModel(moved).alerts).toEqual({ labels: {}, namespace: 'monitoring' });
   });
 
   it('carries abort, traffic and dashboard through unchanged', () => {
@@ -153,6 +191,7 @@ describe('toModel', () => {
       intervalMs: 10_000,
       baseEjectionTimeMs: 30_000,
       maxEjectionPercent: 50,
+      minHealthPercent: 50,
     });
     expect(model.timebox).toEqual({ stageMs: 86_400_000, rolloutMs: 604_800_000 });
   });

@@ -1,0 +1,125 @@
+/**
+ * Repository defaults: `rollouts/_defaults.yaml`, a `kind: Defaults` document whose `spec` holds
+ * fields every intent of the repository inherits unless it sets them itself. Today that is the
+ * PrometheusRule metadata (`alerts`: what a Prometheus Operator's ruleSelector and
+ * ruleNamespaceSelector need, the same for every rollout of a cluster) and `istio` (the mesh's
+ * API version and releases). The file sits beside the intents so every reader of the intents
+ * (synth, check, the bot through the GitHub API) sees it with them; its name cannot be a rollout's
+ * file by convention (`_` is no DNS-1123 character).
+ */
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+import { INTENT_API_VERSION } from '../conventions.js';
+import type { SourceProblem } from './load.js';
+import type { AlertsSpec, IstioSpec } from './types.js';
+import { formatPath, validateDocument } from './validate.js';
+
+export const DEFAULTS_FILE = '_defaults.yaml';
+export const DEFAULTS_KIND = 'Defaults';
+
+/** What `spec` of a Defaults document may hold. */
+export interface RepoDefaults {
+  readonly alerts?: AlertsSpec;
+  readonly istio?: IstioSpec;
+}
+
+const FIELDS = ['alerts', 'istio'] as const;
+
+/** True for the path of a defaults file (`rollouts/_defaults.yaml`), not an intent. */
+export function isDefaultsFile(path: string): boolean {
+  return path === DEFAULTS_FILE || path.endsWith(`/${DEFAULTS_FILE}`);
+}
+
+type Rec = Record<string, unknown>;
+const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The defaults in `text`, or every problem at `file:line:column`. The fields are checked by the
+ * same rules as in an intent (they are validated inside a stand-in intent), so messages match.
+ */
+export function parseDefaults(
+  file: string,
+  text: string,
+): { ok: true; defaults: RepoDefaults } | { ok: false; problems: SourceProblem[] } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const problems: SourceProblem[] = [];
+  /** At the value `path` names, or at its key for a problem about the key (`atKey`). */
+  const at = (path: readonly (string | number)[], message: string, atKey = false): void => {
+    let node: unknown = doc.contents;
+    let offset = 0;
+    for (const [i, seg] of path.entries()) {
+      if (!isMap(node)) break;
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+      if (!pair) break;
+      offset = (pair.key as { range?: number[] }).range?.[0] ?? offset;
+      node = pair.value;
+      if (atKey && i === path.length - 1) break;
+      if (isScalar(node) || isMap(node)) offset = node.range?.[0] ?? offset;
+    }
+    const { line, col } = lineCounter.linePos(offset);
+    problems.push({ file, line, column: col, path: formatPath(path), message });
+  };
+  if (doc.errors[0]) {
+    at([], `YAML syntax error: ${doc.errors[0].message}`);
+    return { ok: false, problems };
+  }
+  const value: unknown = doc.toJS();
+  if (!isRecord(value)) {
+    at([], `must be a ${INTENT_API_VERSION} ${DEFAULTS_KIND} document with a spec`);
+    return { ok: false, problems };
+  }
+  if (value.apiVersion !== INTENT_API_VERSION) at(['apiVersion'], `must be ${INTENT_API_VERSION}`);
+  if (value.kind !== DEFAULTS_KIND)
+    at(['kind'], `must be ${DEFAULTS_KIND} (${file} holds repository defaults, not a rollout)`);
+  for (const key of Object.keys(value))
+    if (!['apiVersion', 'kind', 'metadata', 'spec'].includes(key))
+      at([key], `unknown field ${JSON.stringify(key)}`, true);
+  const spec = isRecord(value.spec) ? value.spec : {};
+  if (!isRecord(value.spec)) at(['spec'], `must be a mapping with ${FIELDS.join(' and/or ')}`);
+  for (const key of Object.keys(spec))
+    if (!(FIELDS as readonly string[]).includes(key))
+      at(
+        ['spec', key],
+        `unknown field ${JSON.stringify(key)} (repository defaults may set: ${FIELDS.join(', ')})`,
+        true,
+      );
+  const standIn = {
+    apiVersion: INTENT_API_VERSION,
+    kind: 'Rollout',
+    metadata: { name: 'defaults' },
+    spec: {
+      service: { host: 'defaults', port: 80 },
+      stable: 'a',
+      canary: 'b',
+      stages: [{ name: 'full', weight: 100 }],
+      stage: 'full',
+      ...Object.fromEntries(FIELDS.filter((f) => spec[f] !== undefined).map((f) => [f, spec[f]])),
+    },
+  };
+  for (const p of validateDocument(standIn))
+    if ((FIELDS as readonly unknown[]).includes(p.path[1])) at(p.path, p.message, p.at === 'key');
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, defaults: spec as RepoDefaults };
+}
+
+/**
+ * `value` (a parsed intent) with the repository defaults filled in where it says nothing:
+ * `alerts.labels` merged key by key (the intent wins), `alerts.namespace` and each `istio` field
+ * taken from the defaults when absent. Anything that is not an intent-shaped mapping is returned
+ * as it is, for validation to report.
+ */
+export function applyDefaults(value: unknown, defaults: RepoDefaults | undefined): unknown {
+  if (!defaults || !isRecord(value) || !isRecord(value.spec)) return value;
+  const spec: Rec = { ...value.spec };
+  if (defaults.alerts && (spec.alerts === undefined || isRecord(spec.alerts))) {
+    const own = (spec.alerts ?? {}) as Rec;
+    const labels =
+      defaults.alerts.labels && (own.labels === undefined || isRecord(own.labels))
+        ? { labels: { ...defaults.alerts.labels, ...((own.labels as Rec | undefined) ?? {}) } }
+        : {};
+    spec.alerts = { ...defaults.alerts, ...own, ...labels };
+  }
+  if (defaults.istio && (spec.istio === undefined || isRecord(spec.istio)))
+    spec.istio = { ...defaults.istio, ...((spec.istio as Rec | undefined) ?? {}) };
+  return { ...value, spec };
+}
