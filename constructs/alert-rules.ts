@@ -26,7 +26,12 @@
  *   bucket bound is exact; one between bounds reads through interpolation, as every
  *   histogram_quantile alert does). The rounded limit is recorded (`p99_limit`) per window.
  * - errors → rollback via multi-window burn rate of the budget errorRatio.max: fast 5m/1h at
- *   14.4× (critical), slow 30m/6h at 6× (warning); each also needs the minimum sample.
+ *   14.4× (critical), slow 30m/6h at 6× (warning); each also needs the minimum sample and the
+ *   canary above maxVsStable × stable on both windows (docs/design.md §7: both limits, always).
+ * - errors → rollback, recurring: the sustained condition on max(W, 10m), so a train of short
+ *   blips is judged over the same span at every weight (docs/design.md §7, trains of blips).
+ * - errors → hold: canary and stable both above errorRatio.max on W: a shared outage is the
+ *   service's, not the canary's, so no verdict until stable recovers.
  * - every window and `for` is divided by `metrics.timeScale` (windows.ts), so the demo runs the
  *   same rules in seconds; at 1 (production) nothing changes.
  * - traffic → hold: fewer canary requests in the decision window than the minimum sample,
@@ -36,9 +41,11 @@
  *   speed). Overflow is usually a capacity
  *   question of the (small) canary deployment rather than a code regression, and widening the
  *   split would make it worse, so it holds; UO responses are 503s, so if they grow into a real
- *   error regression the errors alerts roll back. Caveat: with reporter "source" a request
- *   rejected by the client's own circuit breaker has destination_version "unknown" and cannot
- *   be attributed; the default reporter "destination" sees the canary sidecar's own overflow.
+ *   error regression the errors alerts roll back. Envoy comma-joins flags ("UO,URX"), so UO is
+ *   matched inside a list. With reporter "source" a request rejected by the client's own
+ *   circuit breaker has destination_version "unknown" (no pod answered, istio/telemetry.ts) and
+ *   counts for neither version; the default reporter "destination" sees the canary sidecar's
+ *   own overflow.
  */
 import {
   ALERT_LABEL_ACTION,
@@ -80,6 +87,7 @@ import {
   ratioExpr,
   relativeLimitExpr,
   roundUpToBucketExpr,
+  sharedErrorsExpr,
   thresholdExpr,
 } from './promql/rollout-queries.js';
 import {
@@ -91,6 +99,7 @@ import {
   recordedWindowsMs,
   scaleMs,
   tooFewRequestsForMs,
+  trainWindowMs,
   windowLabel,
 } from './promql/windows.js';
 
@@ -269,18 +278,29 @@ export function alertRules(model: RolloutModel): AlertRule[] {
         description: `Canary p99 latency is ${latencyAbove} with at least ${minRequests} canary requests in ${window}, for ${forSustained}.`,
       },
     },
+    ...recurringErrorsAlert(model, windowMs, minRequests),
     ...burnPairs(scale).map(
       (pair): AlertRule => ({
         alert: pair.name === 'fast' ? 'StagegateCanaryErrorBudgetFastBurn' : 'StagegateCanaryErrorBudgetSlowBurn',
-        expr: render(burnRateExpr(t, pair, errorRatio.max, minRequests)),
+        expr: render(burnRateExpr(t, pair, errorRatio.max, minRequests, errorRatio.maxVsStable, ERROR_RATIO_FLOOR)),
         for: promDuration(burnForMs(pair, errorRatio.max, scale)),
         labels: alertLabels(model, 'errors', 'rollback', pair.severity),
         annotations: {
           summary: `${who}: canary ${model.canary} burns its error budget ${pair.factor}× too fast`,
-          description: `Canary 5xx ratio is above ${pair.factor} × ${pct(errorRatio.max)} over both ${windowLabel(pair.shortMs)} and ${windowLabel(pair.longMs)}, with at least ${minRequests} canary requests in ${windowLabel(pair.longMs)}.`,
+          description: `Canary 5xx ratio is above ${pair.factor} × ${pct(errorRatio.max)} and above ${errorRatio.maxVsStable}× stable (${model.stable}) over both ${windowLabel(pair.shortMs)} and ${windowLabel(pair.longMs)}, with at least ${minRequests} canary requests in ${windowLabel(pair.longMs)}.`,
         },
       }),
     ),
+    {
+      alert: 'StagegateErrorsSharedWithStable',
+      expr: render(sharedErrorsExpr(t, windowMs, errorRatio.max, minRequests)),
+      for: promDuration(tooFewRequestsForMs(scale)),
+      labels: alertLabels(model, 'errors', 'hold', 'warning'),
+      annotations: {
+        summary: `${who}: canary ${model.canary} and stable ${model.stable} both fail above ${pct(errorRatio.max)} over ${window}`,
+        description: `Both versions' 5xx ratios are above ${pct(errorRatio.max)} with at least ${minRequests} canary requests in ${window}: the service fails as a whole, so no verdict on the canary until stable recovers (both limits must be broken to roll back).`,
+      },
+    },
     {
       alert: 'StagegateCanaryOverflow',
       expr: render(
@@ -316,6 +336,35 @@ export function alertRules(model: RolloutModel): AlertRule[] {
     });
   }
   return rules;
+}
+
+/**
+ * The recurring-errors alert (docs/design.md, Alert design: trains of short blips): the sustained
+ * condition on a window of at least TRAIN_WINDOW_MS, so failures are counted over the same span
+ * at every weight; none when the decision window is already that long (the sustained backstop
+ * is then the same alert).
+ */
+function recurringErrorsAlert(model: RolloutModel, windowMs: number, minRequests: number): AlertRule[] {
+  const scale = model.metrics.timeScale;
+  const trainMs = trainWindowMs(windowMs, scale);
+  if (trainMs === undefined) return [];
+  const t = istioTarget(model);
+  const { errorRatio } = model.health;
+  const limit = relativeLimitExpr(t, 'error_ratio', trainMs, errorRatio.maxVsStable, ERROR_RATIO_FLOOR);
+  const forText = promDuration(blipProofForMs(trainMs, scale));
+  const train = windowLabel(trainMs);
+  return [
+    {
+      alert: 'StagegateCanaryErrorRatioRecurring',
+      expr: render(thresholdExpr(t, 'error_ratio', trainMs, errorRatio.max, limit, minRequests)),
+      for: forText,
+      labels: alertLabels(model, 'errors', 'rollback', 'critical'),
+      annotations: {
+        summary: `${model.namespace}/${model.name}: canary ${model.canary} 5xx ratio {{ $value | humanizePercentage }} over ${train}, recurring`,
+        description: `Canary 5xx ratio is above ${pct(errorRatio.max)} and above ${errorRatio.maxVsStable}× stable (${model.stable}) with at least ${minRequests} canary requests in every ${train} for ${forText}: failures that recur, even as short blips.`,
+      },
+    },
+  ];
 }
 
 /** Both rule groups of a rollout, in PrometheusRule `spec.groups` order. */

@@ -22,6 +22,8 @@ import {
   SHORT_WINDOWS_MS,
   WINDOW_SAMPLE_MARGIN,
   scaleMs,
+  scrapeIntervalMs,
+  usableWindowsMs,
   thresholdDetectionMs,
   windowLabel,
 } from './promql/windows.js';
@@ -132,7 +134,7 @@ export function decisionWindowMs(
   if (rate === undefined || rate === 0)
     return scaleMs(stage.weight === 0 && stage.cohort ? DEFAULT_COHORT_WINDOW_MS : DEFAULT_WINDOW_MS, scale);
   const need = WINDOW_SAMPLE_MARGIN * minCanaryRequestsForStage(model, stage);
-  const windows = DECISION_WINDOWS_MS.map((w) => scaleMs(w, scale));
+  const windows = usableWindowsMs(DECISION_WINDOWS_MS, scale, scrapeIntervalMs(model.metrics));
   return windows.find((w) => (rate * w) / 1000 >= need) ?? windows[windows.length - 1]!;
 }
 
@@ -154,7 +156,7 @@ export function shortWindowRequests(model: RolloutModel): number {
 export function shortWindowMs(model: RolloutModel, stage: StageModel, rps = model.traffic.requestsPerSecond): number {
   const scale = model.metrics.timeScale;
   const decision = decisionWindowMs(model, stage, rps);
-  const windows = SHORT_WINDOWS_MS.map((w) => scaleMs(w, scale));
+  const windows = usableWindowsMs(SHORT_WINDOWS_MS, scale, scrapeIntervalMs(model.metrics));
   const rate = canaryRate(stage, rps);
   if (rate === undefined || rate === 0) return Math.min(windows[0]!, decision);
   const need = shortWindowRequests(model);

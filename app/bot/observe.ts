@@ -131,14 +131,21 @@ export async function observeRollout(
   // is later (a person merging with a merge commit lands our branch commit, dated when written).
   const stampCommit = commits.find((x) => trailer(x.message, TRAILER_STAGE, model) === model.stage);
   const liveStamp = stampCommit ? Date.parse(stampCommit.date) : undefined;
-  // Only when the trailer commit is our branch commit (a person merged with a merge commit)
-  // can the PR's merge be later than it; a commit GitHub wrote at merge time is the merge.
-  // The merged PRs of a branch cannot change while the intent's history does not (a merge that
-  // makes a stage live changes the intent), so the answer is remembered under its newest sha.
-  const livePulls =
-    stampCommit === undefined || stampCommit.byGitHub === true
-      ? []
-      : await port.pullsByHead(stageBranch(model.namespace, model.name, model.stage), { stableWhile: commits[0]!.sha });
+  // Only when the trailer commit is our branch commit (merged with a merge commit, by a person
+  // or by the bot in a merge-only repository) can the PR's merge be later than it. A commit
+  // GitHub wrote at merge time (a squash: committed by GitHub, titled "… (#N)") is the merge.
+  // GitHub also commits an App's own API commits (committer web-flow), so the committer alone
+  // does not say "landed". The merged PRs of a branch cannot change while the intent's history
+  // does not (a merge that makes a stage live changes the intent): remembered under its newest sha.
+  const landed = stampCommit?.byGitHub === true && /\(#\d+\)\s*$/.test(stampCommit.message.split('\n', 1)[0] ?? '');
+  let livePulls: PullRequest[] = [];
+  if (stampCommit !== undefined && !landed) {
+    for (const b of branchCandidates(stageBranch(model.namespace, model.name, model.stage))) {
+      livePulls = await port.pullsByHead(b, { stableWhile: commits[0]!.sha });
+      // branch_2… only when no merged PR on the branch itself (rare: merge commits only, each answer remembered).
+      if (livePulls.some((p) => p.merged)) break;
+    }
+  }
   const liveMerged = livePulls.find((p) => p.merged && p.mergedAt !== null);
   const candidates = [liveStamp, liveMerged ? Date.parse(liveMerged.mergedAt!) : undefined].filter(
     (x): x is number => x !== undefined,

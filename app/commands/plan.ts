@@ -13,6 +13,9 @@ import {
   type StagePlan,
 } from '../../constructs/detectability.js';
 import { formatDuration } from '../../constructs/duration.js';
+import { metricsService } from '../../constructs/istio/hosts.js';
+import { telemetrySummary } from '../../constructs/istio/telemetry.js';
+import { scrapeIntervalMs } from '../../constructs/promql/windows.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
 import { UsageError, defineCommand } from '../cli/command.js';
@@ -25,6 +28,8 @@ export interface PlanReport {
   readonly errorRatioLimit: number;
   readonly alpha: number;
   readonly power: number;
+  /** What the rules select on Istio's metrics (constructs/istio/telemetry.ts; added by helper telemetry). */
+  readonly metrics: readonly string[];
   /** Durations in ms; `null` where unknown (no rate) and `"never"` where the sample can never be reached. */
   readonly stages: readonly PlanRow[];
 }
@@ -95,6 +100,11 @@ export function planReport(model: RolloutModel, rps?: number): PlanReport {
     errorRatioLimit: errorRatioLimit(model),
     alpha: DEFAULT_ALPHA,
     power: DEFAULT_POWER,
+    metrics: telemetrySummary(
+      model,
+      metricsService(model.service.host, model.namespace, model.service.serviceEntry === true),
+      scrapeIntervalMs(model.metrics),
+    ),
     stages: planStages(model, requestsPerSecond === undefined ? {} : { requestsPerSecond }).map((s) => ({
       ...s,
       timeToMinSampleMs: finite(s.timeToMinSampleMs),
@@ -137,6 +147,7 @@ export function formatPlan(r: PlanReport): string {
   const out = [
     `${r.namespace}/${r.rollout}: ${rate}; stable errors ${pct(r.baselineErrorRatio)}, regression at ${pct(r.errorRatioLimit)}`,
     `minimum sample: one-sided two-proportion test, alpha ${r.alpha}, power ${r.power}; cohort stages: one-sample vs the baseline`,
+    ...r.metrics,
     '',
     line(head),
     ...rows.map(line),

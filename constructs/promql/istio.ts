@@ -10,6 +10,13 @@ import {
   recordedSeriesName,
   type RecordedKind,
 } from '../conventions.js';
+import { metricsService } from '../istio/hosts.js';
+import {
+  ISTIO_DURATION_BUCKETS_MS,
+  responseFlagRegex,
+  type MetricVersionLabel,
+  type Reporter,
+} from '../istio/telemetry.js';
 import type { RolloutModel } from '../model.js';
 import {
   anyOf,
@@ -31,20 +38,25 @@ export type Role = 'stable' | 'canary';
 export interface IstioTarget {
   readonly rollout: string;
   readonly namespace: string;
+  /** `destination_service_name`: the Service's short name (or a ServiceEntry host), istio/hosts.ts. */
   readonly service: string;
-  readonly reporter: 'destination' | 'source';
+  /** `destination_service_namespace`: the Service's namespace. */
+  readonly serviceNamespace: string;
+  readonly reporter: Reporter;
   /** Istio label carrying the version: destination_version or destination_canonical_revision. */
-  readonly versionLabel: string;
+  readonly versionLabel: MetricVersionLabel;
   readonly versions: { readonly stable: string; readonly canary: string };
   /** What counts as a failed request: 5xx only (http) or 5xx plus server-side gRPC statuses (grpc). */
   readonly protocol: 'http' | 'grpc';
 }
 
 export function istioTarget(model: RolloutModel): IstioTarget {
+  const svc = metricsService(model.service.host, model.namespace, model.service.serviceEntry === true);
   return {
     rollout: model.name,
     namespace: model.namespace,
-    service: model.service.host,
+    service: svc.name,
+    serviceNamespace: svc.namespace,
     reporter: model.metrics.reporter,
     versionLabel: model.metrics.versionLabel,
     versions: { stable: model.stable, canary: model.canary },
@@ -61,7 +73,7 @@ function baseMatchers(t: IstioTarget): LabelMatcher[] {
   return [
     eq('reporter', t.reporter),
     eq('destination_service_name', t.service),
-    eq('destination_service_namespace', t.namespace),
+    eq('destination_service_namespace', t.serviceNamespace),
     re(t.versionLabel, anyOf([t.versions.stable, t.versions.canary])),
   ];
 }
@@ -76,13 +88,11 @@ export function durationBucketSelector(t: IstioTarget): Selector {
 }
 
 /**
- * Istio's default bucket bounds of `istio_request_duration_milliseconds` (ms). The p99 limit is
- * rounded up to one of these (alert-rules.ts); a mesh with custom buckets
- * (`sidecar.istio.io/statsHistogramBuckets`) still gets a valid, only less tight, comparison.
+ * Istio's default bucket bounds (istio/telemetry.ts). The p99 limit is rounded up to one of these
+ * (alert-rules.ts); a mesh with custom buckets (`sidecar.istio.io/statsHistogramBuckets`) still
+ * gets a valid, only less tight, comparison.
  */
-export const ISTIO_DURATION_BUCKETS_MS: readonly number[] = [
-  0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000, 300000, 600000, 1800000, 3600000,
-];
+export { ISTIO_DURATION_BUCKETS_MS };
 
 /** 5xx responses: what the error ratio counts. */
 export const SERVER_ERRORS: LabelMatcher = re('response_code', '5..');
@@ -100,8 +110,11 @@ export const GRPC_SERVER_FAILURES: readonly LabelMatcher[] = [
   { label: 'response_code', op: '!~', value: '5..' },
   re('grpc_response_status', GRPC_SERVER_FAILURE_CODES.join('|')),
 ];
-/** Envoy shed the request because a circuit-breaker limit overflowed (connection pool). */
-export const UPSTREAM_OVERFLOW: LabelMatcher = eq('response_flags', 'UO');
+/**
+ * Envoy shed the request because a circuit-breaker limit overflowed (connection pool). Envoy
+ * comma-joins several flags ("UO,URX"; istio/telemetry.ts), so an exact match would miss those.
+ */
+export const UPSTREAM_OVERFLOW: LabelMatcher = re('response_flags', responseFlagRegex('UO'));
 
 /** A recorded series of this rollout, one version or both (`role` omitted). */
 export function recorded(t: IstioTarget, kind: RecordedKind, windowMs: number, role?: Role): Selector {

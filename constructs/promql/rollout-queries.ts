@@ -125,12 +125,38 @@ export function persistentThresholdExpr(
   return withSample(t, binary('and', significant, persisting, { matching: ON_NOTHING }), windowMs, minRequests);
 }
 
-/** Canary 5xx ratio above `factor × budget` on both windows of `pair`, with the minimum sample in the long one. */
-export function burnRateExpr(t: IstioTarget, pair: BurnPair, budget: number, minRequests: number): Expr {
-  const threshold = num(pair.factor * budget);
-  const short = binary('>', recorded(t, 'error_ratio', pair.shortMs, 'canary'), threshold);
-  const long = binary('>', recorded(t, 'error_ratio', pair.longMs, 'canary'), threshold);
-  return withSample(t, binary('and', short, long, { matching: ON_NOTHING }), pair.longMs, minRequests);
+/**
+ * Canary 5xx ratio above `factor × budget` *and* above `vsStable × stable + floor` on both windows
+ * of `pair`, with the minimum sample in the long one: a budget burnt as fast by stable is the
+ * service's outage, not the canary's regression (both limits must be broken, docs/design.md).
+ */
+export function burnRateExpr(
+  t: IstioTarget,
+  pair: BurnPair,
+  budget: number,
+  minRequests: number,
+  vsStable: number,
+  floor: number,
+): Expr {
+  const threshold = pair.factor * budget;
+  const above = (windowMs: number) =>
+    aboveLimits(t, 'error_ratio', windowMs, threshold, relativeLimitExpr(t, 'error_ratio', windowMs, vsStable, floor));
+  return withSample(
+    t,
+    binary('and', above(pair.shortMs), above(pair.longMs), { matching: ON_NOTHING }),
+    pair.longMs,
+    minRequests,
+  );
+}
+
+/**
+ * Canary *and* stable 5xx ratio above `max` on `windowMs`, with the minimum sample: the service
+ * fails as a whole, so there is no verdict on the canary (a hold) until stable recovers.
+ */
+export function sharedErrorsExpr(t: IstioTarget, windowMs: number, max: number, minRequests: number): Expr {
+  const canary = binary('>', recorded(t, 'error_ratio', windowMs, 'canary'), num(max));
+  const stable = binary('>', recorded(t, 'error_ratio', windowMs, 'stable'), num(max));
+  return withSample(t, binary('and', canary, stable, { matching: ON_NOTHING }), windowMs, minRequests);
 }
 
 /** Canary requests in the window below `minRequests`; no canary series at all counts as 0. */

@@ -43,10 +43,32 @@ export const BLIP_MAX_MS = MINUTE;
 /** Margin of the sustained (single-window) backstop, for scrape offset and `rate()` extrapolation. */
 export const FOR_SLACK_MS = 2 * MINUTE;
 /**
- * Longest scrape interval the short window is sized for: Istio's own Prometheus scrapes every
- * 15 s, most setups at 15–30 s. The shortest short window is two of these.
+ * Scrape interval the windows are sized for when the intent does not say (`metrics.scrapeInterval`):
+ * Istio's own Prometheus scrapes every 15 s, most setups at 15–30 s. Every recorded window holds
+ * at least two scrapes, so `rate()` always has two samples: a 1m window would be empty at
+ * Prometheus' own default of 1m. At `timeScale` > 1 the default shrinks with the clock.
  */
 export const SCRAPE_INTERVAL_MAX_MS = 30 * 1000;
+export const DEFAULT_SCRAPE_INTERVAL_MS = SCRAPE_INTERVAL_MAX_MS;
+/** Longest scrape interval an intent may name: the shortest burn-rate window (5m) must hold two. */
+export const SCRAPE_INTERVAL_LIMIT_MS = 2 * MINUTE;
+/** A window must hold this many scrape intervals. */
+export const SCRAPES_PER_WINDOW = 2;
+
+/** The scrape interval the rules are sized for (real time). */
+export function scrapeIntervalMs(metrics: { readonly scrapeIntervalMs?: number; readonly timeScale: number }): number {
+  return metrics.scrapeIntervalMs ?? Math.max(1000, Math.round(DEFAULT_SCRAPE_INTERVAL_MS / metrics.timeScale));
+}
+
+/**
+ * Why `scrapeMs` is too long for the (scaled) burn-rate windows, or undefined: the decision
+ * and short windows are picked among those long enough, but the burn pairs are fixed.
+ */
+export function scrapeIntervalProblem(scrapeMs: number, timeScale: number): string | undefined {
+  const shortest = Math.min(...BURN_WINDOWS_MS.map((w) => scaleMs(w, timeScale)));
+  if (shortest >= SCRAPES_PER_WINDOW * scrapeMs) return undefined;
+  return `a scrape every ${scrapeMs / 1000}s leaves fewer than two samples in the ${windowLabel(shortest)} burn-rate window${timeScale > 1 ? ` (5m at timeScale ${timeScale})` : ''}; scrape more often or lower metrics.timeScale`;
+}
 /** Rule evaluation interval the predictions assume (Prometheus default 1m). */
 export const EVALUATION_INTERVAL_MS = MINUTE;
 
@@ -69,7 +91,20 @@ export const DECISION_WINDOWS_MS: readonly number[] = [
   6 * HOUR,
 ];
 /** Candidate short (persistence) windows: from two scrape intervals up; never longer than W. */
-export const SHORT_WINDOWS_MS: readonly number[] = DECISION_WINDOWS_MS.filter((w) => w >= 2 * SCRAPE_INTERVAL_MAX_MS);
+export const SHORT_WINDOWS_MS: readonly number[] = DECISION_WINDOWS_MS.filter(
+  (w) => w >= SCRAPES_PER_WINDOW * SCRAPE_INTERVAL_MAX_MS,
+);
+
+/**
+ * `candidates` compressed by `timeScale`, keeping those that hold two scrapes of `scrapeMs`
+ * (the longest always stays, so there is a window; the intent check refuses a scrape interval
+ * that would empty it).
+ */
+export function usableWindowsMs(candidates: readonly number[], timeScale: number, scrapeMs: number): number[] {
+  const scaled = candidates.map((w) => scaleMs(w, timeScale));
+  const usable = scaled.filter((w) => w >= SCRAPES_PER_WINDOW * scrapeMs);
+  return usable.length > 0 ? usable : [scaled[scaled.length - 1]!];
+}
 /**
  * A short window must be expected to hold this many "bad" events (5xx, or requests slower than
  * the p99) when the canary sits exactly at the limit: a regression at twice the limit then shows
@@ -98,13 +133,31 @@ export function scaleMs(ms: number, timeScale: number, minMs = MIN_SCALED_WINDOW
 /**
  * Windows recorded for a rollout whose (already scaled) decision and short windows are
  * `decisionMs` and `shortMs`: the burn-rate windows every rollout has first (so the first
- * recorded series of any rollout is the same, which the gate probes), then the two that depend
- * on its traffic, each shortest first.
+ * recorded series of any rollout is the same, which the gate probes), then those that depend
+ * on its traffic (short, decision and, when W is shorter, the recurring-errors window), shortest first.
  */
 export function recordedWindowsMs(decisionMs: number, shortMs: number = decisionMs, timeScale = 1): number[] {
   const burn = [...new Set(BURN_WINDOWS_MS.map((w) => scaleMs(w, timeScale)))].sort((a, b) => a - b);
-  const own = [...new Set([shortMs, decisionMs])].filter((w) => !burn.includes(w)).sort((a, b) => a - b);
+  const train = trainWindowMs(decisionMs, timeScale);
+  const own = [...new Set([shortMs, decisionMs, ...(train === undefined ? [] : [train])])]
+    .filter((w) => !burn.includes(w))
+    .sort((a, b) => a - b);
   return [...burn, ...own];
+}
+
+/**
+ * Shortest window the recurring-errors alert counts failures over, at every weight (docs/design.md,
+ * Alert design: trains of short blips). The decision window shrinks with traffic (1m at a busy
+ * 25 % stage), so without this a train of blips rolled back a 1 % canary (5m window) but not a
+ * 25 % one: failures are counted over at least this long, whatever the weight. A lone blip of
+ * BLIP_MAX keeps it elevated for T + BLIP_MAX − one scrape, under its `for` (blipProofForMs(T)).
+ */
+export const TRAIN_WINDOW_MS = 10 * MINUTE;
+
+/** Window of the recurring-errors alert: TRAIN_WINDOW_MS (scaled), or undefined when W is at least that long. */
+export function trainWindowMs(decisionMs: number, timeScale = 1): number | undefined {
+  const train = scaleMs(TRAIN_WINDOW_MS, timeScale);
+  return decisionMs < train ? train : undefined;
 }
 
 /** Decision window when traffic is unknown: weighted stages react fast, cohort stages wait longer. */

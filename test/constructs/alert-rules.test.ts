@@ -62,11 +62,13 @@ describe('buildRuleGroups', () => {
   it('names the groups after the rollout and keeps the rule count modest', () => {
     const groups = buildRuleGroups(rolloutModel());
     expect(groups.map((g) => g.name)).toEqual(['stagegate.checkout.recording', 'stagegate.checkout.alerts']);
-    // 4 burn windows + the 2m short window (5m decision window is a burn window) × 3 series,
-    // p99 on both, the p99 limit, the UO share; 8 alerts.
-    expect(allRules(groups).length).toBe(27);
-    // 1h decision and 30m short windows are burn windows: nothing extra to record.
-    expect(allRules(buildRuleGroups(rolloutModel({ traffic: { requestsPerSecond: 40 } }))).length).toBe(24);
+    // 4 burn windows + the 2m short window + the 10m recurring-errors window (5m decision window
+    // is a burn window) × 3 series, p99 on both, the p99 limit, the UO share; 10 alerts (with the
+    // recurring-errors rollback and the shared-errors hold, docs/design.md Alert design).
+    expect(allRules(groups).length).toBe(32);
+    // 1h decision and 30m short windows are burn windows and W ≥ 10m: nothing extra to record,
+    // and no recurring-errors alert (the sustained backstop already counts over 1h).
+    expect(allRules(buildRuleGroups(rolloutModel({ traffic: { requestsPerSecond: 40 } }))).length).toBe(25);
   });
 
   it('selects the service, namespace, reporter and both versions in Istio metrics', () => {
@@ -134,7 +136,7 @@ describe('buildRuleGroups', () => {
     ]);
     expect(findAlert(groups, { signal: 'traffic', action: 'hold' }).labels.severity).toBe('warning');
     expect(() => findAlert(groups, { signal: 'errors' })).toThrow(
-      'expected exactly one alert with {"signal":"errors"}, found 4; narrow the selector (add severity), or pick the alert by name',
+      'expected exactly one alert with {"signal":"errors"}, found 6; narrow the selector (add severity), or pick the alert by name',
     );
   });
 
@@ -154,7 +156,9 @@ describe('buildRuleGroups', () => {
         (n) => alertNamed(groups, n).for,
       ),
     ).toEqual(['8m', '8m']);
-    expect(findAlert(groups, { signal: 'errors', severity: 'warning' }).for).toBe('15m');
+    expect(findAlert(groups, { signal: 'errors', action: 'rollback', severity: 'warning' }).for).toBe('15m');
+    // Failures counted over 10m at every weight: 10m + 1m blip + 2m slack.
+    expect(alertNamed(groups, 'StagegateCanaryErrorRatioRecurring').for).toBe('13m');
   });
 
   it('widens the decision and short windows at low traffic and lengthens for with them', () => {

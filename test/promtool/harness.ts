@@ -7,6 +7,7 @@ import { App, Chart } from 'cdk8s';
 import type { RolloutModel } from '../../constructs/model.js';
 import { RolloutAlerts } from '../../constructs/rollout-alerts.js';
 import {
+  type InputSeries,
   promtoolWorkdir,
   ruleFileOf,
   testRules,
@@ -87,6 +88,26 @@ export async function firstFiringAfter(
   if (got) return Number(got[1]);
   if (/got:\s*(nil|\[\])/.test(report)) return undefined;
   throw new Error(`could not read the first firing time from promtool:\n${result.stdout}${result.stderr}`);
+}
+
+/** Runs `model`'s rules on hand-made input series (scraped every `stepS` seconds). */
+export async function runSeries(
+  model: RolloutModel,
+  inputSeries: readonly InputSeries[],
+  stepS: number,
+  tests: readonly PromqlExprTest[],
+): Promise<PromtoolResult> {
+  const work = await promtoolWorkdir();
+  try {
+    await writeRuleFile(work.dir, ruleFileFor(model), 'rules.json');
+    return await testRules(work.dir, {
+      rule_files: ['rules.json'],
+      evaluation_interval: '1m',
+      tests: [{ interval: `${stepS}s`, input_series: inputSeries, promql_expr_test: tests }],
+    });
+  } finally {
+    await work.dispose();
+  }
 }
 
 /** Writes the rules and the scenario's series, runs promtool, returns its result. */

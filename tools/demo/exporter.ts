@@ -3,6 +3,14 @@
  * like Istio's standard metrics (`istio_requests_total`, `istio_request_duration_milliseconds`),
  * so the real Prometheus, the generated recording rules and `gate` run unchanged against it.
  *
+ * The label shapes are Istio's (the same as test/promtool/istio-shapes.ts, which cites the
+ * source of each): a series exists from its first request (no zero sample before it);
+ * reporter "destination" fills destination_version from the pod label `version` only (empty,
+ * so absent, without it); reporter "source" from the peer's `version` (Istio 1.22–1.28), and a
+ * request no pod answered (UO from the client's own circuit breaker) carries
+ * destination_version "unknown" and destination_canonical_revision "latest"; the canonical
+ * revision follows app.kubernetes.io/version, else version.
+ *
  * Counters advance with simulated time: every scrape draws the requests of the elapsed interval
  * (Poisson arrivals, binomial errors, log-normal latencies fitted to p50/p99) from a seeded PRNG,
  * so a run is reproducible and a fake clock can fast-forward hours of bake in seconds.
@@ -23,9 +31,11 @@ export interface ServiceTraffic {
   readonly namespace: string;
   /** Kubernetes Service name (`destination_service_name`). */
   readonly service: string;
-  /** Version label values (`destination_version` and `destination_canonical_revision`). */
+  /** Version label values of the pods (`destination_version` and `destination_canonical_revision`). */
   readonly stable: string;
   readonly canary: string;
+  /** Pod label carrying the version: `version`, or `app.kubernetes.io/version` only. @default "version" */
+  readonly podVersionLabel?: 'version' | 'app.kubernetes.io/version';
   /** Workload (Deployment) names. @default `${service}-${version}` */
   readonly workloads?: { readonly stable: string; readonly canary: string };
   /** Caller seen in `source_workload`. @default "istio-ingressgateway" */
@@ -42,7 +52,10 @@ export interface ServiceTraffic {
   readonly cohortRoute?: () => boolean;
   /** Share of requests answered 500 by the workload. */
   readonly errorRatio: { readonly stable: number; readonly canary: number };
-  /** Share rejected by the client proxy's circuit breaker (503, flag UO, source reporter only). @default 0 */
+  /**
+   * Share rejected by the client proxy's circuit breaker (503, flag UO, source reporter only,
+   * with destination_version "unknown": no pod answered). @default 0
+   */
   readonly overflowRatio?: { readonly stable: number; readonly canary: number };
   readonly latencyMs: { readonly stable: LatencyProfile; readonly canary: LatencyProfile };
 }
@@ -134,27 +147,33 @@ export function createSimulation(options: SimulationOptions): Simulation {
     reporter: string,
     code: number,
     flags: string,
+    answered = true,
   ): Series => {
-    const key = `${version}|${reporter}|${code}|${flags}`;
+    const key = `${version}|${reporter}|${code}|${flags}|${answered}`;
     let s = svc.series.get(key);
     if (!s) {
       const { spec } = svc;
       const value = spec[version];
       const workload = spec.workloads?.[version] ?? `${spec.service}-${value}`;
+      // The pod's `version` label, as the server reads it locally and the client (1.22–1.28) from the peer.
+      const podVersion = (spec.podVersionLabel ?? 'version') === 'version' ? value : '';
+      const destinationVersion = !answered ? 'unknown' : reporter === 'source' ? podVersion || 'unknown' : podVersion;
+      const labels: [string, string][] = [
+        ['reporter', reporter],
+        ['source_workload', spec.sourceWorkload ?? 'istio-ingressgateway'],
+        ['destination_service', `${spec.service}.${spec.namespace}.svc.cluster.local`],
+        ['destination_service_name', spec.service],
+        ['destination_service_namespace', spec.namespace],
+        ['destination_workload', answered ? workload : 'unknown'],
+        ['destination_version', destinationVersion],
+        ['destination_canonical_revision', answered ? value : 'latest'],
+        ['request_protocol', spec.protocol ?? 'http'],
+        ['response_code', String(code)],
+        ['response_flags', flags],
+      ];
       s = {
-        labels: [
-          ['reporter', reporter],
-          ['source_workload', spec.sourceWorkload ?? 'istio-ingressgateway'],
-          ['destination_service', `${spec.service}.${spec.namespace}.svc.cluster.local`],
-          ['destination_service_name', spec.service],
-          ['destination_service_namespace', spec.namespace],
-          ['destination_workload', workload],
-          ['destination_version', value],
-          ['destination_canonical_revision', value],
-          ['request_protocol', spec.protocol ?? 'http'],
-          ['response_code', String(code)],
-          ['response_flags', flags],
-        ],
+        // Prometheus drops a label whose value is empty.
+        labels: labels.filter(([, v]) => v !== ''),
         requests: 0,
         buckets: ISTIO_DURATION_BUCKETS.map(() => 0),
         sumMs: 0,
@@ -164,16 +183,7 @@ export function createSimulation(options: SimulationOptions): Simulation {
     return s;
   };
 
-  // Every series exists from the first scrape, so rate() sees the first requests as an increase.
-  for (const svc of services) {
-    for (const version of VERSIONS) {
-      for (const reporter of ['destination', 'source']) {
-        seriesFor(svc, version, reporter, 200, '-');
-        seriesFor(svc, version, reporter, 500, '-');
-      }
-      seriesFor(svc, version, 'source', 503, 'UO');
-    }
-  }
+  // No series before its first request: Istio creates a series when it first counts one.
 
   const record = (
     svc: (typeof services)[number],
@@ -183,11 +193,12 @@ export function createSimulation(options: SimulationOptions): Simulation {
     flags: string,
     latency: LatencyProfile,
     reporters: readonly string[],
+    answered = true,
   ): void => {
     if (count === 0) return;
     const { perBucket, sumMs } = drawLatencies(random, count, latency);
     for (const reporter of reporters) {
-      const s = seriesFor(svc, version, reporter, code, flags);
+      const s = seriesFor(svc, version, reporter, code, flags, answered);
       s.requests += count;
       s.sumMs += sumMs;
       let cumulative = 0;
@@ -221,8 +232,9 @@ export function createSimulation(options: SimulationOptions): Simulation {
         const latency = state.latencyMs[version];
         record(svc, version, served - errors, 200, '-', latency, ['destination', 'source']);
         record(svc, version, errors, 500, '-', latency, ['destination', 'source']);
-        // Overflow is decided in the client's proxy: the server never sees it, and it is fast.
-        record(svc, version, overflow, 503, 'UO', { p50: 0.2, p99: 1 }, ['source']);
+        // Overflow is decided in the client's proxy: the server never sees it, it is fast, and no
+        // pod answered, so it carries no version (istio_stats.cc: "unknown" / "latest").
+        record(svc, version, overflow, 503, 'UO', { p50: 0.2, p99: 1 }, ['source'], false);
       }
     }
   };

@@ -54,6 +54,9 @@ describe('stagegate plan', () => {
       [
         'shop/web: 400 rps; stable errors 0.2 %, regression at 1 %',
         'minimum sample: one-sided two-proportion test, alpha 0.05, power 0.8; cohort stages: one-sample vs the baseline',
+        // What the rules select on Istio's metrics (constructs/istio/telemetry.ts).
+        'metrics: destination_service_name="web", destination_service_namespace="shop", reporter="destination"; windows hold two scrapes of 30s',
+        'versions by destination_version (reporter destination, Istio 1.22+): follows pod label "version"',
         '',
         'stage  weight  bake  min requests  canary rps  window  time to detect   total',
         'staff  cohort  30m   387           ?           1h      ? (cohort rate)  30m',

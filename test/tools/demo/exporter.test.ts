@@ -234,16 +234,56 @@ describe('synthetic Istio exporter', () => {
     expect(mean).toBeLessThan(65);
   });
 
-  it('counts circuit-breaker overflow as 503 UO at the source reporter only', () => {
+  it('counts circuit-breaker overflow as 503 UO at the source reporter only, with no version (no pod answered)', () => {
+    // istio_stats.cc (release-1.30 l.1218–1231): without peer metadata destination_version is
+    // "unknown", and with no upstream host the canonical revision is "latest". (The exporter used
+    // to label these v2, which no Istio writes.)
     let t = 0;
     const sim = createSimulation({ now: () => t, seed: 6, services: [checkout({ canaryWeight: () => 50 })] });
     sim.set('checkout', { canaryOverflowRatio: 0.1 });
     t = 60_000;
     const s = parseExposition(sim.render());
+    const uo = { reporter: 'source', response_flags: 'UO', response_code: '503' };
     expect(
-      total(s, { reporter: 'source', response_flags: 'UO', response_code: '503', destination_version: 'v2' }),
+      total(s, { ...uo, destination_version: 'unknown', destination_canonical_revision: 'latest' }),
     ).toBeGreaterThan(1000);
+    expect(total(s, { ...uo, destination_version: 'v2' })).toBe(0);
     expect(total(s, { reporter: 'destination', response_code: '503' })).toBe(0);
+  });
+
+  it('creates a series at its first request, with no zero sample before it (as Istio does)', () => {
+    let t = 0;
+    const sim = createSimulation({
+      now: () => t,
+      seed: 6,
+      services: [checkout({ errorRatio: { stable: 0, canary: 0 } })],
+    });
+    t = 10_000;
+    const before = parseExposition(sim.render());
+    expect(before.some((x) => x.labels.response_code === '500')).toBe(false);
+    sim.set('checkout', { canaryErrorRatio: 0.5 });
+    t = 20_000;
+    const after = parseExposition(sim.render());
+    expect(total(after, { reporter: 'destination', response_code: '500', destination_version: 'v2' })).toBeGreaterThan(
+      0,
+    );
+  });
+
+  it('leaves destination_version out on reporter destination and writes "unknown" on source when pods carry only app.kubernetes.io/version', () => {
+    let t = 0;
+    const sim = createSimulation({
+      now: () => t,
+      seed: 6,
+      services: [checkout({ podVersionLabel: 'app.kubernetes.io/version' })],
+    });
+    t = 10_000;
+    const s = parseExposition(sim.render()).filter((x) => x.name === 'istio_requests_total');
+    expect(
+      s.filter((x) => x.labels.reporter === 'destination').every((x) => !('destination_version' in x.labels)),
+    ).toBe(true);
+    expect(
+      total(s, { reporter: 'source', destination_version: 'unknown', destination_canonical_revision: 'v2' }),
+    ).toBeGreaterThan(0);
   });
 
   it('is reproducible for the same seed and clock', () => {
