@@ -9,6 +9,7 @@ import { parseDuration } from '../../constructs/duration.js';
 import { UsageError, defineCommand } from '../cli/command.js';
 import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
 import { runAdvance } from '../bot/run.js';
+import { onlyRollouts } from '../cli/only.js';
 
 export const advanceCommand = defineCommand({
   name: 'advance',
@@ -18,6 +19,12 @@ export const advanceCommand = defineCommand({
     ...APP_OPTIONS,
     watch: { type: 'boolean', help: 'loop: a pass every --interval until Ctrl-C' },
     interval: { type: 'string', value: 'DURATION', help: 'time between passes with --watch (default 60s)' },
+    only: {
+      type: 'string',
+      multiple: true,
+      value: 'ROLLOUT|BRANCH',
+      help: 'look only at this rollout (name, namespace/name) or the rollout of a stagegate/... branch',
+    },
     cache: {
       type: 'string',
       value: 'FILE',
@@ -31,7 +38,9 @@ export const advanceCommand = defineCommand({
     error: 'the pass could not run (GitHub unreachable, bad token); nothing half-done is lost',
   },
   async run({ values }, io) {
-    const settings = botSettings(githubAccess(values, io, 'the bot'));
+    const access = botSettings(githubAccess(values, io, 'the bot'));
+    const wrapPort = onlyRollouts(values.only ?? []);
+    const settings = wrapPort ? { ...access, wrapPort } : access;
     let intervalMs = 60_000;
     if (values.interval !== undefined) {
       try {

@@ -41,6 +41,11 @@ function runMainStep(env: Record<string, string>, npxExit = 0) {
         STAGEGATE_PROMETHEUS_URL: '',
         STAGEGATE_ROLLOUT: '',
         STAGEGATE_ARGS: '',
+        STAGEGATE_APP_SLUG: '',
+        STAGEGATE_TRUST_APPS: '',
+        STAGEGATE_ONLY: '',
+        STAGEGATE_SHA: '',
+        STAGEGATE_PATH: '.',
         ...env,
       },
       encoding: 'utf8',
@@ -99,6 +104,24 @@ describe('action.yml', () => {
       '--repo',
       'acme/platform',
     ]);
+    expect(
+      runMainStep({
+        STAGEGATE_COMMAND: 'advance',
+        GITHUB_TOKEN: 'ghs_secret',
+        STAGEGATE_ONLY: 'stagegate/shop/web/full',
+        STAGEGATE_TRUST_APPS: 'ci-app other-app',
+      }).argv.slice(3),
+    ).toEqual([
+      'advance',
+      '--repo',
+      'acme/platform',
+      '--only',
+      'stagegate/shop/web/full',
+      '--trust-app',
+      'ci-app',
+      '--trust-app',
+      'other-app',
+    ]);
   });
 
   it('hands the token to stagegate only through the environment', () => {
@@ -111,12 +134,12 @@ describe('action.yml', () => {
 
   it('refuses advance without a token, with what to pass', () => {
     const run = runMainStep({ STAGEGATE_COMMAND: 'advance' });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stdout).toContain("::error title=stagegate::input 'token' is empty");
     expect(run.argv).toEqual([]);
   });
 
-  it('maps gate verdicts to outputs, and a hold does not fail the step', () => {
+  it('maps gate verdicts to outputs: a hold does not fail the step, an error is not a fail', () => {
     const env = {
       STAGEGATE_COMMAND: 'gate',
       STAGEGATE_ROLLOUT: 'shop/checkout',
@@ -131,12 +154,31 @@ describe('action.yml', () => {
       'shop/checkout',
       '--prometheus',
       'http://127.0.0.1:9090',
+      '--rollouts',
+      './rollouts',
     ]);
     expect(hold.status).toBe(0);
     expect(hold.output).toBe('exit-code=3\nverdict=hold\n');
     const fail = runMainStep(env, 1);
     expect(fail.status).toBe(1);
     expect(fail.output).toBe('exit-code=1\nverdict=fail\n');
+    // Exit 4 (an invalid intent elsewhere, a bad --prometheus) is no verdict at all: issue 12.
+    const error = runMainStep(env, 4);
+    expect(error.status).toBe(4);
+    expect(error.output).toBe('exit-code=4\nverdict=error\n');
+    const all = runMainStep({ ...env, STAGEGATE_ROLLOUT: '', STAGEGATE_ONLY: 'stagegate/shop/web/full' }, 0);
+    expect(all.argv.slice(3)).toEqual([
+      'gate',
+      '--open-prs',
+      '--repo',
+      'acme/platform',
+      '--prometheus',
+      'http://127.0.0.1:9090',
+      '--rollouts',
+      './rollouts',
+      '--only',
+      'stagegate/shop/web/full',
+    ]);
   });
 
   it('treats inputs as data, not shell code', () => {
@@ -152,41 +194,53 @@ describe('action.yml', () => {
 
   it('rejects an unknown command', () => {
     const run = runMainStep({ STAGEGATE_COMMAND: 'deploy' });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2);
     expect(run.stdout).toContain("input 'command' must be advance, gate or verify (got 'deploy')");
   });
 });
 
 describe('example workflow (docs/examples/stagegate.yml)', () => {
-  it('reacts to finished checks, PR changes, pushes to main and a 10-minute schedule', () => {
+  it('verifies PR heads, and gates and advances on App check runs and a 10-minute schedule', () => {
+    expect(workflow.on.pull_request_target).toEqual({ types: ['opened', 'synchronize', 'reopened'] });
     expect(workflow.on.check_run).toEqual({ types: ['completed'] });
-    expect(workflow.on.check_suite).toEqual({ types: ['completed'] });
-    expect(workflow.on.pull_request.types).toEqual(
-      expect.arrayContaining(['opened', 'synchronize', 'closed', 'labeled']),
-    );
-    expect(workflow.on.push).toEqual({ branches: ['main'] });
     expect(workflow.on.schedule).toEqual([{ cron: '*/10 * * * *' }]);
+    // No pull_request / push trigger: a bot job started by a PR event would be a check on that PR.
+    expect(Object.keys(workflow.on).sort()).toEqual([
+      'check_run',
+      'pull_request_target',
+      'schedule',
+      'workflow_dispatch',
+    ]);
   });
 
-  it('never runs two bot passes at once', () => {
-    const advance = workflow.jobs.advance;
-    expect(advance.concurrency.group).toBe('stagegate-advance-${{ github.repository }}');
-    expect(advance.concurrency['cancel-in-progress']).toBe(false);
+  it('never runs two bot passes, or two gate passes, at once', () => {
+    expect(workflow.jobs.advance.concurrency.group).toBe('stagegate-advance-${{ github.repository }}');
+    expect(workflow.jobs.advance.concurrency['cancel-in-progress']).toBe(false);
+    expect(workflow.jobs.gate.concurrency.group).toBe('stagegate-gate-${{ github.repository }}');
   });
 
-  it('gives the bot a GitHub App installation token, not the workflow GITHUB_TOKEN', () => {
-    const steps: Step[] = workflow.jobs.advance.steps;
-    const app = steps.find((s) => s.uses?.startsWith('actions/create-github-app-token@'));
-    expect(app?.id).toBe('app-token');
-    const bot = steps.find((s) => s.with?.command === 'advance')!;
-    expect(bot.with!.token).toBe('${{ steps.app-token.outputs.token }}');
+  it('gives every job the App installation token and its slug, never the workflow GITHUB_TOKEN', () => {
+    for (const id of ['verify', 'gate', 'advance']) {
+      const steps: Step[] = workflow.jobs[id].steps;
+      const app = steps.find((s) => s.uses?.startsWith('actions/create-github-app-token@'));
+      expect(app?.id, id).toBe('app-token');
+      const ours = steps.find((s) => s.uses === './')!;
+      expect(ours.with!.token, id).toBe('${{ steps.app-token.outputs.token }}');
+      expect(ours.with!['app-slug'], id).toBe('${{ steps.app-token.outputs.app-slug }}');
+    }
     expect(JSON.stringify(workflow)).not.toMatch(/secrets\.GITHUB_TOKEN|github\.token/);
     expect(workflow.permissions).toEqual({ contents: 'read' });
   });
 
-  it('names the verify job after the stagegate/verify check the bot requires', () => {
-    expect(workflow.jobs.verify.name).toBe('stagegate/verify');
-    expect(workflow.jobs.verify.steps.at(-1).with.command).toBe('verify');
+  it('verifies the PR head as data with stagegate from the default branch', () => {
+    const steps: Step[] = workflow.jobs.verify.steps;
+    expect(steps[0]).toEqual({ uses: 'actions/checkout@v4' });
+    expect(steps[1]!.with).toMatchObject({ ref: '${{ github.event.pull_request.head.sha }}', path: 'pr' });
+    expect(steps.at(-1)!.with).toMatchObject({
+      command: 'verify',
+      path: 'pr',
+      sha: '${{ github.event.pull_request.head.sha }}',
+    });
   });
 
   it('is the same workflow docs/github-action.md shows', () => {
