@@ -13,6 +13,8 @@ export interface RolloutModel {
     readonly host: string;
     readonly port: number;
     readonly gateways: readonly string[];
+    /** A ServiceEntry host, used literally (constructs/istio/hosts.ts). Absent: a Kubernetes Service. */
+    readonly serviceEntry?: true;
   };
   readonly versionLabel: string;
   readonly stable: string;
@@ -26,8 +28,11 @@ export interface RolloutModel {
   readonly trafficPolicy: TrafficPolicyModel;
   readonly timebox: { readonly stageMs: number; readonly rolloutMs: number };
   readonly metrics: {
-    readonly reporter: 'destination' | 'source';
+    readonly reporter: 'destination' | 'source' | 'waypoint';
+    /** Given, or chosen from versionLabel + reporter + Istio releases (constructs/istio/telemetry.ts). */
     readonly versionLabel: 'destination_version' | 'destination_canonical_revision';
+    /** Prometheus' scrape interval (real time). Absent: 30 s divided by timeScale (promql/windows.ts). */
+    readonly scrapeIntervalMs?: number;
     /** Alert windows and `for` are divided by this (1 in production; the demo compresses time). */
     readonly timeScale: number;
     /** grpc also counts server-side gRPC statuses on HTTP 200 as errors (promql/istio.ts). */
@@ -44,6 +49,8 @@ export interface RolloutModel {
   readonly istio?: {
     /** apiVersion of the VirtualService and DestinationRule. */
     readonly apiVersion: 'networking.istio.io/v1' | 'networking.istio.io/v1beta1';
+    /** Istio releases targeted, minor numbers of 1.x; absent: the supported ones, 1.22+ (istio/telemetry.ts). */
+    readonly versions?: { readonly min: number; readonly max?: number };
   };
 }
 

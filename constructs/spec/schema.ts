@@ -8,6 +8,8 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { INTENT_API_VERSION, INTENT_KIND } from '../conventions.js';
 import { isDuration, parseDuration } from '../duration.js';
+import { SUPPORTED_MIN_MINOR } from '../istio/telemetry.js';
+import { SCRAPE_INTERVAL_LIMIT_MS } from '../promql/windows.js';
 
 type Schema = Record<string, unknown>;
 
@@ -49,6 +51,8 @@ export const ROLLOUT_SCHEMA: Schema = object(
           {
             host: { type: 'string', format: 'dns-subdomain' },
             port: int(1, 65535),
+            // The host is a ServiceEntry host, used literally (constructs/istio/hosts.ts).
+            serviceEntry: { type: 'boolean' },
             gateways: { type: 'array', minItems: 1, items: str },
           },
           ['host', 'port'],
@@ -104,10 +108,12 @@ export const ROLLOUT_SCHEMA: Schema = object(
         }),
         timebox: object({ stage: duration, rollout: duration }),
         metrics: object({
-          reporter: { enum: ['destination', 'source'] },
+          reporter: { enum: ['destination', 'source', 'waypoint'] },
           versionLabel: { enum: ['destination_version', 'destination_canonical_revision'] },
           timeScale: int(1, 3600),
           protocol: { enum: ['http', 'grpc'] },
+          // Prometheus' scrape interval of the Istio metrics: sizes the short windows (promql/windows.ts).
+          scrapeInterval: { ...duration, format: 'scrape-interval' },
         }),
         traffic: object({
           requestsPerSecond: { type: 'number', exclusiveMinimum: 0 },
@@ -124,7 +130,12 @@ export const ROLLOUT_SCHEMA: Schema = object(
           namespace: { type: 'string', format: 'dns-label' },
         }),
         // Which networking.istio.io version the VirtualService and DestinationRule are written in.
-        istio: object({ apiVersion: { enum: ['v1', 'v1beta1'] } }),
+        istio: object({
+          apiVersion: { enum: ['v1', 'v1beta1'] },
+          // Istio releases the intent targets (constructs/istio/telemetry.ts), "1.N" inclusive.
+          minVersion: { type: 'string', format: 'istio-minor' },
+          maxVersion: { type: 'string', format: 'istio-minor' },
+        }),
       },
       ['service', 'stable', 'canary', 'stages', 'stage'],
     ),
@@ -207,6 +218,20 @@ const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly 
       HEADER_TOKEN_RE.test(s)
         ? `must be lowercase, the spelling Envoy matches and Istio's docs ask for (got ${show(s)}; write ${show(s.toLowerCase())})`
         : `header name ${s} is not a valid header name (Istio's check: letters, digits and !#$%&'*+-.^_\`|~ only; got ${show(s)})`,
+  },
+  'scrape-interval': {
+    test: (s) => isDuration(s) && parseDuration(s) > 0 && parseDuration(s) <= SCRAPE_INTERVAL_LIMIT_MS,
+    message: (s) =>
+      isDuration(s) && parseDuration(s) > 0
+        ? `must be at most 2m: the 5m burn-rate window needs at least two scrapes (got ${show(s)})`
+        : `must be a duration such as 15s, 30s or 1m (got ${show(s)})`,
+  },
+  'istio-minor': {
+    test: (s) => /^1\.\d{1,3}$/.test(s) && Number(s.slice(2)) >= SUPPORTED_MIN_MINOR,
+    message: (s) =>
+      /^1\.\d{1,3}$/.test(s)
+        ? `must be 1.${SUPPORTED_MIN_MINOR} or later: stagegate relies on the Istio telemetry of 1.${SUPPORTED_MIN_MINOR}+ (got ${show(s)})`
+        : `must be an Istio minor release such as "1.22" or "1.29" (got ${show(s)})`,
   },
   rfc3339: {
     test: isRfc3339,

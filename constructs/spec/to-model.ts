@@ -5,6 +5,7 @@
 import { DEFAULTS, OUTLIER_DEFAULTS, type RolloutModel, type StageModel, type TrafficPolicyModel } from '../model.js';
 import { parseDuration } from '../duration.js';
 import type { RolloutDocument, TrafficPolicySpec } from './types.js';
+import { chooseVersionLabel, SUPPORTED_VERSIONS, versionRangeOf } from '../istio/telemetry.js';
 
 /** Drops undefined properties, so models compare and serialize the same however they were built. */
 function compact<T extends object>(obj: T): T {
@@ -68,6 +69,24 @@ function trafficPolicy(given: TrafficPolicySpec | undefined): TrafficPolicyModel
 }
 
 /**
+ * The metrics section: the metric version label is the intent's, or the one that follows
+ * `versionLabel` on the reporter and Istio releases targeted (validate.ts refused intents with none).
+ */
+function metrics(doc: RolloutDocument): RolloutModel['metrics'] {
+  const m = doc.spec.metrics;
+  const reporter = m?.reporter ?? DEFAULTS.metrics.reporter;
+  const podLabel = doc.spec.versionLabel ?? DEFAULTS.versionLabel;
+  const chosen = chooseVersionLabel(podLabel, reporter, versionRangeOf(doc.spec.istio) ?? SUPPORTED_VERSIONS);
+  return compact({
+    reporter,
+    versionLabel: m?.versionLabel ?? chosen?.metric ?? DEFAULTS.metrics.versionLabel,
+    timeScale: m?.timeScale ?? 1,
+    protocol: m?.protocol ?? DEFAULTS.metrics.protocol,
+    scrapeIntervalMs: ms(m?.scrapeInterval),
+  });
+}
+
+/**
  * The resolved model of `doc`. Call only after `validateDocument(doc)` returned no problems;
  * on anything else the result is undefined behaviour, not an error message.
  */
@@ -94,6 +113,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       host: spec.service.host,
       port: spec.service.port,
       gateways: [...(spec.service.gateways ?? DEFAULTS.gateways)],
+      serviceEntry: spec.service.serviceEntry === true ? true : undefined,
     },
     versionLabel: spec.versionLabel ?? DEFAULTS.versionLabel,
     stable: spec.stable,
@@ -117,12 +137,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       stageMs: parseDuration(spec.timebox?.stage ?? DEFAULTS.timebox.stage),
       rolloutMs: parseDuration(spec.timebox?.rollout ?? DEFAULTS.timebox.rollout),
     },
-    metrics: {
-      reporter: spec.metrics?.reporter ?? DEFAULTS.metrics.reporter,
-      versionLabel: spec.metrics?.versionLabel ?? DEFAULTS.metrics.versionLabel,
-      timeScale: spec.metrics?.timeScale ?? 1,
-      protocol: spec.metrics?.protocol ?? DEFAULTS.metrics.protocol,
-    },
+    metrics: metrics(doc),
     traffic: compact({
       requestsPerSecond: spec.traffic?.requestsPerSecond,
       baselineErrorRatio: spec.traffic?.baselineErrorRatio ?? errorRatio.max / DEFAULTS.baselineDivisor,
@@ -132,9 +147,10 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       labels: { ...spec.alerts?.labels },
       namespace: spec.alerts?.namespace ?? doc.metadata.namespace ?? DEFAULTS.namespace,
     },
-    istio: {
+    istio: compact({
       apiVersion:
         spec.istio?.apiVersion === 'v1beta1' ? ('networking.istio.io/v1beta1' as const) : DEFAULTS.istioApiVersion,
-    },
+      versions: versionRangeOf(spec.istio),
+    }),
   });
 }

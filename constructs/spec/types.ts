@@ -65,11 +65,21 @@ export interface IstioSpec {
    * Istio 1.22, stored from 1.27) or v1beta1 (served by every Istio from 1.20). @default "v1"
    */
   readonly apiVersion?: 'v1' | 'v1beta1';
+  /** Oldest Istio release the rollout targets, "1.N" (constructs/istio/telemetry.ts). @default "1.22" */
+  readonly minVersion?: string;
+  /** Newest Istio release the rollout targets, "1.N". @default none (every later release) */
+  readonly maxVersion?: string;
 }
 
 export interface ServiceSpec {
-  /** Kubernetes Service short name, resolved in the rollout's namespace. */
+  /**
+   * Kubernetes Service short name (resolved in the rollout's namespace) or full name
+   * `name.namespace.svc.cluster.local`; with `serviceEntry`, a ServiceEntry host used literally.
+   * `name.namespace` is refused: Istio keeps dotted names literally (constructs/istio/hosts.ts).
+   */
   readonly host: string;
+  /** The host is a ServiceEntry host (used literally; metrics name it verbatim). @default false */
+  readonly serviceEntry?: boolean;
   /** Service port, 1–65535. */
   readonly port: number;
   /** Gateways the VirtualService binds to. @default ["mesh"] */
@@ -149,10 +159,19 @@ export interface TrafficPolicySpec {
 }
 
 export interface MetricsSpec {
-  /** Which proxy reports: "destination" (default) or "source" (sees UH/UO/URX failures that ejection hides). */
-  readonly reporter?: 'destination' | 'source';
-  /** Istio metric label carrying the version. @default "destination_version" */
+  /**
+   * Which proxy's metrics: "destination" (the server's sidecar), "source" (the client's sidecar;
+   * requests no pod answered — UH, UO, connect failures — carry destination_version "unknown" and
+   * count for neither version), or "waypoint" (ambient mesh). @default "destination"
+   */
+  readonly reporter?: 'destination' | 'source' | 'waypoint';
+  /**
+   * Istio metric label carrying the version. @default the one that follows `versionLabel` on the
+   * reporter and Istio releases targeted (constructs/istio/telemetry.ts `chooseVersionLabel`)
+   */
   readonly versionLabel?: 'destination_version' | 'destination_canonical_revision';
+  /** Prometheus' scrape interval of the Istio metrics, at most 2m. @default 30s (divided by timeScale) */
+  readonly scrapeInterval?: string;
   /**
    * Divide every alert window and `for` by this (5m → 5s at 60). For demos and tests that must
    * show minutes of behaviour in seconds; production intents leave it at 1. @default 1

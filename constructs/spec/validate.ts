@@ -7,6 +7,7 @@ import { DEFAULTS } from '../model.js';
 import { isDuration, parseDuration } from '../duration.js';
 import { LABEL_MANAGED_BY, LABEL_ROLLOUT } from '../conventions.js';
 import { istioIntentRules } from './istio-rules.js';
+import { intentTelemetryProblems } from '../istio/intent.js';
 import { closestMatch, humanize, schemaValidator } from './schema.js';
 
 /** One problem in an intent, located by its path from the document root. */
@@ -62,6 +63,8 @@ export function validateDocument(doc: unknown): Problem[] {
     }
   }
   if (isRecord(doc) && isRecord(doc.spec)) problems.push(...crossField(doc.spec));
+  // Hosts, version labels, scrape interval against what Istio writes (constructs/istio/intent.ts).
+  if (isRecord(doc) && isRecord(doc.spec)) problems.push(...intentTelemetryProblems(doc));
   return problems.filter((p) => !(p.message.startsWith('is required') && misspelt.has(formatPath(p.path))));
 }
 
