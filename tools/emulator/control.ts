@@ -7,6 +7,7 @@
 import { faultRule, ConfigError } from './config.js';
 import type { Faults } from './faults.js';
 import { ApiError, type Reply } from './http.js';
+import { violations } from './rules.js';
 import type { RepoState } from './state.js';
 import type { BranchProtection, MergeMethod, RequestLogEntry } from './types.js';
 
@@ -74,6 +75,13 @@ export function control(target: ControlTarget, method: string, path: string, bod
     if (method === 'PUT') {
       // GraphQL enablePullRequestAutoMerge needs the repository setting (autoMergeAllowed).
       if (!s.settings.allowAutoMerge) throw new ApiError(422, 'Auto merge is not allowed for this repository');
+      // GraphQL refuses auto-merge for a PR that can merge now ("Pull request is in clean status").
+      if (
+        pr.state === 'open' &&
+        s.git.mergeTrees(s.baseSha(pr), pr.headSha) !== null &&
+        violations(s, pr, s.baseSha(pr)).length === 0
+      )
+        throw new ApiError(422, 'Pull request is in clean status');
       const b = (body ?? {}) as Record<string, unknown>;
       const mergeMethod = (typeof b.merge_method === 'string' ? b.merge_method : 'merge') as MergeMethod;
       if (!METHODS.has(mergeMethod))

@@ -14,7 +14,7 @@ export class ApiError extends Error {
     readonly status: number,
     message: string,
     readonly documentationUrl: string = DOCS,
-    readonly errors?: ReadonlyArray<Record<string, unknown>>,
+    readonly errors?: ReadonlyArray<Record<string, unknown> | string>,
     readonly headers: Record<string, string> = {},
   ) {
     super(message);

@@ -14,7 +14,9 @@ import { Identities } from './identity.js';
 import { checkRoutes } from './routes-checks.js';
 import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
+import { runAutoMerges } from './merge.js';
 import { pullRoutes } from './routes-pulls.js';
+import { reviewRoutes } from './routes-reviews.js';
 import { repoRoutes } from './routes-repo.js';
 import { ApiServer } from './server.js';
 import { Shapes } from './shapes.js';
@@ -67,7 +69,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     faults,
     requests,
     onRequest: opts.onRequest,
-    control: (method, path, body) => control({ faults, requests, state: () => state! }, method, path, body),
+    afterWrite: (now) => {
+      if (state) runAutoMerges(state, now);
+    },
+    control: (method, path, body) => {
+      const reply = control({ faults, requests, state: () => state! }, method, path, body);
+      if (method !== 'GET' && state) runAutoMerges(state, now());
+      return reply;
+    },
     routes: (baseUrl) => {
       const shapes = new Shapes(baseUrl, opts.owner, opts.repo, identities);
       const s = new RepoState(git, shapes, opts.owner, opts.repo, now(), {
@@ -85,6 +94,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         ...repoRoutes(s),
         ...gitRoutes(s),
         ...pullRoutes(s),
+        ...reviewRoutes(s),
         ...checkRoutes(s),
         ...issueRoutes(s),
       ];

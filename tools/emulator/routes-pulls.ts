@@ -1,11 +1,9 @@
 /**
- * Pull requests: create/list/get/update, merge (merge, squash, rebase) as real commits on the
- * base branch, and the PR's commits and files.
+ * Pull requests: create/list/get/update, merge (merge.ts), and the PR's commits and files.
  */
 import {
   ApiError,
   bodyOf,
-  DOCS,
   iso,
   optionalString,
   paginate,
@@ -14,22 +12,19 @@ import {
   type Ctx,
   type Route,
 } from './http.js';
-import { EMPTY_TREE } from './git-store.js';
+import { mergePull } from './merge.js';
+import { rulesOf, upToDate, violations } from './rules.js';
 import { combinedState, latestCheckRuns, latestStatuses } from './routes-checks.js';
 import { diffEntryJson } from './routes-repo.js';
 import { nodeId } from './shapes.js';
 import type { PullRecord, RepoState } from './state.js';
-import type { MergeMethod } from './types.js';
 
 const R = '/repos/{owner}/{repo}';
-const GITHUB = { name: 'GitHub', email: 'noreply@github.com' };
-const NOT_MERGEABLE = 'Pull Request is not mergeable';
-const MERGE_DOCS = `${DOCS}/pulls/pulls#merge-a-pull-request`;
 
 export function pullRoutes(s: RepoState): Route[] {
   const { api, html } = s.shapes;
 
-  const baseSha = (pr: PullRecord): string => pr.baseShaAtClose ?? s.git.resolve(`refs/heads/${pr.base}`) ?? pr.headSha;
+  const baseSha = (pr: PullRecord): string => s.baseSha(pr);
 
   const simpleJson = (pr: PullRecord): Record<string, unknown> => {
     const n = pr.number;
@@ -103,6 +98,12 @@ export function pullRoutes(s: RepoState): Route[] {
     const tree = s.git.mergeTrees(baseSha(pr), pr.headSha);
     if (tree === null) return { mergeable: false, state: 'dirty', tree };
     if (pr.draft) return { mergeable: true, state: 'draft', tree };
+    // GitHub's mergeable_state: "behind" when rules require an up-to-date head, "blocked" when a
+    // rule is not met (as seen by a merger who does not bypass).
+    const rules = rulesOf(s, pr.base);
+    if (rules?.strict && (rules.requiredStatusChecks ?? []).length > 0 && !upToDate(s, pr, baseSha(pr)))
+      return { mergeable: true, state: 'behind', tree };
+    if (violations(s, pr, baseSha(pr)).length > 0) return { mergeable: true, state: 'blocked', tree };
     const statuses = latestStatuses(s, pr.headSha);
     const runs = latestCheckRuns(s, pr.headSha);
     const statusOk = statuses.length === 0 || combinedState(statuses) === 'success';
@@ -113,7 +114,7 @@ export function pullRoutes(s: RepoState): Route[] {
   };
 
   /** Commits of the PR, oldest first. */
-  const commitsOf = (pr: PullRecord): string[] => s.git.revList(pr.headSha, { exclude: baseSha(pr) }).reverse();
+  const commitsOf = (pr: PullRecord): string[] => s.commitsOf(pr);
 
   const fullJson = (pr: PullRecord, fresh = false): Record<string, unknown> => {
     let m = mergeability(pr);
@@ -299,7 +300,24 @@ export function pullRoutes(s: RepoState): Route[] {
       },
     },
 
-    { method: 'PUT', template: `${R}/pulls/{pull_number}/merge`, handler: (ctx) => merge(ctx) },
+    {
+      method: 'PUT',
+      template: `${R}/pulls/{pull_number}/merge`,
+      handler: (ctx) => {
+        const pr = get(ctx);
+        const body = bodyOf(ctx);
+        const result = mergePull(s, pr, {
+          method: optionalString(body, 'merge_method') ?? 'merge',
+          sha: optionalString(body, 'sha'),
+          title: optionalString(body, 'commit_title'),
+          message: optionalString(body, 'commit_message'),
+          actor: ctx.identity,
+          now: ctx.now,
+          racePush: ctx.fault?.kind === 'racePush',
+        });
+        return { status: 200, body: { sha: result, merged: true, message: 'Pull Request successfully merged' } };
+      },
+    },
 
     {
       method: 'GET',
@@ -328,105 +346,4 @@ export function pullRoutes(s: RepoState): Route[] {
       },
     },
   ];
-
-  function merge(ctx: Ctx): { status: number; body: unknown } {
-    const pr = get(ctx);
-    const body = bodyOf(ctx);
-    const method = optionalString(body, 'merge_method') ?? 'merge';
-    if (!['merge', 'squash', 'rebase'].includes(method)) {
-      throw validationFailed('Validation Failed', [
-        { resource: 'PullRequest', field: 'merge_method', code: 'invalid' },
-      ]);
-    }
-    if (pr.state !== 'open') throw new ApiError(405, NOT_MERGEABLE, `${DOCS}/pulls/pulls#merge-a-pull-request`);
-    const sha = optionalString(body, 'sha');
-    if (sha !== undefined && sha !== pr.headSha) {
-      throw new ApiError(
-        409,
-        'Head branch was modified. Review and try the merge again.',
-        `${DOCS}/pulls/pulls#merge-a-pull-request`,
-      );
-    }
-    if (pr.draft) throw new ApiError(405, 'Pull Request is still a draft', `${DOCS}/pulls/pulls#merge-a-pull-request`);
-    if (!s.settings.mergeMethods.includes(method as MergeMethod)) {
-      // "Squash merges are not allowed on this repository." (NielPieterse0/chatgpt-skill#153),
-      // "Merge commits are not allowed on this repository." (AnandChowdhary/dependabot-pr-action#17);
-      // the rebase text by analogy (research sheet §3).
-      const what = { merge: 'Merge commits', squash: 'Squash merges', rebase: 'Rebase merges' }[method as MergeMethod];
-      throw new ApiError(405, `${what} are not allowed on this repository.`, MERGE_DOCS);
-    }
-    const base = baseSha(pr);
-    const tree = s.git.mergeTrees(base, pr.headSha);
-    if (tree === null) throw new ApiError(405, NOT_MERGEABLE, `${DOCS}/pulls/pulls#merge-a-pull-request`);
-    const commits = commitsOf(pr);
-    const committer = { ...GITHUB, date: ctx.now };
-    let result: string;
-    if (method === 'merge') {
-      const title =
-        optionalString(body, 'commit_title') ?? `Merge pull request #${pr.number} from ${s.owner}/${pr.head}`;
-      const message = optionalString(body, 'commit_message') ?? pr.title;
-      result = s.git.commitTree(
-        tree,
-        [base, pr.headSha],
-        `${title}\n\n${message}`,
-        s.shapes.identities.gitPerson(ctx.identity, ctx.now),
-        committer,
-      );
-    } else if (method === 'squash') {
-      const title = optionalString(body, 'commit_title') ?? `${pr.title} (#${pr.number})`;
-      const message =
-        optionalString(body, 'commit_message') ??
-        commits.map((c) => `* ${s.git.readCommit(c).message.trim()}`).join('\n\n');
-      // GitHub credits a squash to the PR's author.
-      result = s.git.commitTree(
-        tree,
-        [base],
-        message ? `${title}\n\n${message}` : title,
-        s.shapes.identities.gitPerson(pr.user, ctx.now),
-        committer,
-      );
-    } else {
-      // Rebase replays each commit's changes onto the base's tip (committer GitHub). Without a
-      // newer git's merge-tree --merge-base, a commit touching a path the base changed since the
-      // merge base is refused as GitHub refuses a conflicting rebase.
-      const mergeBase = s.git.mergeBase(base, pr.headSha) ?? base;
-      const baseChanged = new Set(s.git.diff(mergeBase, base, false).map((f) => f.path));
-      result = base;
-      for (const c of commits) {
-        const original = s.git.readCommit(c);
-        const changes = s.git.diff(original.parents[0] ?? EMPTY_TREE, c, false).map((f) => {
-          if (f.status === 'removed') return { path: f.path, mode: '100644', sha: null };
-          const [entry] = s.git.lsTree(c, false, f.path);
-          return { path: f.path, mode: entry?.mode ?? '100644', sha: f.sha };
-        });
-        if (changes.some((ch) => baseChanged.has(ch.path)))
-          throw new ApiError(405, "This branch can't be rebased", MERGE_DOCS);
-        const tree = s.git.buildTree(s.git.readCommit(result).tree, changes);
-        result = s.git.commitTree(tree, [result], original.message, original.author, committer);
-      }
-    }
-    if (ctx.fault?.kind === 'racePush') {
-      const pushed = s.git.commitTree(
-        s.git.readCommit(base).tree,
-        [base],
-        'concurrent push',
-        s.shapes.identities.gitPerson(s.owner, ctx.now),
-      );
-      s.git.updateRef(`refs/heads/${pr.base}`, pushed, base);
-    }
-    if (!s.git.updateRef(`refs/heads/${pr.base}`, result, base)) {
-      // 405, not 409: NixOS/nixpkgs-merge-bot#179 (full body with "status":"405"),
-      // quipper/monorepo-deploy-actions#499.
-      throw new ApiError(405, 'Base branch was modified. Review and try the merge again.', MERGE_DOCS);
-    }
-    s.pushedAt = ctx.now;
-    pr.baseShaAtClose = base;
-    pr.state = 'closed';
-    pr.mergedAt = ctx.now;
-    pr.closedAt = ctx.now;
-    pr.updatedAt = ctx.now;
-    pr.mergedBy = ctx.login;
-    pr.mergeCommitSha = result;
-    return { status: 200, body: { sha: result, merged: true, message: 'Pull Request successfully merged' } };
-  }
 }

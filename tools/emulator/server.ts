@@ -35,6 +35,8 @@ export interface ServerConfig {
   readonly requests: RequestLogEntry[];
   /** Test hooks under /_emulator/ (control.ts): no token, no budget, not logged. */
   readonly control?: (method: string, path: string, body: unknown) => Reply;
+  /** Runs after every write that succeeded (GitHub's own follow-ups: auto-merge). */
+  readonly afterWrite?: (now: Date) => void;
   /** Sees each log entry as it is recorded. */
   readonly onRequest?: (entry: RequestLogEntry) => void;
   /** Routes get the base URL once the port is known. */
@@ -268,6 +270,7 @@ export class ApiServer {
       }
     }
 
+    if (method !== 'GET' && reply.status < 300) this.config.afterWrite?.(now);
     if (fault?.kind === 'dropAfter') {
       // The write above is applied; the client never learns it (crash-after-commit).
       log(0, { fault: 'dropAfter', login });

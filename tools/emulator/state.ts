@@ -154,10 +154,25 @@ export class RepoState {
     return this.pull(number);
   }
 
+  /** Where the PR's head branch lives: refs/heads/B, or refs/forks/OWNER/B for a fork's branch. */
+  headRef(pr: PullRecord): string {
+    return pr.headOwner ? `refs/forks/${pr.headOwner}/${pr.head}` : `refs/heads/${pr.head}`;
+  }
+
+  /** The base's tip for an open PR; frozen at close for a closed one. */
+  baseSha(pr: PullRecord): string {
+    return pr.baseShaAtClose ?? this.git.resolve(`refs/heads/${pr.base}`) ?? pr.headSha;
+  }
+
+  /** Commits of the PR (head not in base), oldest first. */
+  commitsOf(pr: PullRecord): string[] {
+    return this.git.revList(pr.headSha, { exclude: this.baseSha(pr) }).reverse();
+  }
+
   /** Refreshes what GitHub recomputes from git: an open PR follows its head branch. */
   sync(pr: PullRecord, now: Date): PullRecord {
     if (pr.state !== 'open') return pr;
-    const sha = this.git.resolve(`refs/heads/${pr.head}`);
+    const sha = this.git.resolve(this.headRef(pr));
     if (sha && sha !== pr.headSha) {
       pr.headSha = sha;
       pr.updatedAt = now;
