@@ -203,8 +203,6 @@ describe('items 1, 4, 5: base branch and someone else’s branch', () => {
       cwd: process.cwd(),
       env: {},
     };
-    const settings = w.bot().options;
-    void settings;
     const adv = () =>
       runAdvance(
         {

@@ -50,6 +50,32 @@ describe('item 7: a GitHub App identity without GET /user', () => {
   });
 });
 
+describe('item 2: gate --post / verify --post as the App', () => {
+  it('updates only an open run its own App created; another App’s run of the same name is left alone', async () => {
+    w = await world({}, { app: true });
+    await w.bot().pass();
+    const head = await headOf(w.ci, STAGE);
+    const theirs = await w.actions.rest.checks.create({
+      ...r,
+      name: CHECK_HEALTH,
+      head_sha: head,
+      status: 'in_progress',
+    });
+    const gate = botFromSettings({ ...r, token: BOT_TOKEN, apiUrl: w.gh.url, appSlug: 'stagegate' }).adapter;
+    const posted = await gate.upsertCheckRun(head, {
+      name: CHECK_HEALTH,
+      status: 'completed',
+      conclusion: 'success',
+      title: 'healthy',
+      summary: 'baked',
+    });
+    expect(posted.id).not.toBe(theirs.data.id);
+    const runs = (await w.ci.rest.checks.listForRef({ ...r, ref: head, filter: 'all' })).data.check_runs;
+    expect(runs.find((x) => x.id === theirs.data.id)?.status).toBe('in_progress');
+    expect(runs.find((x) => x.id === posted.id)?.app?.slug).toBe('stagegate');
+  });
+});
+
 describe('item 3: stagegate abort', () => {
   it('opens the bot’s own rollback when someone else’s PR sits on the rollback branch, and says ok only then', async () => {
     w = await world({}, { app: true });
