@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { benchSources } from './intents.js';
 import { runChild } from './measure.js';
@@ -54,6 +54,8 @@ export interface StdoutRun {
   readonly rollouts: number;
   /** Median wall time of `node bin/stagegate.mjs synth --stdout`, start-up included. */
   readonly ms: number;
+  /** Median CPU time (user + system) of those runs: what start-up costs when the machine is busy. */
+  readonly cpuMs: number;
   /** Median wall time of `node -e 0` on the same machine, same run. */
   readonly nodeMs: number;
   /** ms / nodeMs. */
@@ -70,6 +72,8 @@ export interface SynthReport {
   readonly ratioToCdk8sAt: number;
   readonly peakRssBytes: number;
   readonly stdout?: StdoutRun;
+  /** 1-minute load average at the end of the run, against the cores: a busy machine slows both sides. */
+  readonly loadAverage: number;
   /** Each goal of {@link SYNTH_GOALS}: met or not (undefined: not measured in this run). */
   readonly goalsMet: Readonly<Record<keyof typeof SYNTH_GOALS, boolean | undefined>>;
   readonly profile?: ProfileSummary & { readonly rollouts: number };
@@ -111,8 +115,11 @@ export async function runSynthBench(opts: SynthBenchOptions): Promise<SynthRepor
     const fifth = runs.find((r) => r.rollouts * 5 === largest.rollouts) ?? runs[0]!;
     const bothRan = [...runs].reverse().find((r) => r.cdk8sMs !== undefined);
     const stdout = (opts.stdoutRuns ?? 5) > 0 ? measureStdout(work, opts.stdoutRuns ?? 5, opts.timeoutMs) : undefined;
-    if (stdout)
-      log(`synth --stdout ${stdout.rollouts}: ${ms(stdout.ms)} through the bin, bare node ${ms(stdout.nodeMs)}`);
+    if (stdout) {
+      log(
+        `synth --stdout ${stdout.rollouts}: ${ms(stdout.ms)} through the bin (${ms(stdout.cpuMs)} CPU), bare node ${ms(stdout.nodeMs)}`,
+      );
+    }
     let profile: SynthReport['profile'];
     if (opts.profileAt !== undefined) {
       const dir = join(work, 'profile');
@@ -131,6 +138,7 @@ export async function runSynthBench(opts: SynthBenchOptions): Promise<SynthRepor
       ratioToCdk8sAt: bothRan?.rollouts ?? 0,
       peakRssBytes,
       ...(stdout ? { stdout } : {}),
+      loadAverage: Math.round(loadavg()[0]! * 100) / 100,
       goalsMet: {
         ratioToCdk8s: bothRan?.rollouts === 1000 ? ratioToCdk8s <= SYNTH_GOALS.ratioToCdk8s : undefined,
         growth: fiveFold && fifth.rollouts === 1000 ? growth <= SYNTH_GOALS.growth : undefined,
@@ -153,11 +161,20 @@ function measureStdout(work: string, runs: number, timeoutMs: number): StdoutRun
   mkdirSync(dir, { recursive: true });
   const sources = benchSources(10);
   for (const [i, s] of sources.entries()) writeFileSync(join(dir, `r${i}.yaml`), s.text);
+  const cpu: number[] = [];
   const time = (args: readonly string[]): number => {
+    // bash's `time` reports the child's user and system CPU seconds on stderr (TIMEFORMAT).
+    const script = 'TIMEFORMAT="cpu %3U %3S"; time "$0" "$@" >/dev/null';
     const start = performance.now();
-    const run = spawnSync(process.execPath, args, { cwd: join(work, 'stdout'), encoding: 'utf8', timeout: timeoutMs });
+    const run = spawnSync('bash', ['-c', script, process.execPath, ...args], {
+      cwd: join(work, 'stdout'),
+      encoding: 'utf8',
+      timeout: timeoutMs,
+    });
     const elapsed = performance.now() - start;
     if (run.status !== 0) throw new Error(`bench: ${args.join(' ')} failed (${run.status}): ${run.stderr}`);
+    const [, user, system] = /cpu (\d+\.\d+) (\d+\.\d+)\s*$/.exec(run.stderr) ?? [];
+    if (args[0] === BIN) cpu.push((Number(user) + Number(system)) * 1000);
     return elapsed;
   };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -172,7 +189,13 @@ function measureStdout(work: string, runs: number, timeoutMs: number): StdoutRun
   }
   const msMedian = round(median(synth));
   const nodeMs = round(median(bare));
-  return { rollouts: sources.length, ms: msMedian, nodeMs, ratioToNode: ratio(msMedian, nodeMs) };
+  return {
+    rollouts: sources.length,
+    ms: msMedian,
+    cpuMs: round(median(cpu.slice(1))),
+    nodeMs,
+    ratioToNode: ratio(msMedian, nodeMs),
+  };
 }
 
 /** The synth lines of `stagegate bench`'s text report. */
@@ -183,6 +206,7 @@ export function renderSynth(r: SynthReport): string[] {
       `(goal ≤ ${SYNTH_GOALS.ratioToCdk8s})${goal(r.goalsMet.ratioToCdk8s)}; growth ×${r.growth} from ${r.growthFrom} ` +
       `(goal ≤ ${SYNTH_GOALS.growth})${goal(r.goalsMet.growth)}; peak RSS ${mib(r.peakRssBytes)} (goal < 1 GiB)${goal(r.goalsMet.peakRssBytes)}`,
   ];
+  out.push(`       (load average ${r.loadAverage} at the end of the run)`);
   for (const run of r.runs) {
     out.push(
       `       ${run.rollouts} rollouts: ${ms(run.oursMs)}${run.cdk8sMs ? `, plain cdk8s ${ms(run.cdk8sMs)}` : ''}`,
@@ -191,7 +215,7 @@ export function renderSynth(r: SynthReport): string[] {
   if (r.stdout) {
     out.push(
       `       synth --stdout of ${r.stdout.rollouts} through the bin: ${ms(r.stdout.ms)} = ${r.stdout.ratioToNode.toFixed(2)}× ` +
-        `a bare node start (${ms(r.stdout.nodeMs)}) (goal < 1 s)${goal(r.goalsMet.stdoutMs)}`,
+        `a bare node start (${ms(r.stdout.nodeMs)}), ${ms(r.stdout.cpuMs)} CPU (goal < 1 s)${goal(r.goalsMet.stdoutMs)}`,
     );
   }
   return out;

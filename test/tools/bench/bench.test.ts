@@ -25,7 +25,7 @@ describe('bench', () => {
     );
     const synth = report.synth!;
     expect(synth.runs.map((r) => r.rollouts)).toEqual([2, 10]);
-    for (const value of [synth.growth, synth.ratioToCdk8s, synth.stdout!.ratioToNode])
+    for (const value of [synth.growth, synth.ratioToCdk8s, synth.stdout!.ratioToNode, synth.stdout!.cpuMs])
       expect(Number.isFinite(value)).toBe(true);
     expect(synth.ratioToCdk8sAt).toBe(10);
     expect(synth.stdout!.rollouts).toBe(10);
