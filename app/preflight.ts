@@ -5,6 +5,14 @@
  * Codes follow `istioctl analyze` where one exists (IST0101…) and use SG… otherwise.
  */
 import type { KubeObject } from '../constructs/crd-schemas.js';
+import { resolveHost } from '../constructs/istio/hosts.js';
+import {
+  destinationRuleMessages,
+  type IstioMessage,
+  ISTIO_SUPPORTED,
+  virtualServiceMessages,
+} from '../constructs/istio/validation.js';
+import { formatPath } from '../constructs/spec/validate.js';
 
 export type FindingLevel = 'error' | 'warning';
 
@@ -36,20 +44,50 @@ interface HttpRoute {
 const describe = (obj: KubeObject) => `${obj.kind} ${obj.metadata.namespace ?? 'default'}/${obj.metadata.name}`;
 
 /**
- * Istio resolves a short host name in the namespace of the rule that names it; compare hosts
- * by their fully qualified form.
+ * Hosts are compared as Istio resolves them: a dotless name in the namespace of the rule that
+ * names it, any dotted name literally (constructs/istio/hosts.ts, pilot ResolveShortnameToFQDN).
  */
 export function qualifyHost(host: string, namespace: string): string {
-  if (host.includes('*')) return host;
-  const parts = host.split('.');
-  if (parts.length === 1) return `${host}.${namespace}.svc.cluster.local`;
-  if (parts.length === 2) return `${host}.svc.cluster.local`;
-  if (parts.length === 3 && parts[2] === 'svc') return `${host}.cluster.local`;
-  return host;
+  return resolveHost(host, namespace);
 }
 
-export function analyze(objects: readonly KubeObject[]): Finding[] {
+export interface AnalyzeOptions {
+  /** The oldest Istio minor an object must be valid for (retryOn policies, header names). @default 22 */
+  readonly istioMinorOf?: (obj: KubeObject) => number;
+}
+
+/**
+ * Istio's validating webhook on each VirtualService and DestinationRule (constructs/istio/
+ * validation.ts): SG0110, an error where Istio refuses the object, a warning where it admits it
+ * with an admission warning. Runs on any objects, also ones read back from a hand-edited generated/.
+ */
+export function webhookFindings(objects: readonly KubeObject[], opts: AnalyzeOptions = {}): Finding[] {
   const findings: Finding[] = [];
+  for (const obj of objects) {
+    const spec = (obj.spec ?? {}) as Record<string, unknown>;
+    const minor = opts.istioMinorOf?.(obj) ?? ISTIO_SUPPORTED.oldestMinor;
+    let messages: IstioMessage[];
+    if (obj.kind === 'VirtualService') messages = virtualServiceMessages(spec, minor);
+    else if (obj.kind === 'DestinationRule') messages = destinationRuleMessages(spec);
+    else continue;
+    for (const m of messages) {
+      findings.push({
+        code: 'SG0110',
+        level: m.level,
+        object: describe(obj),
+        path: formatPath(['spec', ...m.path]),
+        message:
+          m.level === 'error'
+            ? `Istio's validating webhook refuses this: ${m.message}`
+            : `Istio admits this with a warning: ${m.message}`,
+      });
+    }
+  }
+  return findings;
+}
+
+export function analyze(objects: readonly KubeObject[], opts: AnalyzeOptions = {}): Finding[] {
+  const findings: Finding[] = webhookFindings(objects, opts);
   const virtualServices = objects.filter((o) => o.kind === 'VirtualService');
   const destinationRules = objects.filter((o) => o.kind === 'DestinationRule');
 
@@ -95,13 +133,14 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
   for (const vs of virtualServices) {
     const ns = vs.metadata.namespace ?? 'default';
     const spec = (vs.spec ?? {}) as { hosts?: string[]; gateways?: string[]; http?: HttpRoute[] };
-    for (const gateway of spec.gateways ?? ['mesh']) {
+    for (const gateway of spec.gateways?.length ? spec.gateways : ['mesh']) {
       for (const host of spec.hosts ?? []) {
         const key = `${gateway}|${qualifyHost(host, ns)}`;
         const first = hostOwner.get(key);
         if (first && first !== vs) {
           findings.push({
-            code: 'IST0109',
+            // istioctl's IST0109 covers the mesh gateway only (conflictingmeshgatewayhosts.go).
+            code: gateway === 'mesh' ? 'IST0109' : 'SG0109',
             level: 'error',
             object: describe(vs),
             path: 'spec.hosts',
@@ -127,12 +166,14 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
       (route.match ?? []).forEach((match, m) => {
         for (const header of Object.keys(match.headers ?? {})) {
           if (header !== header.toLowerCase()) {
+            // Istio admits it and Envoy lowercases the name before matching (HeaderData keeps a
+            // LowerCaseString), so it still matches; Istio's docs ask for lowercase.
             findings.push({
               code: 'SG0103',
-              level: 'error',
+              level: 'warning',
               object: describe(vs),
               path: `${at}.match[${m}].headers`,
-              message: `header "${header}" has uppercase letters; Envoy lowercases header names, so this match never fires`,
+              message: `header "${header}" has uppercase letters; Envoy matches it as "${header.toLowerCase()}", write that`,
             });
           }
         }
@@ -159,7 +200,7 @@ export function analyze(objects: readonly KubeObject[]): Finding[] {
             level: 'error',
             object: describe(vs),
             path: `${at}.route[${i}].destination.port`,
-            message: `route to ${dest.host} names no port; Istio rejects it when the Service has more than one`,
+            message: `route to ${dest.host} names no port; istioctl analyze reports IST0112 when the Service has more than one`,
           });
         }
         if (dest.subset !== undefined && !subsets.get(host)?.has(dest.subset)) {

@@ -6,7 +6,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledRollout } from '../../constructs/compile.js';
 import { istioctlAnalyze, type IstioctlResult } from '../istioctl.js';
-import { analyze, type Finding } from '../preflight.js';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../../constructs/crd-schemas.js';
+import { ISTIO_SUPPORTED } from '../../constructs/istio/validation.js';
+import { analyze, type Finding, webhookFindings } from '../preflight.js';
 import type { Io } from './command.js';
 
 export interface CheckReport {
@@ -20,12 +23,18 @@ export interface CheckReport {
 
 /** The pre-flight report of an already compiled set of rollouts against the files in `outDir`. */
 export function checkCompiled(compiled: readonly CompiledRollout[], outDir: string, io: Pick<Io, 'env'>): CheckReport {
-  const findings = analyze(compiled.flatMap((c) => c.objects));
-  const stale = staleFiles(compiled, outDir);
-  const istioctl = istioctlAnalyze(
-    compiled.map((c) => c.content),
-    io.env.PATH,
+  // Each object is judged for the oldest Istio its rollout targets (retryOn policies, header names).
+  const minor = new Map<KubeObject, number>();
+  for (const c of compiled)
+    for (const o of c.objects) minor.set(o, c.model.istio?.versions?.min ?? ISTIO_SUPPORTED.oldestMinor);
+  const findings = analyze(
+    compiled.flatMap((c) => c.objects),
+    { istioMinorOf: (o) => minor.get(o) ?? ISTIO_SUPPORTED.oldestMinor },
   );
+  const stale = staleFiles(compiled, outDir);
+  // A generated file that differs from synth (edited by hand) is also judged as Istio would judge it.
+  for (const file of stale) findings.push(...handEditedFindings(outDir, file));
+  const istioctl = istioctlAnalyze(compiled, io.env.PATH);
   const ok = !findings.some((f) => f.level === 'error') && stale.length === 0 && (!istioctl.ran || istioctl.ok);
   return { ok, rollouts: compiled.length, findings, stale, istioctl };
 }
@@ -40,4 +49,14 @@ function staleFiles(compiled: readonly CompiledRollout[], outDir: string): strin
   }
   for (const file of present) if (!expected.has(file)) stale.add(file);
   return [...stale].sort();
+}
+
+/** Istio's webhook findings (SG0110) on the objects of `outDir/file` as they are on disk. */
+function handEditedFindings(outDir: string, file: string): Finding[] {
+  const path = join(outDir, file);
+  if (!existsSync(path)) return [];
+  const objects = parseAllDocuments(readFileSync(path, 'utf8'))
+    .map((d) => d.toJS() as unknown)
+    .filter((o): o is KubeObject => typeof o === 'object' && o !== null && 'kind' in o && 'metadata' in o);
+  return webhookFindings(objects).map((f) => ({ ...f, object: `${f.object} (${file})` }));
 }

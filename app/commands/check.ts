@@ -33,11 +33,15 @@ export const checkCommand = defineCommand({
       for (const f of report.findings) io.stdout(`${formatFinding(f)}\n`);
       for (const file of report.stale)
         io.stdout(`error SG0001 ${outDir}/${file}: differs from synth; run \`stagegate synth\`\n`);
-      io.stdout(
-        report.istioctl.ran
-          ? `istioctl analyze: ${report.istioctl.ok ? 'ok' : 'failed'}\n${report.istioctl.output}\n`
-          : `note: ${report.istioctl.reason}\n`,
-      );
+      if (report.istioctl.ran) {
+        const { ok, output, notes } = report.istioctl;
+        io.stdout(
+          `istioctl analyze (offline, all namespaces): ${ok ? 'ok' : 'failed'}\n${output ? `${output}\n` : ''}`,
+        );
+        for (const note of notes) io.stdout(`note: ${note}\n`);
+      } else {
+        io.stdout(`note: ${report.istioctl.reason}\n`);
+      }
       const errors = report.findings.filter((f) => f.level === 'error').length;
       io.stdout(
         `check: ${report.rollouts} rollout(s), ${errors + report.stale.length} error(s), ${report.findings.length - errors} warning(s)\n`,
