@@ -49,6 +49,25 @@ describe('RolloutVirtualService and RolloutDestinationRule: API version', () => 
   });
 });
 
+describe('RolloutVirtualService: retry policies by the Istio releases the intent targets', () => {
+  const retries = { attempts: 2, retryOn: 'reset-before-request,5xx' };
+  // supportedRetryOnPolicies has reset-before-request from 1.23.0 (absent in 1.22.0).
+  it('refuses reset-before-request for the oldest supported Istio, 1.22', () => {
+    const chart = Testing.chart();
+    new StagedRollout(chart, 'checkout', { ...base, trafficPolicy: { retries } });
+    expect(() => Testing.synth(chart)).toThrow(
+      'spec.trafficPolicy.retries.retryOn: "reset-before-request" is not a valid retryOn policy',
+    );
+  });
+
+  it('writes it for an intent that targets Istio 1.23 and later', () => {
+    const vs = synth({ ...base, istio: { minVersion: '1.23' }, trafficPolicy: { retries } }).find(
+      (o) => o.kind === 'VirtualService',
+    )!;
+    expect((vs.spec as { http: { retries: unknown }[] }).http[0]!.retries).toEqual(retries);
+  });
+});
+
 describe("every shipped intent compiles to objects Istio's validating webhook admits", () => {
   for (const dir of ['rollouts', 'test/fixtures/good-intents', 'tools/demo/rollouts']) {
     it(`${dir}/`, () => {
