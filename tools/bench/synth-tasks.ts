@@ -20,6 +20,8 @@ export interface SynthTaskArgs {
 
 export interface SynthTaskResult {
   readonly ms: number;
+  /** CPU time (user + system, all threads) over the same span: less sensitive to a busy machine. */
+  readonly cpuMs: number;
   readonly files: number;
   readonly bytes: number;
 }
@@ -29,16 +31,19 @@ export type SynthTaskName = 'ours' | 'cdk8s';
 async function ours({ n, outDir }: SynthTaskArgs): Promise<SynthTaskResult> {
   const sources = benchSources(n);
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const compiled = compile(sources);
   mkdirSync(outDir, { recursive: true });
   for (const rollout of compiled) writeFileSync(join(outDir, rollout.file), rollout.content);
   const ms = performance.now() - start;
-  return { ms, files: compiled.length, bytes: compiled.reduce((s, c) => s + c.content.length, 0) };
+  const cpuMs = cpuSince(cpu);
+  return { ms, cpuMs, files: compiled.length, bytes: compiled.reduce((s, c) => s + c.content.length, 0) };
 }
 
 async function cdk8s({ n, outDir }: SynthTaskArgs): Promise<SynthTaskResult> {
   const sources = benchSources(n);
   const start = performance.now();
+  const cpu = process.cpuUsage();
   const app = new App({ outdir: outDir });
   for (const source of sources) {
     const parsed = parseIntent(source.path, source.text);
@@ -48,7 +53,13 @@ async function cdk8s({ n, outDir }: SynthTaskArgs): Promise<SynthTaskResult> {
   }
   app.synth();
   const ms = performance.now() - start;
-  return { ms, files: app.charts.length, bytes: 0 };
+  const cpuMs = cpuSince(cpu);
+  return { ms, cpuMs, files: app.charts.length, bytes: 0 };
+}
+
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
 
 export const SYNTH_TASKS: Record<SynthTaskName, (args: SynthTaskArgs) => Promise<SynthTaskResult>> = {

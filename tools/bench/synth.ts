@@ -44,7 +44,9 @@ export interface SynthBenchOptions {
 export interface SynthRun {
   readonly rollouts: number;
   readonly oursMs: number;
+  readonly oursCpuMs: number;
   readonly cdk8sMs?: number;
+  readonly cdk8sCpuMs?: number;
   readonly oursMaxRssBytes: number;
   readonly cdk8sMaxRssBytes?: number;
   readonly bytes: number;
@@ -70,6 +72,9 @@ export interface SynthReport {
   /** ours / cdk8s at the largest size both ran (below 1: stagegate is faster). */
   readonly ratioToCdk8s: number;
   readonly ratioToCdk8sAt: number;
+  /** The same two ratios over CPU time (wall time decides the goals; CPU shows what load did to it). */
+  readonly growthCpu: number;
+  readonly ratioToCdk8sCpu: number;
   readonly peakRssBytes: number;
   readonly stdout?: StdoutRun;
   /** 1-minute load average at the end of the run, against the cores: a busy machine slows both sides. */
@@ -106,9 +111,12 @@ export async function runSynthBench(opts: SynthBenchOptions): Promise<SynthRepor
       runs.push({
         rollouts: n,
         oursMs: round(ours.ms),
+        oursCpuMs: round(ours.cpuMs),
         oursMaxRssBytes: ours.maxRssBytes,
         bytes: ours.bytes,
-        ...(cdk8s ? { cdk8sMs: round(cdk8s.ms), cdk8sMaxRssBytes: cdk8s.maxRssBytes } : {}),
+        ...(cdk8s
+          ? { cdk8sMs: round(cdk8s.ms), cdk8sCpuMs: round(cdk8s.cpuMs), cdk8sMaxRssBytes: cdk8s.maxRssBytes }
+          : {}),
       });
     }
     const largest = runs[runs.length - 1]!;
@@ -136,6 +144,8 @@ export async function runSynthBench(opts: SynthBenchOptions): Promise<SynthRepor
       growthFrom: fifth.rollouts,
       ratioToCdk8s,
       ratioToCdk8sAt: bothRan?.rollouts ?? 0,
+      growthCpu: ratio(largest.oursCpuMs, fifth.oursCpuMs),
+      ratioToCdk8sCpu: bothRan ? ratio(bothRan.oursCpuMs, bothRan.cdk8sCpuMs!) : Number.NaN,
       peakRssBytes,
       ...(stdout ? { stdout } : {}),
       loadAverage: Math.round(loadavg()[0]! * 100) / 100,
@@ -206,11 +216,12 @@ export function renderSynth(r: SynthReport): string[] {
       `(goal ≤ ${SYNTH_GOALS.ratioToCdk8s})${goal(r.goalsMet.ratioToCdk8s)}; growth ×${r.growth} from ${r.growthFrom} ` +
       `(goal ≤ ${SYNTH_GOALS.growth})${goal(r.goalsMet.growth)}; peak RSS ${mib(r.peakRssBytes)} (goal < 1 GiB)${goal(r.goalsMet.peakRssBytes)}`,
   ];
-  out.push(`       (load average ${r.loadAverage} at the end of the run)`);
+  out.push(
+    `       CPU time: ${r.ratioToCdk8sCpu.toFixed(2)}× plain cdk8s, growth ×${r.growthCpu} (load average ${r.loadAverage} at the end)`,
+  );
   for (const run of r.runs) {
-    out.push(
-      `       ${run.rollouts} rollouts: ${ms(run.oursMs)}${run.cdk8sMs ? `, plain cdk8s ${ms(run.cdk8sMs)}` : ''}`,
-    );
+    const cdk8s = run.cdk8sMs ? `, plain cdk8s ${ms(run.cdk8sMs)} (${ms(run.cdk8sCpuMs!)} CPU)` : '';
+    out.push(`       ${run.rollouts} rollouts: ${ms(run.oursMs)} (${ms(run.oursCpuMs)} CPU)${cdk8s}`);
   }
   if (r.stdout) {
     out.push(

@@ -25,7 +25,14 @@ describe('bench', () => {
     );
     const synth = report.synth!;
     expect(synth.runs.map((r) => r.rollouts)).toEqual([2, 10]);
-    for (const value of [synth.growth, synth.ratioToCdk8s, synth.stdout!.ratioToNode, synth.stdout!.cpuMs])
+    for (const value of [
+      synth.growth,
+      synth.growthCpu,
+      synth.ratioToCdk8s,
+      synth.ratioToCdk8sCpu,
+      synth.stdout!.ratioToNode,
+      synth.stdout!.cpuMs,
+    ])
       expect(Number.isFinite(value)).toBe(true);
     expect(synth.ratioToCdk8sAt).toBe(10);
     expect(synth.stdout!.rollouts).toBe(10);
