@@ -7,6 +7,7 @@
 import { App, Chart, Yaml } from 'cdk8s';
 import { generatedFileName } from './conventions.js';
 import { type KubeObject, schemaProblems } from './crd-schemas.js';
+import { webhookErrors } from './istio/validation.js';
 import type { RolloutModel } from './model.js';
 import { RolloutResources } from './rollout-resources.js';
 import { IntentError, parseIntent, type SourceProblem } from './spec/index.js';
@@ -83,6 +84,11 @@ export function compile(sources: readonly IntentSource[]): CompiledRollout[] {
       for (const message of schemaProblems(obj)) {
         const where = `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
         problems.push(problemAt(source.path, 'spec', `generated ${where} fails its CRD schema: ${message}`));
+      }
+      // The intent rules (spec/istio-rules.ts) should have caught these; this is the last guard.
+      for (const message of webhookErrors(obj, model.istio?.versions?.min)) {
+        const where = `${obj.kind} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}`;
+        problems.push(problemAt(source.path, 'spec', `generated ${where} would be refused by Istio: ${message}`));
       }
     }
     built.push({ model, source: source.path, file, content: Yaml.stringify(...objects), objects });

@@ -453,3 +453,24 @@ function httpRouteMessages(route: Rec, minor: number): IstioMessage[] {
   if (destinations.length > 1 && total === 0) errors(['route'], ['total destination weight = 0']);
   return out;
 }
+
+/**
+ * The errors Istio's validating webhook would answer for a VirtualService or DestinationRule
+ * (`spec.http[0].retries.retryOn: " reset" is not a valid retryOn policy`); none for other kinds.
+ * compile() refuses an object with any, so what Istio would reject never leaves synth.
+ */
+export function webhookErrors(
+  obj: { readonly kind: string; readonly spec?: unknown },
+  minor: number = ISTIO_SUPPORTED.oldestMinor,
+): string[] {
+  const spec = rec(obj.spec);
+  const messages =
+    obj.kind === 'VirtualService'
+      ? virtualServiceMessages(spec, minor)
+      : obj.kind === 'DestinationRule'
+        ? destinationRuleMessages(spec)
+        : [];
+  const path = (segments: readonly (string | number)[]) =>
+    segments.map((s, k) => (typeof s === 'number' ? `[${s}]` : k === 0 ? s : `.${s}`)).join('');
+  return messages.filter((m) => m.level === 'error').map((m) => `${path(['spec', ...m.path])}: ${m.message}`);
+}

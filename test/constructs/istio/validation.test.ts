@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { rolloutObjects } from '../../../constructs/compile.js';
 import {
   connectionPoolErrors,
   durationErrors,
@@ -7,8 +8,10 @@ import {
   labelErrors,
   retryErrors,
   retryOnPolicies,
+  webhookErrors,
   wildcardDomainErrors,
 } from '../../../constructs/istio/validation.js';
+import { rolloutModel } from '../fixtures.js';
 
 // Every expectation is Istio's behaviour as read in istio/istio 1.22.0–1.30.0
 // pkg/config/validation/{validation.go,agent/validation.go} and pkg/config/labels/instance.go.
@@ -95,5 +98,17 @@ describe("Istio's semantic validation, as data", () => {
     expect(
       connectionPoolErrors({ tcp: { maxConnections: -1 }, http: { maxRetries: -2 } }).map((m) => m.message),
     ).toEqual(['max retries must be non-negative', 'max connections must be non-negative']);
+  });
+
+  // compile()'s last guard: a model the intent rules would never let through still does not leave synth.
+  it('webhookErrors names what Istio would answer for the objects a model compiles to', () => {
+    const model = rolloutModel({ trafficPolicy: { retries: { attempts: 0, retryOn: '5xx, reset' } } });
+    expect(rolloutObjects(model).flatMap((o) => webhookErrors(o))).toEqual([
+      'spec.http[0].retries.attempts: http retry policy configured when attempts are set to 0 (disabled)',
+      'spec.http[0].retries.retryOn: " reset" is not a valid retryOn policy',
+      'spec.http[1].retries.attempts: http retry policy configured when attempts are set to 0 (disabled)',
+      'spec.http[1].retries.retryOn: " reset" is not a valid retryOn policy',
+    ]);
+    expect(rolloutObjects(rolloutModel()).flatMap((o) => webhookErrors(o))).toEqual([]);
   });
 });
