@@ -32,6 +32,7 @@ import {
   type PullRequest,
 } from './port.js';
 import { combineStatuses } from './checks.js';
+import { assertShape, assertShapes } from './schemas.js';
 import { gitBlobSha, isFullSha, Reader, type RequestClient } from './reader.js';
 import {
   toCheckRun,
@@ -275,7 +276,7 @@ export class GitHubAdapter implements GitHubPort {
       const all = await this.reader.pages(
         'GET /repos/{owner}/{repo}/pulls',
         { ...this.r, state: 'open', sort: 'created', direction: 'desc' },
-        (d) => (d as PullData[]).map(toPullFrom),
+        (d) => assertShapes<PullData>('pull', d).map(toPullFrom),
       );
       const self = `${this.owner}/${this.repo}`.toLowerCase();
       // A fork's branch may carry the same name: it is never ours to adopt.
@@ -291,7 +292,7 @@ export class GitHubAdapter implements GitHubPort {
       const all = await this.reader.pages(
         'GET /repos/{owner}/{repo}/pulls',
         { ...this.r, head: `${this.owner}:${branch}`, state: 'all' },
-        (d) => (d as PullData[]).map(toPullFrom),
+        (d) => assertShapes<PullData>('pull', d).map(toPullFrom),
       );
       return all
         .filter((p) => p.headRef === branch)
@@ -322,7 +323,7 @@ export class GitHubAdapter implements GitHubPort {
           const list = await this.reader.pages(
             'GET /repos/{owner}/{repo}/pulls/{pull_number}/commits',
             { ...this.r, pull_number: number },
-            (d) => (d as ListedCommitData[]).map(toPullCommit),
+            (d) => assertShapes<ListedCommitData>('commit', d).map(toPullCommit),
             250,
           );
           // GitHub lists at most 250 commits: a longer PR hides commits, and hidden ones are untrusted.
@@ -342,13 +343,14 @@ export class GitHubAdapter implements GitHubPort {
             'GET /repos/{owner}/{repo}/pulls/{pull_number}/files',
             { ...this.r, pull_number: number },
             (d) =>
-              (d as Array<{ filename: string; sha: string | null; status: string; previous_filename?: string }>).map(
-                (f) => ({
-                  path: f.filename,
-                  sha: f.status === 'removed' ? null : f.sha,
-                  ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
-                }),
-              ),
+              assertShapes<{ filename: string; sha: string | null; status: string; previous_filename?: string }>(
+                'file',
+                d,
+              ).map((f) => ({
+                path: f.filename,
+                sha: f.status === 'removed' ? null : f.sha,
+                ...(f.previous_filename ? { previousPath: f.previous_filename } : {}),
+              })),
             3000,
           );
           // GitHub lists at most 3,000 files: the rest are unknown, so the PR cannot be trusted.
@@ -382,7 +384,7 @@ export class GitHubAdapter implements GitHubPort {
         const chunk = await this.reader.poll(
           'GET /repos/{owner}/{repo}/commits/{ref}/check-runs',
           { ...this.r, ref: sha, filter: 'all', per_page: 100, page },
-          (d) => (d as { check_runs: CheckRunData[] }).check_runs.map(toCheckRun),
+          (d) => assertShapes<CheckRunData>('checkRun', (d as { check_runs?: unknown }).check_runs).map(toCheckRun),
         );
         runs.push(...chunk);
         if (chunk.length < 100) break;
@@ -404,7 +406,10 @@ export class GitHubAdapter implements GitHubPort {
   async statuses(sha: string): Promise<CommitStatus[]> {
     return this.call(`reading the commit statuses of ${sha.slice(0, 7)}`, () =>
       this.reader.pages('GET /repos/{owner}/{repo}/commits/{ref}/statuses', { ...this.r, ref: sha }, (d) =>
-        (d as Array<{ id: number; context: string; state: string; creator?: { login?: string } | null }>).map((x) => ({
+        assertShapes<{ id: number; context: string; state: string; creator?: { login?: string } | null }>(
+          'status',
+          d,
+        ).map((x) => ({
           id: x.id,
           context: x.context,
           state: x.state,
@@ -424,7 +429,7 @@ export class GitHubAdapter implements GitHubPort {
         throw err;
       }
       const cmp = await c.rest.repos.compareCommitsWithBasehead({ ...r, basehead: `${base}...${head}`, per_page: 100 });
-      const commits = (cmp.data.commits as unknown as ListedCommitData[]).map(toPullCommit);
+      const commits = assertShapes<ListedCommitData>('commit', cmp.data.commits).map(toPullCommit);
       // Fewer listed than ahead (a long branch): the unlisted ones are unknown, so untrusted.
       return cmp.data.ahead_by > commits.length
         ? [...commits, { sha: '(more)', authorLogin: null, committerLogin: null }]
@@ -520,7 +525,7 @@ export class GitHubAdapter implements GitHubPort {
   async openPull(input: { head: string; base: string; title: string; body: string }): Promise<PullRequest> {
     try {
       return await this.call(`opening a PR from ${input.head}`, async (c, r) =>
-        toPull((await c.rest.pulls.create({ ...r, ...input })).data),
+        toPull(assertShape<PullData>('pull', (await c.rest.pulls.create({ ...r, ...input })).data)),
       );
     } catch (err) {
       // 422: this head already has an open PR (a crashed pass opened it, or a retry after a

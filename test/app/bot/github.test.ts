@@ -266,4 +266,26 @@ describe('GitHubAdapter rate limits', () => {
     await expect(a.viewer()).rejects.toThrow('(HTTP 403)');
     expect(calls).toHaveLength(1);
   });
+
+  it('refuses a check run or PR answer without the shape the planner relies on (validated at the edge)', async () => {
+    const { fetch } = fakeFetch((_m, path) => {
+      if (path === `${R}/commits/abc/check-runs`)
+        return {
+          status: 200,
+          body: { total_count: 1, check_runs: [{ id: 1, name: 'x', head_sha: 'abc', status: 'done' }] },
+        };
+      if (path === `${R}/pulls`) return { status: 200, body: [{ number: '7', state: 'open' }] };
+      return { status: 404 };
+    });
+    const a = adapter(fetch);
+    const cause = (p: Promise<unknown>) =>
+      p.then(
+        () => '',
+        (e: Error) => (e.cause as Error).message,
+      );
+    expect(await cause(a.checkRuns('abc'))).toBe(
+      'GitHub answered an unexpected checkRun: /status must be equal to one of the allowed values',
+    );
+    expect(await cause(a.openPulls())).toBe("GitHub answered an unexpected pull: / must have required property 'head'");
+  });
 });

@@ -723,7 +723,10 @@ const trustRows: Row[] = [
       }),
     ),
     {},
-    { kind: 'rollback', reason: expect.stringMatching(/^[^\u0007]{0,1100}$/) as unknown as string },
+    {
+      kind: 'rollback',
+      reason: expect.stringMatching(new RegExp(`^[^${String.fromCharCode(7)}]{0,1100}$`)) as unknown as string,
+    },
   ],
 ];
 
