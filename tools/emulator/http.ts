@@ -130,14 +130,19 @@ export function optionalString(body: Record<string, unknown>, field: string): st
   return value;
 }
 
-/** Slices a list by ?page=&per_page= and sets GitHub's Link header. */
+/**
+ * Slices a list by ?page=&per_page= and sets GitHub's Link header. An asked `per_page` is capped
+ * at 100 (OA `per-page`: "The number of results per page (max 100)"); without one the
+ * endpoint's own default applies, which may be larger (a commit's 300 files, a comparison's 250).
+ */
 export function paginate<T>(
   ctx: Ctx,
   items: readonly T[],
   path: string,
   defaultPerPage = 30,
 ): { page: T[]; headers: Record<string, string> } {
-  const perPage = Math.min(100, Math.max(1, Number(ctx.query.get('per_page')) || defaultPerPage));
+  const asked = Math.floor(Number(ctx.query.get('per_page')));
+  const perPage = asked >= 1 ? Math.min(100, asked) : defaultPerPage;
   const pageNo = Math.max(1, Number(ctx.query.get('page')) || 1);
   const last = Math.max(1, Math.ceil(items.length / perPage));
   const page = items.slice((pageNo - 1) * perPage, pageNo * perPage);

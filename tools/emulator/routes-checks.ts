@@ -16,6 +16,7 @@ import {
   type Route,
 } from './http.js';
 import type { App, Identity } from './identity.js';
+import { checkRunOutput } from './limits.js';
 import { EPOCH, nodeId, stableId } from './shapes.js';
 import type { CheckRunRecord, RepoState, StatusRecord } from './state.js';
 
@@ -56,6 +57,8 @@ export function latestCheckRuns(s: RepoState, sha: string): CheckRunRecord[] {
   }
   return [...latest.values()];
 }
+
+const isOutput = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 export function checkRoutes(s: RepoState): Route[] {
   const { api, html } = s.shapes;
@@ -186,6 +189,7 @@ export function checkRoutes(s: RepoState): Route[] {
         const name = requireString(body, 'name');
         const headSha = requireString(body, 'head_sha');
         const app = creatorApp(ctx.identity, 'create-a-check-run');
+        if (isOutput(body.output)) checkRunOutput(body.output, 'create-a-check-run');
         if (!/^[0-9a-f]{40}$/.test(headSha) || s.git.objectType(headSha) !== 'commit')
           throw validationFailed(`No commit found for SHA: ${headSha}`);
         const run: CheckRunRecord = {
@@ -227,7 +231,9 @@ export function checkRoutes(s: RepoState): Route[] {
             `${DOCS}/checks/runs#update-a-check-run`,
           );
         }
-        apply(run, bodyOf(ctx), ctx);
+        const body = bodyOf(ctx);
+        if (isOutput(body.output)) checkRunOutput(body.output, 'update-a-check-run');
+        apply(run, body, ctx);
         return { status: 200, body: runJson(run) };
       },
     },

@@ -12,6 +12,7 @@ import {
   validationFailed,
   type Route,
 } from './http.js';
+import { checkCommentBody } from './limits.js';
 import { nodeId } from './shapes.js';
 import type { CommentRecord, RepoState } from './state.js';
 
@@ -67,6 +68,7 @@ export function issueRoutes(s: RepoState): Route[] {
       handler: (ctx) => {
         const pr = s.issue(ctx.params.issue_number);
         const body = requireString(bodyOf(ctx), 'body');
+        checkCommentBody(body);
         const comment: CommentRecord = {
           id: s.id(),
           issue: pr.number,

@@ -12,6 +12,7 @@ import {
   type Ctx,
   type Route,
 } from './http.js';
+import { checkPullTexts } from './limits.js';
 import { mergePull } from './merge.js';
 import { rulesOf, upToDate, violations } from './rules.js';
 import { combinedState, latestCheckRuns, latestStatuses } from './routes-checks.js';
@@ -168,6 +169,7 @@ export function pullRoutes(s: RepoState): Route[] {
       handler: (ctx) => {
         const body = bodyOf(ctx);
         const title = requireString(body, 'title');
+        checkPullTexts(body, 'create-a-pull-request');
         const head = branchOf(requireString(body, 'head'));
         const base = requireString(body, 'base');
         const baseTip = s.git.resolve(`refs/heads/${base}`);
@@ -252,6 +254,7 @@ export function pullRoutes(s: RepoState): Route[] {
       handler: (ctx) => {
         const pr = get(ctx);
         const body = bodyOf(ctx);
+        checkPullTexts(body, 'update-a-pull-request');
         const title = optionalString(body, 'title');
         if (title !== undefined) pr.title = title;
         if (body.body !== undefined) pr.body = optionalString(body, 'body') ?? null;

@@ -99,12 +99,22 @@ export function repoRoutes(s: RepoState): Route[] {
         const files = s.git.diff(commit.parents[0] ?? EMPTY_TREE, sha);
         const additions = files.reduce((n, f) => n + f.additions, 0);
         const deletions = files.reduce((n, f) => n + f.deletions, 0);
+        // OA repos/get-commit: "If there are more than 300 files in the commit diff … pagination
+        // link headers for the remaining files, up to a limit of 3000 files." An asked per_page
+        // is still capped at 100.
+        const { page, headers } = paginate(
+          ctx,
+          files.slice(0, 3000),
+          `/repos/${s.owner}/${s.repo}/commits/${encodeURIComponent(ctx.params.ref)}`,
+          300,
+        );
         return {
           status: 200,
+          headers,
           body: {
             ...s.commitJson(sha),
             stats: { additions, deletions, total: additions + deletions },
-            files: files.map((f) => fileJson(f, sha)),
+            files: page.map((f) => fileJson(f, sha)),
           },
         };
       },
