@@ -42,15 +42,32 @@ function metadataOf(text: string): { namespace?: string; name?: string } {
   }
 }
 
-/** Wraps the port so that a pass sees only the intents `only` names (all when empty). */
-export function onlyRollouts(only: readonly string[]): ((port: GitHubPort) => GitHubPort) | undefined {
-  if (only.length === 0) return undefined;
+/**
+ * Wraps the port so that a pass sees only the intents `only` names (all when empty) and, with
+ * `skipOpen`, only rollouts without an open stagegate PR (`advance --skip-open`: the frequent
+ * scheduled pass, whose work is bake ends and next stages; open PRs move by check-run events and
+ * the hourly full pass). Undefined when nothing is filtered.
+ */
+export function onlyRollouts(
+  only: readonly string[],
+  skipOpen = false,
+): ((port: GitHubPort) => GitHubPort) | undefined {
+  if (only.length === 0 && !skipOpen) return undefined;
   const wanted = only.map(parseOnly);
   return (port) => {
     const blobsUnder: GitHubPort['blobsUnder'] = async (sha, dir) => {
       const all = await port.blobsUnder(sha, dir);
       if (dir !== DEFAULT_ROLLOUTS_DIR) return all;
       const kept = new Map<string, string>();
+      // Open PRs on stagegate/<namespace>/<name>/… branches (one listing; the pass reads it again, answered from memory or 304).
+      const busy = skipOpen
+        ? new Set(
+            (await port.openPulls())
+              .map((p) => /^stagegate\/([^/]+)\/([^/]+)\//.exec(p.headRef))
+              .filter((m) => m !== null)
+              .map((m) => `${m[1]}/${m[2]}`),
+          )
+        : new Set<string>();
       for (const [path, blob] of all) {
         const intent = /^rollouts\/[^/]+\.ya?ml$/.test(path);
         if (!intent) {
@@ -60,8 +77,10 @@ export function onlyRollouts(only: readonly string[]): ((port: GitHubPort) => Gi
         // An unreadable or invalid intent matches by its file name, so its error is still reported.
         const meta = metadataOf(await port.blob(blob));
         const name = meta.name ?? path.replace(/^rollouts\//, '').replace(/\.ya?ml$/, '');
-        if (wanted.some((w) => w.name === name && (w.namespace === undefined || w.namespace === meta.namespace)))
-          kept.set(path, blob);
+        const named =
+          wanted.length === 0 ||
+          wanted.some((w) => w.name === name && (w.namespace === undefined || w.namespace === meta.namespace));
+        if (named && !busy.has(`${meta.namespace}/${name}`)) kept.set(path, blob);
       }
       return kept;
     };

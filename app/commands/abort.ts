@@ -40,7 +40,7 @@ export const abortCommand = defineCommand({
     const report = await openRollback(options, path, reason);
     // Only a rollback PR of the bot's own (or an abort already on the default branch) is success:
     // a refusal or an error leaves the canary where it was (issue 10, item 3).
-    const ok = report.action === 'rollback' || report.action === 'nothing';
+    const ok = report.ok ?? (report.action === 'rollback' || report.action === 'nothing');
     if (values.json === true) io.stdout(`${JSON.stringify({ ok, report })}\n`);
     else (ok ? io.stdout : io.stderr)(`${report.rollout}: ${report.summary}\n`);
     return ok ? EXIT.ok : EXIT.error;

@@ -25,6 +25,10 @@ export const advanceCommand = defineCommand({
       value: 'ROLLOUT|BRANCH',
       help: 'look only at this rollout (name, namespace/name) or the rollout of a stagegate/... branch',
     },
+    'skip-open': {
+      type: 'boolean',
+      help: 'skip rollouts that have an open stagegate PR (the frequent scheduled pass; events move those)',
+    },
     cache: {
       type: 'string',
       value: 'FILE',
@@ -39,7 +43,7 @@ export const advanceCommand = defineCommand({
   },
   async run({ values }, io) {
     const access = botSettings(githubAccess(values, io, 'the bot'));
-    const wrapPort = onlyRollouts(values.only ?? []);
+    const wrapPort = onlyRollouts(values.only ?? [], values['skip-open'] === true);
     const settings = wrapPort ? { ...access, wrapPort } : access;
     let intervalMs = 60_000;
     if (values.interval !== undefined) {

@@ -4,6 +4,8 @@
  * `stagegate/health` check run on the PR head.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { DEFAULT_ROLLOUTS_DIR, stageBranch } from '../../constructs/conventions.js';
 import { nextStage, type RolloutModel } from '../../constructs/model.js';
 import { CommandError, EXIT, UsageError, defineCommand, type Io } from '../cli/command.js';
@@ -41,6 +43,11 @@ export const gateCommand = defineCommand({
       value: 'ROLLOUT|BRANCH',
       help: 'with --open-prs: only this rollout (name, namespace/name) or PR head branch',
     },
+    state: {
+      type: 'string',
+      value: 'FILE',
+      help: 'with --open-prs: what was posted on each head, kept between runs; an unchanged verdict is not posted again',
+    },
   },
   positionals: { usage: '[<rollout>]', min: 0, max: 1, missing: 'which rollout? (name or namespace/name)' },
   env: [...GITHUB_ENV.map((e) => ({ ...e, help: `with --post / --open-prs: ${e.help}` }))],
@@ -55,7 +62,8 @@ export const gateCommand = defineCommand({
     if (values['open-prs'] && name !== undefined)
       throw new UsageError('--open-prs judges every open stage PR; name no rollout with it');
     if (!values['open-prs'] && name === undefined) throw new UsageError('which rollout? (name or namespace/name)');
-    if (values.only && !values['open-prs']) throw new UsageError('--only goes with --open-prs');
+    if ((values.only || values.state) && !values['open-prs'])
+      throw new UsageError('--only and --state go with --open-prs');
     if (values.prometheus === undefined) throw new UsageError('--prometheus URL is required');
     const prometheus = prometheusApi(values.prometheus);
     const json = values.json === true;
@@ -111,17 +119,34 @@ export const gateCommand = defineCommand({
     const only = values.only ?? [];
     const wanted = (branch: string, m: RolloutModel) =>
       only.length === 0 || only.some((o) => o === branch || o === m.name || o === `${m.namespace}/${m.name}`);
-    const results: Array<{ pr: number; rollout: string; sha: string; verdict: Verdict; checkRun: number }> = [];
+    const stateFile = values.state === undefined ? undefined : resolve(io.cwd, values.state);
+    const posted = readState(stateFile, `${access.apiUrl} ${access.owner}/${access.repo}`);
+    const results: Array<{ pr: number; rollout: string; sha: string; verdict: Verdict; checkRun: number | null }> = [];
     for (const pr of await adapter.openPulls()) {
       const model = byBranch.get(pr.headRef);
       if (!model || !wanted(pr.headRef, model)) continue;
       const verdict = await judge(model, paths.get(`${model.namespace}/${model.name}`));
-      const { id } = await adapter.upsertCheckRun(pr.headSha, healthCheckRun(verdict));
-      results.push({ pr: pr.number, rollout: verdict.rollout, sha: pr.headSha, verdict, checkRun: id });
+      const run = healthCheckRun(verdict);
+      // The same verdict as last time on this head costs no request (issue 10, item 10): the
+      // check run already says it. A lost state file only means posting once more.
+      const key = `${run.status}/${run.conclusion ?? ''}/${verdict.kind}/${verdict.baking}`;
+      const same = posted.runs[pr.headSha];
+      const id = same?.key === key ? null : (await adapter.upsertCheckRun(pr.headSha, run)).id;
+      if (id !== null) posted.runs[pr.headSha] = { key, id };
+      results.push({ pr: pr.number, rollout: verdict.rollout, sha: pr.headSha, verdict, checkRun: id ?? same!.id });
       if (!json)
         io.stdout(
-          `#${pr.number} ${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''} → check run ${id}\n`,
+          `#${pr.number} ${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''} → ` +
+            `${id === null ? `unchanged, check run ${same!.id}` : `check run ${id}`}\n`,
         );
+    }
+    if (stateFile) {
+      const open = new Set(results.map((r) => r.sha));
+      for (const sha of Object.keys(posted.runs))
+        if (!open.has(sha) && (values.only ?? []).length === 0) delete posted.runs[sha];
+      mkdirSync(dirname(stateFile), { recursive: true });
+      writeFileSync(`${stateFile}.tmp`, JSON.stringify(posted));
+      renameSync(`${stateFile}.tmp`, stateFile);
     }
     if (json) io.stdout(`${JSON.stringify({ ok: true, results }, null, 2)}\n`);
     else if (results.length === 0) io.stdout('no open stage PR to judge\n');
@@ -129,6 +154,22 @@ export const gateCommand = defineCommand({
     return kinds.has('fail') ? EXIT.fail : kinds.has('hold') ? EXIT.hold : EXIT.ok;
   },
 });
+
+interface PostedState {
+  readonly scope: string;
+  readonly runs: Record<string, { key: string; id: number }>;
+}
+
+/** The state file for this API and repository; a missing, corrupt or foreign one is a fresh start. */
+function readState(file: string | undefined, scope: string): PostedState {
+  if (file === undefined || !existsSync(file)) return { scope, runs: {} };
+  try {
+    const state = JSON.parse(readFileSync(file, 'utf8')) as PostedState;
+    return state.scope === scope && typeof state.runs === 'object' && state.runs !== null ? state : { scope, runs: {} };
+  } catch {
+    return { scope, runs: {} };
+  }
+}
 
 /** `--prometheus` must be an http(s) URL; anything else is configuration to fix, not a verdict. */
 function prometheusApi(text: string): PrometheusApi {

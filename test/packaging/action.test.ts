@@ -200,10 +200,10 @@ describe('action.yml', () => {
 });
 
 describe('example workflow (docs/examples/stagegate.yml)', () => {
-  it('verifies PR heads, and gates and advances on App check runs and a 10-minute schedule', () => {
+  it('verifies PR heads, and gates and advances on App check runs, a 10-minute and an hourly schedule', () => {
     expect(workflow.on.pull_request_target).toEqual({ types: ['opened', 'synchronize', 'reopened'] });
     expect(workflow.on.check_run).toEqual({ types: ['completed'] });
-    expect(workflow.on.schedule).toEqual([{ cron: '*/10 * * * *' }]);
+    expect(workflow.on.schedule).toEqual([{ cron: '*/10 * * * *' }, { cron: '7 * * * *' }]);
     // No pull_request / push trigger: a bot job started by a PR event would be a check on that PR.
     expect(Object.keys(workflow.on).sort()).toEqual([
       'check_run',

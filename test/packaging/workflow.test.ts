@@ -212,7 +212,11 @@ describe('the example workflow, played against the emulator and a real Prometheu
   it('takes a stage PR from open through verify and the gate to merged, with the App token', async () => {
     // The stage has to bake 15 s (from the commit that made it live) before the bot opens the next.
     await sleep(16_000);
-    const schedule = (): GitHubEvent => ({ name: 'schedule', sha: mainHead(), payload: {} });
+    const schedule = (cron = '*/10 * * * *'): GitHubEvent => ({
+      name: 'schedule',
+      sha: mainHead(),
+      payload: { schedule: cron },
+    });
 
     // 1. The schedule: the bot opens the stage PR; the gate has no stage PR yet.
     const first = await runner.dispatch(schedule());
