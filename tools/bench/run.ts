@@ -30,6 +30,8 @@ export interface BenchSizes {
   readonly synthSizes: readonly number[];
   readonly cdk8sMax: number;
   readonly profileAt?: number;
+  /** Runs of each synth task per size, alternating ours and cdk8s; the fastest counts. @default 1 */
+  readonly synthRepeats?: number;
   /** Runs of `synth --stdout` through the bin (median counts); 0 skips it. @default 5 */
   readonly stdoutRuns?: number;
   readonly healthy: number;
@@ -41,6 +43,7 @@ export const FULL: BenchSizes = {
   synthSizes: [100, 1000, 5000],
   cdk8sMax: 1000,
   profileAt: 1000,
+  synthRepeats: 3,
   stdoutRuns: 5,
   healthy: 1000,
   perCase: 40,
@@ -69,6 +72,7 @@ export async function runBench(
         cdk8sMax: sizes.cdk8sMax,
         ...(sizes.profileAt ? { profileAt: sizes.profileAt } : {}),
         ...(sizes.stdoutRuns !== undefined ? { stdoutRuns: sizes.stdoutRuns } : {}),
+        ...(sizes.synthRepeats !== undefined ? { repeats: sizes.synthRepeats } : {}),
       })
     : undefined;
   const detection = want('detection')

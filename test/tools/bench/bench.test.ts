@@ -21,7 +21,7 @@ describe('bench', () => {
   it('reports synth ratios as finite numbers at tiny sizes, and synth --stdout through the bin', async () => {
     const report = await runBench(
       { quick: true, only: ['synth'] },
-      { synthSizes: [2, 10], cdk8sMax: 10, stdoutRuns: 1, healthy: 0, perCase: 0, botSizes: [] },
+      { synthSizes: [2, 10], cdk8sMax: 10, synthRepeats: 2, stdoutRuns: 1, healthy: 0, perCase: 0, botSizes: [] },
     );
     const synth = report.synth!;
     expect(synth.runs.map((r) => r.rollouts)).toEqual([2, 10]);
