@@ -4,6 +4,7 @@
  * alerts are selected only by their docs/design.md §2 labels, through the `ALERTS` series.
  */
 import { App, Chart } from 'cdk8s';
+import { alertGroupName, recordingGroupName } from '../../constructs/conventions.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { RolloutAlerts } from '../../constructs/rollout-alerts.js';
 import {
@@ -17,6 +18,16 @@ import {
   type RuleFile,
 } from '../../tools/promtool.js';
 import { scenarioSeries, type Scenario } from './scenario.js';
+
+/**
+ * Recording group first, then alerts. promtool evaluates rule groups in no guaranteed order unless
+ * `group_eval_order` names them (Prometheus docs, "Unit testing for rules"), so without it an alert
+ * read this step's or the previous step's recorded series at random and times to detect moved by
+ * one step between runs.
+ */
+function groupEvalOrder(model: RolloutModel): string[] {
+  return [recordingGroupName(model.name), alertGroupName(model.name)];
+}
 
 /** The rule file of `model`, exactly as the PrometheusRule manifest carries it. */
 export function ruleFileFor(model: RolloutModel): RuleFile {
@@ -100,11 +111,13 @@ export async function runSeries(
   const work = await promtoolWorkdir();
   try {
     await writeRuleFile(work.dir, ruleFileFor(model), 'rules.json');
-    return await testRules(work.dir, {
+    const file = {
       rule_files: ['rules.json'],
       evaluation_interval: '1m',
+      group_eval_order: groupEvalOrder(model),
       tests: [{ interval: `${stepS}s`, input_series: inputSeries, promql_expr_test: tests }],
-    });
+    };
+    return await testRules(work.dir, file);
   } finally {
     await work.dispose();
   }
@@ -115,11 +128,13 @@ export async function runScenario(scenario: Scenario, tests: readonly PromqlExpr
   const work = await promtoolWorkdir();
   try {
     await writeRuleFile(work.dir, ruleFileFor(scenario.model), 'rules.json');
-    return await testRules(work.dir, {
+    const file = {
       rule_files: ['rules.json'],
       evaluation_interval: '1m',
+      group_eval_order: groupEvalOrder(scenario.model),
       tests: [{ interval: `${scenario.stepS}s`, input_series: scenarioSeries(scenario), promql_expr_test: tests }],
-    });
+    };
+    return await testRules(work.dir, file);
   } finally {
     await work.dispose();
   }

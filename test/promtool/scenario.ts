@@ -65,6 +65,16 @@ class Counter {
   sample(): void {
     this.values.push(this.total);
   }
+  /**
+   * promtool values: Istio's proxy creates a series at its first request, so there is no sample
+   * (`_`) before it, and no zero sample either (istio-shapes.ts `counter`).
+   */
+  text(first = this.firstRequest()): string {
+    return this.values.map((v, i) => (first < 0 || i < first ? '_' : String(v))).join(' ');
+  }
+  firstRequest(): number {
+    return this.values.findIndex((v) => v > 0);
+  }
 }
 
 /** promtool `input_series` for `s`; a version with rps 0 throughout has no series at all (as in Istio). */
@@ -128,7 +138,7 @@ export function scenarioSeries(s: Scenario): InputSeries[] {
           if (r.counter.values.at(-1) === 0) continue; // Istio creates a series at its first request
           out.push({
             series: `istio_requests_total${labels({ ...base, reporter, response_code: r.code, response_flags: r.flags, ...r.extra })}`,
-            values: r.counter.values.join(' '),
+            values: r.counter.text(),
           });
         }
       }
@@ -136,12 +146,12 @@ export function scenarioSeries(s: Scenario): InputSeries[] {
       BUCKETS_MS.forEach((le, b) => {
         out.push({
           series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: String(le) })}`,
-          values: buckets[b]!.values.join(' '),
+          values: buckets[b]!.text(inf.firstRequest()), // every bucket appears with the histogram
         });
       });
       out.push({
         series: `istio_request_duration_milliseconds_bucket${labels({ ...hist, le: '+Inf' })}`,
-        values: inf.values.join(' '),
+        values: inf.text(),
       });
     }
   }
