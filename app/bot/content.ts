@@ -17,8 +17,15 @@ export type { CommitSummary };
 export const TRAILER_STAGE = 'Stagegate-Stage';
 export const TRAILER_ROLLBACK = 'Stagegate-Rollback';
 
-/** Regenerates one rollout's manifests from intent text (constructs/compile.ts in production). */
-export type Regenerate = (path: string, text: string) => { readonly file: string; readonly content: string };
+/**
+ * Regenerates one rollout's manifests from intent text (constructs/compile.ts in production);
+ * `defaults` is the text of rollouts/_defaults.yaml when the repository has one (spec/defaults.ts).
+ */
+export type Regenerate = (
+  path: string,
+  text: string,
+  defaults?: string,
+) => { readonly file: string; readonly content: string };
 
 export interface LedgerEntry {
   readonly stage: string;

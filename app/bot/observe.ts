@@ -11,7 +11,7 @@ import {
   rollbackBranch,
   stageBranch,
 } from '../../constructs/conventions.js';
-import { isDefaultsFile } from '../../constructs/spec/defaults.js';
+import { DEFAULTS_FILE, isDefaultsFile, parseDefaults } from '../../constructs/spec/defaults.js';
 import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { parseIntent, formatProblem } from '../../constructs/spec/index.js';
 import {
@@ -47,6 +47,8 @@ export interface Observed {
   /** Changelog text on the default branch ('' when absent); read only when a change is written. */
   readonly readChangelog: () => Promise<string>;
   readonly defaultBranch: { readonly name: string; readonly sha: string };
+  /** The pass's regenerate bound to the repository defaults (rollouts/_defaults.yaml), if any. */
+  readonly regenerate: Regenerate;
 }
 
 export type ObservedOrError = Observed | { readonly path: string; readonly error: string };
@@ -115,7 +117,15 @@ export async function observeRollout(
   const blobSha = v.blobs.get(path);
   if (blobSha === undefined) return { path, error: `${path} vanished from ${branch.name}` };
   const text = await port.blob(blobSha);
-  const parsed = parseIntent(path, text);
+  // The repository defaults (rollouts/_defaults.yaml) apply to the bot's model and regenerated
+  // manifests as they do to synth, so its generated/ is what `verify` expects.
+  const defaultsSha = v.blobs.get(`${DEFAULT_ROLLOUTS_DIR}/${DEFAULTS_FILE}`);
+  const defaultsText = defaultsSha === undefined ? undefined : await port.blob(defaultsSha);
+  const defaults =
+    defaultsText === undefined ? undefined : parseDefaults(`${DEFAULT_ROLLOUTS_DIR}/${DEFAULTS_FILE}`, defaultsText);
+  if (defaults && !defaults.ok) return { path, error: defaults.problems.map(formatProblem).join('; ') };
+  const regenerate: Regenerate = (p, t) => opts.regenerate(p, t, defaultsText);
+  const parsed = parseIntent(path, text, defaults?.ok ? { defaults: defaults.defaults } : {});
   if (!parsed.ok) return { path, error: parsed.problems.map(formatProblem).join('; ') };
   const model = parsed.model;
 
@@ -154,13 +164,13 @@ export async function observeRollout(
   const liveSince = new Date(candidates.length > 0 ? Math.max(...candidates) : intentChangedAt.getTime());
   const rolloutSince = rolloutStart(commits, model, liveSince);
 
-  const base = { path, text, model, ledger, readChangelog, defaultBranch: branch };
+  const base = { path, text, model, ledger, readChangelog, defaultBranch: branch, regenerate };
   const inputs = {
     ...base,
     changelog: '',
     defaultBranch: branch.name,
     liveSince,
-    regenerate: opts.regenerate,
+    regenerate,
     repoUrl: opts.repoUrl,
   };
   const bot = opts.botLogin;
@@ -213,7 +223,7 @@ export async function observeRollout(
       const headParsed = headText === undefined ? undefined : parseIntent(path, headText);
       const abort = headParsed?.ok ? headParsed.model.abort : undefined;
       const expected = abort ? rollbackProposal(inputs, abort, []).expected : [];
-      const genPath = `${DEFAULT_OUT_DIR}/${opts.regenerate(path, text).file}`;
+      const genPath = `${DEFAULT_OUT_DIR}/${regenerate(path, text).file}`;
       const state = await pullState(port, pr, opts, expected, [path, genPath, changelogPath(model)]);
       rollbackPr = {
         ...state,

@@ -214,7 +214,7 @@ export async function execute(
   const base = {
     ...o,
     liveSince: o.state.liveSince,
-    regenerate: opts.regenerate,
+    // o.regenerate: bound to the repository defaults (observe.ts), like the content it compared.
     repoUrl: opts.repoUrl,
     defaultBranch: o.defaultBranch.name,
   };

@@ -2,7 +2,8 @@
  * Wiring shared by `advance` and `abort`: settings come in as values (read from the environment
  * once, at the command's edge), and leave as a port + reconcile options.
  */
-import { CHECK_HEALTH, DEFAULT_REQUIRED_CHECKS } from '../../constructs/conventions.js';
+import { CHECK_HEALTH, DEFAULT_REQUIRED_CHECKS, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
+import { DEFAULTS_FILE } from '../../constructs/spec/defaults.js';
 import { compile } from '../../constructs/compile.js';
 import type { ResponseCache } from './cache.js';
 import type { Regenerate } from './content.js';
@@ -56,14 +57,19 @@ export function parseRepo(text: string): { owner: string; repo: string } | undef
   return m ? { owner: m[1]!, repo: m[2]! } : undefined;
 }
 
-/** compile() for one intent, memoized: it is pure and each pass asks for the same texts again. */
+/**
+ * compile() for one intent (with the repository defaults when given, as `synth` applies them),
+ * memoized: it is pure and each pass asks for the same texts again.
+ */
 export function compilingRegenerate(): Regenerate {
   const cache = new Map<string, { file: string; content: string }>();
-  return (path, text) => {
-    const key = `${path}\0${text}`;
+  return (path, text, defaults) => {
+    const key = `${path}\0${text}\0${defaults ?? ''}`;
     let hit = cache.get(key);
     if (!hit) {
-      const [out] = compile([{ path, text }]);
+      const defaultsSource =
+        defaults === undefined ? [] : [{ path: `${DEFAULT_ROLLOUTS_DIR}/${DEFAULTS_FILE}`, text: defaults }];
+      const [out] = compile([...defaultsSource, { path, text }]);
       if (!out) throw new Error(`compiling ${path} produced nothing`);
       hit = { file: out.file, content: out.content };
       if (cache.size > 256) cache.clear();
