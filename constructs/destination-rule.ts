@@ -6,8 +6,13 @@ import { formatProtoDuration as formatDuration } from './duration.js';
 import type { RolloutModel, TrafficPolicyModel } from './model.js';
 import { objectLabels } from './virtual-service.js';
 
-/** The DestinationRule spec as Istio's CRD types it (v1 and v1beta1 share it). */
-export type DestinationRuleSpec = NonNullable<IDestinationRule['spec']>;
+/**
+ * The DestinationRule spec as Istio's CRD types it (v1 and v1beta1 share it).
+ *
+ * Kept out of the exports: the published .d.ts must not name `@kubernetes-models` types, which a
+ * stock cdk8s app (moduleResolution node10) cannot resolve (docs/design.md §5).
+ */
+type DestinationRuleSpec = NonNullable<IDestinationRule['spec']>;
 type TrafficPolicy = NonNullable<DestinationRuleSpec['trafficPolicy']>;
 
 export interface RolloutDestinationRuleProps {
@@ -37,7 +42,7 @@ export class RolloutDestinationRule extends Construct {
 }
 
 /** The spec of a rollout's DestinationRule. */
-export function destinationRuleSpec(model: RolloutModel): DestinationRuleSpec {
+function destinationRuleSpec(model: RolloutModel): DestinationRuleSpec {
   return {
     host: model.service.host,
     trafficPolicy: destinationPolicy(model.trafficPolicy),

@@ -22,8 +22,11 @@ export { ROUTE_COHORT, ROUTE_DEFAULT } from './conventions.js';
 /**
  * The VirtualService spec as Istio's CRD types it (the same schema serves v1 and v1beta1), so a
  * misspelt key is a compile error.
+ *
+ * Kept out of the exports: the published .d.ts must not name `@kubernetes-models` types, which a
+ * stock cdk8s app (moduleResolution node10) cannot resolve (docs/design.md §5).
  */
-export type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
+type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
 type HttpRoute = NonNullable<VirtualServiceSpec['http']>[number];
 type RouteDestination = NonNullable<HttpRoute['route']>[number]['destination'];
 
@@ -59,7 +62,7 @@ export class RolloutVirtualService extends Construct {
 }
 
 /** The spec of a rollout's VirtualService. */
-export function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
+function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
   const routing = effectiveRouting(model);
   const destination = (subset: string): RouteDestination => ({
     host: model.service.host,
