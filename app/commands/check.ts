@@ -43,8 +43,12 @@ export const checkCommand = defineCommand({
         io.stdout(`note: ${report.istioctl.reason}\n`);
       }
       const errors = report.findings.filter((f) => f.level === 'error').length;
+      // istioctl's own messages count too (a failed run counts as one error).
+      const ist = report.istioctl.ran ? report.istioctl : undefined;
+      const istErrors = ist ? Math.max(ist.messages.filter((m) => m.level === 'Error').length, ist.ok ? 0 : 1) : 0;
+      const istWarnings = ist ? ist.messages.filter((m) => m.level !== 'Error').length : 0;
       io.stdout(
-        `check: ${report.rollouts} rollout(s), ${errors + report.stale.length} error(s), ${report.findings.length - errors} warning(s)\n`,
+        `check: ${report.rollouts} rollout(s), ${errors + report.stale.length + istErrors} error(s), ${report.findings.length - errors + istWarnings} warning(s)\n`,
       );
     }
     return report.ok ? 0 : 1;

@@ -167,6 +167,17 @@ describe('stagegate check with istioctl on PATH', () => {
       expect(await main(['check'], io)).toBe(0);
       expect(stdout).toContain('istioctl analyze (offline, all namespaces): ok\n');
       expect(stdout).toContain('note: IST0173 (subset selects no pods) is only known in a cluster; suppressed\n');
+      expect(stdout).toContain('check: 4 rollout(s), 0 error(s), 0 warning(s)\n');
+      // An Error from istioctl fails check and is counted in its summary.
+      fake.answer([
+        { code: 'IST0109', level: 'Error', message: 'The VirtualServices …', origin: 'VirtualService shop/a' },
+      ]);
+      stdout = '';
+      expect(await main(['check'], io)).toBe(1);
+      expect(stdout).toContain(
+        'istioctl analyze (offline, all namespaces): failed\nError [IST0109] (VirtualService shop/a) The VirtualServices …\n',
+      );
+      expect(stdout).toContain('check: 4 rollout(s), 1 error(s), 0 warning(s)\n');
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
