@@ -17,6 +17,7 @@ import { metricsService } from '../../constructs/istio/hosts.js';
 import { telemetrySummary } from '../../constructs/istio/telemetry.js';
 import { scrapeIntervalMs } from '../../constructs/promql/windows.js';
 import type { RolloutModel } from '../../constructs/model.js';
+import { DEFAULTS_FILE, parseDefaults } from '../../constructs/spec/defaults.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
 import { UsageError, defineCommand } from '../cli/command.js';
 
@@ -74,11 +75,16 @@ function parseRps(text: string | undefined): number | undefined {
 export function findRollout(dir: string, name: string): { model: RolloutModel } | { problems: string[] } {
   if (!existsSync(dir)) return { problems: [`stagegate plan: no rollouts directory ${dir}; pass --rollouts DIR`] };
   const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .filter((f) => (f.endsWith('.yaml') || f.endsWith('.yml')) && f !== DEFAULTS_FILE)
     .sort();
+  // The repository defaults apply here as in synth (constructs/spec/defaults.ts).
+  const defaultsPath = join(dir, DEFAULTS_FILE);
+  const read = existsSync(defaultsPath) ? parseDefaults(defaultsPath, readFileSync(defaultsPath, 'utf8')) : undefined;
+  if (read && !read.ok) return { problems: read.problems.map(formatProblem) };
+  const defaults = read?.ok ? { defaults: read.defaults } : {};
   const ordered = [...files.filter((f) => f.replace(/\.ya?ml$/, '') === name), ...files];
   for (const file of ordered) {
-    const parsed = parseIntent(join(dir, file), readFileSync(join(dir, file), 'utf8'));
+    const parsed = parseIntent(join(dir, file), readFileSync(join(dir, file), 'utf8'), defaults);
     const matches = (m: RolloutModel) => m.name === name || `${m.namespace}/${m.name}` === name;
     if (parsed.ok && matches(parsed.model)) return { model: parsed.model };
     if (!parsed.ok && file.replace(/\.ya?ml$/, '') === name) return { problems: parsed.problems.map(formatProblem) };

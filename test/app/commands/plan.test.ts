@@ -97,6 +97,22 @@ describe('stagegate plan', () => {
     }
   });
 
+  // rollouts/_defaults.yaml applies to plan as to synth (constructs/spec/defaults.ts); was ignored.
+  it('reads the repository defaults beside the intents, and is not confused by them', async () => {
+    const withDefaults = join(scratch, 'with-defaults');
+    mkdirSync(withDefaults, { recursive: true });
+    writeFileSync(join(withDefaults, 'web.yaml'), INTENT);
+    writeFileSync(
+      join(withDefaults, '_defaults.yaml'),
+      'apiVersion: stagegate.dev/v1alpha1\nkind: Defaults\nspec:\n  istio: { minVersion: "1.29" }\n',
+    );
+    const result = await run(['plan', 'web', '--rollouts', withDefaults]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('(reporter destination, Istio 1.29+)');
+    const missing = await run(['plan', 'nope', '--rollouts', withDefaults]);
+    expect(missing.stderr).toBe(`stagegate plan: no rollout "nope" in ${withDefaults} (found: web)\n`);
+  });
+
   it('names the rollouts it knows when the one asked for is missing', async () => {
     const result = await run(['plan', 'nope', '--rollouts', dir]);
     expect(result.code).toBe(1);
