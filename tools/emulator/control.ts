@@ -17,6 +17,7 @@ export interface ControlTarget {
   readonly faults: Faults;
   readonly requests: RequestLogEntry[];
   state(): RepoState;
+  now(): Date;
 }
 
 const METHODS = new Set(['merge', 'squash', 'rebase']);
@@ -64,6 +65,16 @@ export function control(target: ControlTarget, method: string, path: string, bod
     if (typeof b.allowAutoMerge === 'boolean') s.settings.allowAutoMerge = b.allowAutoMerge;
     if (typeof b.allowUpdateBranch === 'boolean') s.settings.allowUpdateBranch = b.allowUpdateBranch;
     return { status: 200, body: s.settings.mergeMethods };
+  }
+  // A fork's branch: PUT /_emulator/forks/OWNER/refs/BRANCH {"sha"}. Its commits are made through
+  // this repository's git data API (GitHub shares objects across a fork network).
+  const fork = /^forks\/([^/]+)\/refs\/(.+)$/.exec(rest);
+  if (fork && method === 'PUT') {
+    const sha = (body as { sha?: unknown } | undefined)?.sha;
+    if (typeof sha !== 'string' || s.git.objectType(sha) !== 'commit') throw new ApiError(422, 'sha must be a commit');
+    s.git.updateRef(`refs/forks/${fork[1]}/${decodeURIComponent(fork[2]!)}`, sha);
+    for (const pr of s.pulls) s.sync(pr, target.now());
+    return { status: 200, body: { ref: `refs/forks/${fork[1]}/${fork[2]}`, sha } };
   }
   const autoMerge = /^pulls\/(\d+)\/auto-merge$/.exec(rest);
   if (autoMerge) {

@@ -73,7 +73,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       if (state) runAutoMerges(state, now);
     },
     control: (method, path, body) => {
-      const reply = control({ faults, requests, state: () => state! }, method, path, body);
+      const reply = control({ faults, requests, state: () => state!, now }, method, path, body);
       if (method !== 'GET' && state) runAutoMerges(state, now());
       return reply;
     },

@@ -100,7 +100,9 @@ export function checkRoutes(s: RepoState): Route[] {
   const runJson = (run: CheckRunRecord): Record<string, unknown> => {
     const repoRef = { id: stableId(`${s.owner}/${s.repo}`), url: api, name: s.repo };
     const pulls = s.pulls
-      .filter((p) => p.state === 'open' && p.headSha === run.headSha)
+      // OA check-run pull_requests: fork PRs are not listed ("Pushes to a branch in a forked
+      // repository are not detected").
+      .filter((p) => p.state === 'open' && p.headSha === run.headSha && p.headOwner === undefined)
       .map((p) => ({
         id: p.id,
         number: p.number,

@@ -17,7 +17,7 @@ import { mergePull } from './merge.js';
 import { rulesOf, upToDate, violations } from './rules.js';
 import { combinedState, latestCheckRuns, latestStatuses } from './routes-checks.js';
 import { diffEntryJson } from './routes-repo.js';
-import { nodeId } from './shapes.js';
+import { nodeId, Shapes } from './shapes.js';
 import type { PullRecord, RepoState } from './state.js';
 
 const R = '/repos/{owner}/{repo}';
@@ -67,7 +67,16 @@ export function pullRoutes(s: RepoState): Route[] {
       assignees: [],
       requested_reviewers: [],
       requested_teams: [],
-      head: { label: `${s.owner}:${pr.head}`, ref: pr.head, sha: pr.headSha, user: owner, repo },
+      // A fork's head names the fork: label OWNER:branch, head.repo the fork (fork: true).
+      head: pr.headOwner
+        ? {
+            label: `${pr.headOwner}:${pr.head}`,
+            ref: pr.head,
+            sha: pr.headSha,
+            user: s.shapes.user(pr.headOwner),
+            repo: forkJson(pr.headOwner),
+          }
+        : { label: `${s.owner}:${pr.head}`, ref: pr.head, sha: pr.headSha, user: owner, repo },
       base: { label: `${s.owner}:${pr.base}`, ref: pr.base, sha: baseSha(pr), user: owner, repo },
       _links: {
         self: link(`${api}/pulls/${n}`),
@@ -144,18 +153,28 @@ export function pullRoutes(s: RepoState): Route[] {
     };
   };
 
-  const branchOf = (head: string): string => {
-    const colon = head.indexOf(':');
-    if (colon < 0) return head;
-    if (head.slice(0, colon) !== s.owner)
-      throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
-    return head.slice(colon + 1);
+  /** The fork's repository object: this repository under another owner, `fork: true`. */
+  const forkJson = (forkOwner: string): Record<string, unknown> => {
+    const shapes = new Shapes(s.shapes.baseUrl, forkOwner, s.repo, s.shapes.identities);
+    return { ...shapes.repository(0, s.pushedAt, s.settings), fork: true };
   };
 
-  const duplicate = (head: string, base: string, except?: number): void => {
-    if (s.pulls.some((p) => p.state === 'open' && p.head === head && p.base === base && p.number !== except)) {
+  /** `head` as OWNER:branch or branch → [fork owner or undefined, branch]. Forks live at refs/forks/OWNER/. */
+  const headOf = (head: string): { owner?: string; branch: string } => {
+    const colon = head.indexOf(':');
+    if (colon < 0 || head.slice(0, colon) === s.owner) return { branch: head.slice(colon + 1) };
+    return { owner: head.slice(0, colon), branch: head.slice(colon + 1) };
+  };
+
+  const duplicate = (pr: { head: string; headOwner?: string }, base: string, except?: number): void => {
+    const same = (p: PullRecord): boolean => p.head === pr.head && p.headOwner === pr.headOwner;
+    if (s.pulls.some((p) => p.state === 'open' && same(p) && p.base === base && p.number !== except)) {
       throw validationFailed('Validation Failed', [
-        { resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${s.owner}:${head}.` },
+        {
+          resource: 'PullRequest',
+          code: 'custom',
+          message: `A pull request already exists for ${pr.headOwner ?? s.owner}:${pr.head}.`,
+        },
       ]);
     }
   };
@@ -170,15 +189,15 @@ export function pullRoutes(s: RepoState): Route[] {
         const body = bodyOf(ctx);
         const title = requireString(body, 'title');
         checkPullTexts(body, 'create-a-pull-request');
-        const head = branchOf(requireString(body, 'head'));
+        const { owner: headOwner, branch: head } = headOf(requireString(body, 'head'));
         const base = requireString(body, 'base');
         const baseTip = s.git.resolve(`refs/heads/${base}`);
         if (!baseTip)
           throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
-        const headTip = s.git.resolve(`refs/heads/${head}`);
+        const headTip = s.git.resolve(headOwner ? `refs/forks/${headOwner}/${head}` : `refs/heads/${head}`);
         if (!headTip)
           throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
-        duplicate(head, base);
+        duplicate({ head, headOwner }, base);
         if (s.git.isAncestor(headTip, baseTip)) {
           throw validationFailed('Validation Failed', [
             { resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` },
@@ -205,6 +224,7 @@ export function pullRoutes(s: RepoState): Route[] {
           labels: [],
           reviews: [],
           autoMerge: null,
+          ...(headOwner ? { headOwner } : {}),
         };
         s.pulls.push(pr);
         return { status: 201, body: fullJson(pr, true), headers: { location: `${api}/pulls/${number}` } };
@@ -226,7 +246,7 @@ export function pullRoutes(s: RepoState): Route[] {
         let list = s.pulls.filter((p) => state === 'all' || p.state === state);
         if (head) {
           const [owner, branch] = head.includes(':') ? head.split(/:(.*)/s) : [s.owner, head];
-          list = owner === s.owner ? list.filter((p) => p.head === branch) : [];
+          list = list.filter((p) => p.head === branch && (p.headOwner ?? s.owner) === owner);
         }
         if (base) list = list.filter((p) => p.base === base);
         const key = (p: PullRecord): number =>
@@ -262,7 +282,7 @@ export function pullRoutes(s: RepoState): Route[] {
         if (base !== undefined && base !== pr.base) {
           if (!s.git.resolve(`refs/heads/${base}`))
             throw validationFailed('Validation Failed', [{ resource: 'PullRequest', field: 'base', code: 'invalid' }]);
-          duplicate(pr.head, base, pr.number);
+          duplicate(pr, base, pr.number);
           pr.base = base;
         }
         const state = optionalString(body, 'state');
@@ -276,11 +296,11 @@ export function pullRoutes(s: RepoState): Route[] {
               throw validationFailed('Validation Failed', [
                 { resource: 'PullRequest', code: 'custom', message: 'Cannot reopen a merged pull request' },
               ]);
-            if (!s.git.resolve(`refs/heads/${pr.head}`))
+            if (!s.git.resolve(s.headRef(pr)))
               throw validationFailed('Validation Failed', [
                 { resource: 'PullRequest', field: 'state', code: 'invalid' },
               ]);
-            duplicate(pr.head, pr.base, pr.number);
+            duplicate(pr, pr.base, pr.number);
             pr.state = 'open';
             pr.closedAt = null;
             pr.baseShaAtClose = undefined;
