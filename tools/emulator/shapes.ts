@@ -208,6 +208,7 @@ export class Shapes {
       allow_merge_commit: settings.mergeMethods.includes('merge'),
       allow_auto_merge: settings.allowAutoMerge,
       delete_branch_on_merge: false,
+      use_squash_pr_title_as_default: false,
       allow_update_branch: settings.allowUpdateBranch,
       allow_forking: false,
       web_commit_signoff_required: false,
