@@ -508,18 +508,54 @@ export class GitHubAdapter implements GitHubPort {
     return committed.sha;
   }
 
-  async updateBranch(number: number, expectedHeadSha: string): Promise<{ ok: boolean; message: string }> {
-    try {
-      const res = await this.call(`updating the branch of #${number}`, (c, r) =>
-        c.rest.pulls.updateBranch({ ...r, pull_number: number, expected_head_sha: expectedHeadSha }),
+  async requiredApprovals(branch: string): Promise<number> {
+    return this.call(`reading the rules of ${branch}`, async () => {
+      try {
+        const rules = await this.reader.pages(
+          'GET /repos/{owner}/{repo}/rules/branches/{branch}',
+          { ...this.r, branch },
+          (d) => (Array.isArray(d) ? (d as Array<{ type?: string; parameters?: Record<string, unknown> }>) : []),
+        );
+        return Math.max(
+          0,
+          ...rules
+            .filter((x) => x.type === 'pull_request')
+            .map((x) => Number(x.parameters?.required_approving_review_count ?? 0))
+            .filter(Number.isFinite),
+        );
+      } catch (err) {
+        // No rulesets (404) or an older GitHub Enterprise without the endpoint: nothing asked for.
+        if (statusOf(err) === 404) return 0;
+        throw err;
+      }
+    });
+  }
+
+  async approvals(number: number): Promise<string[]> {
+    return this.call(`listing reviews of #${number}`, async () => {
+      const reviews = await this.reader.pages(
+        'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
+        { ...this.r, pull_number: number },
+        (d) =>
+          (d as Array<{ id: number; state?: string; user?: { login?: string } | null }>).map((x) => ({
+            id: x.id,
+            state: x.state ?? '',
+            login: x.user?.login ?? null,
+          })),
       );
-      return { ok: true, message: (res.data as { message?: string }).message ?? 'Updating pull request branch.' };
-    } catch (err) {
-      const status = statusOf(err);
-      if (status === 422 || status === 403 || status === 405)
-        return { ok: false, message: githubMessage((err as Error).cause ?? err) };
-      throw err;
-    }
+      // The latest review per person counts (a later "changes requested" withdraws an approval).
+      const latest = new Map<string, string>();
+      for (const x of [...reviews].sort((a, b) => a.id - b.id))
+        if (x.login !== null && x.state !== 'COMMENTED') latest.set(x.login, x.state);
+      return [...latest].filter(([, state]) => state === 'APPROVED').map(([login]) => login);
+    });
+  }
+
+  async isBehind(base: string, head: string): Promise<boolean> {
+    return this.call(`comparing ${head.slice(0, 7)} with ${base.slice(0, 7)}`, async (c, r) => {
+      const cmp = await c.rest.repos.compareCommitsWithBasehead({ ...r, basehead: `${base}...${head}`, per_page: 1 });
+      return cmp.data.status === 'behind' || cmp.data.status === 'diverged';
+    });
   }
 
   async openPull(input: { head: string; base: string; title: string; body: string }): Promise<PullRequest> {

@@ -65,6 +65,8 @@ export interface PassView {
   readonly histories?: ReadonlyMap<string, readonly CommitSummary[]>;
   /** Open PRs by head branch; undefined when the listing failed. */
   readonly open?: ReadonlyMap<string, PullRequest>;
+  /** Approving reviews the default branch's rules require (read once a pass). */
+  readonly requiredApprovals?: number;
 }
 
 const HISTORY_LIMIT = 100;
@@ -103,7 +105,20 @@ export async function readPass(
     open = undefined;
     log(`listing the open PRs failed (${(err as Error).message}); each rollout looks up its own`);
   }
-  return { branch, blobs, intents, ...(histories ? { histories } : {}), ...(open ? { open } : {}) };
+  let requiredApprovals: number | undefined;
+  try {
+    requiredApprovals = await port.requiredApprovals(branch.name);
+  } catch (err) {
+    log(`reading the branch rules failed (${(err as Error).message}); each rollout reads them`);
+  }
+  return {
+    branch,
+    blobs,
+    intents,
+    ...(histories ? { histories } : {}),
+    ...(open ? { open } : {}),
+    ...(requiredApprovals !== undefined ? { requiredApprovals } : {}),
+  };
 }
 
 export async function observeRollout(
@@ -188,6 +203,7 @@ export async function observeRollout(
     foreign.push(shell(p, await port.comments(p.number)));
   };
 
+  const requiredApprovals = v.requiredApprovals ?? (await port.requiredApprovals(branch.name));
   let stagePr: PullState | undefined;
   const next = nextStage(model);
   if (next && !model.abort) {
@@ -200,10 +216,12 @@ export async function observeRollout(
     const pr = mine[0] ?? (await port.pullsByHead(head)).filter(ours)[0];
     if (pr) {
       const proposal = stageProposal(inputs, next);
-      stagePr = await pullState(port, pr, opts, proposal.expected, [
+      const read = await pullState(port, pr, opts, proposal.expected, [
         ...proposal.expected.map((e) => e.path),
         changelogPath(model),
       ]);
+      stagePr =
+        pr.state === 'open' && requiredApprovals > 0 ? { ...read, approvedBy: await port.approvals(pr.number) } : read;
     }
   }
   let rollbackPr: PullState | undefined;
@@ -237,6 +255,7 @@ export async function observeRollout(
     rolloutSince,
     intentChangedAt,
     defaultBranch: branch.name,
+    ...(requiredApprovals > 0 ? { requiredApprovals } : {}),
     ...(stagePr ? { stagePr } : {}),
     ...(rollbackPr ? { rollbackPr } : {}),
     ...(foreign.length > 0 ? { foreign } : {}),

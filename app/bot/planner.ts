@@ -66,6 +66,8 @@ export interface PullState {
   readonly expectedFiles?: readonly string[];
   /** Git modes of the PR's files at the head that are not a plain file (symlink, executable, submodule). */
   readonly oddModes?: ReadonlyMap<string, string>;
+  /** Logins that approved the PR (their latest review); read when the rules ask for approvals. */
+  readonly approvedBy?: readonly string[];
   /** A rollback PR: the `spec.abort` its head declares (the bot rebuilds it with the same one). */
   readonly abort?: { readonly reason: string; readonly at: string };
 }
@@ -85,6 +87,11 @@ export interface RolloutState {
   readonly rollbackPr?: PullState;
   /** Open PRs on the bot's branch names that someone else opened (or that target another base). */
   readonly foreign?: readonly PullState[];
+  /**
+   * Approving reviews the default branch's rules require. The bot waits for them on stage PRs
+   * even when GitHub would let it bypass (a bypass is for rollback PRs). @default 0
+   */
+  readonly requiredApprovals?: number;
   /** Head branches of open PRs: a new bot PR takes the first candidate branch not among them. */
   readonly takenHeads?: readonly string[];
 }
@@ -151,7 +158,7 @@ export type Action =
       readonly abort: { readonly reason: string; readonly at?: string };
     }
   | { readonly kind: 'merge-rollback'; readonly number: number; readonly sha: string }
-  /** GitHub said the branch is behind (strict protection): PUT update-branch, merge on a later pass. */
+  /** The branch is behind its base (strict protection): rebuilt on the base's tip, merged on a later pass. */
   | { readonly kind: 'update-branch'; readonly number: number; readonly sha: string; readonly detail: string }
   /** Label and comment each once; a crash between the two is finished on the next pass. */
   | {
@@ -360,7 +367,14 @@ function planStage(input: PlanInput): Action {
   return {
     kind: 'wait',
     number: pr.number,
-    reason: verdict.kind === 'bake' ? 'bake' : verdict.kind === 'health' ? 'health' : 'checks',
+    reason:
+      verdict.kind === 'bake'
+        ? 'bake'
+        : verdict.kind === 'health'
+          ? 'health'
+          : verdict.kind === 'review'
+            ? 'review'
+            : 'checks',
     detail: verdict.detail,
     ...(verdict.kind === 'bake' ? { until: verdict.until } : {}),
   };
@@ -402,6 +416,7 @@ type Verdict =
   | { readonly kind: 'bake'; readonly until: Date; readonly detail: string }
   | { readonly kind: 'health'; readonly detail: string }
   | { readonly kind: 'checks'; readonly detail: string }
+  | { readonly kind: 'review'; readonly detail: string }
   | { readonly kind: 'check-failed'; readonly run: CheckRun; readonly detail: string };
 
 /** docs/design.md §4 (a)–(d), in that order; the first unmet condition is the reason to wait. */
@@ -460,6 +475,16 @@ export function mergeVerdict(
       kind: 'checks',
       detail: `combined status is ${combined.state} (${combined.totalCount} statuses)`,
     };
+  // A person's approval is a gate of its own (the rules ask for it): never by the bot itself or the PR's author.
+  const needed = state.requiredApprovals ?? 0;
+  if (needed > 0) {
+    const by = (stage.approvedBy ?? []).filter((l) => l !== config.botLogin && l !== stage.pr.author);
+    if (by.length < needed)
+      return {
+        kind: 'review',
+        detail: `waiting for an approving review (${by.length} of ${needed}; the branch rules ask for it)`,
+      };
+  }
   return { kind: 'ready', health: health.run, checks: passed.sort(), detail: 'ready' };
 }
 
@@ -676,9 +701,15 @@ export function classifyMergeRefusal(message: string): MergeRefusalKind {
  * person's approving review (a human gate, a feature), retry next pass, or label + comment once
  * with GitHub's own words. Pure; `pull` is the PR as read this pass.
  */
-export function mergeRefusal(pull: PullState, message: string, config: BotConfig): Action {
+export function mergeRefusal(pull: PullState, message: string, config: BotConfig, behind = false): Action {
   const { pr } = pull;
-  const kind = classifyMergeRefusal(message);
+  const classified = classifyMergeRefusal(message);
+  // Behind its base, a missing check or "not mergeable" is strict protection asking for the
+  // base's tip (rulesets word it as a required check "expected"): bring the branch up to date.
+  const kind =
+    behind && (classified === 'checks-expected' || classified === 'not-mergeable' || classified === 'other')
+      ? 'behind'
+      : classified;
   const quoted = markdownText(message, 500);
   const key = `merge-refused:${kind}`;
   const stalled = (detail: string): Action => ({

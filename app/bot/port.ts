@@ -165,8 +165,16 @@ export interface GitHubPort {
   oddModes(sha: string, paths: readonly string[]): Promise<ReadonlyMap<string, string>>;
   /** Commits on `branch` that `base` lacks (GET /compare), or undefined when the branch does not exist. */
   branchCommits(base: string, branch: string): Promise<PullCommit[] | undefined>;
-  /** PUT /pulls/{n}/update-branch guarded by the head sha; GitHub's message when it refuses. */
-  updateBranch(number: number, expectedHeadSha: string): Promise<{ readonly ok: boolean; readonly message: string }>;
+  /**
+   * Approving reviews the default branch's rules ask for (GET /rules/branches/{branch}, the
+   * `pull_request` rule; metadata:read is enough): 0 when none. The bot honours it on stage PRs
+   * itself, so an App with a bypass (for rollback PRs) still waits for people there.
+   */
+  requiredApprovals(branch: string): Promise<number>;
+  /** Logins whose latest review of the PR is an approval. */
+  approvals(number: number): Promise<string[]>;
+  /** `head` lacks commits of `base` (GET /compare: behind or diverged). */
+  isBehind(base: string, head: string): Promise<boolean>;
   /** Commits on `ref` that touch `path`, newest first (at most `limit`). */
   commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]>;
   /** `commitsTouching(sha, path, limit)` for several paths at one commit sha. */

@@ -353,16 +353,35 @@ export async function execute(
       return report(`waiting: rollback #${action.number} not merged yet (${result.message})`, action.number);
     }
     case 'update-branch': {
-      const res = await port.updateBranch(action.number, action.sha);
-      if (res.ok)
-        return report(
-          `updating #${action.number}: ${action.detail}; merging once its checks pass again`,
-          action.number,
+      // Brought up to date by rebuilding the bot's one commit on the base's tip, not with PUT
+      // update-branch: that adds a merge commit GitHub does not sign, which the trust model could
+      // not tell from anyone's (docs/design.md §4a). Either way the head changes and checks run again.
+      const rollback = o.state.rollbackPr?.pr.number === action.number ? o.state.rollbackPr : undefined;
+      const pull = rollback ?? (o.state.stagePr?.pr.number === action.number ? o.state.stagePr : undefined);
+      if (!pull) return report(`waiting: #${action.number} is behind its base`, action.number);
+      if (rollback) {
+        const abort = rollback.abort ?? { reason: `rollback #${action.number}`, at: opts.now().toISOString() };
+        const done = await execute(
+          { kind: 'rebuild-rollback', number: action.number, branch: pull.pr.headRef, abort },
+          o,
+          opts,
+          config,
         );
-      const pull = o.state.stagePr?.pr.number === action.number ? o.state.stagePr : o.state.rollbackPr;
-      if (!pull) return report(`waiting: #${action.number} update-branch refused (${plainText(res.message, 200)})`);
-      const next = mergeRefusal(pull, `update-branch: ${res.message}`, config);
-      return execute(next.kind === 'update-branch' ? stalledFor(pull, res.message, config) : next, o, opts, config);
+        return { ...done, summary: `${action.detail}: ${done.summary}` };
+      }
+      const to = nextStage(m)!;
+      const proposal = stageProposal(await withChangelog(), to);
+      await port.commitToBranch({
+        branch: pull.pr.headRef,
+        parentSha: o.defaultBranch.sha,
+        message: proposal.commitMessage,
+        changes: proposal.changes,
+        mayMove: (commits) => ownBranch(commits, config),
+      });
+      return report(
+        `${action.detail}: rebuilt #${action.number} on the default branch; merging once its checks pass again`,
+        action.number,
+      );
     }
     case 'stalled': {
       if (action.label) await port.addLabels(action.number, [PR_LABEL_STALLED]);
@@ -402,25 +421,11 @@ export async function execute(
   async function refused(number: number, message: string, pull: PullState | undefined): Promise<RolloutReport> {
     if (!pull || pull.pr.number !== number)
       return report(`waiting: #${number} not mergeable (${plainText(message, 300)})`, number);
-    const next = mergeRefusal(pull, message, config);
+    const behind = await port.isBehind(o.defaultBranch.sha, pull.pr.headSha);
+    const next = mergeRefusal(pull, message, config, behind);
     const done = await execute(next, o, opts, config);
     return { ...done, summary: `merge refused by GitHub (${plainText(message, 200)}): ${done.summary}` };
   }
-}
-
-/** update-branch itself refused: label + comment once with GitHub's words. */
-function stalledFor(pull: PullState, message: string, config: BotConfig): Action {
-  const next = mergeRefusal(pull, `${message} (merge refused)`, config);
-  return next.kind === 'stalled'
-    ? next
-    : {
-        kind: 'stalled',
-        number: pull.pr.number,
-        detail: `GitHub refused to update the branch: "${plainText(message, 200)}"`,
-        label: !pull.pr.labels.includes(PR_LABEL_STALLED),
-        comment: true,
-        marker: 'update-branch-refused',
-      };
 }
 
 export function assertNever(x: never): never {

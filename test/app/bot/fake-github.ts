@@ -205,8 +205,16 @@ export class FakeGitHub implements GitHubPort {
     const c = this.commits.get(sha)!;
     return [{ sha, authorLogin: c.author, committerLogin: c.author }];
   }
-  async updateBranch(): Promise<{ ok: boolean; message: string }> {
-    return { ok: false, message: 'There are no new commits on the base branch.' };
+  async requiredApprovals(): Promise<number> {
+    return 0;
+  }
+  async approvals(): Promise<string[]> {
+    return [];
+  }
+  async isBehind(base: string, head: string): Promise<boolean> {
+    for (let c = this.commits.get(head); c; c = c.parent ? this.commits.get(c.parent) : undefined)
+      if (c.sha === base) return false;
+    return true;
   }
   async commitsTouching(ref: string, path: string, limit: number): Promise<CommitSummary[]> {
     const out: CommitSummary[] = [];
