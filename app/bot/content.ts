@@ -125,15 +125,28 @@ export function stageProposal(inp: Inputs, to: StageModel): Proposal {
     title,
     body,
     commitMessage: `${title}\n\n${TRAILER_STAGE}: ${rolloutId(m)}/${to.name}\n`,
-    changes: [
-      { path: inp.path, content: intent },
-      { path: genPath, content: generated.content },
-      { path: changelogPath(m), content: appendEntry(inp.changelog, m, entry) },
-    ],
-    expected: [
-      { path: inp.path, content: intent },
-      { path: genPath, content: generated.content },
-    ],
+    ...proposalFiles(inp, intent, genPath, generated.content, entry),
+  };
+}
+
+/**
+ * What a proposal commits (intent, generated file, changelog entry) and what its head must hold
+ * to count as the bot's (the intent and generated file, compared by blob sha).
+ */
+function proposalFiles(
+  inp: Inputs,
+  intent: string,
+  genPath: string,
+  generated: string,
+  entry: string,
+): Pick<Proposal, 'changes' | 'expected'> {
+  const expected = [
+    { path: inp.path, content: intent },
+    { path: genPath, content: generated },
+  ];
+  return {
+    changes: [...expected, { path: changelogPath(inp.model), content: appendEntry(inp.changelog, inp.model, entry) }],
+    expected,
   };
 }
 
@@ -174,15 +187,7 @@ export function rollbackProposal(
     title,
     body,
     commitMessage: `${title}\n\n${reason}\n\n${TRAILER_ROLLBACK}: ${rolloutId(m)}/${m.stage}\n`,
-    changes: [
-      { path: inp.path, content: intent },
-      { path: genPath, content: generated.content },
-      { path: changelogPath(m), content: appendEntry(inp.changelog, m, entry) },
-    ],
-    expected: [
-      { path: inp.path, content: intent },
-      { path: genPath, content: generated.content },
-    ],
+    ...proposalFiles(inp, intent, genPath, generated.content, entry),
   };
 }
 
