@@ -82,6 +82,15 @@ export function rollbackBranch(namespace: string, name: string): string {
   return `stagegate/${namespace}/${name}/rollback`;
 }
 
+/**
+ * Names a bot PR may use for `branch`: the branch itself, then `branch_2` … `branch_9` when
+ * someone else holds it (an underscore: a stage is a DNS label, so `half_2` is never a stage's
+ * branch while `half-2` could be).
+ */
+export function branchCandidates(branch: string): string[] {
+  return [branch, ...Array.from({ length: 8 }, (_x, i) => `${branch}_${i + 2}`)];
+}
+
 /** Where a rollout's manifests are written, relative to the output directory. */
 export function generatedFileName(name: string): string {
   return `${name}.k8s.yaml`;

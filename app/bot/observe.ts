@@ -10,6 +10,7 @@ import {
   DEFAULT_ROLLOUTS_DIR,
   rollbackBranch,
   stageBranch,
+  branchCandidates,
 } from '../../constructs/conventions.js';
 import { DEFAULTS_FILE, isDefaultsFile, parseDefaults } from '../../constructs/spec/defaults.js';
 import { liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
@@ -25,7 +26,7 @@ import {
   type LedgerEntry,
   type Regenerate,
 } from './content.js';
-import { branchCandidates, type PullState, type RolloutState } from './planner.js';
+import type { PullState, RolloutState } from './planner.js';
 import type { CommitSummary, GitHubPort, PullRequest } from './port.js';
 import { gitBlobSha } from './reader.js';
 import { combineStatuses } from './checks.js';

@@ -10,6 +10,7 @@ import {
   PR_LABEL_STALLED,
   rollbackBranch,
   stageBranch,
+  branchCandidates,
 } from '../../constructs/conventions.js';
 import { formatDuration } from '../../constructs/duration.js';
 import { liveStage, nextStage, type RolloutModel } from '../../constructs/model.js';
@@ -201,15 +202,6 @@ export const REFUSED_MARKER = 'refused';
 export const STALLED_MARKER = 'stalled';
 export const CLOSED_FOR_ROLLBACK_MARKER = 'closed-for-rollback';
 export const IGNORED_MARKER = 'ignored';
-
-/**
- * Names a bot PR may use for `branch`: the branch itself, then `branch_2` … `branch_9` when
- * someone else holds it (an underscore: a stage is a DNS label, so `half_2` is never a stage's
- * branch while `half-2` could be).
- */
-export function branchCandidates(branch: string): string[] {
-  return [branch, ...Array.from({ length: 8 }, (_x, i) => `${branch}_${i + 2}`)];
-}
 
 /** The first candidate for `branch` no open PR uses. */
 export function freeBranch(branch: string, taken: readonly string[] | undefined): string {

@@ -9,6 +9,7 @@ import {
   PR_LABEL_STALLED,
   rollbackBranch,
   stageBranch,
+  branchCandidates,
 } from '../../constructs/conventions.js';
 import { nextStage } from '../../constructs/model.js';
 import {
@@ -21,7 +22,6 @@ import {
 } from './content.js';
 import { observeRollout, readPass, type Observed } from './observe.js';
 import {
-  branchCandidates,
   CLOSED_FOR_ROLLBACK_MARKER,
   freeBranch,
   marker,

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { DEFAULT_ROLLOUTS_DIR, stageBranch } from '../../constructs/conventions.js';
+import { branchCandidates, DEFAULT_ROLLOUTS_DIR, stageBranch } from '../../constructs/conventions.js';
 import { nextStage, type RolloutModel } from '../../constructs/model.js';
 import { CommandError, EXIT, UsageError, defineCommand, type Io } from '../cli/command.js';
 import { GITHUB_ENV, githubAccess } from '../cli/flags.js';
@@ -15,6 +15,7 @@ import { POST_OPTIONS, postCheckRun } from '../cli/post-check.js';
 import { healthCheckRun } from '../gate/check-run.js';
 import { evaluateGate, type Verdict } from '../gate/evaluate.js';
 import { PrometheusApi } from '../gate/prometheus-api.js';
+import { botIdentity } from '../bot/reconcile.js';
 import { botFromSettings } from '../bot/setup.js';
 
 /** Exit codes of `gate`, so scripts can branch without parsing: pass 0, fail 1, hold 3. */
@@ -104,7 +105,7 @@ export const gateCommand = defineCommand({
     // Every open stage PR: the head branch names the rollout and the stage it proposes; the
     // verdict is about the live stage on the default branch (this checkout).
     const access = githubAccess(values, io, '--open-prs');
-    const { adapter } = botFromSettings({
+    const { adapter, options } = botFromSettings({
       owner: access.owner,
       repo: access.repo,
       token: access.token,
@@ -114,8 +115,15 @@ export const gateCommand = defineCommand({
     const byBranch = new Map<string, RolloutModel>();
     for (const c of compiled) {
       const next = nextStage(c.model);
-      if (next && !c.model.abort) byBranch.set(stageBranch(c.model.namespace, c.model.name, next.name), c.model);
+      // branch_2 … branch_9 too: the bot's fallback names when someone else holds the branch
+      // (docs/design.md §4a).
+      if (next && !c.model.abort)
+        for (const b of branchCandidates(stageBranch(c.model.namespace, c.model.name, next.name)))
+          byBranch.set(b, c.model);
     }
+    // Only the bot's own PRs (docs/design.md §4a): a PR someone else opened on a bot branch is
+    // never the bot's, so posting health on it only spends the installation's budget.
+    const bot = (await botIdentity(options)).botLogin;
     const only = values.only ?? [];
     const wanted = (branch: string, m: RolloutModel) =>
       only.length === 0 || only.some((o) => o === branch || o === m.name || o === `${m.namespace}/${m.name}`);
@@ -124,7 +132,7 @@ export const gateCommand = defineCommand({
     const results: Array<{ pr: number; rollout: string; sha: string; verdict: Verdict; checkRun: number | null }> = [];
     for (const pr of await adapter.openPulls()) {
       const model = byBranch.get(pr.headRef);
-      if (!model || !wanted(pr.headRef, model)) continue;
+      if (!model || !wanted(pr.headRef, model) || pr.author !== bot) continue;
       const verdict = await judge(model, paths.get(`${model.namespace}/${model.name}`));
       const run = healthCheckRun(verdict);
       // The same verdict as last time on this head costs no request (issue 10, item 10): the

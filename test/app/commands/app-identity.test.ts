@@ -141,6 +141,46 @@ describe('gate --open-prs --state (issue 10, item 10)', () => {
     expect(second.stdout).toMatch(/→ unchanged, check run \d+\n.*→ unchanged, check run \d+\n$/);
     expect(emulator.requests.filter((q) => q.path.includes('check-runs')).map((q) => q.method)).toEqual([]);
   });
+
+  it("judges the bot's PR on a fallback branch (_2) and never a PR someone else opened on a bot branch", async () => {
+    // The bot takes stagegate/…/full_2 when someone else holds its branch (docs/design.md §4a);
+    // alice opens a PR of her own on a name the bot could use.
+    const open = async (auth: string, head: string, title: string) => {
+      const gh = octokit(auth);
+      const parent = (await gh.rest.git.getRef({ ...repo, ref: 'heads/main' })).data.object.sha;
+      const tree = (await gh.rest.git.getCommit({ ...repo, commit_sha: parent })).data.tree.sha;
+      const next = await gh.rest.git.createTree({
+        ...repo,
+        base_tree: tree,
+        tree: [{ path: 'notes.txt', mode: '100644', type: 'blob', content: `${title}\n` }],
+      });
+      const commit = await gh.rest.git.createCommit({
+        ...repo,
+        message: title,
+        tree: next.data.sha,
+        parents: [parent],
+      });
+      await gh.rest.git.createRef({ ...repo, ref: `refs/heads/${head}`, sha: commit.data.sha });
+      return (await gh.rest.pulls.create({ ...repo, head, base: 'main', title })).data;
+    };
+    const ours = await open(APP_TOKEN, 'stagegate/shop/api/full_2', 'the bot, on a fallback name');
+    const hers = await open('reader', 'stagegate/shop/web/full_3', 'alice');
+    expect([ours.user?.login, hers.user?.login]).toEqual([`${APP}[bot]`, 'alice']);
+    const r = await run([
+      'gate',
+      '--open-prs',
+      '--repo',
+      'acme/platform',
+      '--app-slug',
+      APP,
+      '--prometheus',
+      'http://127.0.0.1:9',
+      '--json',
+    ]);
+    const judged = (JSON.parse(r.stdout) as { results: Array<{ pr: number }> }).results.map((x) => x.pr);
+    expect(judged).toContain(ours.number);
+    expect(judged).not.toContain(hers.number);
+  });
 });
 
 describe('--only', () => {
