@@ -47,6 +47,13 @@ function render(r: BenchReport): string {
     }
   }
   if (r.bot) {
+    const a = r.bot.actions;
+    out.push(
+      `bot    documented workflow, 500 rollouts, new token per run, idle: ${a.requestsPerHour} requests/hour ` +
+        `(${a.scheduledPerPass}/scheduled pass × 6 + ${a.fullPerPass}/full pass + gate ${a.gateIdlePerPass}/pass × 6) = ` +
+        `${(a.ratioToLimit * 100).toFixed(1)} % of ${r.bot.limitPerHour}/h; a stage advance costs ${a.perAdvance} ` +
+        `(2 event passes of ${a.eventPerPass}, 2 gate posts of ${a.gatePerPost}, writes): ${a.advancesPerHourInHeadroom} advances/hour fit before half the limit`,
+    );
     out.push(
       `bot    ${r.bot.requestsPerHourAt500} counted requests/hour for 500 rollouts at a 5-min reconcile (scaled from ${r.bot.scaledFrom}; ` +
         `limit ${r.bot.limitPerHour}), ${r.bot.requestsPerHourAt500Advancing} while advancing`,

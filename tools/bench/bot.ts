@@ -9,10 +9,19 @@
  * - idle-cold: nothing changed, a new process without a cache (Actions without --cache);
  * - idle-pushed: a person pushed an unrelated commit to main (every answer embedding the
  *   repository's pushed_at changes; the intents' histories grow by one commit);
+ * - actions-scheduled: the documented workflow's scheduled pass: a new process with the cache
+ *   file and a NEW token (each Actions run mints one; GitHub's ETags are tied to the token, so
+ *   no answer is a 304: every request counts, whatever the emulator answered);
+ *   This is the 10-minute pass, `--skip-open`: only rollouts without an open PR;
+ * - actions-full: the hourly pass of the workflow, over every rollout;
+ * - actions-event: an event-driven pass (`advance --only <head branch>` of an open stage PR);
+ * - gate-first / gate-unchanged: the workflow's gate job (`gate --open-prs --state FILE`, same
+ *   installation) posting stagegate/health on every open stage PR, then again with nothing changed;
  * - advancing: every bake over and CI green: every stage PR merges;
  * - advanced: the pass after (histories grow, the next stage PRs open);
  * - settled: the pass after that (the first read of the new PRs).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +32,8 @@ import { ResponseCache } from '../../app/bot/cache.js';
 import { botFromSettings, cacheScope, type BotSettings } from '../../app/bot/setup.js';
 import { reconcile } from '../../app/bot/reconcile.js';
 import { startEmulator, type Emulator } from '../emulator/index.js';
+import { gateCommand } from '../../app/commands/gate.js';
+import { onlyRollouts } from '../../app/cli/only.js';
 import { benchIntent } from './intents.js';
 
 export type BotPassKind =
@@ -32,6 +43,11 @@ export type BotPassKind =
   | 'idle-persisted'
   | 'idle-cold'
   | 'idle-pushed'
+  | 'actions-scheduled'
+  | 'actions-full'
+  | 'actions-event'
+  | 'gate-first'
+  | 'gate-unchanged'
   | 'advancing'
   | 'advanced'
   | 'settled';
@@ -68,7 +84,28 @@ export interface BotReport {
   readonly requestsPerHourAt500Advancing: number;
   /** Counted requests one stage advance costs (merge, next PR, its first read), per rollout. */
   readonly countedPerAdvance: number;
-  /** GitHub's primary limit for an App installation / token. */
+  /**
+   * The documented workflow (docs/github-action.md) at 500 rollouts, every stage PR open and
+   * baking: 6 scheduled passes an hour plus the event-driven passes (`--only`) of `eventsPerHour`
+   * check runs, each pass with a new token (no 304s) and the content-addressed cache.
+   */
+  readonly actions: {
+    readonly scheduledPerPass: number;
+    readonly fullPerPass: number;
+    readonly eventPerPass: number;
+    /** The gate job: an idle pass (nothing changed), and one post on one PR head. */
+    readonly gateIdlePerPass: number;
+    readonly gatePerPost: number;
+    /** Idle: 6 scheduled bot passes, one full bot pass and 6 gate passes an hour. */
+    readonly requestsPerHour: number;
+    /** What one stage advance adds: two event passes and the writes. */
+    readonly perAdvance: number;
+    /** requestsPerHour / limitPerHour; the design target is ≤ 0.5 (50 % headroom). */
+    readonly ratioToLimit: number;
+    /** Stage advances an hour (merge + next PR + its first read) that fit in the remaining half. */
+    readonly advancesPerHourInHeadroom: number;
+  };
+  /** GitHub's primary limit for an App installation (shared by every token it mints). */
   readonly limitPerHour: 5000;
 }
 
@@ -76,6 +113,9 @@ const PASSES_PER_HOUR = 12;
 const OWNER = 'bench';
 const REPO = 'platform';
 const CI_TOKEN = 'bench-ci-token';
+const BOT_APP = 'stagegate-bench';
+const CI_APP = 'bench-ci';
+const BOT_LOGIN = `${BOT_APP}[bot]`;
 
 export async function runBotBench(opts: {
   readonly sizes: readonly number[];
@@ -94,8 +134,47 @@ export async function runBotBench(opts: {
   // and its first read.
   const perAdvance =
     (advancing.counted + at('advanced').counted + at('settled').counted - 3 * at('idle-steady').counted) / advances;
+  // Idle, per hour (docs/github-action.md): 6 scheduled passes (cron */10, --skip-open) and one
+  // full pass. Each stage advance adds two one-rollout event passes (stagegate/verify on the new
+  // PR, the completed stagegate/health) and its writes (perAdvance).
+  // Fixed costs (default branch, ref, the PR listing) do not grow with rollouts: fit a line
+  // through the two largest sizes, plus the extra pages of a 500-rollout PR listing (100 a page).
+  const sorted = [...new Set(opts.sizes)].sort((a, b) => a - b);
+  const small = sorted.length > 1 ? sorted[sorted.length - 2]! : largest;
+  const atSize = (kind: BotPassKind, size: number) =>
+    passes.find((p) => p.pass === kind && p.rollouts === size)!.counted;
+  const openShare = (at('idle-first').opened || 1) / largest;
+  const extraPages = Math.ceil((500 * openShare) / 100) - Math.ceil((largest * openShare) / 100);
+  const to500 = (kind: BotPassKind): number => {
+    const big = atSize(kind, largest);
+    const slope = small === largest ? big / largest : (big - atSize(kind, small)) / (largest - small);
+    return big + slope * (500 - largest) + extraPages;
+  };
+  const scheduled = to500('actions-scheduled');
+  const full = to500('actions-full');
+  const event = at('actions-event').counted + extraPages;
+  // The gate shares the installation's budget: 6 scheduled gate passes an hour (nothing changed:
+  // the PR listing only), and per stage advance two posts (in progress on the new PR, the
+  // completed verdict after the bake), each what the first gate pass paid per open PR.
+  const gateIdle = to500('gate-unchanged');
+  // gate-first posts on the PRs the 'advanced' pass opened; gate-unchanged is its fixed part.
+  const gatePerPost = (at('gate-first').counted - at('gate-unchanged').counted) / Math.max(1, at('advanced').opened);
+  const actionsPerHour = scheduled * 6 + full + gateIdle * 6;
+  const perAdvanceActions = perAdvance + 2 * event + 2 * gatePerPost;
+  const headroom = 2500 - actionsPerHour;
   return {
     passes,
+    actions: {
+      scheduledPerPass: Math.round(scheduled),
+      fullPerPass: Math.round(full),
+      eventPerPass: event,
+      gateIdlePerPass: Math.round(gateIdle),
+      gatePerPost: Math.round(gatePerPost * 10) / 10,
+      requestsPerHour: Math.round(actionsPerHour),
+      perAdvance: Math.round(perAdvanceActions),
+      ratioToLimit: Math.round((actionsPerHour / 5000) * 1000) / 1000,
+      advancesPerHourInHeadroom: Math.max(0, Math.floor(headroom / Math.max(1, perAdvanceActions))),
+    },
     requestsPerHourAt500: Math.round(steady),
     scaledFrom: largest,
     ...(largest !== 500 ? { extrapolatedFrom: largest } : {}),
@@ -124,7 +203,13 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
     port: 0,
     now: () => now,
     rateLimit: 1_000_000,
-    users: { 'bench-token': 'stagegate-bot', [CI_TOKEN]: 'ci-bot' },
+    // The bot and CI are GitHub Apps, as in the documented workflow; every Actions run of the bot
+    // gets a new token of the same installation.
+    apps: {
+      'bench-token': BOT_APP,
+      [CI_TOKEN]: CI_APP,
+      ...Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`bench-run-token-${i}`, BOT_APP])),
+    },
   });
   const passes: BotPass[] = [];
   try {
@@ -133,20 +218,24 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
       repo: REPO,
       token: 'bench-token',
       apiUrl: emulator.url,
+      appSlug: BOT_APP,
+      trustedApps: [CI_APP],
       now: () => now,
       github: { retryUnitMs: 1, writeSpacingMs: 0 },
     };
     const longLived = botFromSettings(settings);
     const cacheFile = join(dir, 'cache.json');
-    const pass = async (kind: BotPassKind, options = longLived.options): Promise<void> => {
+    const pass = async (kind: BotPassKind, options = longLived.options, newToken = false): Promise<void> => {
       emulator.resetLog();
       const t = performance.now();
       const reports = await reconcile(options);
-      const bot = emulator.requests.filter((r) => r.login === 'stagegate-bot');
+      const bot = emulator.requests.filter((r) => r.login === BOT_LOGIN);
       const notModified = bot.filter((r) => r.status === 304).length;
       const entry: BotPass = {
         rollouts: n,
         pass: kind,
+        // The emulator keys ETags by token, as GitHub does: a new token's first asks are 200s,
+        // its repeats within the run may be 304s (free).
         counted: bot.length - notModified,
         notModified,
         merged: reports.filter((r) => r.action === 'merge' && r.summary.startsWith('merged')).length,
@@ -156,6 +245,17 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
       log?.(
         `bot ${n} rollouts, ${kind}: ${entry.counted} counted requests (+${notModified} 304), ${entry.merged} merged, ${entry.opened} opened, in ${entry.ms} ms`,
       );
+      if (newToken) {
+        const byRoute = new Map<string, number>();
+        for (const r of bot)
+          byRoute.set(`${r.method} ${r.route ?? r.path}`, (byRoute.get(`${r.method} ${r.route ?? r.path}`) ?? 0) + 1);
+        log?.(
+          `  ${[...byRoute]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => `${v}× ${k}`)
+            .join(', ')}`,
+        );
+      }
       passes.push(entry);
     };
     const minutes = (m: number): Date => new Date(start.getTime() + m * 60_000);
@@ -171,6 +271,21 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
     await pass('idle-persisted', botFromSettings({ ...settings, cache: loaded }).options);
     now = minutes(21);
     await pass('idle-cold', botFromSettings(settings).options);
+    // The documented workflow: each pass a new process, a new token, the cache file restored.
+    const actionsRun = async (kind: BotPassKind, token: string, only: readonly string[], skipOpen = false) => {
+      const cache = await ResponseCache.load(cacheFile, cacheScope(settings), (l) => log?.(l));
+      const wrapPort = onlyRollouts(only, skipOpen);
+      const run = botFromSettings({ ...settings, token, cache, ...(wrapPort ? { wrapPort } : {}) });
+      await pass(kind, run.options, true);
+      await run.adapter.cache.save(cacheFile);
+    };
+    now = minutes(22);
+    await actionsRun('actions-scheduled', 'bench-run-token-0', [], true);
+    now = minutes(23);
+    await actionsRun('actions-full', 'bench-run-token-1', []);
+    now = minutes(24);
+    const [busy] = await openHeads(emulator);
+    await actionsRun('actions-event', 'bench-run-token-2', busy ? [busy] : []);
     now = minutes(26);
     await pushUnrelated(emulator, now);
     await pass('idle-pushed');
@@ -183,6 +298,45 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
     await pass('advanced');
     now = minutes(8 * 60 + 11);
     await pass('settled');
+    // The gate job: a checkout of the default branch, an unreachable Prometheus (every verdict a
+    // hold: in_progress), the same App installation.
+    // A clone of the default branch as it is now (the stages the last passes merged), as the
+    // workflow's actions/checkout gives the gate job.
+    const checkout = join(dir, 'checkout');
+    execFileSync('git', ['clone', '--quiet', emulator.gitDir, checkout], { stdio: 'ignore' });
+    const gatePass = async (kind: BotPassKind): Promise<void> => {
+      emulator.resetLog();
+      const t = performance.now();
+      const quiet = { stdout: () => {}, stderr: (l: string) => log?.(l.trimEnd()), cwd: checkout };
+      // The command itself, not main(): main.ts is the process's entry and awaits at top level.
+      const values = {
+        'open-prs': true,
+        repo: `${OWNER}/${REPO}`,
+        'app-slug': BOT_APP,
+        prometheus: 'http://127.0.0.1:9',
+        state: join(dir, 'gate.json'),
+      };
+      await gateCommand.run(
+        { values, positionals: [] },
+        { ...quiet, env: { GITHUB_TOKEN: 'bench-run-token-3', GITHUB_API_URL: emulator.url } },
+      );
+      const mine = emulator.requests.filter((r) => r.login === BOT_LOGIN);
+      const notModified = mine.filter((r) => r.status === 304).length;
+      passes.push({
+        rollouts: n,
+        pass: kind,
+        counted: mine.length - notModified,
+        notModified,
+        merged: 0,
+        opened: 0,
+        ms: Math.round(performance.now() - t),
+      });
+      log?.(`bot ${n} rollouts, ${kind}: ${mine.length - notModified} counted requests (+${notModified} 304)`);
+    };
+    now = minutes(8 * 60 + 12);
+    // Last: its in-progress runs would otherwise hold the merges of the passes above.
+    await gatePass('gate-first');
+    await gatePass('gate-unchanged');
   } finally {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
@@ -211,6 +365,13 @@ async function pushUnrelated(emulator: Emulator, now: Date): Promise<void> {
   ).sha;
   const commit = (await call('POST', '/git/commits', { message: 'docs: readme', tree, parents: [parent] })).sha;
   await call('PATCH', '/git/refs/heads/main', { sha: commit });
+}
+
+/** Head branches of the open PRs. */
+async function openHeads(emulator: Emulator): Promise<string[]> {
+  const headers = { authorization: `token ${CI_TOKEN}` };
+  const res = await fetch(`${emulator.url}/repos/${OWNER}/${REPO}/pulls?state=open&per_page=100`, { headers });
+  return ((await res.json()) as Array<{ head: { ref: string } }>).map((p) => p.head.ref);
 }
 
 async function greenEverything(emulator: Emulator, now: Date): Promise<void> {

@@ -47,7 +47,7 @@ export const FULL: BenchSizes = {
   stdoutRuns: 5,
   healthy: 1000,
   perCase: 40,
-  botSizes: [10, 50],
+  botSizes: [20, 100],
 };
 export const QUICK: BenchSizes = {
   synthSizes: [40, 200],
@@ -55,7 +55,7 @@ export const QUICK: BenchSizes = {
   stdoutRuns: 3,
   healthy: 100,
   perCase: 10,
-  botSizes: [5],
+  botSizes: [3, 6],
 };
 
 export async function runBench(
