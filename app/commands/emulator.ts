@@ -19,6 +19,8 @@ const CONFIG_HELP = `
   "mergeMethods": ["squash", "merge", "rebase"]  allowed merge methods (default all three)
   "allowAutoMerge", "allowUpdateBranch", "checkRunsByUsers", "lazyMergeability", "validate": true|false
   "admins": ["login" | "slug"]         may read GET /branches/{b}/protection
+  "permissions": { "login": "read" }   repository roles: admin, maintain, write, triage, read, none
+                                       (default write; approvals count from write or more, as on GitHub)
   "rateLimit": 5000                    primary requests/hour per user and per App installation
   "faults": [{ "kind": "status", "status": 502, "match": { "method": "PUT", "path": "/merge$",
       "login": "slug[bot]" }, "times": 1 }]  kinds: status, secondaryRateLimit, latency, drop, dropAfter

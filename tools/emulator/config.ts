@@ -3,6 +3,7 @@
  * so a typo is an error that names it rather than a silently default emulator.
  */
 import type { AppConfig } from './identity.js';
+import { PERMISSION_LEVELS, type PermissionLevel } from './permissions.js';
 import type { BranchProtection, EmulatorOptions, FaultMatch, FaultRule, FaultSpec, MergeMethod } from './types.js';
 
 /** What a config file may hold; every field optional. */
@@ -30,6 +31,7 @@ const TOP = new Set([
   'allowAutoMerge',
   'allowUpdateBranch',
   'admins',
+  'permissions',
   'rateLimit',
   'checkRunsByUsers',
   'lazyMergeability',
@@ -87,6 +89,14 @@ function apps(v: unknown): Record<string, AppConfig> {
     } else fail(where, 'a slug or { "slug": … }', spec);
   }
   return out;
+}
+
+function permissions(v: unknown): Record<string, PermissionLevel> {
+  if (!isObj(v)) fail('permissions', 'an object of login → role', v);
+  for (const [login, level] of Object.entries(v))
+    if (!PERMISSION_LEVELS.includes(level as PermissionLevel))
+      fail(`permissions.${login}`, PERMISSION_LEVELS.join(' | '), level);
+  return v as Record<string, PermissionLevel>;
 }
 
 function protection(v: unknown): Record<string, BranchProtection> {
@@ -194,6 +204,7 @@ export function parseConfig(text: string, source: string): EmulatorConfig {
     options.mergeMethods = methods;
   }
   if (raw.admins !== undefined) options.admins = strings(raw.admins, 'admins');
+  if (raw.permissions !== undefined) options.permissions = permissions(raw.permissions);
   for (const k of ['allowAutoMerge', 'allowUpdateBranch', 'checkRunsByUsers', 'lazyMergeability'] as const)
     if (raw[k] !== undefined) options[k] = bool(raw[k], k);
   if (raw.validate !== undefined) options.validateResponses = bool(raw.validate, 'validate');

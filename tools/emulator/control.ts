@@ -4,7 +4,7 @@
  * limit, not in the request log. Also how a test sets what GitHub only sets through GraphQL
  * or the web UI (auto-merge, branch rules).
  */
-import { faultRule, ConfigError } from './config.js';
+import { faultRule, ConfigError, parseConfig } from './config.js';
 import type { Faults } from './faults.js';
 import { ApiError, type Reply } from './http.js';
 import { violations } from './rules.js';
@@ -64,6 +64,11 @@ export function control(target: ControlTarget, method: string, path: string, bod
     if (Array.isArray(b.mergeMethods)) s.settings.mergeMethods = b.mergeMethods.filter((m) => METHODS.has(m));
     if (typeof b.allowAutoMerge === 'boolean') s.settings.allowAutoMerge = b.allowAutoMerge;
     if (typeof b.allowUpdateBranch === 'boolean') s.settings.allowUpdateBranch = b.allowUpdateBranch;
+    if (b.permissions !== undefined) {
+      const roles = guard(() => parseConfig(JSON.stringify({ permissions: b.permissions }), 'permissions'));
+      for (const [login, level] of Object.entries(roles.options.permissions ?? {}))
+        s.settings.permissions.set(login.toLowerCase(), level);
+    }
     return { status: 200, body: s.settings.mergeMethods };
   }
   // A fork's branch: PUT /_emulator/forks/OWNER/refs/BRANCH {"sha"}. Its commits are made through

@@ -15,6 +15,7 @@ import { checkRoutes } from './routes-checks.js';
 import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
 import { runAutoMerges } from './merge.js';
+import { permissionRoutes } from './permissions.js';
 import { pullRoutes } from './routes-pulls.js';
 import { reviewRoutes } from './routes-reviews.js';
 import { repoRoutes } from './routes-repo.js';
@@ -28,6 +29,7 @@ export type {
   AppConfig,
   BranchProtection,
   MergeMethod,
+  PermissionLevel,
   Emulator,
   EmulatorOptions,
   FaultInjector,
@@ -87,6 +89,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       s.settings.allowAutoMerge = opts.allowAutoMerge ?? false;
       s.settings.allowUpdateBranch = opts.allowUpdateBranch ?? false;
       s.settings.admins = [...(opts.admins ?? [])];
+      for (const [login, level] of Object.entries(opts.permissions ?? {}))
+        s.settings.permissions.set(login.toLowerCase(), level);
       for (const [branch, rules] of Object.entries(opts.protection ?? {})) s.settings.protection.set(branch, rules);
       state = s;
       return [
@@ -95,6 +99,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         ...gitRoutes(s),
         ...pullRoutes(s),
         ...reviewRoutes(s),
+        ...permissionRoutes(s),
         ...checkRoutes(s),
         ...issueRoutes(s),
       ];

@@ -17,6 +17,7 @@
  * - "N of M required status checks have not succeeded." (mikelward/scripts#197)
  */
 import type { Identity } from './identity.js';
+import { canWrite } from './permissions.js';
 import { latestCheckRuns, latestStatuses } from './routes-checks.js';
 import { stableId } from './shapes.js';
 import type { PullRecord, RepoState } from './state.js';
@@ -48,7 +49,7 @@ export function violations(s: RepoState, pr: PullRecord, baseSha: string, who?: 
   if (!rules || bypasses(rules, who)) return [];
   if (rules.mergeQueue) return ['Changes must be made through the merge queue'];
   const out: string[] = [];
-  const approvers = approvals(pr);
+  const approvers = approvals(s, pr);
   const needed = rules.requiredApprovingReviews ?? 0;
   if (approvers.size < needed) {
     out.push(
@@ -84,11 +85,17 @@ export function violationMessage(details: readonly string[]): string {
   return `Repository rule violations found\n\n${details.map((d) => `${d}\n\n`).join('')}`;
 }
 
-/** Reviewers whose latest review is an approval; the PR's author cannot approve their own PR. */
-export function approvals(pr: PullRecord): Set<string> {
+/**
+ * Reviewers whose latest review is an approval and who have write access or more ("required by
+ * reviewers with write access"; a code owner's review counts only with write permission, docs
+ * "About code owners"); the PR's author cannot approve their own PR. See permissions.ts.
+ */
+export function approvals(s: RepoState, pr: PullRecord): Set<string> {
   const latest = new Map<string, string>();
   for (const r of pr.reviews) if (r.state !== 'COMMENTED' && r.login !== pr.user) latest.set(r.login, r.state);
-  return new Set([...latest].filter(([, state]) => state === 'APPROVED').map(([login]) => login));
+  return new Set(
+    [...latest].filter(([login, state]) => state === 'APPROVED' && canWrite(s, login)).map(([login]) => login),
+  );
 }
 
 /**

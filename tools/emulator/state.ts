@@ -6,6 +6,7 @@
 import type { GitStore } from './git-store.js';
 import { ApiError, notFound } from './http.js';
 import type { App } from './identity.js';
+import type { PermissionLevel } from './permissions.js';
 import type { BranchProtection, MergeMethod } from './types.js';
 import type { Shapes } from './shapes.js';
 
@@ -93,6 +94,8 @@ export interface RepoSettings {
   allowAutoMerge: boolean;
   allowUpdateBranch: boolean;
   admins: string[];
+  /** Lower-cased login → role (permissions.ts); accounts not named here have write. */
+  readonly permissions: Map<string, PermissionLevel>;
   readonly protection: Map<string, BranchProtection>;
 }
 
@@ -121,6 +124,7 @@ export class RepoState {
     allowAutoMerge: false,
     allowUpdateBranch: false,
     admins: [],
+    permissions: new Map(),
     protection: new Map(),
   };
 

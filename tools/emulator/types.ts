@@ -4,8 +4,10 @@
  */
 
 import type { AppConfig } from './identity.js';
+import type { PermissionLevel } from './permissions.js';
 
 export type { AppConfig } from './identity.js';
+export type { PermissionLevel } from './permissions.js';
 
 export interface EmulatorOptions {
   /** Owner login of the single served repository. */
@@ -54,6 +56,13 @@ export interface EmulatorOptions {
   readonly allowUpdateBranch?: boolean;
   /** Logins or App slugs with admin rights (may read GET /branches/{b}/protection). @default [] */
   readonly admins?: readonly string[];
+  /**
+   * Repository roles by login (GET /repos/{o}/{r}/collaborators/{username}/permission; `maintain`
+   * reports as write, `triage` as read). Approving reviews and code owners' approvals count on merge
+   * only from admin, maintain or write, as on GitHub. @default write for every configured account,
+   * admin for the owner and `admins`
+   */
+  readonly permissions?: Readonly<Record<string, PermissionLevel>>;
   /** Called with each request log entry as it is recorded (the CLI's --config requestLog). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
   /** Validate every response against GitHub's OpenAPI description; a mismatch is answered 500. */
