@@ -532,14 +532,14 @@ export class GitHubAdapter implements GitHubPort {
   }
 
   async approvals(number: number): Promise<string[]> {
-    return this.call(`listing reviews of #${number}`, async () => {
+    const approved = await this.call(`listing reviews of #${number}`, async () => {
       const reviews = await this.reader.pages(
         'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
         { ...this.r, pull_number: number },
         (d) =>
-          (d as Array<{ id: number; state?: string; user?: { login?: string } | null }>).map((x) => ({
+          assertShapes<{ id: number; state: string; user?: { login?: string } | null }>('review', d).map((x) => ({
             id: x.id,
-            state: x.state ?? '',
+            state: x.state,
             login: x.user?.login ?? null,
           })),
       );
@@ -548,6 +548,32 @@ export class GitHubAdapter implements GitHubPort {
       for (const x of [...reviews].sort((a, b) => a.id - b.id))
         if (x.login !== null && x.state !== 'COMMENTED') latest.set(x.login, x.state);
       return [...latest].filter(([, state]) => state === 'APPROVED').map(([login]) => login);
+    });
+    // GitHub counts required approvals only "by reviewers with write access" (its 405 text); on a
+    // public repository anyone may approve. So each approver's role is asked (docs/design.md §4a).
+    const counted: string[] = [];
+    for (const login of approved) if (await this.canWrite(login)) counted.push(login);
+    return counted;
+  }
+
+  /**
+   * `login` has write access or more: GET /collaborators/{username}/permission (OA
+   * repos/get-collaborator-permission-level; `permission` maps maintain → write, triage → read).
+   * 404 (no such account, or not visible) → no.
+   */
+  private async canWrite(login: string): Promise<boolean> {
+    return this.call(`reading the permission of ${login}`, async () => {
+      try {
+        const permission = await this.reader.poll(
+          'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
+          { ...this.r, username: login },
+          (d) => assertShape<{ permission: string }>('permission', d).permission,
+        );
+        return permission === 'admin' || permission === 'write';
+      } catch (err) {
+        if (statusOf(err) === 404) return false;
+        throw err;
+      }
     });
   }
 

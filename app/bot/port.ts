@@ -171,7 +171,10 @@ export interface GitHubPort {
    * itself, so an App with a bypass (for rollback PRs) still waits for people there.
    */
   requiredApprovals(branch: string): Promise<number>;
-  /** Logins whose latest review of the PR is an approval. */
+  /**
+   * Logins whose latest review of the PR is an approval and who have write access or more
+   * (GET /collaborators/{username}/permission): the only approvals GitHub's rules count.
+   */
   approvals(number: number): Promise<string[]>;
   /** `head` lacks commits of `base` (GET /compare: behind or diverged). */
   isBehind(base: string, head: string): Promise<boolean>;

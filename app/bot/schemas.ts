@@ -2,7 +2,7 @@
  * The response shapes the planner relies on, checked at the edge (STYLE: "validate the response
  * shapes the planner relies on"; Renovate does the same with zod). Only the fields the bot reads
  * are described, after GitHub's OpenAPI description (@octokit/openapi: check-run, pull-request-
- * simple, commit, diff-entry, status); anything else may come and go. A mismatch fails the read
+ * simple, commit, diff-entry, status, pull-request-review, repository-collaborator-permission); anything else may come and go. A mismatch fails the read
  * with the JSON path, so a surprising answer stops the pass instead of reaching a decision.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -71,6 +71,17 @@ const SCHEMAS = {
     type: 'object',
     required: ['filename', 'status'],
     properties: { filename: str, sha: nstr, status: str, previous_filename: str },
+  },
+  review: {
+    type: 'object',
+    required: ['id', 'state'],
+    properties: { id: { type: 'integer' }, state: str, user: login },
+  },
+  /** OA repository-collaborator-permission: `permission` is the legacy base role (maintain → write). */
+  permission: {
+    type: 'object',
+    required: ['permission'],
+    properties: { permission: { enum: ['admin', 'write', 'read', 'none'] }, role_name: str },
   },
   status: {
     type: 'object',

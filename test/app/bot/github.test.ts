@@ -168,6 +168,58 @@ describe('GitHubAdapter', () => {
     expect(a.stats.notModified).toBe(2);
   });
 
+  it('counts approvals only from write or admin (one permission GET per approver, 404 not counted, ETag kept)', async () => {
+    const reviews = [
+      { id: 1, state: 'APPROVED', user: { login: 'wendy' } },
+      { id: 2, state: 'APPROVED', user: { login: 'rita' } },
+      { id: 3, state: 'APPROVED', user: { login: 'gone' } },
+      { id: 4, state: 'APPROVED', user: { login: 'ada' } },
+      { id: 5, state: 'COMMENTED', user: { login: 'wendy' } },
+      { id: 6, state: 'CHANGES_REQUESTED', user: { login: 'carl' } },
+    ];
+    // OA repos/get-collaborator-permission-level: maintain reports as write, triage as read.
+    const roles: Record<string, [string, string]> = {
+      wendy: ['write', 'maintain'],
+      rita: ['read', 'triage'],
+      ada: ['admin', 'admin'],
+    };
+    const { fetch, calls, headers } = fakeFetch((_m, path, _b, h) => {
+      if (path === `${R}/pulls/7/reviews`) return { status: 200, body: reviews };
+      const m = /\/collaborators\/([^/]+)\/permission$/.exec(path);
+      const role = m ? roles[m[1]!] : undefined;
+      if (!role) return { status: 404, body: { message: 'Not Found' } };
+      if (h.get('if-none-match') === `"${m![1]}"`) return { status: 304 };
+      return {
+        status: 200,
+        body: { permission: role[0], role_name: role[1], user: null },
+        headers: { etag: `"${m![1]}"` },
+      };
+    });
+    const a = adapter(fetch);
+    expect(await a.approvals(7)).toEqual(['wendy', 'ada']);
+    expect(calls.filter((c) => c.includes('/collaborators/'))).toEqual([
+      `GET ${R}/collaborators/wendy/permission`,
+      `GET ${R}/collaborators/rita/permission`,
+      `GET ${R}/collaborators/gone/permission`,
+      `GET ${R}/collaborators/ada/permission`,
+    ]);
+    expect(await a.approvals(7)).toEqual(['wendy', 'ada']);
+    expect(headers.slice(-4).map((x) => x.get('if-none-match'))).toEqual(['"wendy"', '"rita"', null, '"ada"']);
+    // A role outside the documented four stops the read (validated at the edge, app/bot/schemas.ts).
+    const odd = fakeFetch((_m, path) =>
+      path === `${R}/pulls/7/reviews`
+        ? { status: 200, body: reviews }
+        : { status: 200, body: { permission: 'owner', role_name: 'owner', user: null } },
+    );
+    await expect(adapter(odd.fetch).approvals(7)).rejects.toThrow(
+      'reading the permission of wendy failed; the next pass retries',
+    );
+    await expect(adapter(odd.fetch).approvals(7)).rejects.toHaveProperty(
+      'cause.message',
+      'GitHub answered an unexpected permission: /permission must be equal to one of the allowed values',
+    );
+  });
+
   it('understands 405 and 409 on merge instead of retrying them', async () => {
     for (const [status, kind] of [
       [405, 'not-mergeable'],

@@ -91,6 +91,40 @@ describe('item 8: branch rules (the emulator as a repository ruleset)', () => {
     expect((await bot.pass())[0]!.summary).toBe('merged #1 (internal → one-percent)');
   });
 
+  it('does not count an approval from a person with read access only (GitHub: "by reviewers with write access")', async () => {
+    // On a public repository anyone can approve; GitHub's rules count write access or more only.
+    w = await world(
+      {},
+      {
+        app: true,
+        emulator: { protection: { main: { requiredApprovingReviews: 1 } }, permissions: { mallory: 'read' } },
+      },
+    );
+    const bot = w.bot();
+    await bot.pass();
+    w.advance(31 * MIN);
+    await w.greenChecks(STAGE);
+    await w.mallory.rest.pulls.createReview({ ...r, pull_number: 1, event: 'APPROVE' });
+    w.gh.resetLog();
+    expect((await bot.pass())[0]!.summary).toBe(
+      'waiting: waiting for an approving review (0 of 1; the branch rules ask for it)',
+    );
+    expect(w.gh.requests.filter((q) => q.method === 'PUT')).toEqual([]);
+    expect(
+      w.gh.requests.filter((q) => q.path.endsWith('/collaborators/mallory/permission')).map((q) => q.status),
+    ).toEqual([200]);
+    await approve(1);
+    w.gh.resetLog();
+    expect((await bot.pass())[0]!.summary).toBe('merged #1 (internal → one-percent)');
+    // Asked again with its ETag: unchanged roles cost no rate limit (304).
+    expect(w.gh.requests.filter((q) => q.path.includes('/collaborators/')).map((q) => `${q.path} ${q.status}`)).toEqual(
+      [
+        `/repos/${OWNER}/${REPO}/collaborators/mallory/permission 304`,
+        `/repos/${OWNER}/${REPO}/collaborators/alice/permission 200`,
+      ],
+    );
+  });
+
   it('with the App on the bypass list still waits for a person on stage PRs, and merges a rollback PR without one', async () => {
     w = await world(
       {},
