@@ -1,6 +1,6 @@
 /**
  * Issue #10 items 3 (abort), 7, 12, 13 and the variants (a reopened PR, a commit carrying the
- * bot's email, symlinks under generated/), against the emulator. Each failed on the bot before
+ * bot's email, symlinks under generated/, a fork PR on the bot's branch name), against the emulator. Each failed on the bot before
  * the trust model (docs/design.md, "Bot trust model and merge rule").
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -257,6 +257,54 @@ describe('variants', () => {
     for (let i = 0; i < 2; i += 1) expect((await bot.pass())[0]!.action).toBe('refuse');
     expect((await pull(1)).merged).toBe(false);
     expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: internal');
+  });
+
+  it('never merges, adopts or touches a fork PR whose head is named like its stage branch, even green on its own commit', async () => {
+    w = await world({}, { app: true });
+    const bot = w.bot();
+    // PUT /_emulator/forks/OWNER/refs/BRANCH: a branch of mallory's fork (GitHub shares objects in a fork network).
+    const fork = async (sha: string): Promise<void> => {
+      const res = await fetch(`${w!.gh.url}/_emulator/forks/mallory/refs/${STAGE}`, {
+        method: 'PUT',
+        body: JSON.stringify({ sha }),
+      });
+      expect(res.status).toBe(200);
+    };
+    const green = async (sha: string): Promise<void> => {
+      await w!.check(sha, CHECK_VERIFY, 'success');
+      await w!.check(sha, CHECK_HEALTH, 'success');
+    };
+    const skip = await push(w.mallory, {
+      parent: await headOf(w.ci, 'main'),
+      files: { 'rollouts/checkout.yaml': { content: INTENT.replace('stage: internal', 'stage: full') } },
+      message: 'promote',
+    });
+    await fork(skip);
+    const theirs = (
+      await w.mallory.rest.pulls.create({ ...r, head: `mallory:${STAGE}`, base: 'main', title: 'shop/checkout' })
+    ).data;
+    await green(skip);
+    w.advance(31 * MIN);
+    expect((await bot.pass())[0]!.summary).toBe('opened #2 (internal → one-percent)');
+    const own = await pull(2);
+    expect([own.head.ref, own.head.repo?.full_name, own.user?.login]).toEqual([
+      STAGE,
+      `${OWNER}/${REPO}`,
+      'stagegate[bot]',
+    ]);
+    // The fork now replays the bot's own commit: the same sha, so the same green checks.
+    await fork(own.head.sha);
+    expect((await pull(theirs.number)).head.sha).toBe(own.head.sha);
+    w.advance(31 * MIN);
+    await green(own.head.sha);
+    expect((await bot.pass())[0]!.summary).toBe('merged #2 (internal → one-percent)');
+    const after = await pull(theirs.number);
+    expect([after.state, after.merged, after.labels]).toEqual(['open', false, []]);
+    const touched = w.gh.requests.filter(
+      (q) => q.login === 'stagegate[bot]' && q.method !== 'GET' && /\/(pulls|issues)\/1(\/|$)/.test(q.path),
+    );
+    expect(touched).toEqual([]);
+    expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent');
   });
 
   it('does not roll back on a red health run from an untrusted App', async () => {
