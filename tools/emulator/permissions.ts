@@ -9,8 +9,8 @@
  * with its own `permissions` and `role_name`); a caller without push access gets 403 "Must have
  * push access to view collaborator permission." (yegor256/rultor#1407), an App needs only
  * metadata:read (step-security/secure-repo#595). Required approving reviews count only from
- * "reviewers with write access" (GitHub's 405 text, rules.ts), and a code owner must have write
- * permission for their review to count (docs "About code owners").
+ * "reviewers with write access" (GitHub's 405 text, rules.ts), and "The people you choose as code
+ * owners must have write permissions for the repository." (docs.github.com, articles/about-code-owners).
  */
 import { ApiError, DOCS, type Route } from './http.js';
 import type { Identity } from './identity.js';

@@ -91,6 +91,28 @@ describe('approvals count only from write access or more', () => {
     expect(merged.data.merged).toBe(true);
   });
 
+  it('does not count a code owner\'s approval without write access (docs "About code owners")', async () => {
+    await fetch(`${h.emu.url}/_emulator/protection/main`, { method: 'DELETE' });
+    await commitFiles(h.client('alice-token'), 'owners', { '.github/CODEOWNERS': '* @tess @max\n' });
+    const owners = (await bot().pulls.create({ ...repo, head: 'owners', base: 'main', title: 'owners' })).data;
+    await bot().pulls.merge({ ...repo, pull_number: owners.number });
+    await fetch(`${h.emu.url}/_emulator/protection/main`, {
+      method: 'PUT',
+      body: JSON.stringify({ requireCodeOwnerReviews: true }),
+    });
+    await commitFiles(bot(), 'stagegate/perm/2', { 'rollouts/checkout.yaml': 'stage: owned\n' });
+    const pr = (await bot().pulls.create({ ...repo, head: 'stagegate/perm/2', base: 'main', title: 'p' })).data;
+    await h.client('tess-token').pulls.createReview({ ...repo, pull_number: pr.number, event: 'APPROVE' });
+    const refused = await statusOf(bot().pulls.merge({ ...repo, pull_number: pr.number, merge_method: 'squash' }));
+    expect([refused.status, (refused.data as { message: string }).message]).toEqual([
+      405,
+      'Repository rule violations found\n\nWaiting on code owner review from @tess, @max.\n\n',
+    ]);
+    await h.client('max-token').pulls.createReview({ ...repo, pull_number: pr.number, event: 'APPROVE' });
+    const merged = await bot().pulls.merge({ ...repo, pull_number: pr.number, merge_method: 'squash' });
+    expect(merged.data.merged).toBe(true);
+  });
+
   it('takes roles from --config and the settings hook, and names a wrong role', async () => {
     expect(parseConfig('{"permissions":{"eve":"triage"}}', 'x.json').options.permissions).toEqual({ eve: 'triage' });
     expect(() => parseConfig('{"permissions":{"eve":"owner"}}', 'x.json')).toThrow(ConfigError);
