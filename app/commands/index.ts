@@ -33,6 +33,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./gate.js')).gateCommand,
   },
   {
+    name: 'status',
+    summary: 'read-only: every rollout, its live stage and weight, its PR and what it waits for, health, timebox',
+    load: async () => (await import('./status.js')).statusCommand,
+  },
+  {
     name: 'verify',
     summary: 'static check (intents, generated/ current, pre-flight), optionally posted as stagegate/verify',
     load: async () => (await import('./verify.js')).verifyCommand,

@@ -1,0 +1,91 @@
+/**
+ * `stagegate status [--repo OWNER/NAME | --rollouts DIR] [--json]`: every rollout at a glance
+ * (issue 15), read-only. From GitHub it reads what a bot pass reads and shows the planner's
+ * decision without executing it (app/bot/status.ts); from a checkout it shows what the intents say.
+ */
+import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
+import { DEFAULTS_FILE, isDefaultsFile, parseDefaults } from '../../constructs/spec/defaults.js';
+import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
+import { readStatus, fromModel, type RolloutStatus } from '../bot/status.js';
+import { botFromSettings } from '../bot/setup.js';
+import { CommandError, EXIT, UsageError, defineCommand } from '../cli/command.js';
+import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
+import { formatStatus } from '../cli/status-table.js';
+import { readIntents } from '../workspace.js';
+
+export const statusCommand = defineCommand({
+  name: 'status',
+  summary: 'read-only: every rollout, its live stage and weight, its PR and what it waits for, health, timebox',
+  options: {
+    ...REPO_OPTION,
+    ...APP_OPTIONS,
+    rollouts: {
+      type: 'string',
+      value: 'DIR',
+      help: `read a checkout instead of GitHub: the intents only, no PRs (default ${DEFAULT_ROLLOUTS_DIR})`,
+    },
+  },
+  env: GITHUB_ENV.map((e) => ({ ...e, help: `with --repo: ${e.help}` })),
+  exits: {
+    ok: 'every rollout was read',
+    fail: 'some rollout could not be read (an invalid intent, a failed call); the others are shown',
+    error: 'nothing could be read (GitHub unreachable, bad token, no rollouts directory)',
+  },
+  async run({ values }, io) {
+    if (values.repo !== undefined && values.rollouts !== undefined)
+      throw new UsageError('give --repo (GitHub) or --rollouts (a checkout), not both');
+    let statuses: RolloutStatus[];
+    let source: string;
+    if (values.repo !== undefined) {
+      const settings = botSettings(githubAccess(values, io, 'status'));
+      const { options } = botFromSettings({
+        ...settings,
+        github: { log: (l) => io.stderr(`${l}\n`), ...settings.github },
+      });
+      statuses = await readStatus(options);
+      source = `${settings.owner}/${settings.repo}`;
+    } else {
+      const dir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
+      statuses = checkoutStatus(dir, io.cwd);
+      source = dir;
+    }
+    if (values.json === true) io.stdout(`${JSON.stringify({ source, rollouts: statuses }, null, 2)}\n`);
+    else io.stdout(formatStatus(statuses, source));
+    for (const s of statuses.filter((x) => x.error !== undefined)) io.stderr(`${s.path}: ${s.error}\n`);
+    return statuses.some((s) => s.phase === 'error') ? EXIT.fail : EXIT.ok;
+  },
+});
+
+/**
+ * A checkout knows the intents (with the repository defaults, as synth applies them) but not
+ * when a stage went live nor the PRs: bake and timebox stay unknown there.
+ */
+function checkoutStatus(dir: string, cwd: string): RolloutStatus[] {
+  let sources: ReturnType<typeof readIntents>;
+  try {
+    sources = readIntents(dir, cwd);
+  } catch (err) {
+    throw new CommandError((err as Error).message);
+  }
+  const defaultsSource = sources.find((s) => isDefaultsFile(s.path) || s.path.endsWith(`/${DEFAULTS_FILE}`));
+  const defaults = defaultsSource ? parseDefaults(defaultsSource.path, defaultsSource.text) : undefined;
+  const out: RolloutStatus[] = [];
+  for (const s of sources.filter((x) => x !== defaultsSource)) {
+    const parsed =
+      defaults && !defaults.ok
+        ? defaults
+        : parseIntent(s.path, s.text, defaults?.ok ? { defaults: defaults.defaults } : {});
+    if (parsed.ok) out.push(fromModel(s.path, parsed.model));
+    else {
+      const error = parsed.problems.map(formatProblem).join('; ');
+      out.push({
+        rollout: s.path,
+        path: s.path,
+        phase: 'error',
+        next: { action: 'none', detail: 'invalid intent' },
+        error,
+      });
+    }
+  }
+  return out;
+}
