@@ -6,6 +6,7 @@ import type { Io } from '../cli/command.js';
 import { reconcile, type RolloutReport } from './reconcile.js';
 import { ResponseCache } from './cache.js';
 import type { GitHubStats } from './github.js';
+import type { Notifier } from './notify.js';
 import { botFromSettings, cacheScope, type BotSettings } from './setup.js';
 
 export interface AdvanceFlags {
@@ -19,6 +20,11 @@ export interface AdvanceFlags {
    * written atomically after every pass.
    */
   readonly cacheFile?: string;
+  /**
+   * Notifications (app/bot/notify.ts): its port wrapper gathers the events of the pass's
+   * successful writes; they are posted after each pass, even a failed one (what succeeded stays true).
+   */
+  readonly notifier?: Notifier;
 }
 
 export function formatReport(r: RolloutReport): string {
@@ -37,8 +43,14 @@ export async function runAdvance(
     flags.cacheFile === undefined
       ? settings.cache
       : await ResponseCache.load(flags.cacheFile, cacheScope(settings), warn);
+  const notifier = flags.notifier;
+  const inner = settings.wrapPort;
+  const wrapPort = notifier
+    ? (port: Parameters<NonNullable<BotSettings['wrapPort']>>[0]) => notifier.wrap(inner ? inner(port) : port)
+    : inner;
   const { options, adapter } = botFromSettings({
     ...settings,
+    ...(wrapPort ? { wrapPort } : {}),
     ...(cache ? { cache } : {}),
     github: { log: (l) => io.stderr(`${l}\n`), ...settings.github },
   });
@@ -56,6 +68,7 @@ export async function runAdvance(
       failure = err;
       code = 1;
     }
+    if (notifier) await notifier.flush();
     // Saved even after a failed pass: what was learnt stays true (answers by sha, ETags).
     if (flags.cacheFile !== undefined) {
       await adapter.cache

@@ -9,6 +9,7 @@ import { parseDuration } from '../../constructs/duration.js';
 import { UsageError, defineCommand } from '../cli/command.js';
 import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
 import { runAdvance } from '../bot/run.js';
+import { NOTIFY_ENV, NOTIFY_OPTIONS, notifierFrom } from '../cli/notify-env.js';
 import { onlyRollouts } from '../cli/only.js';
 
 export const advanceCommand = defineCommand({
@@ -34,8 +35,9 @@ export const advanceCommand = defineCommand({
       value: 'FILE',
       help: 'remembered answers (ETags, content by sha; never the token) kept in FILE between runs',
     },
+    ...NOTIFY_OPTIONS,
   },
-  env: GITHUB_ENV,
+  env: [...GITHUB_ENV, ...NOTIFY_ENV],
   exits: {
     ok: 'the pass ran; every rollout was looked at',
     fail: 'the pass ran, but some rollout reported an error (an unreadable intent, a failed call)',
@@ -55,9 +57,16 @@ export const advanceCommand = defineCommand({
     }
     if (values.cache === '') throw new UsageError('--cache needs a file path');
     const cacheFile = values.cache !== undefined ? resolve(io.cwd, values.cache) : undefined;
+    const notifier = notifierFrom(values, io, `${access.owner}/${access.repo}`, access.github?.retryUnitMs);
     return runAdvance(
       settings,
-      { watch: values.watch === true, intervalMs, json: values.json === true, ...(cacheFile ? { cacheFile } : {}) },
+      {
+        watch: values.watch === true,
+        intervalMs,
+        json: values.json === true,
+        ...(cacheFile ? { cacheFile } : {}),
+        ...(notifier ? { notifier } : {}),
+      },
       io,
     );
   },
