@@ -484,7 +484,7 @@ export function mergeVerdict(
  * Commit statuses count only from trusted creators (an App posts as `SLUG[bot]`); a status never
  * stands in for a check run, whatever its context (a `stagegate/health` status is not health).
  */
-function trustedCombined(stage: PullState, config: BotConfig): CombinedStatus {
+export function trustedCombined(stage: PullState, config: BotConfig): CombinedStatus {
   if (stage.statuses === undefined) return stage.combined;
   const trusted = config.trustedApps;
   const kept =

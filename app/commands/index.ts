@@ -53,6 +53,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./abort.js')).abortCommand,
   },
   {
+    name: 'promote',
+    summary: 'merge the open stage PR before its bake is over, with a reason recorded in the ledger',
+    load: async () => (await import('./promote.js')).promoteCommand,
+  },
+  {
     name: 'emulator',
     summary: 'serve an emulated GitHub REST API for one repository, backed by a real bare git repo',
     load: async () => (await import('./emulator.js')).emulatorCommand,
