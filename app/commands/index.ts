@@ -58,6 +58,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./promote.js')).promoteCommand,
   },
   {
+    name: 'retry',
+    summary: 'after an abort: open the PR that starts a new canary version at the first stage',
+    load: async () => (await import('./retry.js')).retryCommand,
+  },
+  {
     name: 'emulator',
     summary: 'serve an emulated GitHub REST API for one repository, backed by a real bare git repo',
     load: async () => (await import('./emulator.js')).emulatorCommand,

@@ -1,0 +1,161 @@
+/**
+ * `stagegate retry <rollout> --canary VERSION` (issue 15, people in the loop): after an abort, a
+ * new canary version starts again at the first stage. It is a PR like any other, on
+ * `stagegate-retry/<namespace>/<name>` (outside the bot's `stagegate/…` stage branches, so no pass
+ * ever adopts, merges or closes it): one commit that drops `spec.abort`, sets `spec.canary` and
+ * `spec.stage`, regenerates the manifests and appends a changelog entry naming the aborted attempt.
+ * A person merges it — starting a rollout is a decision, not a step — and the bot takes over.
+ *
+ * The aborted attempt stays in the record: the changelog is only appended to, the rollback commit
+ * stays in the intent's history, and that history's rollback trailer is where the new attempt's
+ * timebox starts counting (observe.ts `rolloutStart` stops at it).
+ */
+import { PR_LABEL } from '../../constructs/conventions.js';
+import { DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { changelogPath, describeStage, rolloutId } from './content.js';
+import { observeRollout, readPass } from './observe.js';
+import { ownBranch } from './planner.js';
+import { BranchOccupiedError, type FileChange } from './port.js';
+import { botIdentity, type ReconcileOptions } from './reconcile.js';
+import { setStage } from './edit-intent.js';
+import { boundBody, markdownText, plainText } from './text.js';
+
+export const TRAILER_RETRY = 'Stagegate-Retry';
+
+export function retryBranch(m: Pick<RolloutModel, 'namespace' | 'name'>): string {
+  return `stagegate-retry/${m.namespace}/${m.name}`;
+}
+
+/** A version as YAML text: plain when it reads back as the same string, else JSON-quoted. */
+function scalarText(value: string): string {
+  const plain = /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(value) && parseDocument(`x: ${value}`).get('x') === value;
+  return plain ? value : JSON.stringify(value);
+}
+
+function sameExcept(a: Document.Parsed, b: Document.Parsed): boolean {
+  return JSON.stringify(a.toJS()) === JSON.stringify(b.toJS());
+}
+
+/**
+ * The intent with `spec.abort` removed, `spec.canary` and `spec.stage` set. Spliced into the text
+ * where it can be checked (every other byte as the person wrote it, like edit-intent.ts), else
+ * through the yaml Document API (comments kept, spacing normalized).
+ */
+export function retryIntent(text: string, canary: string, stage: string, file = 'intent'): string {
+  const staged = setStage(text, stage, file);
+  const doc = parseDocument(staged);
+  const want = parseDocument(staged);
+  want.deleteIn(['spec', 'abort']);
+  want.setIn(['spec', 'canary'], canary);
+  let out = staged;
+  const canaryNode = doc.getIn(['spec', 'canary'], true);
+  if (isScalar(canaryNode) && canaryNode.range) {
+    const [start, end] = canaryNode.range;
+    out = `${out.slice(0, start)}${scalarText(canary)}${out.slice(end)}`;
+  }
+  const spliced = parseDocument(out);
+  const spec = spliced.get('spec', true);
+  if (isMap(spec) && spec.flow !== true) {
+    const pair = spec.items.find((p) => isScalar(p.key) && p.key.value === 'abort');
+    const key = pair?.key;
+    const value = pair?.value as { range?: [number, number, number] } | null | undefined;
+    if (isScalar(key) && key.range) {
+      const lineStart = out.lastIndexOf('\n', key.range[0]) + 1;
+      const last = value?.range ? value.range[1] : key.range[1];
+      const lineEnd = out.indexOf('\n', Math.max(last - 1, key.range[1]));
+      out = `${out.slice(0, lineStart)}${lineEnd === -1 ? '' : out.slice(lineEnd + 1)}`;
+    }
+  }
+  const check = parseDocument(out);
+  if (check.errors.length === 0 && sameExcept(check, want as Document.Parsed)) return out;
+  return want.toString();
+}
+
+export interface RetryReport {
+  readonly rollout: string;
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly number?: number;
+}
+
+/** Opens (or moves, when it holds only the bot's commits) the retry PR of an aborted rollout. */
+export async function openRetry(opts: ReconcileOptions, path: string, canary: string): Promise<RetryReport> {
+  const { port } = opts;
+  const config = await botIdentity(opts);
+  const branch = await port.defaultBranch();
+  const view = await readPass(port, branch, opts.log);
+  const o = await observeRollout(
+    port,
+    path,
+    branch,
+    { healthCheck: config.healthCheck, botLogin: config.botLogin, regenerate: opts.regenerate, repoUrl: opts.repoUrl },
+    view,
+  );
+  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  const m = o.model;
+  const id = rolloutId(m);
+  if (!m.abort) return { rollout: id, ok: false, summary: `not retried: ${id} is not aborted (live at ${m.stage})` };
+  if (canary === m.canary)
+    return { rollout: id, ok: false, summary: `not retried: --canary must be a new version (${m.canary} was aborted)` };
+  const first = m.stages[0]!;
+  const intent = retryIntent(o.text, canary, first.name, path);
+  let generated: { file: string; content: string };
+  try {
+    generated = o.regenerate(path, intent);
+  } catch (err) {
+    return {
+      rollout: id,
+      ok: false,
+      summary: `not retried: the intent with canary ${canary} is invalid: ${(err as Error).message}`,
+    };
+  }
+  const reason = plainText(m.abort.reason, 300);
+  const entry = [
+    `## retry: ${markdownText(canary, 100)} from ${first.name}`,
+    '',
+    `- aborted attempt: ${markdownText(m.canary, 100)} at ${m.stage}, ${markdownText(m.abort.at, 40)}: ${markdownText(reason)}`,
+    `- canary ${markdownText(m.canary, 100)} → ${markdownText(canary, 100)}; starts at ${first.name} (${describeStage(first, m)})`,
+    '',
+  ].join('\n');
+  const changelog = await o.readChangelog();
+  const head = changelog === '' ? `# ${id} changelog\n\nWritten by stagegate, one entry per stage PR.\n` : changelog;
+  const changes: FileChange[] = [
+    { path, content: intent },
+    { path: `${DEFAULT_OUT_DIR}/${generated.file}`, content: generated.content },
+    { path: changelogPath(m), content: `${head.endsWith('\n') ? head : `${head}\n`}\n${entry}` },
+  ];
+  const title = `stagegate: retry ${m.name} with ${plainText(canary, 100)} from ${first.name}`;
+  const ref = retryBranch(m);
+  try {
+    await port.commitToBranch({
+      branch: ref,
+      parentSha: branch.sha,
+      message: `${title}\n\nAborted attempt: ${m.canary} at ${m.stage}: ${reason}\n\n${TRAILER_RETRY}: ${id}/${plainText(canary, 100)}\n`,
+      changes,
+      mayMove: (commits) => ownBranch(commits, config),
+    });
+  } catch (err) {
+    if (err instanceof BranchOccupiedError)
+      return { rollout: id, ok: false, summary: `not retried: ${err.message}; delete it or merge its PR` };
+    throw err;
+  }
+  const body = [
+    `Starts **${id}** again with canary \`${markdownText(canary, 100)}\` at \`${first.name}\` (${describeStage(first, m)}).`,
+    '',
+    `The aborted attempt (\`${markdownText(m.canary, 100)}\` at \`${m.stage}\`: ${markdownText(reason)}) stays in the changelog and the history.`,
+    '',
+    'A person merges this PR; then the bot opens the next stage PR as usual. stagegate never merges it.',
+  ].join('\n');
+  const pr = await port.openPull({ head: ref, base: branch.name, title, body: boundBody(body) });
+  if (pr.author !== undefined && pr.author !== config.botLogin)
+    return { rollout: id, ok: false, summary: `not retried: #${pr.number} on ${ref} was opened by someone else` };
+  await port.addLabels(pr.number, [PR_LABEL]);
+  return {
+    rollout: id,
+    ok: true,
+    number: pr.number,
+    summary: `retry #${pr.number} opened (${canary} from ${first.name}); merge it to start`,
+  };
+}
