@@ -561,7 +561,7 @@ export class GitHubAdapter implements GitHubPort {
    * repos/get-collaborator-permission-level; `permission` maps maintain → write, triage → read).
    * 404 (no such account, or not visible) → no.
    */
-  private async canWrite(login: string): Promise<boolean> {
+  async canWrite(login: string): Promise<boolean> {
     return this.call(`reading the permission of ${login}`, async () => {
       try {
         const permission = await this.reader.poll(

@@ -3,10 +3,12 @@
  * pass, an injectable sleep so tests never wait for real time. No CLI imports (no cycle).
  */
 import type { Io } from '../cli/command.js';
-import { reconcile, type RolloutReport } from './reconcile.js';
+import { botIdentity, reconcile, type RolloutReport } from './reconcile.js';
 import { ResponseCache } from './cache.js';
 import type { GitHubStats } from './github.js';
 import type { Notifier } from './notify.js';
+import { syncDashboard, type DashboardReport } from './dashboard.js';
+import { githubDashboard } from './dashboard-github.js';
 import { botFromSettings, cacheScope, type BotSettings } from './setup.js';
 
 export interface AdvanceFlags {
@@ -25,6 +27,11 @@ export interface AdvanceFlags {
    * successful writes; they are posted after each pass, even a failed one (what succeeded stays true).
    */
   readonly notifier?: Notifier;
+  /**
+   * Keep the rollout dashboard issue after each pass (app/bot/dashboard.ts); `actor` is who edited
+   * it (the issues event's sender), the only person whose ticks may act.
+   */
+  readonly dashboard?: { readonly actor?: string };
 }
 
 export function formatReport(r: RolloutReport): string {
@@ -61,9 +68,35 @@ export async function runAdvance(
     try {
       const reports = await reconcile(options);
       code = reports.some((r) => r.action === 'error') ? 1 : 0;
+      let dashboard: DashboardReport | undefined;
+      if (flags.dashboard) {
+        // Every rollout, whatever --only / --skip-open narrowed the pass to: the adapter itself (notified).
+        const dashOptions = { ...options, port: notifier ? notifier.wrap(adapter) : adapter };
+        const { botLogin } = await botIdentity(dashOptions);
+        const dash = githubDashboard(
+          {
+            owner: settings.owner,
+            repo: settings.repo,
+            token: settings.token,
+            baseUrl: settings.apiUrl,
+            ...settings.github,
+          },
+          adapter,
+        );
+        dashboard = await syncDashboard(dashOptions, dash, botLogin, flags.dashboard.actor);
+      }
       const requests = { ...adapter.stats, pass: passStats(before, adapter.stats) };
-      if (flags.json) io.stdout(`${JSON.stringify({ ok: code === 0, pass, reports, requests })}\n`);
-      else for (const r of reports) io.stdout(`${formatReport(r)}\n`);
+      if (flags.json)
+        io.stdout(
+          `${JSON.stringify({ ok: code === 0, pass, reports, ...(dashboard ? { dashboard } : {}), requests })}\n`,
+        );
+      else {
+        for (const r of reports) io.stdout(`${formatReport(r)}\n`);
+        if (dashboard) {
+          for (const a of dashboard.acted) io.stdout(`dashboard: ${a}\n`);
+          io.stdout(`dashboard: #${dashboard.number} ${dashboard.written}\n`);
+        }
+      }
     } catch (err) {
       failure = err;
       code = 1;

@@ -36,6 +36,9 @@ export interface RolloutStatus {
   /** Bake left on the live stage; 0 once baked; absent at an unknown start (a checkout). */
   readonly bakeLeftMs?: number;
   readonly timeboxLeftMs?: { readonly stage: number; readonly rollout: number };
+  /** The same moments as absolute times (the dashboard shows these: they do not move while nothing happens). */
+  readonly bakeEndsAt?: string;
+  readonly timeboxEndsAt?: { readonly stage: string; readonly rollout: string };
   /** The bot's PR this rollout moves through (stage or rollback), with what it waits for. */
   readonly pr?: {
     readonly number: number;
@@ -78,12 +81,18 @@ export function describeObserved(o: Observed, config: BotConfig, now: Date): Rol
     ...base,
     phase: phaseOf(action, m),
     liveSince: o.state.liveSince.toISOString(),
-    ...(running ? { bakeLeftMs: Math.max(0, bakeEnds - now.getTime()) } : {}),
+    ...(running
+      ? { bakeLeftMs: Math.max(0, bakeEnds - now.getTime()), bakeEndsAt: new Date(bakeEnds).toISOString() }
+      : {}),
     ...(running && nextStage(m)
       ? {
           timeboxLeftMs: {
             stage: o.state.liveSince.getTime() + m.timebox.stageMs - now.getTime(),
             rollout: o.state.rolloutSince.getTime() + m.timebox.rolloutMs - now.getTime(),
+          },
+          timeboxEndsAt: {
+            stage: new Date(o.state.liveSince.getTime() + m.timebox.stageMs).toISOString(),
+            rollout: new Date(o.state.rolloutSince.getTime() + m.timebox.rolloutMs).toISOString(),
           },
         }
       : {}),

@@ -36,6 +36,15 @@ export const advanceCommand = defineCommand({
       help: 'remembered answers (ETags, content by sha; never the token) kept in FILE between runs',
     },
     ...NOTIFY_OPTIONS,
+    dashboard: {
+      type: 'boolean',
+      help: 'keep the rollout dashboard issue up to date after each pass (edited only when it changes)',
+    },
+    actor: {
+      type: 'string',
+      value: 'LOGIN',
+      help: 'with --dashboard: who edited the issue (the issues event sender); their ticks act with write access',
+    },
   },
   env: [...GITHUB_ENV, ...NOTIFY_ENV],
   exits: {
@@ -56,6 +65,7 @@ export const advanceCommand = defineCommand({
       }
     }
     if (values.cache === '') throw new UsageError('--cache needs a file path');
+    if (values.actor !== undefined && values.dashboard !== true) throw new UsageError('--actor goes with --dashboard');
     const cacheFile = values.cache !== undefined ? resolve(io.cwd, values.cache) : undefined;
     const notifier = notifierFrom(values, io, `${access.owner}/${access.repo}`, access.github?.retryUnitMs);
     return runAdvance(
@@ -66,6 +76,7 @@ export const advanceCommand = defineCommand({
         json: values.json === true,
         ...(cacheFile ? { cacheFile } : {}),
         ...(notifier ? { notifier } : {}),
+        ...(values.dashboard === true ? { dashboard: values.actor !== undefined ? { actor: values.actor } : {} } : {}),
       },
       io,
     );

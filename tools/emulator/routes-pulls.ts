@@ -203,7 +203,7 @@ export function pullRoutes(s: RepoState): Route[] {
             { resource: 'PullRequest', code: 'custom', message: `No commits between ${base} and ${head}` },
           ]);
         }
-        const number = s.pulls.length + 1;
+        const number = s.nextNumber();
         const pr: PullRecord = {
           number,
           id: s.id(),

@@ -9,6 +9,7 @@ import type { App } from './identity.js';
 import type { PermissionLevel } from './permissions.js';
 import type { BranchProtection, MergeMethod } from './types.js';
 import type { Shapes } from './shapes.js';
+import type { PlainIssueRecord } from './routes-plain-issues.js';
 
 export interface PullRecord {
   number: number;
@@ -113,6 +114,8 @@ export class RepoState {
   readonly checkRuns: CheckRunRecord[] = [];
   readonly statuses: StatusRecord[] = [];
   readonly comments: CommentRecord[] = [];
+  /** Issues that are not pull requests (routes-plain-issues.ts); numbered with the PRs. */
+  readonly plainIssues: PlainIssueRecord[] = [];
   readonly labels = new Map<string, LabelRecord>();
   /** Commits GitHub signed (an App's API commit without custom author/committer): verified "valid". */
   readonly signed = new Set<string>();
@@ -141,6 +144,11 @@ export class RepoState {
 
   repositoryJson(): Record<string, unknown> {
     return this.shapes.repository(this.pulls.filter((p) => p.state === 'open').length, this.pushedAt, this.settings);
+  }
+
+  /** The next issue/PR number: GitHub numbers issues and pull requests in one sequence. */
+  nextNumber(): number {
+    return this.pulls.length + this.plainIssues.length + 1;
   }
 
   id(): number {

@@ -1,0 +1,162 @@
+/**
+ * The rollout dashboard issue (issue 15): one issue per repository, opened by the bot, holding the
+ * `stagegate status` table and a checkbox per thing a person may do (promote early, abort). It is
+ * edited only when its text changes — every time in it is absolute (bake ends, timebox ends), so a
+ * pass where nothing happened renders the same bytes and sends no write.
+ *
+ * A ticked box acts only for a person whose permission (GET /collaborators/{user}/permission) is
+ * write or more — the same check the bot's approvals use (github.ts `canWrite`). REST does not say
+ * who edited an issue body, so the person is the `issues` event's sender (`--actor`); without one,
+ * ticks are not acted on. Each act is the ordinary command — `promote` merges the bot's PR with the
+ * reason in the ledger, `abort` opens the rollback PR — so Git stays the truth; the next render
+ * clears the box and records what happened under "Last actions".
+ */
+import { openRollback, type ReconcileOptions } from './reconcile.js';
+import { marker } from './planner.js';
+import { promoteEarly } from './promote.js';
+import { readStatus, type RolloutStatus } from './status.js';
+import { boundBody, markdownText, plainText } from './text.js';
+
+export const DASHBOARD_KEY = 'dashboard';
+export const DASHBOARD_TITLE = 'stagegate: rollout dashboard';
+
+export type TickAction = 'promote' | 'abort';
+export interface Tick {
+  readonly action: TickAction;
+  readonly rollout: string;
+}
+
+const TICK = /^- \[[xX]\] .*<!-- stagegate:tick:(promote|abort):([a-z0-9-]+\/[a-z0-9-]+) -->\s*$/gm;
+
+/** The ticked boxes of a dashboard body (only the bot's own marker form counts; the body is the bot's issue). */
+export function parseTicks(body: string): Tick[] {
+  return [...body.matchAll(TICK)].map((m) => ({ action: m[1] as TickAction, rollout: m[2]! }));
+}
+
+function time(iso: string | undefined): string {
+  return iso === undefined ? '-' : `${iso.slice(0, 16).replace('T', ' ')}Z`;
+}
+
+function cell(text: string): string {
+  return markdownText(text, 200);
+}
+
+/** What the rollout waits for, without a relative time (so an idle pass renders the same text). */
+function waitingFor(s: RolloutStatus): string {
+  if (s.next.action === 'wait' && s.next.reason === 'bake') return `bake, until ${time(s.bakeEndsAt)}`;
+  return s.next.detail;
+}
+
+/** Boxes offered for a rollout: promote while its stage PR waits, abort while it runs. */
+function boxes(s: RolloutStatus): string[] {
+  const out: string[] = [];
+  const id = s.rollout;
+  if (s.pr?.kind === 'stage' && s.pr.state === 'open' && (s.phase === 'waiting' || s.phase === 'held'))
+    out.push(`- [ ] promote \`${id}\` early (merge #${s.pr.number} now) ${marker(`tick:promote:${id}`)}`);
+  if (s.phase !== 'aborted' && s.phase !== 'finished' && s.phase !== 'rolling-back' && s.phase !== 'error')
+    out.push(`- [ ] abort \`${id}\` (open the rollback PR: 100 % stable) ${marker(`tick:abort:${id}`)}`);
+  return out;
+}
+
+/** The issue body: the table, the boxes, the last actions. Pure; depends on no clock. */
+export function renderDashboard(statuses: readonly RolloutStatus[], lastActions: readonly string[]): string {
+  const rows = statuses.map((s) => {
+    const stage = s.stage === undefined ? '-' : `${s.stage} (${s.position!.index}/${s.position!.of})`;
+    const weight = s.weight === undefined ? '-' : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
+    const pr = s.pr ? `#${s.pr.number}${s.pr.kind === 'rollback' ? ' (rollback)' : ''}` : '-';
+    const health = s.health ? `${s.health.verdict}${s.health.evidence ? `: ${s.health.evidence}` : ''}` : '-';
+    const timebox = s.timeboxEndsAt
+      ? `stage ${time(s.timeboxEndsAt.stage)}, rollout ${time(s.timeboxEndsAt.rollout)}`
+      : '-';
+    return `| ${cell(s.rollout)} | ${cell(stage)} | ${cell(weight)} | ${s.phase} | ${pr} | ${cell(waitingFor(s))} | ${cell(health)} | ${timebox} |`;
+  });
+  const actions = statuses.flatMap(boxes);
+  return boundBody(
+    [
+      marker(DASHBOARD_KEY),
+      'Every rollout of this repository, kept up to date by stagegate (`stagegate status` prints the same).',
+      '',
+      '| rollout | stage | weight | phase | PR | waiting for | health | timebox ends |',
+      '|---|---|---|---|---|---|---|---|',
+      ...rows,
+      '',
+      '### Act',
+      '',
+      'Tick a box to act; it counts for people with write access or more, and each act is a PR or a merge like any other.',
+      '',
+      ...(actions.length > 0 ? actions : ['Nothing to act on.']),
+      '',
+      ...(lastActions.length > 0 ? ['### Last actions', '', ...lastActions.map((l) => `- ${l}`), ''] : []),
+    ].join('\n'),
+  );
+}
+
+/** Lines of "Last actions" kept from the current body (so a render without new acts keeps them). */
+function lastActionsOf(body: string): string[] {
+  const at = body.indexOf('### Last actions\n');
+  if (at < 0) return [];
+  return body
+    .slice(at)
+    .split('\n')
+    .filter((l) => l.startsWith('- '))
+    .map((l) => l.slice(2));
+}
+
+/** What the dashboard needs from GitHub besides the bot's port. */
+export interface DashboardPort {
+  /** The bot's open dashboard issue (created by `botLogin`, carrying the marker), if any. */
+  find(botLogin: string): Promise<{ readonly number: number; readonly body: string } | undefined>;
+  create(title: string, body: string): Promise<number>;
+  update(number: number, body: string): Promise<void>;
+  /** Permission write or more (GET /collaborators/{user}/permission). */
+  canWrite(login: string): Promise<boolean>;
+}
+
+export interface DashboardReport {
+  readonly number: number;
+  readonly written: 'created' | 'edited' | 'unchanged';
+  readonly acted: readonly string[];
+}
+
+/**
+ * One dashboard pass: act on ticked boxes (when `actor` may), then render and write only if the
+ * text changed. `botLogin` is the bot's identity (the issue is its own; nobody else's counts).
+ */
+export async function syncDashboard(
+  opts: ReconcileOptions,
+  dash: DashboardPort,
+  botLogin: string,
+  actor?: string,
+): Promise<DashboardReport> {
+  const existing = await dash.find(botLogin);
+  let statuses = await readStatus(opts);
+  const ticks = existing ? parseTicks(existing.body) : [];
+  const acted: string[] = [];
+  if (ticks.length > 0) {
+    const who = actor === undefined ? undefined : plainText(actor, 40);
+    const allowed = who !== undefined && (await dash.canWrite(who));
+    for (const t of ticks) {
+      const s = statuses.find((x) => x.rollout === t.rollout);
+      const what = `${t.action} \`${t.rollout}\``;
+      if (who === undefined)
+        acted.push(`${what}: ignored (who ticked it is known only from the issues event: --actor)`);
+      else if (!allowed) acted.push(`${what} by @\u200b${markdownText(who, 40)}: ignored, needs write access or more`);
+      else if (!s) acted.push(`${what}: ignored, no such rollout`);
+      else {
+        const reason = `ticked on the dashboard by @\u200b${who}`;
+        const summary =
+          t.action === 'promote'
+            ? (await promoteEarly(opts, s.path, reason)).summary
+            : (await openRollback(opts, s.path, reason)).summary;
+        acted.push(`${what} by @\u200b${markdownText(who, 40)}: ${markdownText(summary, 300)}`);
+      }
+    }
+    statuses = await readStatus(opts);
+  }
+  const last = [...acted, ...(existing ? lastActionsOf(existing.body) : [])].slice(0, 10);
+  const body = renderDashboard(statuses, last);
+  if (!existing) return { number: await dash.create(DASHBOARD_TITLE, body), written: 'created', acted };
+  if (existing.body === body) return { number: existing.number, written: 'unchanged', acted };
+  await dash.update(existing.number, body);
+  return { number: existing.number, written: 'edited', acted };
+}
