@@ -67,6 +67,8 @@ export interface DemoSummary {
   readonly seconds: number;
   readonly rollouts: readonly RolloutSummary[];
   readonly commits: number;
+  /** `rollout: event` for each notification the bot posted to the demo's webhook, in order. */
+  readonly notifications: readonly string[];
   readonly timeline: string;
   readonly cleanup: {
     readonly prometheusPid: number | undefined;

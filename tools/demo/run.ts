@@ -18,6 +18,8 @@ import { errorsExpr, istioTarget, requestsSelector } from '../../constructs/prom
 import { GitHubAdapter } from '../../app/bot/github.js';
 import { reconcile, type RolloutReport } from '../../app/bot/reconcile.js';
 import { botFromSettings } from '../../app/bot/setup.js';
+import { Notifier } from '../../app/bot/notify.js';
+import { startWebhookSink } from './webhook.js';
 import { startEmulator } from '../emulator/index.js';
 import { PrometheusApi } from '../../app/gate/prometheus-api.js';
 import { startPrometheus, type RunningPrometheus } from '../prometheus.js';
@@ -25,7 +27,7 @@ import { DemoCi, type CiPass } from './ci.js';
 import { startExporter, type ServiceTraffic } from './exporter.js';
 import { Mainline } from './mainline.js';
 import { Narrator } from './narrator.js';
-import type { DemoSummary, RolloutSummary } from './report.js';
+import { progressLine, type DemoSummary, type RolloutSummary } from './report.js';
 import { renderTimeline } from './timeline.js';
 
 /** The intents shipped with the demo. */
@@ -120,7 +122,22 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     );
 
     const github = { retryUnitMs: 20, writeSpacingMs: 0 };
-    const { options: bot } = botFromSettings({ owner: OWNER, repo: REPO, token: botToken, apiUrl: emu.url, github });
+    // Notifications as a team would get them (README "Notifications"): the bot posts after each pass.
+    const notifications: string[] = [];
+    const sink = await startWebhookSink((e) => {
+      notifications.push(`${e.rollout.split('/')[1]}: ${e.event}`);
+      log(progressLine(seconds(), e.rollout.split('/')[1]!, `notify: ${e.text}`));
+    });
+    cleanups.push(() => sink.close());
+    const notifier = new Notifier({ url: sink.url, format: 'json', repository: `${OWNER}/${REPO}`, backoffMs: 20 });
+    const { options: bot } = botFromSettings({
+      owner: OWNER,
+      repo: REPO,
+      token: botToken,
+      apiUrl: emu.url,
+      github,
+      wrapPort: (p) => notifier.wrap(p),
+    });
     const ciGithub = new GitHubAdapter({ owner: OWNER, repo: REPO, token: ciToken, baseUrl: emu.url, ...github });
     const promApi = new PrometheusApi(prom.url);
     const ci = new DemoCi({
@@ -150,6 +167,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
         narrator.ci(ciPass);
         const reports: RolloutReport[] = await reconcile(bot);
         narrator.bot(reports);
+        await notifier.flush();
         if (mainline.refresh()) {
           await prom.reload();
           narrator.mainChanged();
@@ -197,6 +215,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       seconds: seconds(),
       rollouts,
       commits: emu.log('main').length,
+      notifications,
       timeline,
     };
   } finally {

@@ -44,6 +44,14 @@ describe('stagegate demo', () => {
     expect(summary.seconds).toBeLessThan(300);
   });
 
+  it('posts a notification for every promotion of storefront and for the rollback of payments-api', () => {
+    const n = summary.notifications;
+    expect(n.filter((x) => x === 'storefront: promoted')).toHaveLength(rollout('storefront').stagesReached.length - 1);
+    expect(n.indexOf('payments-api: rollback-opened')).toBeGreaterThanOrEqual(0);
+    expect(n.indexOf('payments-api: rollback-opened')).toBeLessThan(n.indexOf('payments-api: rolled-back'));
+    expect(progress).toMatch(/\] storefront: notify: [a-z-]+\/storefront: promoted to full \(#\d+ merged\)/);
+  });
+
   it('promotes storefront through every stage to full, one merged PR per stage', () => {
     const s = rollout('storefront');
     expect(s.finalStage).toBe('full');
