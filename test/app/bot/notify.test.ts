@@ -160,6 +160,21 @@ describe('notifications from the bot', () => {
     expect(out).not.toContain('s3cr3tWebhookPath');
   });
 
+  it('abort by hand notifies that the rollout is rolling back', async () => {
+    w = await world();
+    hook = await webhook();
+    const io: Io = {
+      stdout: () => {},
+      stderr: () => {},
+      cwd: process.cwd(),
+      env: { GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w.gh.url, STAGEGATE_NOTIFY_URL: hook.url },
+    };
+    expect(await main(['abort', 'checkout', '--repo', 'acme/deploy', '--reason', 'pager'], io)).toBe(0);
+    expect(events(hook).map((e) => [e.event, e.rollout, e.pr.number, e.text])).toEqual([
+      ['rollback-opened', 'shop/checkout', 1, 'shop/checkout: rolling back to stable (#1)'],
+    ]);
+  });
+
   it('escapes Slack markup in the text, so nothing outside the bot can ping a channel', () => {
     const body = notificationBody(
       {
