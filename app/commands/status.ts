@@ -6,8 +6,10 @@
 import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import { DEFAULTS_FILE, isDefaultsFile, parseDefaults } from '../../constructs/spec/defaults.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
+import { resolve } from 'node:path';
+import { ResponseCache } from '../bot/cache.js';
 import { readStatus, fromModel, type RolloutStatus } from '../bot/status.js';
-import { botFromSettings } from '../bot/setup.js';
+import { botFromSettings, cacheScope } from '../bot/setup.js';
 import { CommandError, EXIT, UsageError, defineCommand } from '../cli/command.js';
 import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
 import { formatStatus } from '../cli/status-table.js';
@@ -24,6 +26,11 @@ export const statusCommand = defineCommand({
       value: 'DIR',
       help: `read a checkout instead of GitHub: the intents only, no PRs (default ${DEFAULT_ROLLOUTS_DIR})`,
     },
+    cache: {
+      type: 'string',
+      value: 'FILE',
+      help: "with --repo: remembered answers (advance's --cache file works too), so a repeated status is mostly 304s",
+    },
   },
   env: GITHUB_ENV.map((e) => ({ ...e, help: `with --repo: ${e.help}` })),
   exits: {
@@ -32,17 +39,25 @@ export const statusCommand = defineCommand({
     error: 'nothing could be read (GitHub unreachable, bad token, no rollouts directory)',
   },
   async run({ values }, io) {
+    if (values.cache !== undefined && values.repo === undefined) throw new UsageError('--cache goes with --repo');
     if (values.repo !== undefined && values.rollouts !== undefined)
       throw new UsageError('give --repo (GitHub) or --rollouts (a checkout), not both');
     let statuses: RolloutStatus[];
     let source: string;
     if (values.repo !== undefined) {
       const settings = botSettings(githubAccess(values, io, 'status'));
-      const { options } = botFromSettings({
+      if (values.cache === '') throw new UsageError('--cache needs a file path');
+      const cacheFile = values.cache === undefined ? undefined : resolve(io.cwd, values.cache);
+      const warn = (line: string): void => io.stderr(`stagegate status: ${line}\n`);
+      const cache = cacheFile ? await ResponseCache.load(cacheFile, cacheScope(settings), warn) : undefined;
+      const { options, adapter } = botFromSettings({
         ...settings,
+        ...(cache ? { cache } : {}),
         github: { log: (l) => io.stderr(`${l}\n`), ...settings.github },
       });
       statuses = await readStatus(options);
+      // A local file, never a request: what was learnt (ETags, content by sha) for the next run.
+      if (cacheFile) await adapter.cache.save(cacheFile).catch((err: unknown) => warn((err as Error).message));
       source = `${settings.owner}/${settings.repo}`;
     } else {
       const dir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;

@@ -125,6 +125,24 @@ describe('stagegate status --repo', () => {
     expect((await byMethod()).POST).toBe(1);
   });
 
+  it('with --cache FILE a repeated status asks less (content by sha remembered), still GET only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stagegate-status-cache-'));
+    const args = ['status', '--repo', `${OWNER}/${REPO}`, '--app-slug', 'stagegate', '--trust-app', CI_APP];
+    try {
+      w.gh.resetLog();
+      expect((await run([...args, '--cache', join(dir, 'c.json')])).code).toBe(0);
+      const first = w.gh.requests.length;
+      w.gh.resetLog();
+      expect((await run([...args, '--cache', join(dir, 'c.json')])).code).toBe(0);
+      const second = w.gh.requests;
+      expect(second.length).toBeLessThan(first);
+      expect(second.filter((q) => q.method !== 'GET')).toEqual([]);
+      expect(second.filter((q) => q.status === 304).length).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints a table for people and one JSON document with --json', async () => {
     const args = ['status', '--repo', `${OWNER}/${REPO}`, '--app-slug', 'stagegate', '--trust-app', CI_APP];
     const text = await run(args);
