@@ -163,6 +163,16 @@ describe('stagegate status --repo', () => {
     expect(doc.rollouts.map((x) => [x.rollout, x.pr.number])).toEqual([['shop/checkout', 1]]);
   });
 
+  it('exits 4 when GitHub cannot be read, without printing the token', async () => {
+    const r1 = await run(['status', '--repo', `${OWNER}/${REPO}`, '--app-slug', 'stagegate'], process.cwd(), {
+      GITHUB_API_URL: 'http://127.0.0.1:9',
+    });
+    expect(r1.code).toBe(4);
+    expect(r1.stdout).toBe('');
+    expect(r1.stderr).not.toContain(BOT_TOKEN);
+    expect(r1.stderr).toContain('failed');
+  });
+
   it('refuses every write through its port, whatever calls it', async () => {
     const port = readOnly(w.bot().options.port);
     await expect(port.comment(1, 'hi')).rejects.toThrow('stagegate status is read-only; it never calls comment');
