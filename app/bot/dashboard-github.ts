@@ -4,6 +4,7 @@
  * bot's retry and rate-limit policy (client.ts); GET /issues lists PRs too, marked `pull_request`
  * (OA issues/list-for-repo: "GitHub's REST API considers every pull request an issue"), so those are skipped.
  */
+import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { createClient, type GitHubOptions } from './client.js';
 import { DASHBOARD_KEY, type DashboardPort } from './dashboard.js';
 import type { GitHubAdapter } from './github.js';
@@ -34,6 +35,10 @@ export function githubDashboard(
     },
     async update(number, body) {
       await client.rest.issues.update({ ...r, issue_number: number, body });
+    },
+    async setPaused(number, paused) {
+      if (paused) await client.rest.issues.addLabels({ ...r, issue_number: number, labels: [PR_LABEL_PAUSE] });
+      else await client.rest.issues.removeLabel({ ...r, issue_number: number, name: PR_LABEL_PAUSE });
     },
     canWrite: (login) => adapter.canWrite(login),
   };

@@ -11,6 +11,7 @@
  * reason in the ledger, `abort` opens the rollback PR — so Git stays the truth; the next render
  * clears the box and records what happened under "Last actions".
  */
+import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { openRollback, type ReconcileOptions } from './reconcile.js';
 import { marker } from './planner.js';
 import { promoteEarly } from './promote.js';
@@ -20,13 +21,13 @@ import { boundBody, markdownText, plainText } from './text.js';
 export const DASHBOARD_KEY = 'dashboard';
 export const DASHBOARD_TITLE = 'stagegate: rollout dashboard';
 
-export type TickAction = 'promote' | 'abort';
+export type TickAction = 'promote' | 'abort' | 'pause' | 'resume';
 export interface Tick {
   readonly action: TickAction;
   readonly rollout: string;
 }
 
-const TICK = /^- \[[xX]\] .*<!-- stagegate:tick:(promote|abort):([a-z0-9-]+\/[a-z0-9-]+) -->\s*$/gm;
+const TICK = /^- \[[xX]\] .*<!-- stagegate:tick:(promote|abort|pause|resume):([a-z0-9-]+\/[a-z0-9-]+) -->\s*$/gm;
 
 /** The ticked boxes of a dashboard body (only the bot's own marker form counts; the body is the bot's issue). */
 export function parseTicks(body: string): Tick[] {
@@ -47,10 +48,17 @@ function waitingFor(s: RolloutStatus): string {
   return s.next.detail;
 }
 
-/** Boxes offered for a rollout: promote while its stage PR waits, abort while it runs. */
+/**
+ * Boxes offered for a rollout: promote while its stage PR waits, pause / resume its open PR (the
+ * `stagegate:pause` label, README "Humans stay in charge"), abort while it runs.
+ */
 function boxes(s: RolloutStatus): string[] {
   const out: string[] = [];
   const id = s.rollout;
+  if (s.pr?.state === 'open' && s.pr.paused)
+    out.push(`- [ ] resume \`${id}\` (remove ${PR_LABEL_PAUSE} from #${s.pr.number}) ${marker(`tick:resume:${id}`)}`);
+  else if (s.pr?.state === 'open')
+    out.push(`- [ ] pause \`${id}\` (label #${s.pr.number} ${PR_LABEL_PAUSE}) ${marker(`tick:pause:${id}`)}`);
   if (s.pr?.kind === 'stage' && s.pr.state === 'open' && (s.phase === 'waiting' || s.phase === 'held'))
     out.push(`- [ ] promote \`${id}\` early (merge #${s.pr.number} now) ${marker(`tick:promote:${id}`)}`);
   if (s.phase !== 'aborted' && s.phase !== 'finished' && s.phase !== 'rolling-back' && s.phase !== 'error')
@@ -102,12 +110,41 @@ function lastActionsOf(body: string): string[] {
     .map((l) => l.slice(2));
 }
 
+/** One ticked act, through the same code as the command or label a person would use. */
+async function actOn(
+  opts: ReconcileOptions,
+  dash: DashboardPort,
+  action: TickAction,
+  s: RolloutStatus,
+  reason: string,
+): Promise<string> {
+  switch (action) {
+    case 'promote':
+      return (await promoteEarly(opts, s.path, reason)).summary;
+    case 'abort':
+      return (await openRollback(opts, s.path, reason)).summary;
+    case 'pause':
+    case 'resume': {
+      const pr = s.pr?.state === 'open' ? s.pr : undefined;
+      if (!pr) return "not done: no open PR of the bot's to label";
+      await dash.setPaused(pr.number, action === 'pause');
+      return action === 'pause'
+        ? `#${pr.number} labelled ${PR_LABEL_PAUSE}`
+        : `${PR_LABEL_PAUSE} removed from #${pr.number}`;
+    }
+    default:
+      return 'not done: unknown action';
+  }
+}
+
 /** What the dashboard needs from GitHub besides the bot's port. */
 export interface DashboardPort {
   /** The bot's open dashboard issue (created by `botLogin`, carrying the marker), if any. */
   find(botLogin: string): Promise<{ readonly number: number; readonly body: string } | undefined>;
   create(title: string, body: string): Promise<number>;
   update(number: number, body: string): Promise<void>;
+  /** Adds or removes `stagegate:pause` on a PR of the bot's. */
+  setPaused(number: number, paused: boolean): Promise<void>;
   /** Permission write or more (GET /collaborators/{user}/permission). */
   canWrite(login: string): Promise<boolean>;
 }
@@ -132,6 +169,7 @@ export async function syncDashboard(
   let statuses = await readStatus(opts);
   const ticks = existing ? parseTicks(existing.body) : [];
   const acted: string[] = [];
+  const act = (action: TickAction, s: RolloutStatus, reason: string) => actOn(opts, dash, action, s, reason);
   if (ticks.length > 0) {
     const who = actor === undefined ? undefined : plainText(actor, 40);
     const allowed = who !== undefined && (await dash.canWrite(who));
@@ -144,10 +182,7 @@ export async function syncDashboard(
       else if (!s) acted.push(`${what}: ignored, no such rollout`);
       else {
         const reason = `ticked on the dashboard by @\u200b${who}`;
-        const summary =
-          t.action === 'promote'
-            ? (await promoteEarly(opts, s.path, reason)).summary
-            : (await openRollback(opts, s.path, reason)).summary;
+        const summary = await act(t.action, s, reason);
         acted.push(`${what} by @\u200b${markdownText(who, 40)}: ${markdownText(summary, 300)}`);
       }
     }

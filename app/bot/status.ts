@@ -8,6 +8,7 @@
  * filters by author, docs/design.md §4a "A PR is the bot's"), so it is shown as ignored and never
  * as the live stage or the PR the rollout waits for.
  */
+import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { liveStage, liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { latestRuns, trustedRuns } from './checks.js';
 import { rolloutId } from './content.js';
@@ -45,6 +46,8 @@ export interface RolloutStatus {
     readonly kind: 'stage' | 'rollback';
     readonly url: string;
     readonly state: 'open' | 'closed' | 'merged';
+    /** Carries `stagegate:pause` (a person stopped the bot on it). */
+    readonly paused: boolean;
   };
   /** What the planner decided: the action's kind and its one-line reason (e.g. "bake 12m left"). */
   readonly next: { readonly action: Action['kind'] | 'none'; readonly reason?: string; readonly detail: string };
@@ -103,6 +106,7 @@ export function describeObserved(o: Observed, config: BotConfig, now: Date): Rol
             kind: pull === o.state.rollbackPr ? 'rollback' : 'stage',
             url: pull.pr.url,
             state: pull.pr.merged ? 'merged' : pull.pr.state,
+            paused: pull.pr.labels.includes(PR_LABEL_PAUSE),
           },
         }
       : {}),

@@ -29,7 +29,7 @@ function dashboardOf(world: World) {
 async function issueBody(n: number): Promise<string> {
   return (await w!.ci.rest.issues.get({ ...r, issue_number: n })).data.body ?? '';
 }
-async function tick(n: number, action: 'promote' | 'abort', as = w!.person): Promise<void> {
+async function tick(n: number, action: 'promote' | 'abort' | 'pause' | 'resume', as = w!.person): Promise<void> {
   const body = await issueBody(n);
   const line = body.split('\n').find((l) => l.includes(`stagegate:tick:${action}:shop/checkout`))!;
   await as.rest.issues.update({ ...r, issue_number: n, body: body.replace(line, line.replace('- [ ]', '- [x]')) });
@@ -88,6 +88,23 @@ describe('the rollout dashboard issue', () => {
     expect(await issueBody(2)).toContain(
       '| shop/checkout | one-percent (2/3) | 1 % + cohort | progressing | - | the next pass opens the PR one-percent → full |',
     );
+  });
+
+  it('pause and resume label the bot’s PR (the bot then stops and goes on), for a writer', async () => {
+    w = await world({}, { app: true });
+    const { bot, sync } = dashboardOf(w);
+    await bot.pass();
+    await sync();
+    await tick(2, 'pause');
+    expect((await sync('alice')).acted).toEqual(['pause `shop/checkout` by @\u200balice: #1 labelled stagegate:pause']);
+    expect((await bot.pass())[0]!.summary).toBe('paused: #1 carries stagegate:pause');
+    expect(await issueBody(2)).toContain('| shop/checkout | internal (1/3) | 0 % + cohort | paused | #1 |');
+    expect(await issueBody(2)).toContain('- [ ] resume `shop/checkout` (remove stagegate:pause from #1)');
+    await tick(2, 'resume');
+    expect((await sync('alice')).acted).toEqual([
+      'resume `shop/checkout` by @\u200balice: stagegate:pause removed from #1',
+    ]);
+    expect((await bot.pass())[0]!.summary).toMatch(/^waiting: /);
   });
 
   it('a tick without --actor is not acted on: REST does not say who edited the body', async () => {

@@ -98,7 +98,7 @@ describe('stagegate status --repo', () => {
       bakeEndsAt: '2026-03-02T09:30:00.000Z',
       timeboxEndsAt: { stage: '2026-03-03T09:00:00.000Z', rollout: '2026-03-09T09:00:00.000Z' },
       timeboxLeftMs: { stage: 24 * 60 * MIN - 11 * MIN, rollout: 7 * 24 * 60 * MIN - 11 * MIN },
-      pr: { number: 1, kind: 'stage', url: expect.stringContaining('/pull/1'), state: 'open' },
+      pr: { number: 1, kind: 'stage', url: expect.stringContaining('/pull/1'), state: 'open', paused: false },
       next: { action: 'wait', reason: 'bake', detail: 'bake 19m left' },
       health: {
         verdict: 'in_progress',
