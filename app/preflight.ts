@@ -6,12 +6,8 @@
  */
 import type { KubeObject } from '../constructs/crd-schemas.js';
 import { resolveHost } from '../constructs/istio/hosts.js';
-import {
-  destinationRuleMessages,
-  type IstioMessage,
-  ISTIO_SUPPORTED,
-  virtualServiceMessages,
-} from '../constructs/istio/validation.js';
+import { virtualServiceMessages } from '../constructs/istio/route-validation.js';
+import { destinationRuleMessages, type IstioMessage, ISTIO_SUPPORTED } from '../constructs/istio/validation.js';
 import { formatPath } from '../constructs/spec/validate.js';
 
 export type FindingLevel = 'error' | 'warning';

@@ -7,7 +7,7 @@
 import { App, Chart, Yaml } from 'cdk8s';
 import { generatedFileName } from './conventions.js';
 import { type KubeObject, schemaProblems } from './crd-schemas.js';
-import { webhookErrors } from './istio/validation.js';
+import { webhookErrors } from './istio/route-validation.js';
 import type { RolloutModel } from './model.js';
 import { RolloutResources } from './rollout-resources.js';
 import { IntentError, parseIntent, type SourceProblem } from './spec/index.js';

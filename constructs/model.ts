@@ -19,7 +19,7 @@ export interface RolloutModel {
   readonly versionLabel: string;
   readonly stable: string;
   readonly canary: string;
-  readonly cohort?: { readonly header: string; readonly values: readonly string[] };
+  readonly cohort?: CohortModel;
   readonly stages: readonly StageModel[];
   /** Name of the live stage. */
   readonly stage: string;
@@ -53,6 +53,22 @@ export interface RolloutModel {
     readonly versions?: { readonly min: number; readonly max?: number };
   };
 }
+
+/** Who goes first: alternatives (OR) of conditions (AND), Istio's HTTPMatchRequest list (docs/design.md §1). */
+export interface CohortModel {
+  /** How messages and PR titles name the cohort: the header of the short form, else the conditions' names. */
+  readonly label: string;
+  readonly match: readonly CohortMatchModel[];
+}
+
+export interface CohortMatchModel {
+  readonly headers: Readonly<Record<string, StringMatchModel>>;
+  readonly cookie?: { readonly name: string; readonly value: StringMatchModel };
+  readonly sourceLabels?: Readonly<Record<string, string>>;
+}
+
+/** Exactly one field set (Istio's StringMatch oneof). */
+export type StringMatchModel = { readonly exact: string } | { readonly prefix: string } | { readonly regex: string };
 
 export interface StageModel {
   readonly name: string;

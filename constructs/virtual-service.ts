@@ -14,7 +14,8 @@ import {
   SUBSET_STABLE,
 } from './conventions.js';
 import { formatProtoDuration as formatDuration } from './duration.js';
-import { effectiveRouting, type RolloutModel } from './model.js';
+import { cookieHeaderRegex } from './istio/cookies.js';
+import { type CohortMatchModel, effectiveRouting, type RolloutModel, type StringMatchModel } from './model.js';
 
 /** Kept for existing importers; the names live in conventions.ts. */
 export { ROUTE_COHORT, ROUTE_DEFAULT } from './conventions.js';
@@ -28,6 +29,7 @@ export { ROUTE_COHORT, ROUTE_DEFAULT } from './conventions.js';
  */
 type VirtualServiceSpec = NonNullable<IVirtualService['spec']>;
 type HttpRoute = NonNullable<VirtualServiceSpec['http']>[number];
+type HttpMatch = NonNullable<HttpRoute['match']>[number];
 type RouteDestination = NonNullable<HttpRoute['route']>[number]['destination'];
 
 export interface RolloutVirtualServiceProps {
@@ -72,11 +74,10 @@ function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
   const policy = routePolicy(model);
   const http: HttpRoute[] = [];
   if (routing.cohortRoute && model.cohort) {
-    const header = model.cohort.header;
     http.push({
       name: ROUTE_COHORT,
-      // One match block per value: Istio ORs match blocks and ANDs the fields inside one.
-      match: model.cohort.values.map((value) => ({ headers: { [header]: { exact: value } } })),
+      // One match block per alternative: Istio ORs match blocks and ANDs the fields inside one.
+      match: model.cohort.match.map(matchRequest),
       route: [{ destination: destination(SUBSET_CANARY), weight: 100 }],
       ...policy,
     });
@@ -90,6 +91,16 @@ function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
     ...policy,
   });
   return { hosts: [model.service.host], gateways: [...model.service.gateways], http };
+}
+
+/** One cohort alternative as an HTTPMatchRequest; a cookie is a regex on the `cookie` header (istio/cookies.ts). */
+function matchRequest(m: CohortMatchModel): HttpMatch {
+  const headers: Record<string, StringMatchModel> = { ...m.headers };
+  if (m.cookie) headers.cookie = { regex: cookieHeaderRegex(m.cookie.name, m.cookie.value) };
+  return {
+    ...(Object.keys(headers).length > 0 ? { headers } : {}),
+    ...(m.sourceLabels ? { sourceLabels: { ...m.sourceLabels } } : {}),
+  };
 }
 
 /**

@@ -52,14 +52,14 @@ export function changelogPath(m: RolloutModel): string {
 }
 
 export function describeStage(s: StageModel, m: RolloutModel): string {
-  const cohort = s.cohort && m.cohort ? `cohort ${m.cohort.header}` : '';
+  const cohort = s.cohort && m.cohort ? `cohort ${m.cohort.label}` : '';
   if (s.weight === 0 && cohort) return cohort;
   return `${s.weight} %${cohort ? ` + ${cohort}` : ''}`;
 }
 
 /** `stagegate: checkout → one-percent (1 %)`; the cohort is named only where it is all that changes. */
 export function stageTitle(m: RolloutModel, to: StageModel): string {
-  const what = to.weight === 0 && to.cohort && m.cohort ? `cohort ${m.cohort.header}` : `${to.weight} %`;
+  const what = to.weight === 0 && to.cohort && m.cohort ? `cohort ${m.cohort.label}` : `${to.weight} %`;
   return `stagegate: ${m.name} → ${to.name} (${what})`;
 }
 

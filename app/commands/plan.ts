@@ -16,6 +16,7 @@ import { formatDuration } from '../../constructs/duration.js';
 import { metricsService } from '../../constructs/istio/hosts.js';
 import { telemetrySummary } from '../../constructs/istio/telemetry.js';
 import { scrapeIntervalMs } from '../../constructs/promql/windows.js';
+import { routingSummary } from '../../constructs/routing-summary.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { DEFAULTS_FILE, parseDefaults } from '../../constructs/spec/defaults.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
@@ -31,6 +32,8 @@ export interface PlanReport {
   readonly power: number;
   /** What the rules select on Istio's metrics (constructs/istio/telemetry.ts; added by helper telemetry). */
   readonly metrics: readonly string[];
+  /** Cohort, sticky cookie and shadow stages in words (constructs/routing-summary.ts). */
+  readonly routing: readonly string[];
   /** Durations in ms; `null` where unknown (no rate) and `"never"` where the sample can never be reached. */
   readonly stages: readonly PlanRow[];
 }
@@ -111,6 +114,7 @@ export function planReport(model: RolloutModel, rps?: number): PlanReport {
       metricsService(model.service.host, model.namespace, model.service.serviceEntry === true),
       scrapeIntervalMs(model.metrics),
     ),
+    routing: routingSummary(model),
     stages: planStages(model, requestsPerSecond === undefined ? {} : { requestsPerSecond }).map((s) => ({
       ...s,
       timeToMinSampleMs: finite(s.timeToMinSampleMs),
@@ -154,6 +158,7 @@ export function formatPlan(r: PlanReport): string {
     `${r.namespace}/${r.rollout}: ${rate}; stable errors ${pct(r.baselineErrorRatio)}, regression at ${pct(r.errorRatioLimit)}`,
     `minimum sample: one-sided two-proportion test, alpha ${r.alpha}, power ${r.power}; cohort stages: one-sample vs the baseline`,
     ...r.metrics,
+    ...r.routing,
     '',
     line(head),
     ...rows.map(line),

@@ -283,7 +283,7 @@ type Rec = Readonly<Record<string, unknown>>;
 const rec = (v: unknown): Rec => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Rec) : {});
 
 /** A duration field of an Istio object as written ("0.5s"): Istio's errors, or its own when unreadable. */
-function durationFieldErrors(value: unknown): string[] {
+export function durationFieldErrors(value: unknown): string[] {
   if (value === undefined) return [];
   const nanos = typeof value === 'string' ? protoDurationNanos(value) : undefined;
   // Istio decodes the object as protobuf JSON, whose Duration is decimal seconds with an "s".
@@ -376,101 +376,4 @@ export function destinationRuleMessages(spec: Rec): IstioMessage[] {
 export function subsetNameErrors(name: string): string[] {
   if (name === '') return ['subset name cannot be empty'];
   return isIstioDns1123Label(name) ? [] : [`subset name is invalid: ${name}`];
-}
-
-/** `ValidateVirtualService` for what stagegate emits: hosts, gateways, http routes. */
-export function virtualServiceMessages(spec: Rec, minor: number = ISTIO_SUPPORTED.oldestMinor): IstioMessage[] {
-  const out: IstioMessage[] = [];
-  const at = (prefix: (string | number)[], ms: IstioMessage[]) => {
-    for (const m of ms) out.push({ ...m, path: [...prefix, ...m.path] });
-  };
-  const errors = (path: (string | number)[], messages: string[]) => {
-    for (const message of messages) out.push({ path, level: 'error', message });
-  };
-  const gateways = Array.isArray(spec.gateways) ? spec.gateways.map(String) : [];
-  const meshBound = gateways.length === 0 || gateways.includes('mesh');
-  const hosts = Array.isArray(spec.hosts) ? spec.hosts.map(String) : [];
-  for (const [i, host] of hosts.entries()) {
-    if (host === '*' && meshBound)
-      errors(['hosts', i], ['wildcard host * is not allowed for virtual services bound to the mesh gateway']);
-    else if (!/^[\d.]+$|:/.test(host)) errors(['hosts', i], wildcardDomainErrors(host));
-    const before = hosts.indexOf(host);
-    if (before < i) errors(['hosts', i], [`duplicate hosts in virtual service: ${hosts[before]} & ${host}`]);
-  }
-  at(['gateways'], gatewayNameMessages(gateways));
-  const http = Array.isArray(spec.http) ? spec.http : [];
-  if (http.length === 0 && spec.tcp === undefined && spec.tls === undefined)
-    errors([], ['http, tcp or tls must be provided in virtual service']);
-  for (const [r, raw] of http.entries()) at(['http', r], httpRouteMessages(rec(raw), minor));
-  return out;
-}
-
-function httpRouteMessages(route: Rec, minor: number): IstioMessage[] {
-  const out: IstioMessage[] = [];
-  const errors = (path: (string | number)[], messages: string[]) => {
-    for (const message of messages) out.push({ path, level: 'error', message });
-  };
-  errors(['timeout'], durationFieldErrors(route.timeout));
-  if (route.retries !== undefined) {
-    const r = rec(route.retries);
-    const perTry = durationFieldErrors(r.perTryTimeout);
-    errors(['retries', 'perTryTimeout'], perTry);
-    const nanos = typeof r.perTryTimeout === 'string' ? protoDurationNanos(r.perTryTimeout) : undefined;
-    const retry: RetryPolicy = {
-      ...(typeof r.attempts === 'number' ? { attempts: r.attempts } : {}),
-      ...(r.perTryTimeout !== undefined ? { perTryTimeoutNanos: nanos ?? 1_000_000 } : {}),
-      ...(typeof r.retryOn === 'string' ? { retryOn: r.retryOn } : {}),
-    };
-    for (const m of retryErrors(retry, minor))
-      if (m.path[0] !== 'perTryTimeout') out.push({ ...m, path: ['retries', ...m.path] });
-  }
-  for (const [m, raw] of (Array.isArray(route.match) ? route.match : []).entries()) {
-    for (const name of Object.keys(rec(rec(raw).headers))) {
-      errors(['match', m, 'headers', name], headerNameErrors(name, minor));
-    }
-  }
-  const destinations = Array.isArray(route.route) ? route.route.map(rec) : [];
-  let total = 0;
-  for (const [i, d] of destinations.entries()) {
-    const weight = typeof d.weight === 'number' ? d.weight : 0;
-    if (weight < 0) errors(['route', i, 'weight'], [`weight ${weight} < 0`]);
-    total += weight;
-    const dest = d.destination === undefined ? undefined : rec(d.destination);
-    if (!dest) {
-      errors(['route', i], ['destination is required']);
-      continue;
-    }
-    const host = String(dest.host ?? '');
-    errors(
-      ['route', i, 'destination', 'host'],
-      host === '*' ? [`invalid destination host ${host}`] : wildcardDomainErrors(host),
-    );
-    if (dest.subset !== undefined) errors(['route', i, 'destination', 'subset'], subsetNameErrors(String(dest.subset)));
-    const port = rec(dest.port).number;
-    if (typeof port === 'number' && (port < 1 || port > 65535))
-      errors(['route', i, 'destination', 'port'], [`port number ${port} must be in the range 1..65535`]);
-  }
-  if (destinations.length > 1 && total === 0) errors(['route'], ['total destination weight = 0']);
-  return out;
-}
-
-/**
- * The errors Istio's validating webhook would answer for a VirtualService or DestinationRule
- * (`spec.http[0].retries.retryOn: " reset" is not a valid retryOn policy`); none for other kinds.
- * compile() refuses an object with any, so what Istio would reject never leaves synth.
- */
-export function webhookErrors(
-  obj: { readonly kind: string; readonly spec?: unknown },
-  minor: number = ISTIO_SUPPORTED.oldestMinor,
-): string[] {
-  const spec = rec(obj.spec);
-  const messages =
-    obj.kind === 'VirtualService'
-      ? virtualServiceMessages(spec, minor)
-      : obj.kind === 'DestinationRule'
-        ? destinationRuleMessages(spec)
-        : [];
-  const path = (segments: readonly (string | number)[]) =>
-    segments.map((s, k) => (typeof s === 'number' ? `[${s}]` : k === 0 ? s : `.${s}`)).join('');
-  return messages.filter((m) => m.level === 'error').map((m) => `${path(['spec', ...m.path])}: ${m.message}`);
 }

@@ -33,6 +33,25 @@ const stageSchema = object(
   ['name'],
 );
 
+/** Istio's StringMatch; "exactly one of" and the RE2 dialect are checked in cohort-rules.ts, with Istio's words. */
+const stringMatchSchema = object({ exact: { type: 'string' }, prefix: { type: 'string' }, regex: { type: 'string' } });
+const cohortMatchSchema = object({
+  headers: {
+    type: 'object',
+    propertyNames: { type: 'string', format: 'header-name' },
+    additionalProperties: stringMatchSchema,
+  },
+  cookie: object(
+    { name: { type: 'string', format: 'cookie-name' }, ...(stringMatchSchema.properties as Record<string, Schema>) },
+    ['name'],
+  ),
+  sourceLabels: {
+    type: 'object',
+    propertyNames: { type: 'string', format: 'label-key' },
+    additionalProperties: { type: 'string', format: 'label-value' },
+  },
+});
+
 const limitsSchema = (maxSchema: Schema): Schema =>
   object({ max: maxSchema, maxVsStable: { type: 'number', minimum: 1 } });
 
@@ -60,10 +79,12 @@ export const ROLLOUT_SCHEMA: Schema = object(
         versionLabel: { type: 'string', format: 'label-key' },
         stable: { type: 'string', format: 'label-value' },
         canary: { type: 'string', format: 'label-value' },
-        cohort: object(
-          { header: { type: 'string', format: 'header-name' }, values: { type: 'array', minItems: 1, items: str } },
-          ['header', 'values'],
-        ),
+        cohort: object({
+          header: { type: 'string', format: 'header-name' },
+          values: { type: 'array', minItems: 1, items: str },
+          // Instead of header + values (cohort-rules.ts): alternatives, each a set of conditions.
+          match: { type: 'array', minItems: 1, items: cohortMatchSchema },
+        }),
         stages: { type: 'array', minItems: 1, items: stageSchema },
         stage: str,
         // `abort:` with only a comment under it (as in docs/design.md §1) is YAML null: not aborted.
@@ -218,6 +239,11 @@ const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly 
       HEADER_TOKEN_RE.test(s)
         ? `must be lowercase, the spelling Envoy matches and Istio's docs ask for (got ${show(s)}; write ${show(s.toLowerCase())})`
         : `header name ${s} is not a valid header name (Istio's check: letters, digits and !#$%&'*+-.^_\`|~ only; got ${show(s)})`,
+  },
+  'cookie-name': {
+    // RFC 6265 §4.1.1: cookie-name is an RFC 2616 token, the characters of a header name.
+    test: (s) => HEADER_TOKEN_RE.test(s),
+    message: (s) => `must be a cookie name: letters, digits and !#$%&'*+-.^_\`|~ only (got ${show(s)})`,
   },
   'scrape-interval': {
     test: (s) => isDuration(s) && parseDuration(s) > 0 && parseDuration(s) <= SCRAPE_INTERVAL_LIMIT_MS,

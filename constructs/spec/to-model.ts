@@ -2,9 +2,17 @@
  * Spec → model: every default resolved, every duration in milliseconds. Runs only on a
  * document that `validateDocument` accepted, so it trusts types and ranges.
  */
-import { DEFAULTS, OUTLIER_DEFAULTS, type RolloutModel, type StageModel, type TrafficPolicyModel } from '../model.js';
+import {
+  type CohortModel,
+  DEFAULTS,
+  OUTLIER_DEFAULTS,
+  type RolloutModel,
+  type StageModel,
+  type StringMatchModel,
+  type TrafficPolicyModel,
+} from '../model.js';
 import { parseDuration } from '../duration.js';
-import type { RolloutDocument, TrafficPolicySpec } from './types.js';
+import type { CohortSpec, RolloutDocument, StringMatchSpec, TrafficPolicySpec } from './types.js';
 import { chooseVersionLabel, SUPPORTED_VERSIONS, versionRangeOf } from '../istio/telemetry.js';
 
 /** Drops undefined properties, so models compare and serialize the same however they were built. */
@@ -68,6 +76,31 @@ function trafficPolicy(given: TrafficPolicySpec | undefined): TrafficPolicyModel
   });
 }
 
+const stringMatch = (m: StringMatchSpec): StringMatchModel =>
+  m.exact !== undefined ? { exact: m.exact } : m.prefix !== undefined ? { prefix: m.prefix } : { regex: m.regex! };
+
+/** Both cohort forms as one list of alternatives: `header` + `values` is one exact match per value. */
+function cohort(spec: CohortSpec | undefined): CohortModel | undefined {
+  if (!spec) return undefined;
+  if (spec.header !== undefined) {
+    const header = spec.header;
+    return { label: header, match: (spec.values ?? []).map((value) => ({ headers: { [header]: { exact: value } } })) };
+  }
+  const match = (spec.match ?? []).map((m) =>
+    compact({
+      headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([name, sm]) => [name, stringMatch(sm)])),
+      cookie: m.cookie && { name: m.cookie.name, value: stringMatch(m.cookie) },
+      sourceLabels: m.sourceLabels && { ...m.sourceLabels },
+    }),
+  );
+  const names = match.flatMap((m) => [
+    ...Object.keys(m.headers),
+    ...(m.cookie ? [`cookie ${m.cookie.name}`] : []),
+    ...(m.sourceLabels ? ['source labels'] : []),
+  ]);
+  return { label: [...new Set(names)].join(', '), match };
+}
+
 /**
  * The metrics section: the metric version label is the intent's, or the one that follows
  * `versionLabel` on the reporter and Istio releases targeted (validate.ts refused intents with none).
@@ -118,7 +151,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     versionLabel: spec.versionLabel ?? DEFAULTS.versionLabel,
     stable: spec.stable,
     canary: spec.canary,
-    cohort: spec.cohort ? { header: spec.cohort.header, values: [...spec.cohort.values] } : undefined,
+    cohort: cohort(spec.cohort),
     stages,
     stage: spec.stage,
     // `abort:` left empty in YAML is null: not aborted.

@@ -87,10 +87,37 @@ export interface ServiceSpec {
 }
 
 export interface CohortSpec {
-  /** Request header to match; lowercase (Istio matches lowercase keys). */
-  readonly header: string;
-  /** Exact header values that put a request in the cohort. */
-  readonly values: readonly string[];
+  /** Request header to match; lowercase (Istio matches lowercase keys). With `values`; or write `match`. */
+  readonly header?: string;
+  /** Exact header values that put a request in the cohort. With `header`. */
+  readonly values?: readonly string[];
+  /**
+   * Alternatives (OR), each a set of conditions that must all hold (AND): Istio's HTTPMatchRequest
+   * list. Instead of `header` + `values`.
+   */
+  readonly match?: readonly CohortMatchSpec[];
+}
+
+/** One alternative of a cohort: every condition given must hold. At least one condition. */
+export interface CohortMatchSpec {
+  /** Request headers (lowercase names) and how each must match. */
+  readonly headers?: Readonly<Record<string, StringMatchSpec>>;
+  /** One cookie and how its value must match (compiled to a regex on the `cookie` header). */
+  readonly cookie?: CookieMatchSpec;
+  /** Labels of the calling workload (sidecar callers only: needs the `mesh` gateway). */
+  readonly sourceLabels?: Readonly<Record<string, string>>;
+}
+
+/** Istio's StringMatch: exactly one of exact, prefix, regex (RE2). */
+export interface StringMatchSpec {
+  readonly exact?: string;
+  readonly prefix?: string;
+  readonly regex?: string;
+}
+
+export interface CookieMatchSpec extends StringMatchSpec {
+  /** Cookie name (an RFC 6265 token). */
+  readonly name: string;
 }
 
 export interface StageSpec {

@@ -6,6 +6,7 @@
 import { DEFAULTS } from '../model.js';
 import { isDuration, parseDuration } from '../duration.js';
 import { LABEL_MANAGED_BY, LABEL_ROLLOUT } from '../conventions.js';
+import { cohortRules } from './cohort-rules.js';
 import { istioIntentRules } from './istio-rules.js';
 import { intentTelemetryProblems } from '../istio/intent.js';
 import { closestMatch, humanize, schemaValidator } from './schema.js';
@@ -160,6 +161,7 @@ function crossField(spec: Rec): Problem[] {
   timeboxRules(spec, stages, add);
   baselineRule(spec, add);
   istioIntentRules(spec, add);
+  cohortRules(spec, add);
   for (const key of Object.keys(rec(rec(spec.alerts).labels))) {
     if (key === LABEL_MANAGED_BY || key === LABEL_ROLLOUT)
       add(['alerts', 'labels', key], `is set by stagegate on every PrometheusRule (${key}); choose another label`);

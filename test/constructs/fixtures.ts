@@ -30,7 +30,7 @@ export function rolloutModel(overrides: ModelOverrides = {}): RolloutModel {
     versionLabel: 'version',
     stable: 'v1',
     canary: 'v2',
-    cohort: { header: 'x-stagegate-cohort', values: ['internal'] },
+    cohort: { label: 'x-stagegate-cohort', match: [{ headers: { 'x-stagegate-cohort': { exact: 'internal' } } }] },
     stages: CHECKOUT_STAGES,
     stage: 'one-percent',
     health: {

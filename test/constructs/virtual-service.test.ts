@@ -3,7 +3,8 @@ import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../constructs/compile.js';
 import { schemaProblems, type KubeObject } from '../../constructs/crd-schemas.js';
-import { destinationRuleMessages, virtualServiceMessages } from '../../constructs/istio/validation.js';
+import { virtualServiceMessages } from '../../constructs/istio/route-validation.js';
+import { destinationRuleMessages } from '../../constructs/istio/validation.js';
 import { StagedRollout, type StagedRolloutProps } from '../../constructs/index.js';
 
 const base: StagedRolloutProps = {

@@ -57,6 +57,7 @@ describe('stagegate plan', () => {
         // What the rules select on Istio's metrics (constructs/istio/telemetry.ts).
         'metrics: destination_service_name="web", destination_service_namespace="shop", reporter="destination"; windows hold two scrapes of 30s',
         'versions by destination_version (reporter destination, Istio 1.22+): follows pod label "version"',
+        'cohort: x-cohort = "staff" (header regexes are RE2, full match)',
         '',
         'stage  weight  bake  min requests  canary rps  window  time to detect   total',
         'staff  cohort  30m   387           ?           1h      ? (cohort rate)  30m',

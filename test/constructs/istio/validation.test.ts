@@ -8,9 +8,9 @@ import {
   labelErrors,
   retryErrors,
   retryOnPolicies,
-  webhookErrors,
   wildcardDomainErrors,
 } from '../../../constructs/istio/validation.js';
+import { webhookErrors } from '../../../constructs/istio/route-validation.js';
 import { rolloutModel } from '../fixtures.js';
 
 // Every expectation is Istio's behaviour as read in istio/istio 1.22.0–1.30.0
