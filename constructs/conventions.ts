@@ -117,6 +117,13 @@ export const CHANGELOG_DIR = 'rollouts/changelog';
 /** HTTP route names in the VirtualService, fixed so `check`, the gate and the demo can find them. */
 export const ROUTE_COHORT = 'stagegate-cohort';
 export const ROUTE_DEFAULT = 'stagegate-default';
+/** Sticky canary (istio/sticky.ts): holders of the canary / stable cookie, before the weights. */
+export const ROUTE_STICKY_CANARY = 'stagegate-sticky-canary';
+export const ROUTE_STICKY_STABLE = 'stagegate-sticky-stable';
+/** Default cookie of a sticky canary: `stagegate-<rollout name>`. */
+export function stickyCookieName(rollout: string): string {
+  return `stagegate-${rollout}`;
+}
 
 /** Annotation on the VirtualService of an aborted rollout: why it was rolled back. */
 export const ANNOTATION_ABORT_REASON = 'stagegate.dev/abort-reason';

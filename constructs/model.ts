@@ -20,6 +20,8 @@ export interface RolloutModel {
   readonly stable: string;
   readonly canary: string;
   readonly cohort?: CohortModel;
+  /** Sticky canary (istio/sticky.ts); absent: per-request weights. */
+  readonly sticky?: { readonly cookie: string; readonly maxAgeMs: number };
   readonly stages: readonly StageModel[];
   /** Name of the live stage. */
   readonly stage: string;

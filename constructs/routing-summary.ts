@@ -2,6 +2,7 @@
  * What the routes of a rollout do beyond weights, in words, for `stagegate plan`: who the cohort
  * is, how the sticky cookie keeps users on a version, what a shadow stage mirrors.
  */
+import { stickySummary } from './istio/sticky.js';
 import type { CohortMatchModel, RolloutModel, StringMatchModel } from './model.js';
 
 const matchText = (m: StringMatchModel): string =>
@@ -31,5 +32,7 @@ export function routingSummary(model: RolloutModel): string[] {
       `cohort: ${alts.length > 1 ? `any of: ${alts.join(' | ')}` : alts[0]} (header regexes are RE2, full match)`,
     );
   }
+  const sticky = stickySummary(model);
+  if (sticky) out.push(sticky);
   return out;
 }

@@ -10,11 +10,14 @@ import {
   MANAGED_BY,
   ROUTE_COHORT,
   ROUTE_DEFAULT,
+  ROUTE_STICKY_CANARY,
+  ROUTE_STICKY_STABLE,
   SUBSET_CANARY,
   SUBSET_STABLE,
 } from './conventions.js';
 import { formatProtoDuration as formatDuration } from './duration.js';
 import { cookieHeaderRegex } from './istio/cookies.js';
+import { stickyRouting } from './istio/sticky.js';
 import { type CohortMatchModel, effectiveRouting, type RolloutModel, type StringMatchModel } from './model.js';
 
 /** Kept for existing importers; the names live in conventions.ts. */
@@ -82,11 +85,27 @@ function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
       ...policy,
     });
   }
+  // Sticky canary (istio/sticky.ts): cookie holders first, the weights after.
+  const sticky = stickyRouting(model);
+  for (const r of sticky.routes) {
+    http.push({
+      name: r.version === 'canary' ? ROUTE_STICKY_CANARY : ROUTE_STICKY_STABLE,
+      match: [{ headers: { cookie: { regex: r.regex } } }],
+      route: [{ destination: destination(r.version === 'canary' ? SUBSET_CANARY : SUBSET_STABLE), weight: 100 }],
+      ...policy,
+    });
+  }
+  const setCookie = (line: string | undefined) =>
+    line === undefined ? {} : { headers: { response: { add: { 'Set-Cookie': line } } } };
   http.push({
     name: ROUTE_DEFAULT,
     route: [
-      { destination: destination(SUBSET_STABLE), weight: 100 - routing.canaryWeight },
-      { destination: destination(SUBSET_CANARY), weight: routing.canaryWeight },
+      {
+        destination: destination(SUBSET_STABLE),
+        weight: 100 - routing.canaryWeight,
+        ...setCookie(sticky.setCookie.stable),
+      },
+      { destination: destination(SUBSET_CANARY), weight: routing.canaryWeight, ...setCookie(sticky.setCookie.canary) },
     ],
     ...policy,
   });

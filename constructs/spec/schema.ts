@@ -85,6 +85,11 @@ export const ROLLOUT_SCHEMA: Schema = object(
           // Instead of header + values (cohort-rules.ts): alternatives, each a set of conditions.
           match: { type: 'array', minItems: 1, items: cohortMatchSchema },
         }),
+        // Sticky canary (istio/sticky.ts): the cookie and how long it keeps a user on canary.
+        sticky: object({
+          cookie: { type: 'string', format: 'cookie-name' },
+          maxAge: { ...duration, format: 'max-age' },
+        }),
         stages: { type: 'array', minItems: 1, items: stageSchema },
         stage: str,
         // `abort:` with only a comment under it (as in docs/design.md §1) is YAML null: not aborted.
@@ -244,6 +249,14 @@ const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly 
     // RFC 6265 §4.1.1: cookie-name is an RFC 2616 token, the characters of a header name.
     test: (s) => HEADER_TOKEN_RE.test(s),
     message: (s) => `must be a cookie name: letters, digits and !#$%&'*+-.^_\`|~ only (got ${show(s)})`,
+  },
+  'max-age': {
+    // Set-Cookie Max-Age is a number of seconds (RFC 6265 §5.2.2).
+    test: (s) => isDuration(s) && parseDuration(s) >= 1000 && parseDuration(s) % 1000 === 0,
+    message: (s) =>
+      isDuration(s)
+        ? `must be whole seconds, at least 1s: a cookie's Max-Age counts seconds (got ${show(s)})`
+        : `must be a duration such as 30m, 24h or 7d (got ${show(s)})`,
   },
   'scrape-interval': {
     test: (s) => isDuration(s) && parseDuration(s) > 0 && parseDuration(s) <= SCRAPE_INTERVAL_LIMIT_MS,

@@ -11,7 +11,9 @@ import {
   type StringMatchModel,
   type TrafficPolicyModel,
 } from '../model.js';
+import { stickyCookieName } from '../conventions.js';
 import { parseDuration } from '../duration.js';
+import { DEFAULT_STICKY_MAX_AGE } from '../istio/sticky.js';
 import type { CohortSpec, RolloutDocument, StringMatchSpec, TrafficPolicySpec } from './types.js';
 import { chooseVersionLabel, SUPPORTED_VERSIONS, versionRangeOf } from '../istio/telemetry.js';
 
@@ -152,6 +154,10 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     stable: spec.stable,
     canary: spec.canary,
     cohort: cohort(spec.cohort),
+    sticky: spec.sticky && {
+      cookie: spec.sticky.cookie ?? stickyCookieName(doc.metadata.name),
+      maxAgeMs: parseDuration(spec.sticky.maxAge ?? DEFAULT_STICKY_MAX_AGE),
+    },
     stages,
     stage: spec.stage,
     // `abort:` left empty in YAML is null: not aborted.

@@ -24,6 +24,8 @@ export interface RolloutSpec {
   readonly canary: string;
   /** Who goes first: requests carrying one of these header values. Required by a cohort stage. */
   readonly cohort?: CohortSpec;
+  /** Keep each user on the version they first got, with a cookie (Flagger's session affinity). @default none */
+  readonly sticky?: StickySpec;
   /** Ordered stages; names unique, weights non-decreasing. */
   readonly stages: readonly StageSpec[];
   /** The live stage; the bot edits only this field and `abort`. */
@@ -84,6 +86,13 @@ export interface ServiceSpec {
   readonly port: number;
   /** Gateways the VirtualService binds to. @default ["mesh"] */
   readonly gateways?: readonly string[];
+}
+
+export interface StickySpec {
+  /** Cookie name (an RFC 6265 token). @default "stagegate-<rollout name>" */
+  readonly cookie?: string;
+  /** How long a canary user stays on canary, whole seconds. @default "24h" */
+  readonly maxAge?: string;
 }
 
 export interface CohortSpec {
