@@ -323,7 +323,7 @@ export function alertRules(model: RolloutModel): AlertRule[] {
   ];
   // A stage that sends the canary nothing by design (or an aborted rollout) has nothing to wait for.
   const routing = effectiveRouting(model);
-  if (routing.canaryWeight > 0 || routing.cohortRoute) {
+  if (routing.canaryWeight > 0 || routing.cohortRoute || routing.mirrorPercent > 0) {
     rules.push({
       alert: 'StagegateCanaryTooFewRequests',
       expr: render(canaryRequestsBelowExpr(t, windowMs, minRequests)),

@@ -96,12 +96,17 @@ export function errorRatioLimit(model: RolloutModel, p0 = model.traffic.baseline
 
 /** Stable requests per canary request in `stage`; Infinity for cohort-only and 100 % stages. */
 export function groupRatio(stage: StageModel): number {
+  // A shadow stage compares each mirrored request with stable's (istio/shadow.ts).
+  if (stage.mirror !== undefined) return 100 / stage.mirror;
   return stage.weight > 0 && stage.weight < 100 ? (100 - stage.weight) / stage.weight : Infinity;
 }
 
 /** Minimum canary requests for a verdict in `stage`; an integer `health.minRequests` wins. */
 export function minCanaryRequestsForStage(model: RolloutModel, stage: StageModel, params: TestParameters = {}): number {
-  if (typeof model.health.minRequests === 'number') return model.health.minRequests;
+  // A shadow stage has its own minimum sample (spec.shadow.minRequests), else the analysis.
+  const own = stage.mirror !== undefined ? model.shadow?.minRequests : undefined;
+  if (typeof own === 'number') return own;
+  if (own === undefined && typeof model.health.minRequests === 'number') return model.health.minRequests;
   const p0 = model.traffic.baselineErrorRatio;
   return sampleSizeTwoProportions(p0, errorRatioLimit(model, p0), groupRatio(stage), params);
 }
@@ -113,6 +118,8 @@ export function minCanaryRequests(model: RolloutModel): number {
 
 /** Canary requests per second in `stage` at service rate `rps`; undefined when unknowable (cohort). */
 export function canaryRate(stage: StageModel, rps: number | undefined): number | undefined {
+  // Mirrored copies of stable's share, which is all traffic in a shadow stage (weight 0).
+  if (stage.mirror !== undefined) return rps === undefined ? undefined : (rps * stage.mirror) / 100;
   if (stage.weight > 0) return rps === undefined ? undefined : (rps * stage.weight) / 100;
   return stage.cohort ? undefined : 0;
 }
@@ -167,6 +174,8 @@ export interface StagePlan {
   readonly stage: string;
   readonly weight: number;
   readonly cohort: boolean;
+  /** Shadow stage: percent of stable's requests mirrored to canary. */
+  readonly mirror?: number;
   readonly bakeMs?: number;
   readonly minRequests: number;
   /** Undefined when the canary's rate is unknown (no rps, or cohort traffic). */
@@ -214,6 +223,7 @@ export function planStages(
       stage: stage.name,
       weight: stage.weight,
       cohort: stage.cohort,
+      ...(stage.mirror !== undefined ? { mirror: stage.mirror } : {}),
       ...(stage.bakeMs !== undefined ? { bakeMs: stage.bakeMs } : {}),
       minRequests,
       ...(rate !== undefined ? { canaryRequestsPerSecond: rate } : {}),

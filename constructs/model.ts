@@ -20,6 +20,8 @@ export interface RolloutModel {
   readonly stable: string;
   readonly canary: string;
   readonly cohort?: CohortModel;
+  /** Shadow stages' own minimum sample (a stage with `mirror`); absent: no shadow stage. */
+  readonly shadow?: { readonly minRequests: 'auto' | number };
   /** Sticky canary (istio/sticky.ts); absent: per-request weights. */
   readonly sticky?: { readonly cookie: string; readonly maxAgeMs: number };
   readonly stages: readonly StageModel[];
@@ -76,6 +78,8 @@ export interface StageModel {
   readonly name: string;
   /** Percent of non-cohort traffic to canary. */
   readonly weight: number;
+  /** Shadow stage: percent of stable's requests mirrored to canary (weight is then 0). */
+  readonly mirror?: number;
   /** True when the cohort header routes to canary in this stage (set from the first cohort stage on). */
   readonly cohort: boolean;
   /** Undefined only on the last stage. */
@@ -180,8 +184,14 @@ export function nextStage(model: RolloutModel): StageModel | undefined {
 export function effectiveRouting(model: RolloutModel): {
   readonly canaryWeight: number;
   readonly cohortRoute: boolean;
+  /** Percent of stable's requests mirrored to canary (a shadow stage); 0 otherwise. */
+  readonly mirrorPercent: number;
 } {
-  if (model.abort) return { canaryWeight: 0, cohortRoute: false };
+  if (model.abort) return { canaryWeight: 0, cohortRoute: false, mirrorPercent: 0 };
   const stage = liveStage(model);
-  return { canaryWeight: stage.weight, cohortRoute: stage.cohort && model.cohort !== undefined };
+  return {
+    canaryWeight: stage.weight,
+    cohortRoute: stage.cohort && model.cohort !== undefined,
+    mirrorPercent: stage.mirror ?? 0,
+  };
 }

@@ -2,6 +2,7 @@
  * What the routes of a rollout do beyond weights, in words, for `stagegate plan`: who the cohort
  * is, how the sticky cookie keeps users on a version, what a shadow stage mirrors.
  */
+import { shadowSummary } from './istio/shadow.js';
 import { stickySummary } from './istio/sticky.js';
 import type { CohortMatchModel, RolloutModel, StringMatchModel } from './model.js';
 
@@ -32,6 +33,8 @@ export function routingSummary(model: RolloutModel): string[] {
       `cohort: ${alts.length > 1 ? `any of: ${alts.join(' | ')}` : alts[0]} (header regexes are RE2, full match)`,
     );
   }
+  const shadow = shadowSummary(model);
+  if (shadow) out.push(shadow);
   const sticky = stickySummary(model);
   if (sticky) out.push(sticky);
   return out;

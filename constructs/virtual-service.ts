@@ -107,6 +107,10 @@ function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
       },
       { destination: destination(SUBSET_CANARY), weight: routing.canaryWeight, ...setCookie(sticky.setCookie.canary) },
     ],
+    // Shadow stage (istio/shadow.ts): copies of stable's requests to canary; callers get stable's answers.
+    ...(routing.mirrorPercent > 0
+      ? { mirror: destination(SUBSET_CANARY), mirrorPercentage: { value: routing.mirrorPercent } }
+      : {}),
     ...policy,
   });
   return { hosts: [model.service.host], gateways: [...model.service.gateways], http };

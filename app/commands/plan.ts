@@ -136,7 +136,7 @@ export function formatPlan(r: PlanReport): string {
   const head = ['stage', 'weight', 'bake', 'min requests', 'canary rps', 'window', 'time to detect', 'total'];
   const rows = r.stages.map((s) => [
     s.stage,
-    s.weight === 0 && s.cohort ? 'cohort' : `${s.weight} %`,
+    s.mirror !== undefined ? `shadow ${s.mirror} %` : s.weight === 0 && s.cohort ? 'cohort' : `${s.weight} %`,
     s.bakeMs === undefined ? '-' : formatDuration(s.bakeMs),
     String(s.minRequests),
     s.canaryRequestsPerSecond === undefined ? '?' : String(+s.canaryRequestsPerSecond.toPrecision(4)),

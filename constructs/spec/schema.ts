@@ -28,6 +28,8 @@ const stageSchema = object(
     name: { type: 'string', format: 'dns-label' },
     weight: int(0, 100),
     cohort: { type: 'boolean' },
+    // Shadow stage: percent of stable's requests mirrored to canary (Istio mirrorPercentage, a double).
+    mirror: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
     bake: duration,
   },
   ['name'],
@@ -85,6 +87,16 @@ export const ROLLOUT_SCHEMA: Schema = object(
           // Instead of header + values (cohort-rules.ts): alternatives, each a set of conditions.
           match: { type: 'array', minItems: 1, items: cohortMatchSchema },
         }),
+        shadow: object(
+          {
+            duplicatesSafe: { type: 'boolean' },
+            minRequests: {
+              anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }],
+              expected: 'a positive integer or "auto"',
+            },
+          },
+          ['duplicatesSafe'],
+        ),
         // Sticky canary (istio/sticky.ts): the cookie and how long it keeps a user on canary.
         sticky: object({
           cookie: { type: 'string', format: 'cookie-name' },

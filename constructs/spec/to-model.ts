@@ -134,6 +134,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       name: s.name,
       weight: s.weight ?? 0,
       cohort: cohortFrom >= 0 && i >= cohortFrom,
+      mirror: s.mirror,
       bakeMs: ms(s.bake),
     }),
   );
@@ -154,6 +155,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     stable: spec.stable,
     canary: spec.canary,
     cohort: cohort(spec.cohort),
+    shadow: spec.shadow && { minRequests: spec.shadow.minRequests ?? DEFAULTS.minRequests },
     sticky: spec.sticky && {
       cookie: spec.sticky.cookie ?? stickyCookieName(doc.metadata.name),
       maxAgeMs: parseDuration(spec.sticky.maxAge ?? DEFAULT_STICKY_MAX_AGE),

@@ -26,6 +26,8 @@ export interface RolloutSpec {
   readonly cohort?: CohortSpec;
   /** Keep each user on the version they first got, with a cookie (Flagger's session affinity). @default none */
   readonly sticky?: StickySpec;
+  /** Required by a shadow stage (one with `mirror`): that the service is safe to get requests twice. */
+  readonly shadow?: ShadowSpec;
   /** Ordered stages; names unique, weights non-decreasing. */
   readonly stages: readonly StageSpec[];
   /** The live stage; the bot edits only this field and `abort`. */
@@ -88,6 +90,16 @@ export interface ServiceSpec {
   readonly gateways?: readonly string[];
 }
 
+export interface ShadowSpec {
+  /**
+   * The service tolerates duplicated requests: a shadow stage sends a copy of real requests,
+   * writes included, to canary (idempotent handlers, or a canary that writes to a sandbox). Must be true.
+   */
+  readonly duplicatesSafe: boolean;
+  /** Mirrored requests needed for a verdict in a shadow stage; "auto" = detectability analysis. @default "auto" */
+  readonly minRequests?: 'auto' | number;
+}
+
 export interface StickySpec {
   /** Cookie name (an RFC 6265 token). @default "stagegate-<rollout name>" */
   readonly cookie?: string;
@@ -134,6 +146,11 @@ export interface StageSpec {
   readonly name: string;
   /** Percent of non-cohort traffic sent to canary, 0–100. @default 0 for a cohort stage */
   readonly weight?: number;
+  /**
+   * Shadow stage: mirror this percent of stable's requests to canary (Istio mirrorPercentage);
+   * users get stable's answers. Weight 0, before any cohort stage. @default none
+   */
+  readonly mirror?: number;
   /** Route the cohort header to canary from this stage on. @default false */
   readonly cohort?: boolean;
   /** How long the stage must stay healthy before the next one. Required on every stage but the last. */

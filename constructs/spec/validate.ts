@@ -7,6 +7,7 @@ import { DEFAULTS } from '../model.js';
 import { isDuration, parseDuration } from '../duration.js';
 import { LABEL_MANAGED_BY, LABEL_ROLLOUT } from '../conventions.js';
 import { cohortRules } from './cohort-rules.js';
+import { shadowRules } from './shadow-rules.js';
 import { istioIntentRules } from './istio-rules.js';
 import { intentTelemetryProblems } from '../istio/intent.js';
 import { closestMatch, humanize, schemaValidator } from './schema.js';
@@ -104,7 +105,8 @@ function stageViews(stages: unknown[]): StageView[] {
     const raw = rec(s);
     const name = isStr(raw.name) ? raw.name : undefined;
     const cohort = raw.cohort === true;
-    const defaulted = raw.weight === undefined && cohort;
+    // A shadow stage (mirror, shadow-rules.ts) runs at 0 like a cohort stage.
+    const defaulted = raw.weight === undefined && (cohort || typeof raw.mirror === 'number');
     const weight = isWeight(raw.weight) ? raw.weight : defaulted ? 0 : undefined;
     return {
       index,
@@ -162,6 +164,7 @@ function crossField(spec: Rec): Problem[] {
   baselineRule(spec, add);
   istioIntentRules(spec, add);
   cohortRules(spec, add);
+  shadowRules(spec, add);
   for (const key of Object.keys(rec(rec(spec.alerts).labels))) {
     if (key === LABEL_MANAGED_BY || key === LABEL_ROLLOUT)
       add(['alerts', 'labels', key], `is set by stagegate on every PrometheusRule (${key}); choose another label`);
@@ -184,7 +187,7 @@ function stageRules(spec: Rec, stages: readonly StageView[], add: Add): void {
         add(at('name'), `stage name ${s.label} is already used by spec.stages[${first}]; stage names must be unique`);
       else firstByName.set(s.name, s.index);
     }
-    if (s.raw.weight === undefined && !s.cohort) {
+    if (s.raw.weight === undefined && !s.defaulted) {
       add(at('weight'), `is required (only a stage with cohort: true may leave it out; it then runs at 0)`);
     }
     if (s.weight !== undefined) {

@@ -29,3 +29,19 @@ describe('routingSummary: what plan prints about the routes', () => {
     ]);
   });
 });
+
+describe('routingSummary: shadow stages', () => {
+  it('names each shadow stage, its share and what judges it', () => {
+    const model = rolloutModel({
+      cohort: undefined,
+      stages: [
+        { name: 'shadow', weight: 0, cohort: false, mirror: 25, bakeMs: 3_600_000 },
+        { name: 'full', weight: 100, cohort: false },
+      ],
+      stage: 'shadow',
+    });
+    expect(routingSummary(model)).toEqual([
+      `shadow: "shadow" mirrors 25 % for 1h of stable's requests to canary; users get stable's answers; judged on canary's reporter="destination" series, which in these stages hold mirrored requests only (the client proxy reports none)`,
+    ]);
+  });
+});

@@ -127,4 +127,14 @@ describe('stagegate plan', () => {
     );
     expect((await run(['plan'])).code).toBe(2);
   });
+
+  it('shows a shadow stage: its mirrored share, the mirrored rate and its own minimum sample', async () => {
+    const result = await run(['plan', 'pricing-shadow', '--rollouts', 'docs/examples/traffic']);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines).toContain(
+      `shadow: "shadow" mirrors 33.3 % for 1h of stable's requests to canary; users get stable's answers; judged on canary's reporter="destination" series, which in these stages hold mirrored requests only (the client proxy reports none)`,
+    );
+    expect(lines).toContain('shadow  shadow 33.3 %  1h    2000          49.95       2m      4m              1h');
+  });
 });
