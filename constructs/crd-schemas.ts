@@ -8,6 +8,7 @@ import { DestinationRule as DestinationRuleV1beta1 } from '@kubernetes-models/is
 import { VirtualService as VirtualServiceV1beta1 } from '@kubernetes-models/istio/networking.istio.io/v1beta1/VirtualService';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { HTTPRoute } from '@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1/HTTPRoute';
 
 interface Validatable {
   validate(): void;
@@ -22,6 +23,7 @@ const MODELS: Record<string, ModelClass> = {
   'networking.istio.io/v1/DestinationRule': DestinationRuleV1,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
   'v1/ConfigMap': ConfigMap,
+  'gateway.networking.k8s.io/v1/HTTPRoute': HTTPRoute,
 };
 
 export interface KubeObject {

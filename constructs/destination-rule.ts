@@ -18,6 +18,11 @@ type TrafficPolicy = NonNullable<DestinationRuleSpec['trafficPolicy']>;
 export interface RolloutDestinationRuleProps {
   /** The resolved rollout intent. */
   readonly rollout: RolloutModel;
+  /**
+   * With router gateway-api: the rule of one version's own Service (no subsets; the HTTPRoute
+   * weighs the Services). @default both subsets on the rollout's Service
+   */
+  readonly version?: 'stable' | 'canary';
 }
 
 /**
@@ -35,8 +40,12 @@ export class RolloutDestinationRule extends Construct {
     this.apiObject = new ApiObject(this, 'Resource', {
       apiVersion: model.istio?.apiVersion ?? ISTIO_API_VERSION,
       kind: 'DestinationRule',
-      metadata: { name: model.name, namespace: model.namespace, labels: objectLabels(model) },
-      spec: destinationRuleSpec(model),
+      metadata: {
+        name: props.version === undefined ? model.name : `${model.name}-${props.version}`,
+        namespace: model.namespace,
+        labels: objectLabels(model),
+      },
+      spec: props.version === undefined ? destinationRuleSpec(model) : versionRuleSpec(model, props.version),
     });
   }
 }
@@ -51,6 +60,14 @@ function destinationRuleSpec(model: RolloutModel): DestinationRuleSpec {
       { name: SUBSET_CANARY, labels: { [model.versionLabel]: model.canary } },
     ],
   };
+}
+
+/** One version's Service (router gateway-api): its traffic policy, no subsets. */
+function versionRuleSpec(model: RolloutModel, version: 'stable' | 'canary'): DestinationRuleSpec {
+  const services = model.gatewayApi!;
+  const host = version === 'stable' ? services.stableService : services.canaryService;
+  const policy = destinationPolicy(model.trafficPolicy);
+  return { host, ...(policy ? { trafficPolicy: policy } : {}) };
 }
 
 const ms = (value: number | undefined) => (value === undefined ? undefined : formatDuration(value));

@@ -2,6 +2,7 @@
 export * from './staged-rollout.js';
 export * from './rollout-resources.js';
 export * from './virtual-service.js';
+export * from './http-route.js';
 export * from './destination-rule.js';
 export * from './rollout-alerts.js';
 export * from './rollout-dashboard.js';

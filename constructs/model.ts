@@ -20,6 +20,8 @@ export interface RolloutModel {
   readonly stable: string;
   readonly canary: string;
   readonly cohort?: CohortModel;
+  /** Router gateway-api (http-route.ts): the per-version Services; absent: an Istio VirtualService. */
+  readonly gatewayApi?: { readonly stableService: string; readonly canaryService: string };
   /** Shadow stages' own minimum sample (a stage with `mirror`); absent: no shadow stage. */
   readonly shadow?: { readonly minRequests: 'auto' | number };
   /** Sticky canary (istio/sticky.ts); absent: per-request weights. */

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { RolloutDestinationRule } from './destination-rule.js';
+import { RolloutHttpRoute } from './http-route.js';
 import type { RolloutModel } from './model.js';
 import { RolloutAlerts } from './rollout-alerts.js';
 import { RolloutDashboard } from './rollout-dashboard.js';
@@ -19,7 +20,12 @@ export interface RolloutResourcesProps {
 export class RolloutResources extends Construct {
   /** The resolved intent the objects were built from. */
   public readonly model: RolloutModel;
-  public readonly virtualService: RolloutVirtualService;
+  /** Absent with router gateway-api, which has `httpRoute` instead. */
+  public readonly virtualService?: RolloutVirtualService;
+  /** Present with router gateway-api (http-route.ts). */
+  public readonly httpRoute?: RolloutHttpRoute;
+  /** With router gateway-api: the canary Service's traffic policy (`destinationRule` is stable's). */
+  public readonly canaryDestinationRule?: RolloutDestinationRule;
   public readonly destinationRule: RolloutDestinationRule;
   public readonly alerts: RolloutAlerts;
   /** Present when the intent sets `dashboard: true`. */
@@ -29,8 +35,18 @@ export class RolloutResources extends Construct {
     super(scope, id);
     const model = props.rollout;
     this.model = model;
-    this.virtualService = new RolloutVirtualService(this, 'VirtualService', { rollout: model });
-    this.destinationRule = new RolloutDestinationRule(this, 'DestinationRule', { rollout: model });
+    if (model.gatewayApi) {
+      // Gateway API weighs per-version Services; Istio still applies each one's DestinationRule policy.
+      this.httpRoute = new RolloutHttpRoute(this, 'HttpRoute', { rollout: model });
+      this.destinationRule = new RolloutDestinationRule(this, 'DestinationRule', { rollout: model, version: 'stable' });
+      this.canaryDestinationRule = new RolloutDestinationRule(this, 'CanaryDestinationRule', {
+        rollout: model,
+        version: 'canary',
+      });
+    } else {
+      this.virtualService = new RolloutVirtualService(this, 'VirtualService', { rollout: model });
+      this.destinationRule = new RolloutDestinationRule(this, 'DestinationRule', { rollout: model });
+    }
     this.alerts = new RolloutAlerts(this, 'Alerts', { rollout: model });
     if (model.dashboard) this.dashboard = new RolloutDashboard(this, 'Dashboard', { rollout: model });
   }

@@ -27,6 +27,14 @@ function alternativeText(m: CohortMatchModel): string {
 /** One line per routing feature the intent uses; none for weights alone. */
 export function routingSummary(model: RolloutModel): string[] {
   const out: string[] = [];
+  if (model.gatewayApi) {
+    const parents = model.service.gateways.map((g) =>
+      g === 'mesh' ? 'the Service (GAMMA, mesh traffic)' : `Gateway ${g}`,
+    );
+    out.push(
+      `router: Gateway API HTTPRoute on ${parents.join(', ')}, weighing Services ${model.gatewayApi.stableService} (stable) and ${model.gatewayApi.canaryService} (canary); DestinationRules keep each one's traffic policy`,
+    );
+  }
   if (model.cohort) {
     const alts = model.cohort.match.map(alternativeText);
     out.push(

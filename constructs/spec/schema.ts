@@ -97,6 +97,11 @@ export const ROLLOUT_SCHEMA: Schema = object(
           },
           ['duplicatesSafe'],
         ),
+        router: { enum: ['istio', 'gateway-api'] },
+        gatewayApi: object({
+          stableService: { type: 'string', format: 'dns-label' },
+          canaryService: { type: 'string', format: 'dns-label' },
+        }),
         // Sticky canary (istio/sticky.ts): the cookie and how long it keeps a user on canary.
         sticky: object({
           cookie: { type: 'string', format: 'cookie-name' },

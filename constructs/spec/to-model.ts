@@ -81,6 +81,15 @@ function trafficPolicy(given: TrafficPolicySpec | undefined): TrafficPolicyModel
 const stringMatch = (m: StringMatchSpec): StringMatchModel =>
   m.exact !== undefined ? { exact: m.exact } : m.prefix !== undefined ? { prefix: m.prefix } : { regex: m.regex! };
 
+/** The Services an HTTPRoute weighs: the intent's, else `<service short name>-stable` / `-canary`. */
+function perVersionServices(spec: RolloutDocument['spec']): { stableService: string; canaryService: string } {
+  const short = spec.service.host.split('.')[0]!;
+  return {
+    stableService: spec.gatewayApi?.stableService ?? `${short}-stable`,
+    canaryService: spec.gatewayApi?.canaryService ?? `${short}-canary`,
+  };
+}
+
 /** Both cohort forms as one list of alternatives: `header` + `values` is one exact match per value. */
 function cohort(spec: CohortSpec | undefined): CohortModel | undefined {
   if (!spec) return undefined;
@@ -155,6 +164,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     stable: spec.stable,
     canary: spec.canary,
     cohort: cohort(spec.cohort),
+    gatewayApi: spec.router === 'gateway-api' ? perVersionServices(spec) : undefined,
     shadow: spec.shadow && { minRequests: spec.shadow.minRequests ?? DEFAULTS.minRequests },
     sticky: spec.sticky && {
       cookie: spec.sticky.cookie ?? stickyCookieName(doc.metadata.name),

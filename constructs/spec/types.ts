@@ -28,6 +28,10 @@ export interface RolloutSpec {
   readonly sticky?: StickySpec;
   /** Required by a shadow stage (one with `mirror`): that the service is safe to get requests twice. */
   readonly shadow?: ShadowSpec;
+  /** Which routing API the rollout compiles to: an Istio VirtualService, or a Gateway API HTTPRoute. @default "istio" */
+  readonly router?: 'istio' | 'gateway-api';
+  /** With router gateway-api: the per-version Services the HTTPRoute weighs (Gateway API has no subsets). */
+  readonly gatewayApi?: GatewayApiSpec;
   /** Ordered stages; names unique, weights non-decreasing. */
   readonly stages: readonly StageSpec[];
   /** The live stage; the bot edits only this field and `abort`. */
@@ -88,6 +92,13 @@ export interface ServiceSpec {
   readonly port: number;
   /** Gateways the VirtualService binds to. @default ["mesh"] */
   readonly gateways?: readonly string[];
+}
+
+export interface GatewayApiSpec {
+  /** Service selecting only stable pods, in the rollout's namespace. @default "<service>-stable" */
+  readonly stableService?: string;
+  /** Service selecting only canary pods. @default "<service>-canary" */
+  readonly canaryService?: string;
 }
 
 export interface ShadowSpec {

@@ -7,6 +7,7 @@ import { DEFAULTS } from '../model.js';
 import { isDuration, parseDuration } from '../duration.js';
 import { LABEL_MANAGED_BY, LABEL_ROLLOUT } from '../conventions.js';
 import { cohortRules } from './cohort-rules.js';
+import { routerRules } from './router-rules.js';
 import { shadowRules } from './shadow-rules.js';
 import { istioIntentRules } from './istio-rules.js';
 import { intentTelemetryProblems } from '../istio/intent.js';
@@ -165,6 +166,7 @@ function crossField(spec: Rec): Problem[] {
   istioIntentRules(spec, add);
   cohortRules(spec, add);
   shadowRules(spec, add);
+  routerRules(spec, add);
   for (const key of Object.keys(rec(rec(spec.alerts).labels))) {
     if (key === LABEL_MANAGED_BY || key === LABEL_ROLLOUT)
       add(['alerts', 'labels', key], `is set by stagegate on every PrometheusRule (${key}); choose another label`);

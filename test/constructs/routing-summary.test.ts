@@ -45,3 +45,16 @@ describe('routingSummary: shadow stages', () => {
     ]);
   });
 });
+
+describe('routingSummary: router gateway-api', () => {
+  it('names the HTTPRoute parents and the per-version Services', () => {
+    const model = rolloutModel({
+      cohort: undefined,
+      service: { host: 'web', port: 8080, gateways: ['ingress/public', 'mesh'] },
+      gatewayApi: { stableService: 'web-stable', canaryService: 'web-canary' },
+    });
+    expect(routingSummary(model)).toEqual([
+      "router: Gateway API HTTPRoute on Gateway ingress/public, the Service (GAMMA, mesh traffic), weighing Services web-stable (stable) and web-canary (canary); DestinationRules keep each one's traffic policy",
+    ]);
+  });
+});

@@ -149,7 +149,7 @@ describe('RolloutResources', () => {
   it('always has its children, typed without optionals, built from a resolved model', () => {
     const resources = new RolloutResources(Testing.chart(), 'checkout', { rollout: model });
     expect(resources.model).toBe(model);
-    expect(resources.virtualService.apiObject.kind).toBe('VirtualService');
+    expect(resources.virtualService!.apiObject.kind).toBe('VirtualService');
     expect(resources.destinationRule.apiObject.kind).toBe('DestinationRule');
     expect(resources.alerts.groups.map((g) => g.name)).toEqual([
       'stagegate.checkout.recording',

@@ -1,0 +1,42 @@
+/**
+ * Cross-field rules of `router: gateway-api` (http-route.ts): what an HTTPRoute of the Gateway
+ * API version stagegate validates against (@kubernetes-models/gateway-api 0.5.1, Gateway API
+ * v1.0 `gateway.networking.k8s.io/v1`) cannot say, refused where the intent says it.
+ */
+type Rec = Record<string, unknown>;
+type Add = (path: (string | number)[], message: string) => void;
+const isRecord = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function routerRules(spec: Rec, add: Add): void {
+  if (spec.router !== 'gateway-api') {
+    if (spec.gatewayApi !== undefined) add(['gatewayApi'], 'is only read with router: gateway-api');
+    return;
+  }
+  const service = isRecord(spec.service) ? spec.service : {};
+  if (service.serviceEntry === true)
+    add(
+      ['service', 'serviceEntry'],
+      'a ServiceEntry host has no Kubernetes Service for an HTTPRoute to weigh; use router: istio (the default)',
+    );
+  const retries = isRecord(spec.trafficPolicy) ? spec.trafficPolicy.retries : undefined;
+  if (retries !== undefined)
+    add(
+      ['trafficPolicy', 'retries'],
+      'an HTTPRoute of Gateway API v1.0 (the schema stagegate checks it against) has no retry policy; remove retries or use router: istio',
+    );
+  const cohort = isRecord(spec.cohort) ? spec.cohort : {};
+  (Array.isArray(cohort.match) ? cohort.match : []).forEach((alt, i) => {
+    if (isRecord(alt) && alt.sourceLabels !== undefined)
+      add(
+        ['cohort', 'match', i, 'sourceLabels'],
+        'an HTTPRoute match has no caller labels (Gateway API matches path, headers, query and method); match on headers or use router: istio',
+      );
+  });
+  (Array.isArray(spec.stages) ? spec.stages : []).forEach((s, i) => {
+    if (isRecord(s) && typeof s.mirror === 'number' && s.mirror !== 100)
+      add(
+        ['stages', i, 'mirror'],
+        `Gateway API v1.0's RequestMirror filter copies every request of the rule (no percent); write mirror: 100 or use router: istio (got ${s.mirror})`,
+      );
+  });
+}
