@@ -46,6 +46,12 @@ export interface ServiceTraffic {
   readonly requestsPerSecond: number;
   /** Canary percent of the default route (0–100); read on every update, so promotion shifts traffic live. */
   readonly canaryWeight: () => number;
+  /**
+   * Percent of stable-bound requests copied to canary (a shadow stage's mirrorPercentage). The
+   * copies are counted by canary's sidecar only: Envoy sends them through its async client,
+   * outside the client proxy's stats filter (constructs/istio/shadow.ts). @default () => 0
+   */
+  readonly mirrorPercent?: () => number;
   /** Requests per second carrying the cohort header. @default 0 */
   readonly cohortRequestsPerSecond?: number;
   /** Whether the cohort route (100 % canary) exists; otherwise cohort requests follow the weights. @default () => true */
@@ -225,6 +231,13 @@ export function createSimulation(options: SimulationOptions): Simulation {
         stable: arrivals - toCanary + cohort - cohortToCanary,
         canary: toCanary + cohortToCanary,
       };
+      // Shadow stage: copies of stable's requests, answered by canary and dropped by Envoy.
+      const copies = binomial(random, counts.stable, clampWeight(spec.mirrorPercent?.() ?? 0) / 100);
+      if (copies > 0) {
+        const copyErrors = binomial(random, copies, state.errorRatio.canary);
+        record(svc, 'canary', copies - copyErrors, 200, '-', state.latencyMs.canary, ['destination']);
+        record(svc, 'canary', copyErrors, 500, '-', state.latencyMs.canary, ['destination']);
+      }
       for (const version of VERSIONS) {
         const overflow = binomial(random, counts[version], state.overflowRatio[version]);
         const served = counts[version] - overflow;
@@ -330,7 +343,12 @@ export interface ManifestObject {
   readonly kind?: string;
   readonly metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
   readonly spec?: {
-    http?: { name?: string; route?: { destination?: { subset?: string }; weight?: number }[] }[];
+    http?: {
+      name?: string;
+      route?: { destination?: { subset?: string }; weight?: number }[];
+      mirror?: unknown;
+      mirrorPercentage?: { value?: number };
+    }[];
     groups?: readonly unknown[];
   };
 }
@@ -338,13 +356,14 @@ export interface ManifestObject {
 export function routingFromManifest(yamlText: string): {
   readonly canaryWeight: number;
   readonly cohortRoute: boolean;
+  /** Present in a shadow stage: percent of stable's requests mirrored to canary. */
+  readonly mirrorPercent?: number;
 } {
   const docs = parseAllDocuments(yamlText);
   const objects = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as ManifestObject | null);
   const vs = objects.find((o) => o?.kind === 'VirtualService');
   if (!vs) throw new Error('manifest has no VirtualService; pass the generated <name>.k8s.yaml of a rollout');
-  const http: { name?: string; route?: { destination?: { subset?: string }; weight?: number }[] }[] =
-    vs.spec?.http ?? [];
+  const http = vs.spec?.http ?? [];
   const cohortRoute = http.some((r) => r?.name === ROUTE_COHORT);
   if (
     vs.metadata?.labels?.['stagegate.dev/stage'] === 'aborted' ||
@@ -361,7 +380,9 @@ export function routingFromManifest(yamlText: string): {
   const canary = destinations.find((d) => d.destination?.subset === SUBSET_CANARY);
   // Istio: a lone destination without a weight takes all traffic.
   const canaryWeight = !canary ? 0 : (canary.weight ?? (destinations.length === 1 ? 100 : 0));
-  return { canaryWeight, cohortRoute };
+  // Istio: a mirror without mirrorPercentage copies every request.
+  const mirrorPercent = route.mirror === undefined ? 0 : (route.mirrorPercentage?.value ?? 100);
+  return mirrorPercent > 0 ? { canaryWeight, cohortRoute, mirrorPercent } : { canaryWeight, cohortRoute };
 }
 
 // ---- exposition ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ export interface LiveRollout {
   readonly path: string;
   readonly model: RolloutModel;
   readonly manifest: string;
-  readonly routing: { readonly canaryWeight: number; readonly cohortRoute: boolean };
+  readonly routing: { readonly canaryWeight: number; readonly cohortRoute: boolean; readonly mirrorPercent?: number };
   /** Weights of the default route as written in the VirtualService. */
   readonly weights: { readonly stable: number; readonly canary: number };
 }

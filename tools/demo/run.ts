@@ -278,6 +278,7 @@ function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
     cohortRequestsPerSecond: r.cohortRequestsPerSecond ?? 0,
     canaryWeight: () => mainline.routing(r.name).canaryWeight,
     cohortRoute: () => mainline.routing(r.name).cohortRoute,
+    mirrorPercent: () => mainline.routing(r.name).mirrorPercent ?? 0,
     errorRatio: { stable: baseline, canary: baseline },
     latencyMs: { stable: LATENCY, canary: LATENCY },
   };

@@ -209,6 +209,26 @@ describe('synthetic Istio exporter', () => {
     expect(total(s, { reporter: 'destination', destination_version: 'v2' })).toBe(canary);
   });
 
+  it("counts a shadow stage's copies on canary's destination reporter only, users staying on stable", () => {
+    let t = 0;
+    const sim = createSimulation({
+      now: () => t,
+      seed: 5,
+      services: [checkout({ requestsPerSecond: 100, canaryWeight: () => 0, mirrorPercent: () => 20 })],
+    });
+    t = 60_000;
+    const s = parseExposition(sim.render());
+    const copies = total(s, { reporter: 'destination', destination_version: 'v2' });
+    // 6000 requests, 20 % copied: 1200 ± 4 standard deviations (≈ 124).
+    expect(copies).toBeGreaterThan(1076);
+    expect(copies).toBeLessThan(1324);
+    // The client proxy never sees a copy (Envoy's async client), and no user reached canary.
+    expect(total(s, { reporter: 'source', destination_version: 'v2' })).toBe(0);
+    expect(total(s, { reporter: 'source', destination_version: 'v1' })).toBe(
+      total(s, { reporter: 'destination', destination_version: 'v1' }),
+    );
+  });
+
   it('fits latency buckets to p50 and p99', () => {
     let t = 0;
     const sim = createSimulation({
@@ -365,6 +385,17 @@ spec: { host: checkout }
     });
     expect(routingFromManifest(manifest([90, 10], '  annotations:\n    stagegate.dev/abort-reason: errors\n'))).toEqual(
       { canaryWeight: 0, cohortRoute: false },
+    );
+  });
+
+  it("reads a shadow stage's mirror percentage, 100 for a mirror without one", () => {
+    const mirrored = manifest([100, 0]).replace(
+      '    - name: stagegate-default\n',
+      '    - name: stagegate-default\n      mirror: { host: checkout, subset: canary }\n      mirrorPercentage: { value: 12.5 }\n',
+    );
+    expect(routingFromManifest(mirrored)).toEqual({ canaryWeight: 0, cohortRoute: true, mirrorPercent: 12.5 });
+    expect(routingFromManifest(mirrored.replace('      mirrorPercentage: { value: 12.5 }\n', '')).mirrorPercent).toBe(
+      100,
     );
   });
 

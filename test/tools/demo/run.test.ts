@@ -52,13 +52,15 @@ describe('stagegate demo', () => {
     expect(progress).toMatch(/\] storefront: notify: [a-z-]+\/storefront: promoted to full \(#\d+ merged\)/);
   });
 
-  it('promotes storefront through every stage to full, one merged PR per stage', () => {
+  it('promotes storefront from its shadow stage through every stage to full, one merged PR per stage', () => {
     const s = rollout('storefront');
     expect(s.finalStage).toBe('full');
     expect(s.aborted).toBe(false);
-    expect(s.stagesReached.map((x) => x.stage)).toEqual(['cohort', 'ten-percent', 'half', 'full']);
+    expect(s.stagesReached.map((x) => x.stage)).toEqual(['shadow', 'cohort', 'ten-percent', 'half', 'full']);
     const merged = s.pulls.filter((p) => p.merged);
+    // The shadow stage (mirrored requests only, judged healthy) is promoted like any other.
     expect(merged.map((p) => p.title)).toEqual([
+      'stagegate: storefront → cohort (cohort x-stagegate-cohort)',
       'stagegate: storefront → ten-percent (10 %)',
       'stagegate: storefront → half (50 %)',
       'stagegate: storefront → full (100 %)',
