@@ -18,6 +18,18 @@ export function routerRules(spec: Rec, add: Add): void {
       ['service', 'serviceEntry'],
       'a ServiceEntry host has no Kubernetes Service for an HTTPRoute to weigh; use router: istio (the default)',
     );
+  // The rules select destination_service_name = the rollout's Service. The client proxy labels a
+  // request with the Service its cluster is for — the backendRef, `<svc>-canary` — so reporter
+  // source would select nothing. Canary's own sidecar labels it with the first Service on its
+  // inbound cluster, pilot's ServiceTargets sorted by creation time, then hostname (istio/istio
+  // pilot/pkg/model/context.go SetServiceTargets; cluster_builder.go addTelemetryMetadata): the
+  // rollout's Service when it is older than the per-version ones, or as old ("web" < "web-canary").
+  const metrics = isRecord(spec.metrics) ? spec.metrics : {};
+  if (metrics.reporter === 'source' || metrics.reporter === 'waypoint')
+    add(
+      ['metrics', 'reporter'],
+      `must be destination with router gateway-api (got ${JSON.stringify(metrics.reporter)}): the client proxy labels each request with the backendRef Service it was sent to (the per-version Service), not the rollout's Service the rules select`,
+    );
   const retries = isRecord(spec.trafficPolicy) ? spec.trafficPolicy.retries : undefined;
   if (retries !== undefined)
     add(

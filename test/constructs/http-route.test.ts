@@ -166,6 +166,9 @@ describe('RolloutHttpRoute: router gateway-api', () => {
     ).toContain(
       "spec.stages[0].mirror: Gateway API v1.0's RequestMirror filter copies every request of the rule (no percent)",
     );
+    expect(problems({ ...base, metrics: { reporter: 'source' } })).toContain(
+      'spec.metrics.reporter: must be destination with router gateway-api (got "source"): the client proxy labels each request with the backendRef Service',
+    );
     expect(problems({ ...base, router: undefined, gatewayApi: { stableService: 'a' } })).toContain(
       'spec.gatewayApi: is only read with router: gateway-api',
     );
