@@ -11,48 +11,19 @@ import { isDuration, parseDuration } from '../duration.js';
 import { SUPPORTED_MIN_MINOR } from '../istio/telemetry.js';
 import { SCRAPE_INTERVAL_LIMIT_MS } from '../promql/windows.js';
 
-type Schema = Record<string, unknown>;
-
-const str: Schema = { type: 'string', minLength: 1 };
-const duration: Schema = { type: 'string', format: 'go-duration' };
-const int = (minimum: number, maximum?: number): Schema =>
-  maximum === undefined ? { type: 'integer', minimum } : { type: 'integer', minimum, maximum };
-/** A closed mapping: unknown keys are errors, so a typo never silently falls back to a default. */
-const object = (properties: Record<string, Schema>, required: string[] = []): Schema =>
-  required.length > 0
-    ? { type: 'object', properties, required, additionalProperties: false }
-    : { type: 'object', properties, additionalProperties: false };
+import { duration, int, object, type Schema, str } from './schema-parts.js';
+import { ROUTING_PROPERTIES, STAGE_MIRROR } from './routing-schema.js';
 
 const stageSchema = object(
   {
     name: { type: 'string', format: 'dns-label' },
     weight: int(0, 100),
     cohort: { type: 'boolean' },
-    // Shadow stage: percent of stable's requests mirrored to canary (Istio mirrorPercentage, a double).
-    mirror: { type: 'number', exclusiveMinimum: 0, maximum: 100 },
+    mirror: STAGE_MIRROR,
     bake: duration,
   },
   ['name'],
 );
-
-/** Istio's StringMatch; "exactly one of" and the RE2 dialect are checked in cohort-rules.ts, with Istio's words. */
-const stringMatchSchema = object({ exact: { type: 'string' }, prefix: { type: 'string' }, regex: { type: 'string' } });
-const cohortMatchSchema = object({
-  headers: {
-    type: 'object',
-    propertyNames: { type: 'string', format: 'header-name' },
-    additionalProperties: stringMatchSchema,
-  },
-  cookie: object(
-    { name: { type: 'string', format: 'cookie-name' }, ...(stringMatchSchema.properties as Record<string, Schema>) },
-    ['name'],
-  ),
-  sourceLabels: {
-    type: 'object',
-    propertyNames: { type: 'string', format: 'label-key' },
-    additionalProperties: { type: 'string', format: 'label-value' },
-  },
-});
 
 const limitsSchema = (maxSchema: Schema): Schema =>
   object({ max: maxSchema, maxVsStable: { type: 'number', minimum: 1 } });
@@ -81,32 +52,8 @@ export const ROLLOUT_SCHEMA: Schema = object(
         versionLabel: { type: 'string', format: 'label-key' },
         stable: { type: 'string', format: 'label-value' },
         canary: { type: 'string', format: 'label-value' },
-        cohort: object({
-          header: { type: 'string', format: 'header-name' },
-          values: { type: 'array', minItems: 1, items: str },
-          // Instead of header + values (cohort-rules.ts): alternatives, each a set of conditions.
-          match: { type: 'array', minItems: 1, items: cohortMatchSchema },
-        }),
-        shadow: object(
-          {
-            duplicatesSafe: { type: 'boolean' },
-            minRequests: {
-              anyOf: [{ const: 'auto' }, { type: 'integer', minimum: 1 }],
-              expected: 'a positive integer or "auto"',
-            },
-          },
-          ['duplicatesSafe'],
-        ),
-        router: { enum: ['istio', 'gateway-api'] },
-        gatewayApi: object({
-          stableService: { type: 'string', format: 'dns-label' },
-          canaryService: { type: 'string', format: 'dns-label' },
-        }),
-        // Sticky canary (istio/sticky.ts): the cookie and how long it keeps a user on canary.
-        sticky: object({
-          cookie: { type: 'string', format: 'cookie-name' },
-          maxAge: { ...duration, format: 'max-age' },
-        }),
+        // cohort, shadow, router, gatewayApi, sticky (routing-schema.ts).
+        ...ROUTING_PROPERTIES,
         stages: { type: 'array', minItems: 1, items: stageSchema },
         stage: str,
         // `abort:` with only a comment under it (as in docs/design.md §1) is YAML null: not aborted.
