@@ -1,4 +1,5 @@
 import { runBench, type BenchReport } from '../../tools/bench/run.js';
+import { renderDetection } from '../../tools/bench/detection-report.js';
 import { renderSynth } from '../../tools/bench/synth.js';
 import { UsageError, defineCommand } from '../cli/command.js';
 
@@ -28,24 +29,10 @@ export const benchCommand = defineCommand({
   },
 });
 
-const x = (r: number | null | undefined) =>
-  r === null || r === undefined || !Number.isFinite(r) ? 'n/a' : `${r.toFixed(2)}×`;
-const s = (v: number | null) => (v === null ? 'not detected' : `${v} s`);
-
 function render(r: BenchReport): string {
   const out: string[] = [`stagegate bench${r.quick ? ' --quick' : ''} (node ${r.node}, ${r.cpus} CPUs)`];
   if (r.synth) out.push(...renderSynth(r.synth));
-  if (r.detection) {
-    for (const [name, d] of [
-      ['stagegate', r.detection.stagegate],
-      ['flagger-style', r.detection.flaggerStyle],
-    ] as const) {
-      out.push(
-        `detect ${name.padEnd(13)} median ${s(d.medianDetectSeconds)} (${x(d.medianRatioToFloor)} the floor), ` +
-          `${d.falseRollbacksPer1000} false rollbacks / 1000, ${d.blipRollbacks}/${d.blipRollouts} blips rolled back`,
-      );
-    }
-  }
+  if (r.detection) out.push(...renderDetection(r.detection));
   if (r.bot) {
     const a = r.bot.actions;
     out.push(

@@ -88,6 +88,23 @@ export function firstFiring(
   return undefined;
 }
 
+/**
+ * Whether the alert is firing at evaluation `t`: `expr` returned a value at every evaluation of
+ * the last `forSeconds` up to and including `t`, with no evaluation missed.
+ */
+export function firingAt(
+  values: readonly (readonly [number, number])[],
+  t: number,
+  forSeconds: number,
+  stepSeconds: number,
+): boolean {
+  let i = values.findIndex(([ts]) => ts === t);
+  if (i < 0) return false;
+  let since = t;
+  while (i > 0 && since - values[i - 1]![0] <= stepSeconds * 1.5 && t - since < forSeconds) since = values[--i]![0];
+  return t - since >= forSeconds;
+}
+
 /** OpenMetrics lines of recorded series (gauges), one family per record name. */
 export function recordedOpenMetrics(families: ReadonlyMap<string, readonly Series[]>): string {
   const out: string[] = [];

@@ -98,7 +98,15 @@ export function writeOpenMetrics(
     writeSync(fd, `# TYPE ${METRIC_REQUESTS.replace(/_total$/, '')} counter\n`);
     for (const svc of services) {
       for (const [version, b] of Object.entries(svc.versions)) {
-        const labels = `reporter="destination",destination_service_name="${svc.service}",destination_service_namespace="${svc.namespace}",destination_version="${version}"`;
+        // Envoy creates a series on its first request: a version that never gets one has none,
+        // which is what "no traffic" looks like to every query.
+        if (b.rps === 0) continue;
+        // Istio's standard labels (istio.io/latest/docs/reference/config/metrics/): the workload is
+        // the Deployment, named <service>-<version> here; Flagger's built-in queries select it.
+        const labels =
+          `reporter="destination",destination_service_name="${svc.service}",destination_service_namespace="${svc.namespace}",` +
+          `destination_version="${version}",destination_workload="${svc.service}-${version}",` +
+          `destination_workload_namespace="${svc.namespace}"`;
         const ok = new Float64Array(steps);
         const failed = new Float64Array(steps);
         const cumulative = BUCKETS_MS.map(() => new Float64Array(steps));
