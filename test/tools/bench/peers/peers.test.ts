@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { argoAssess, argoMeasure, argoRollbackIndex } from '../../../../tools/bench/peers/argo.js';
+import { argoAssess, argoMeasure, argoQueries, argoRollbackIndex } from '../../../../tools/bench/peers/argo.js';
 import { flaggerCheckPasses, flaggerQueries, flaggerRollbackTick } from '../../../../tools/bench/peers/flagger.js';
+import { promqlSyntaxError } from '../../../constructs/promql/syntax.js';
 import { kayentaClassify, kayentaScore, mannWhitney } from '../../../../tools/bench/peers/kayenta.js';
 
 describe('Flagger analysis (pkg/controller/scheduler.go)', () => {
@@ -113,5 +114,16 @@ describe('Kayenta-style Mann-Whitney judge', () => {
     ).toBe('Pass');
     expect(kayentaScore(['High', 'Pass'])).toBe(50);
     expect(kayentaScore(['Nodata', 'Nodata'])).toBe(100);
+  });
+});
+
+describe('peer queries', () => {
+  it('parse with the official PromQL grammar, grouped for many rollouts at once', () => {
+    const f = flaggerQueries('bench', '.*-v2', 60, 'destination_workload');
+    const a = argoQueries('bench', 'v2', 300, 'destination_service_name');
+    for (const q of [f.successRate, f.durationP99Ms, a.successRatio, a.p99Ms])
+      expect(promqlSyntaxError(q)).toBeUndefined();
+    expect(f.durationP99Ms).toContain('sum by (le, destination_workload)');
+    expect(a.successRatio).toContain('irate(istio_requests_total{');
   });
 });
