@@ -34,6 +34,7 @@ export interface BenchSizes {
   readonly synthRepeats?: number;
   /** Runs of `synth --stdout` through the bin (median counts); 0 skips it. @default 5 */
   readonly stdoutRuns?: number;
+  /** Healthy detection rollouts per canary weight. */
   readonly healthy: number;
   readonly perCase: number;
   readonly botSizes: readonly number[];
@@ -45,7 +46,8 @@ export const FULL: BenchSizes = {
   profileAt: 1000,
   synthRepeats: 3,
   stdoutRuns: 5,
-  healthy: 1000,
+  // Per canary weight (detection-cases.ts WEIGHTS): 1,000 healthy runs in all.
+  healthy: 500,
   perCase: 40,
   botSizes: [20, 100],
 };
@@ -53,8 +55,8 @@ export const QUICK: BenchSizes = {
   synthSizes: [40, 200],
   cdk8sMax: 200,
   stdoutRuns: 3,
-  healthy: 100,
-  perCase: 10,
+  healthy: 50,
+  perCase: 5,
   botSizes: [3, 6],
 };
 
