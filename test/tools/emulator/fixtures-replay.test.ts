@@ -27,7 +27,7 @@ beforeAll(async () => {
   const main = (await h.client('admin-token').git.getRef({ owner: 'acme', repo: 'shop', ref: 'heads/main' })).data
     .object.sha;
   const second = await commitFiles(h.client('admin-token'), 'fixture-second', { 'x.txt': 'x\n' });
-  shas = { ['0'.repeat(39) + '1']: main, ['0'.repeat(39) + '2']: second };
+  shas = { [`${'0'.repeat(39)}1`]: main, [`${'0'.repeat(39)}2`]: second };
 });
 afterAll(async () => {
   await h.emu.close();
