@@ -29,6 +29,8 @@ export interface RolloutModel {
   readonly stages: readonly StageModel[];
   /** Name of the live stage. */
   readonly stage: string;
+  /** Clusters the rollout runs in (spec.clusters); absent for a one-cluster intent. */
+  readonly clusters?: readonly string[];
   readonly abort?: { readonly reason: string; readonly at: string };
   readonly health: HealthModel;
   readonly trafficPolicy: TrafficPolicyModel;
@@ -86,6 +88,8 @@ export interface StageModel {
   readonly cohort: boolean;
   /** Undefined only on the last stage. */
   readonly bakeMs?: number;
+  /** Clusters this stage reaches (every one of the rollout's when the stage names none); absent without clusters. */
+  readonly clusters?: readonly string[];
 }
 
 export interface HealthModel {

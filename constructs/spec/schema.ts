@@ -21,6 +21,7 @@ const stageSchema = object(
     cohort: { type: 'boolean' },
     mirror: STAGE_MIRROR,
     bake: duration,
+    clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
   },
   ['name'],
 );
@@ -126,6 +127,8 @@ export const ROLLOUT_SCHEMA: Schema = object(
           minVersion: { type: 'string', format: 'istio-minor' },
           maxVersion: { type: 'string', format: 'istio-minor' },
         }),
+        // Waves across clusters (constructs/spec/cluster-rules.ts): each name is a generated/ folder.
+        clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
       },
       ['service', 'stable', 'canary', 'stages', 'stage'],
     ),

@@ -145,6 +145,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       cohort: cohortFrom >= 0 && i >= cohortFrom,
       mirror: s.mirror,
       bakeMs: ms(s.bake),
+      clusters: spec.clusters && [...(s.clusters ?? spec.clusters)],
     }),
   );
   const errorRatio = {
@@ -172,6 +173,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     },
     stages,
     stage: spec.stage,
+    clusters: spec.clusters && [...spec.clusters],
     // `abort:` left empty in YAML is null: not aborted.
     abort: spec.abort ? { reason: spec.abort.reason, at: spec.abort.at } : undefined,
     health: {

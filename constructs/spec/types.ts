@@ -54,6 +54,8 @@ export interface RolloutSpec {
   readonly alerts?: AlertsSpec;
   /** (stagegate extension) The Istio the generated objects are written for. */
   readonly istio?: IstioSpec;
+  /** (stagegate extension) Clusters the rollout runs in, DNS labels; output goes to generated/<cluster>/. @default none (one cluster, generated/) */
+  readonly clusters?: readonly string[];
 }
 
 export interface AlertsSpec {
@@ -166,6 +168,8 @@ export interface StageSpec {
   readonly cohort?: boolean;
   /** How long the stage must stay healthy before the next one. Required on every stage but the last. */
   readonly bake?: string;
+  /** (stagegate extension) Clusters this stage reaches at its weight (a wave only widens). @default every cluster of spec.clusters */
+  readonly clusters?: readonly string[];
 }
 
 export interface AbortSpec {

@@ -10,6 +10,7 @@ import { cohortRules } from './cohort-rules.js';
 import { routerRules } from './router-rules.js';
 import { shadowRules } from './shadow-rules.js';
 import { istioIntentRules } from './istio-rules.js';
+import { clusterRules } from './cluster-rules.js';
 import { intentTelemetryProblems } from '../istio/intent.js';
 import { closestMatch, humanize, schemaValidator } from './schema.js';
 
@@ -167,6 +168,7 @@ function crossField(spec: Rec): Problem[] {
   cohortRules(spec, add);
   shadowRules(spec, add);
   routerRules(spec, add);
+  clusterRules(spec, add);
   for (const key of Object.keys(rec(rec(spec.alerts).labels))) {
     if (key === LABEL_MANAGED_BY || key === LABEL_ROLLOUT)
       add(['alerts', 'labels', key], `is set by stagegate on every PrometheusRule (${key}); choose another label`);
