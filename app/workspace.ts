@@ -51,6 +51,11 @@ export function writeGenerated(
     for (const name of readdirSync(target)) {
       const full = join(target, name);
       if (statSync(full).isFile()) previous.set(name, readFileSync(full, 'utf8'));
+      // generated/<cluster>/ of a wave across clusters (README "Waves across clusters").
+      else if (statSync(full).isDirectory())
+        for (const inner of readdirSync(full))
+          if (statSync(join(full, inner)).isFile())
+            previous.set(`${name}/${inner}`, readFileSync(join(full, inner), 'utf8'));
     }
   }
   const suffix = randomBytes(4).toString('hex');
@@ -58,7 +63,10 @@ export function writeGenerated(
   const retired = join(parent, `.${basename(target)}.old-${suffix}`);
   mkdirSync(staging);
   try {
-    for (const rollout of compiled) writeFileSync(join(staging, rollout.file), rollout.content);
+    for (const rollout of compiled) {
+      mkdirSync(dirname(join(staging, rollout.file)), { recursive: true });
+      writeFileSync(join(staging, rollout.file), rollout.content);
+    }
     if (existsSync(target)) renameSync(target, retired);
     renameSync(staging, target);
   } catch (err) {

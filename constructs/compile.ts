@@ -5,6 +5,7 @@
  * files through the GitHub API.
  */
 import { App, Chart, Yaml } from 'cdk8s';
+import { clusterModel } from './clusters.js';
 import { generatedFileName } from './conventions.js';
 import { type KubeObject, schemaProblems } from './crd-schemas.js';
 import { webhookErrors } from './istio/route-validation.js';
@@ -30,7 +31,10 @@ export interface SynthOutput {
 }
 
 export interface CompiledRollout extends SynthOutput {
+  /** The model the objects were built from: for a wave across clusters, the cluster's (clusters.ts). */
   readonly model: RolloutModel;
+  /** For an intent with spec.clusters: this output's cluster, and the model of the whole wave. */
+  readonly cluster?: { readonly name: string; readonly wave: RolloutModel };
   /** The objects in `content`, in order. */
   readonly objects: readonly KubeObject[];
 }
@@ -78,7 +82,7 @@ export function compile(sources: readonly IntentSource[]): CompiledRollout[] {
   if (problems.length > 0) throw new IntentError(problems);
 
   const built: CompiledRollout[] = [];
-  for (const { source, model, file } of valid) {
+  for (const { source, model, file, cluster } of valid.flatMap(perCluster)) {
     const objects = rolloutObjects(model);
     for (const obj of objects) {
       for (const message of schemaProblems(obj)) {
@@ -91,10 +95,28 @@ export function compile(sources: readonly IntentSource[]): CompiledRollout[] {
         problems.push(problemAt(source.path, 'spec', `generated ${where} would be refused by Istio: ${message}`));
       }
     }
-    built.push({ model, source: source.path, file, content: Yaml.stringify(...objects), objects });
+    const content = Yaml.stringify(...objects);
+    built.push({ model, source: source.path, file, content, objects, ...(cluster ? { cluster } : {}) });
   }
   if (problems.length > 0) throw new IntentError(problems);
   return built.sort((a, b) => compareStrings(a.file, b.file));
+}
+
+/**
+ * One output per cluster for a wave across clusters, `<cluster>/<name>.k8s.yaml` (README "Waves
+ * across clusters"), in spec.clusters' order; one-cluster intents are passed through unchanged.
+ */
+function perCluster<T extends { model: RolloutModel; file: string }>(
+  item: T,
+): (T & { cluster?: { name: string; wave: RolloutModel } })[] {
+  const wave = item.model;
+  if (!wave.clusters) return [item];
+  return wave.clusters.map((name) => ({
+    ...item,
+    model: clusterModel(wave, name),
+    file: `${name}/${item.file}`,
+    cluster: { name, wave },
+  }));
 }
 
 /**

@@ -41,7 +41,10 @@ export function checkCompiled(compiled: readonly CompiledRollout[], outDir: stri
 
 function staleFiles(compiled: readonly CompiledRollout[], outDir: string): string[] {
   const expected = new Map(compiled.map((c) => [c.file, c.content]));
-  const present = existsSync(outDir) ? readdirSync(outDir).filter((f) => f.endsWith('.yaml')) : [];
+  // generated/<cluster>/*.yaml too (README "Waves across clusters"): a stale cluster folder is stale.
+  const present = existsSync(outDir)
+    ? readdirSync(outDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.yaml'))
+    : [];
   const stale = new Set<string>();
   for (const [file, content] of expected) {
     const path = join(outDir, file);

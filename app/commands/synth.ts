@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import { defineCommand } from '../cli/command.js';
+import type { CompiledRollout } from '../../constructs/compile.js';
+import { defineCommand, type Io, UsageError } from '../cli/command.js';
 import { compileDir } from '../cli/intents.js';
 import { writeGenerated } from '../workspace.js';
 
@@ -11,6 +12,11 @@ export const synthCommand = defineCommand({
     rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
     out: { type: 'string', value: 'DIR', help: `where the manifests go (default ${DEFAULT_OUT_DIR})` },
     stdout: { type: 'boolean', help: 'print the manifests as one YAML stream instead (Argo CD plugin)' },
+    cluster: {
+      type: 'string',
+      value: 'NAME',
+      help: 'with --stdout: only the manifests of this cluster of a wave (generated/NAME/; Argo CD ApplicationSet)',
+    },
   },
   exits: {
     ok: 'compiled (and written, or printed)',
@@ -23,13 +29,18 @@ export const synthCommand = defineCommand({
     const json = values.json === true;
     const compiled = compileDir(rolloutsDir, io, json);
     if (!compiled) return 1;
+    if (values.cluster !== undefined && !values.stdout) throw new UsageError('--cluster goes with --stdout');
     if (values.stdout) {
-      if (compiled.length === 0) {
+      // Without --cluster, only one-cluster intents: a wave's copies per cluster share object names.
+      const printed =
+        values.cluster === undefined ? compiled.filter((c) => !c.cluster) : forCluster(compiled, values.cluster, io);
+      if (!printed) return 1;
+      if (printed.length === 0) {
         // An empty manifest set makes Argo CD prune every live object of the app.
         io.stderr(`stagegate synth: no intents in ${rolloutsDir}; refusing to print an empty manifest set\n`);
         return 1;
       }
-      io.stdout(compiled.map((c) => c.content).join('---\n'));
+      io.stdout(printed.map((c) => c.content).join('---\n'));
       return 0;
     }
     const report = writeGenerated(resolve(io.cwd, outDir), compiled);
@@ -46,3 +57,18 @@ export const synthCommand = defineCommand({
     return 0;
   },
 });
+
+/**
+ * The outputs of one cluster of a wave (README "Waves across clusters"). A name no intent runs
+ * in is an error, not an empty set: a typo in an ApplicationSet would otherwise prune the app.
+ */
+function forCluster(compiled: readonly CompiledRollout[], cluster: string, io: Io): CompiledRollout[] | undefined {
+  const known = [...new Set(compiled.flatMap((c) => (c.cluster ? [c.cluster.name] : [])))].sort();
+  if (!known.includes(cluster)) {
+    io.stderr(
+      `stagegate synth: no intent runs in cluster ${JSON.stringify(cluster)} (spec.clusters name: ${known.join(', ') || 'none'}); nothing printed\n`,
+    );
+    return undefined;
+  }
+  return compiled.filter((c) => c.cluster?.name === cluster);
+}

@@ -64,7 +64,7 @@ describe('Argo CD config-management plugin', () => {
     expect(script.split('\n')[0]).toBe('set -euo pipefail');
     expect(script).toContain('synth --stdout --rollouts "$rollouts"');
     expect(script).not.toMatch(/\bnpx\b/);
-    expect(plugin.spec.parameters.static.map((p: { name: string }) => p.name)).toEqual(['rollouts']);
+    expect(plugin.spec.parameters.static.map((p: { name: string }) => p.name)).toEqual(['rollouts', 'cluster']);
   });
 
   it('prints exactly what `synth --stdout` prints, as valid multi-document YAML, and exits 0', async () => {
@@ -119,6 +119,33 @@ describe('Argo CD config-management plugin', () => {
       expect(run.stderr).toContain('no intents in none');
     } finally {
       rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('renders one cluster of a wave for PARAM_CLUSTER (an ApplicationSet parameter), and fails on an unknown one', async () => {
+    const waves = appDir();
+    try {
+      cpSync(join(ROOT, 'test/fixtures/waves/storefront.yaml'), join(waves, 'rollouts/storefront.yaml'));
+      let expected = '';
+      await main(['synth', '--stdout', '--cluster', 'us-1'], {
+        stdout: (t) => {
+          expected += t;
+        },
+        stderr: () => {},
+        cwd: waves,
+        env: {},
+      });
+      const run = generate(waves, { PARAM_ROLLOUTS: 'rollouts', PARAM_CLUSTER: 'us-1' });
+      expect(run.status).toBe(0);
+      expect(run.stdout).toBe(expected);
+      expect(run.stdout).toContain('name: storefront');
+      expect(run.stdout).not.toContain('name: checkout');
+      const typo = generate(waves, { PARAM_ROLLOUTS: 'rollouts', PARAM_CLUSTER: 'us-2' });
+      expect(typo.status).not.toBe(0);
+      expect(typo.stdout).toBe('');
+      expect(typo.stderr).toContain('no intent runs in cluster "us-2"');
+    } finally {
+      rmSync(waves, { recursive: true, force: true });
     }
   });
 });
