@@ -15,6 +15,8 @@ import { POST_OPTIONS, postCheckRun } from '../cli/post-check.js';
 import { healthCheckRun } from '../gate/check-run.js';
 import { evaluateGate, type Verdict } from '../gate/evaluate.js';
 import { PrometheusApi } from '../gate/prometheus-api.js';
+import { evaluateWave, type WaveSource, type WaveVerdict } from '../gate/waves.js';
+import { reachedClusters } from '../../constructs/clusters.js';
 import { botIdentity } from '../bot/reconcile.js';
 import { botFromSettings } from '../bot/setup.js';
 
@@ -25,7 +27,19 @@ export const gateCommand = defineCommand({
   name: 'gate',
   summary: 'pass / hold / fail of the live stage from Prometheus, with evidence (exit 0 / 3 / 1)',
   options: {
-    prometheus: { type: 'string', value: 'URL', help: 'the Prometheus base URL (required)' },
+    prometheus: {
+      type: 'string',
+      multiple: true,
+      value: 'URL|CLUSTER=URL',
+      help:
+        'the Prometheus base URL (required); for a wave across clusters either one global view (Thanos, Mimir) ' +
+        'whose series carry --cluster-label, or CLUSTER=URL once per cluster',
+    },
+    'cluster-label': {
+      type: 'string',
+      value: 'LABEL',
+      help: 'with one global --prometheus: the label naming the cluster of a series (default cluster)',
+    },
     rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
     'live-since': {
       type: 'string',
@@ -66,7 +80,7 @@ export const gateCommand = defineCommand({
     if ((values.only || values.state) && !values['open-prs'])
       throw new UsageError('--only and --state go with --open-prs');
     if (values.prometheus === undefined) throw new UsageError('--prometheus URL is required');
-    const prometheus = prometheusApi(values.prometheus);
+    const sources = prometheusSources(values.prometheus);
     const json = values.json === true;
     const rolloutsDir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
     const compiled = compileDir(rolloutsDir, io, json);
@@ -76,27 +90,32 @@ export const gateCommand = defineCommand({
     }
     const now = parseTime(values.at, '--at') ?? new Date();
     const explicitSince = parseTime(values['live-since'], '--live-since');
-    const judge = (model: RolloutModel, path: string | undefined) =>
-      evaluateGate({
-        model,
-        prometheus,
-        now,
-        ...optional('liveSince', explicitSince ?? (path ? lastCommitTime(path, io) : undefined)),
-      });
+    const judge = (model: RolloutModel, path: string | undefined) => {
+      const since = optional('liveSince', explicitSince ?? (path ? lastCommitTime(path, io) : undefined));
+      // A wave across clusters: every cluster its live stage reaches (app/gate/waves.ts).
+      if (model.clusters)
+        return evaluateWave({
+          wave: model,
+          source: waveSource(model, sources, values['cluster-label']),
+          now,
+          ...since,
+        });
+      if (!sources.plain) throw new CommandError(`--prometheus needs a plain URL for ${model.namespace}/${model.name}`);
+      return evaluateGate({ model, prometheus: sources.plain, now, ...since });
+    };
     const paths = new Map<string, string | undefined>(
       compiled.map((c) => [`${c.model.namespace}/${c.model.name}`, c.source]),
     );
+    // One entry per rollout: a wave's outputs per cluster share its whole model.
+    const rollouts = [...new Map(compiled.map((c) => [c.source, c.cluster?.wave ?? c.model])).values()];
 
     if (!values['open-prs']) {
-      const model = findModel(
-        compiled.map((c) => c.model),
-        name!,
-      );
+      const model = findModel(rollouts, name!);
       const verdict = await judge(model, paths.get(`${model.namespace}/${model.name}`));
       io.stdout(
         json
           ? `${JSON.stringify(verdict, null, 2)}\n`
-          : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n`,
+          : `${verdict.rollout}: ${verdict.summary}${verdict.baking ? ' (baking)' : ''}\n${clusterLines(verdict)}`,
       );
       await postCheckRun(values, io, healthCheckRun(verdict));
       return GATE_EXIT[verdict.kind];
@@ -113,13 +132,12 @@ export const gateCommand = defineCommand({
       ...(access.appSlug !== undefined ? { appSlug: access.appSlug } : {}),
     });
     const byBranch = new Map<string, RolloutModel>();
-    for (const c of compiled) {
-      const next = nextStage(c.model);
+    for (const m of rollouts) {
+      const next = nextStage(m);
       // branch_2 … branch_9 too: the bot's fallback names when someone else holds the branch
       // (docs/design.md §4a).
-      if (next && !c.model.abort)
-        for (const b of branchCandidates(stageBranch(c.model.namespace, c.model.name, next.name)))
-          byBranch.set(b, c.model);
+      if (next && !m.abort)
+        for (const b of branchCandidates(stageBranch(m.namespace, m.name, next.name))) byBranch.set(b, m);
     }
     // Only the bot's own PRs (docs/design.md §4a): a PR someone else opened on a bot branch is
     // never the bot's, so posting health on it only spends the installation's budget.
@@ -177,6 +195,49 @@ function readState(file: string | undefined, scope: string): PostedState {
   } catch {
     return { scope, runs: {} };
   }
+}
+
+interface PrometheusSources {
+  /** The one URL given without a cluster: a one-cluster Prometheus, or a wave's global view. */
+  readonly plain?: PrometheusApi;
+  readonly perCluster: ReadonlyMap<string, PrometheusApi>;
+}
+
+/** `--prometheus URL` at most once, `--prometheus CLUSTER=URL` once per cluster. */
+function prometheusSources(texts: readonly string[]): PrometheusSources {
+  let plain: PrometheusApi | undefined;
+  const perCluster = new Map<string, PrometheusApi>();
+  for (const text of texts) {
+    const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)=(.*)$/.exec(text);
+    if (m) {
+      if (perCluster.has(m[1]!)) throw new UsageError(`--prometheus ${m[1]}=… is given twice`);
+      perCluster.set(m[1]!, prometheusApi(m[3]!));
+    } else {
+      if (plain) throw new UsageError('--prometheus URL is given twice; name clusters as --prometheus CLUSTER=URL');
+      plain = prometheusApi(text);
+    }
+  }
+  return { ...(plain ? { plain } : {}), perCluster };
+}
+
+/** Per-cluster URLs when any is given (each reached cluster needs one), else the plain URL as a global view. */
+function waveSource(wave: RolloutModel, sources: PrometheusSources, label = 'cluster'): WaveSource {
+  if (sources.perCluster.size === 0) {
+    if (!sources.plain) throw new CommandError(`--prometheus needs a URL for ${wave.namespace}/${wave.name}`);
+    return { global: sources.plain, clusterLabel: label };
+  }
+  const missing = reachedClusters(wave).filter((c) => !sources.perCluster.has(c));
+  if (missing.length > 0)
+    throw new CommandError(
+      `${wave.namespace}/${wave.name} reaches ${missing.join(', ')} at stage "${wave.stage}" but --prometheus names no URL for it; add --prometheus ${missing[0]}=URL`,
+    );
+  return { perCluster: sources.perCluster };
+}
+
+/** One line per judged cluster under a wave's verdict. */
+function clusterLines(verdict: Verdict): string {
+  if (!('clusters' in verdict)) return '';
+  return (verdict as WaveVerdict).clusters.map((c) => `  ${c.cluster}: ${c.verdict.summary}\n`).join('');
 }
 
 /** `--prometheus` must be an http(s) URL; anything else is configuration to fix, not a verdict. */

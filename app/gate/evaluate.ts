@@ -68,7 +68,7 @@ export interface Verdict {
 
 export interface GateInput {
   readonly model: RolloutModel;
-  readonly prometheus: PrometheusApi;
+  readonly prometheus: Pick<PrometheusApi, 'query' | 'queryRange' | 'alertRules'>;
   readonly now: Date;
   /** When the live stage went live (the commit that made it so). */
   readonly liveSince?: Date;
