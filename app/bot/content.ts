@@ -25,7 +25,12 @@ export type Regenerate = (
   path: string,
   text: string,
   defaults?: string,
-) => { readonly file: string; readonly content: string };
+) => {
+  readonly file: string;
+  readonly content: string;
+  /** A wave across clusters: the other clusters' files (README "Waves across clusters"). @default none */
+  readonly others?: readonly { readonly file: string; readonly content: string }[];
+};
 
 export interface LedgerEntry {
   readonly stage: string;
@@ -125,7 +130,7 @@ export function stageProposal(inp: Inputs, to: StageModel): Proposal {
     title,
     body,
     commitMessage: `${title}\n\n${TRAILER_STAGE}: ${rolloutId(m)}/${to.name}\n`,
-    ...proposalFiles(inp, intent, genPath, generated.content, entry),
+    ...proposalFiles(inp, intent, genPath, generated.content, entry, generated.others),
   };
 }
 
@@ -139,10 +144,12 @@ function proposalFiles(
   genPath: string,
   generated: string,
   entry: string,
+  others: readonly { readonly file: string; readonly content: string }[] = [],
 ): Pick<Proposal, 'changes' | 'expected'> {
   const expected = [
     { path: inp.path, content: intent },
     { path: genPath, content: generated },
+    ...others.map((o) => ({ path: `${DEFAULT_OUT_DIR}/${o.file}`, content: o.content })),
   ];
   return {
     changes: [...expected, { path: changelogPath(inp.model), content: appendEntry(inp.changelog, inp.model, entry) }],
@@ -187,7 +194,7 @@ export function rollbackProposal(
     title,
     body,
     commitMessage: `${title}\n\n${reason}\n\n${TRAILER_ROLLBACK}: ${rolloutId(m)}/${m.stage}\n`,
-    ...proposalFiles(inp, intent, genPath, generated.content, entry),
+    ...proposalFiles(inp, intent, genPath, generated.content, entry, generated.others),
   };
 }
 

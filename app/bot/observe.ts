@@ -242,8 +242,9 @@ export async function observeRollout(
       const headParsed = headText === undefined ? undefined : parseIntent(path, headText);
       const abort = headParsed?.ok ? headParsed.model.abort : undefined;
       const expected = abort ? rollbackProposal(inputs, abort, []).expected : [];
-      const genPath = `${DEFAULT_OUT_DIR}/${regenerate(path, text).file}`;
-      const state = await pullState(port, pr, opts, expected, [path, genPath, changelogPath(model)]);
+      const generated = regenerate(path, text);
+      const genPaths = [generated, ...(generated.others ?? [])].map((g) => `${DEFAULT_OUT_DIR}/${g.file}`);
+      const state = await pullState(port, pr, opts, expected, [path, ...genPaths, changelogPath(model)]);
       rollbackPr = {
         ...state,
         contentCurrent: abort !== undefined && state.contentCurrent,

@@ -101,7 +101,7 @@ export async function openRetry(opts: ReconcileOptions, path: string, canary: st
     return { rollout: id, ok: false, summary: `not retried: --canary must be a new version (${m.canary} was aborted)` };
   const first = m.stages[0]!;
   const intent = retryIntent(o.text, canary, first.name, path);
-  let generated: { file: string; content: string };
+  let generated: ReturnType<typeof o.regenerate>;
   try {
     generated = o.regenerate(path, intent);
   } catch (err) {
@@ -123,7 +123,10 @@ export async function openRetry(opts: ReconcileOptions, path: string, canary: st
   const head = changelog === '' ? `# ${id} changelog\n\nWritten by stagegate, one entry per stage PR.\n` : changelog;
   const changes: FileChange[] = [
     { path, content: intent },
-    { path: `${DEFAULT_OUT_DIR}/${generated.file}`, content: generated.content },
+    ...[generated, ...(generated.others ?? [])].map((g) => ({
+      path: `${DEFAULT_OUT_DIR}/${g.file}`,
+      content: g.content,
+    })),
     { path: changelogPath(m), content: `${head.endsWith('\n') ? head : `${head}\n`}\n${entry}` },
   ];
   const title = `stagegate: retry ${m.name} with ${plainText(canary, 100)} from ${first.name}`;

@@ -62,16 +62,18 @@ export function parseRepo(text: string): { owner: string; repo: string } | undef
  * memoized: it is pure and each pass asks for the same texts again.
  */
 export function compilingRegenerate(): Regenerate {
-  const cache = new Map<string, { file: string; content: string }>();
+  const cache = new Map<string, ReturnType<Regenerate>>();
   return (path, text, defaults) => {
     const key = `${path}\0${text}\0${defaults ?? ''}`;
     let hit = cache.get(key);
     if (!hit) {
       const defaultsSource =
         defaults === undefined ? [] : [{ path: `${DEFAULT_ROLLOUTS_DIR}/${DEFAULTS_FILE}`, text: defaults }];
-      const [out] = compile([...defaultsSource, { path, text }]);
+      const [out, ...rest] = compile([...defaultsSource, { path, text }]);
       if (!out) throw new Error(`compiling ${path} produced nothing`);
-      hit = { file: out.file, content: out.content };
+      // A wave across clusters compiles to one file per cluster; a stage PR changes them all.
+      const others = rest.map((o) => ({ file: o.file, content: o.content }));
+      hit = { file: out.file, content: out.content, ...(others.length > 0 ? { others } : {}) };
       if (cache.size > 256) cache.clear();
       cache.set(key, hit);
     }
