@@ -20,10 +20,12 @@ export function reachedClusters(model: RolloutModel): readonly string[] {
 export function clusterModel(model: RolloutModel, cluster: string): RolloutModel {
   if (!model.clusters?.includes(cluster))
     throw new Error(`rollout ${model.namespace}/${model.name} does not run in cluster "${cluster}"`);
-  let current: Pick<StageModel, 'weight' | 'cohort'> = { weight: 0, cohort: false };
-  const stages = model.stages.map((s) => {
-    if (s.clusters?.includes(cluster) ?? true) current = { weight: s.weight, cohort: s.cohort };
-    const { clusters: _reach, ...rest } = s;
+  // Routing of the last stage that reached the cluster: weight, cohort route and mirror (a shadow stage).
+  let current: Pick<StageModel, 'weight' | 'cohort' | 'mirror'> = { weight: 0, cohort: false };
+  const stages = model.stages.map((s): StageModel => {
+    if (s.clusters?.includes(cluster) ?? true)
+      current = { weight: s.weight, cohort: s.cohort, ...(s.mirror !== undefined ? { mirror: s.mirror } : {}) };
+    const { clusters: _reach, mirror: _mirror, ...rest } = s;
     return { ...rest, ...current };
   });
   const { clusters: _all, ...rest } = model;

@@ -62,6 +62,18 @@ describe('waves across clusters: spec and model', () => {
     expect(() => clusterModel(m, 'sa-1')).toThrow('rollout shop/checkout does not run in cluster "sa-1"');
   });
 
+  it('a shadow stage mirrors only in the clusters it reaches', () => {
+    const stages = `    - { name: shadow, mirror: 10, bake: 1h, clusters: [eu-1] }
+    - { name: ten, weight: 10, bake: 1h }
+    - { name: full, weight: 100 }`;
+    const shadow = (stage: string) =>
+      model(wave(stages, stage).replace('  stages:', '  shadow: { duplicatesSafe: true }\n  stages:'));
+    const m = shadow('shadow');
+    expect(effectiveRouting(clusterModel(m, 'eu-1')).mirrorPercent).toBe(10);
+    expect(effectiveRouting(clusterModel(m, 'us-1')).mirrorPercent).toBe(0);
+    expect(clusterModel(shadow('ten'), 'us-1').stages.map((s) => s.mirror)).toEqual([undefined, undefined, undefined]);
+  });
+
   it('an intent without clusters has none in its model (one cluster, output unchanged)', () => {
     const m = model(wave(GOOD_STAGES.replace(/, clusters: \[[^\]]*\]/g, '')).replace(/ {2}clusters: .*\n/, ''));
     expect(m.clusters).toBeUndefined();
