@@ -16,6 +16,7 @@ import { main, type Io } from '../../../app/cli/main.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
 import { combineVerdicts, evaluateWave, scopedPort, scopeQuery } from '../../../app/gate/waves.js';
 import type { Verdict } from '../../../app/gate/evaluate.js';
+import { healthCheckRun } from '../../../app/gate/check-run.js';
 import {
   backfill,
   backfillRecordingRules,
@@ -139,6 +140,9 @@ describe('the gate of a wave, one global view with a cluster label (real Prometh
     expect(verdict.kind).toBe('fail');
     expect(verdict.reasons[0]).toMatch(/^us-1: errors: /);
     expect(verdict.summary).toMatch(/^fail \(us-1 fail, eu-1 pass\): us-1: errors: /);
+    // The stagegate/health check run the bot reads names the red cluster in its title.
+    expect(healthCheckRun(verdict)).toMatchObject({ status: 'completed', conclusion: 'failure' });
+    expect(healthCheckRun(verdict).title).toMatch(/^fail: us-1: errors: /);
   });
 
   it('judges only the clusters the live stage reaches: eu-1 alone passes', async () => {
