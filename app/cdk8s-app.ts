@@ -5,6 +5,7 @@
  *
  * Rollouts written in TypeScript go here too: add `new StagedRollout(new Chart(app, 'name'), 'name', {…})`.
  */
+import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
 import { compile } from '../constructs/compile.js';
 import { RolloutResources } from '../constructs/rollout-resources.js';
@@ -13,11 +14,21 @@ import { readIntents } from './workspace.js';
 
 const rolloutsDir = process.env.STAGEGATE_ROLLOUTS ?? 'rollouts';
 try {
-  const app = new App();
-  for (const { model } of compile(readIntents(rolloutsDir, process.cwd()))) {
+  // One App per output folder: the flat one, and one per cluster of a wave across clusters
+  // (generated/<cluster>/<name>.k8s.yaml, README "Waves across clusters"). App.synth() writes
+  // only its own charts' files into its outdir and deletes nothing, so they can share the tree.
+  const root = new App();
+  const byCluster = new Map<string, App>();
+  for (const { model, cluster } of compile(readIntents(rolloutsDir, process.cwd()))) {
+    let app = root;
+    if (cluster) {
+      app = byCluster.get(cluster.name) ?? new App({ outdir: join(root.outdir, cluster.name) });
+      byCluster.set(cluster.name, app);
+    }
     new RolloutResources(new Chart(app, model.name), model.name, { rollout: model });
   }
-  app.synth();
+  root.synth();
+  for (const app of byCluster.values()) app.synth();
 } catch (err) {
   if (!(err instanceof IntentError)) throw err;
   for (const problem of err.problems) console.error(formatProblem(problem));

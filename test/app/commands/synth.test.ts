@@ -196,4 +196,34 @@ describe('cdk8s synth', () => {
     ).toEqual(files);
     for (const f of files) expect(readFileSync(join(cdkOut, f), 'utf8')).toBe(readFileSync(join(ours, f), 'utf8'));
   });
+
+  it('writes a wave across clusters as generated/<cluster>/<name>.k8s.yaml, the same bytes as stagegate synth', async () => {
+    // Before, every cluster's chart had the rollout's name in one App: cdk8s threw on the duplicate.
+    const intents = join(scratch, 'wave-intents');
+    mkdirSync(intents, { recursive: true });
+    writeFileSync(join(intents, 'storefront.yaml'), readFileSync(join(ROOT, 'test/fixtures/waves/storefront.yaml')));
+    const cdkOut = join(scratch, 'wave-cdk8s');
+    const ours = join(scratch, 'wave-ours');
+    const cli = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/cdk8s-cli/bin/cdk8s'), 'synth', '--output', cdkOut],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false', STAGEGATE_ROLLOUTS: intents },
+      },
+    );
+    expect(cli.stderr).not.toMatch(/error/i);
+    expect(cli.status).toBe(0);
+    expect((await run(['synth', '--rollouts', intents, '--out', ours])).code).toBe(0);
+    const clusters = readdirSync(ours).sort();
+    expect(clusters.length).toBeGreaterThan(1);
+    for (const c of clusters) {
+      const files = readdirSync(join(ours, c)).sort();
+      expect(readdirSync(join(cdkOut, c)).filter((f) => f.endsWith('.k8s.yaml'))).toEqual(files);
+      for (const f of files)
+        expect(readFileSync(join(cdkOut, c, f), 'utf8')).toBe(readFileSync(join(ours, c, f), 'utf8'));
+    }
+  });
 });
