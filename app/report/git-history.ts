@@ -1,0 +1,46 @@
+/**
+ * The rollout's history from the local Git checkout: every commit that touched its intent file
+ * (`git log --follow`), with the live stage and abort that revision says. Merged stage PRs are
+ * commits on the default branch, so this is the stage history the bot wrote.
+ */
+import { spawnSync } from 'node:child_process';
+import { parseIntent } from '../../constructs/spec/index.js';
+import type { IntentRevision } from './model.js';
+
+function git(cwd: string, args: readonly string[]): string {
+  const run = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`git ${args.join(' ')}: ${(run.stderr || String(run.error)).trim()}`);
+  return run.stdout;
+}
+
+/** Revisions of `file` (relative to `cwd`), oldest first; revisions that do not parse are skipped. */
+export function intentRevisions(cwd: string, file: string): IntentRevision[] {
+  const log = git(cwd, ['log', '--follow', '--reverse', '--format=%H%x1f%an%x1f%aI%x1f%s', '--name-only', '--', file]);
+  const out: IntentRevision[] = [];
+  // Each entry: header line, blank line, the path the file had in that commit.
+  const entries = log.split('\n').filter((l) => l.trim() !== '');
+  for (let i = 0; i < entries.length; i++) {
+    const header = entries[i]!.split('\x1f');
+    if (header.length !== 4) continue;
+    const path = entries[i + 1] && entries[i + 1]!.split('\x1f').length !== 4 ? entries[++i]! : file;
+    const [sha, author, at, subject] = header as [string, string, string, string];
+    let text: string;
+    try {
+      text = git(cwd, ['show', `${sha}:${path}`]);
+    } catch {
+      continue; // deleted in this commit
+    }
+    const parsed = parseIntent(path, text);
+    if (!parsed.ok) continue;
+    const m = parsed.model;
+    out.push({
+      sha,
+      author,
+      at: new Date(at).toISOString(),
+      subject,
+      stage: m.stage,
+      ...(m.abort ? { abort: { reason: m.abort.reason } } : {}),
+    });
+  }
+  return out;
+}
