@@ -3,17 +3,16 @@
  * (issue #16) from the local Git checkout (`git log` of its intent: who made each stage live,
  * when, what ended it) and Prometheus (range queries per version over the rollout's span).
  */
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import { parseIntent } from '../../constructs/spec/index.js';
 import { defineCommand } from '../cli/command.js';
+import { compileDir, findModel } from '../cli/intents.js';
 import { PrometheusApi, PrometheusUnavailable } from '../gate/prometheus-api.js';
 import { intentRevisions } from '../report/git-history.js';
 import { renderReport } from '../report/markdown.js';
 import { analyse, type SignalSeries } from '../report/model.js';
 import { signalSeries } from '../report/series.js';
-import { findRollout } from './plan.js';
 
 const NO_SIGNALS: SignalSeries = {
   requests: { stable: [], canary: [] },
@@ -32,25 +31,20 @@ export const reportCommand = defineCommand({
   positionals: { usage: '<rollout>', min: 1, max: 1, missing: 'name one rollout (its metadata.name or file name)' },
   exits: {
     ok: 'the report was written',
-    fail: 'no such rollout, or its intent is invalid',
+    fail: 'an intent is invalid',
     error: 'git or Prometheus could not be read',
   },
   async run({ values, positionals }, io) {
-    const dir = resolve(io.cwd, values.rollouts ?? DEFAULT_ROLLOUTS_DIR);
-    const found = findRollout(dir, positionals[0]!);
-    if ('problems' in found) {
-      io.stderr(`${found.problems.join('\n')}\n`);
-      return 1;
-    }
-    const model = found.model;
-    const file = readdirSync(dir).find((f) => {
-      if (!/\.ya?ml$/.test(f)) return false;
-      const parsed = parseIntent(f, readFileSync(join(dir, f), 'utf8'));
-      return parsed.ok && parsed.model.name === model.name && parsed.model.namespace === model.namespace;
-    })!;
+    const compiled = compileDir(values.rollouts ?? DEFAULT_ROLLOUTS_DIR, io, values.json === true);
+    if (!compiled) return 1;
+    const model = findModel(
+      compiled.map((c) => c.model),
+      positionals[0]!,
+    );
+    const source = compiled.find((c) => c.model === model)!.source;
     let revisions: ReturnType<typeof intentRevisions>;
     try {
-      revisions = intentRevisions(io.cwd, relative(io.cwd, join(dir, file)));
+      revisions = intentRevisions({ cwd: io.cwd }, relative(io.cwd, resolve(io.cwd, source)));
     } catch (err) {
       io.stderr(`stagegate report: ${(err as Error).message}\n`);
       return 4;

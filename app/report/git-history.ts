@@ -7,15 +7,22 @@ import { spawnSync } from 'node:child_process';
 import { parseIntent } from '../../constructs/spec/index.js';
 import type { IntentRevision } from './model.js';
 
-function git(cwd: string, args: readonly string[]): string {
-  const run = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/** A work tree (`git log` of HEAD), or a bare repository and a ref (the demo's emulated GitHub). */
+export type GitSource = { readonly cwd: string } | { readonly gitDir: string; readonly ref: string };
+
+function git(src: GitSource, args: readonly string[]): string {
+  const full = 'gitDir' in src ? [`--git-dir=${src.gitDir}`, ...args] : args;
+  const cwd = 'cwd' in src ? src.cwd : undefined;
+  const run = spawnSync('git', full, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (run.status !== 0) throw new Error(`git ${args.join(' ')}: ${(run.stderr || String(run.error)).trim()}`);
   return run.stdout;
 }
 
-/** Revisions of `file` (relative to `cwd`), oldest first; revisions that do not parse are skipped. */
-export function intentRevisions(cwd: string, file: string): IntentRevision[] {
-  const log = git(cwd, ['log', '--follow', '--reverse', '--format=%H%x1f%an%x1f%aI%x1f%s', '--name-only', '--', file]);
+/** Revisions of `file` (relative to the top of the repository), oldest first; ones that do not parse are skipped. */
+export function intentRevisions(src: GitSource, file: string): IntentRevision[] {
+  const ref = 'ref' in src ? [src.ref] : [];
+  const format = '--format=%H%x1f%an%x1f%aI%x1f%s';
+  const log = git(src, ['log', '--follow', '--reverse', format, '--name-only', ...ref, '--', file]);
   const out: IntentRevision[] = [];
   // Each entry: header line, blank line, the path the file had in that commit.
   const entries = log.split('\n').filter((l) => l.trim() !== '');
@@ -26,7 +33,7 @@ export function intentRevisions(cwd: string, file: string): IntentRevision[] {
     const [sha, author, at, subject] = header as [string, string, string, string];
     let text: string;
     try {
-      text = git(cwd, ['show', `${sha}:${path}`]);
+      text = git(src, ['show', `${sha}:${path}`]);
     } catch {
       continue; // deleted in this commit
     }

@@ -6,6 +6,7 @@
 import type { RolloutModel } from '../../constructs/model.js';
 import { call, histogramQuantile, range, rate, render, sum } from '../../constructs/promql/ast.js';
 import { durationBucketSelector, errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
+import { scrapeIntervalMs } from '../../constructs/promql/windows.js';
 import type { PrometheusApi, RangeSeries } from '../gate/prometheus-api.js';
 import type { Points, SignalSeries } from './model.js';
 
@@ -14,16 +15,20 @@ export interface Span {
   readonly end: Date;
 }
 
-/** About 120 points per chart, never finer than 5 s; rates over four steps (at least 30 s). */
-export function stepFor(span: Span): { stepSeconds: number; windowMs: number } {
+/**
+ * About 120 points per chart, never finer than 1 s; rates over two steps, and at least four
+ * scrapes (promql/windows.ts: a rate needs two samples in its window, four leave room for a
+ * missed scrape).
+ */
+export function stepFor(span: Span, scrapeMs: number): { stepSeconds: number; windowMs: number } {
   const seconds = Math.max(1, (span.end.getTime() - span.start.getTime()) / 1000);
-  const stepSeconds = Math.max(5, Math.ceil(seconds / 120));
-  return { stepSeconds, windowMs: Math.max(30_000, stepSeconds * 4000) };
+  const stepSeconds = Math.max(1, Math.ceil(seconds / 120));
+  return { stepSeconds, windowMs: Math.max(4 * scrapeMs, stepSeconds * 2000) };
 }
 
 export async function signalSeries(model: RolloutModel, prometheus: PrometheusApi, span: Span): Promise<SignalSeries> {
   const t = istioTarget(model);
-  const { stepSeconds, windowMs } = stepFor(span);
+  const { stepSeconds, windowMs } = stepFor(span, scrapeIntervalMs(model.metrics));
   const by = [t.versionLabel];
   const q = (expr: string) => prometheus.queryRange(expr, span.start, span.end, stepSeconds);
   const [requests, errors, p99] = await Promise.all([
