@@ -72,13 +72,14 @@ describe('stagegate report rendering', () => {
 
   it('renders the golden Markdown and SVG charts', async () => {
     const rendered = renderReport(analysis);
-    await expect(rendered.markdown).toMatchFileSnapshot('golden/payments-api.report.md');
+    await expect(rendered.markdown).toMatchFileSnapshot('../../fixtures/report/payments-api.report.md');
     expect(Object.keys(rendered.charts)).toEqual([
       'payments-payments-api-requests.svg',
       'payments-payments-api-errorRatio.svg',
       'payments-payments-api-p99Ms.svg',
     ]);
-    for (const [name, svg] of Object.entries(rendered.charts)) await expect(svg).toMatchFileSnapshot(`golden/${name}`);
+    for (const [name, svg] of Object.entries(rendered.charts))
+      await expect(svg).toMatchFileSnapshot(`../../fixtures/report/${name}`);
   });
 
   it('keeps a stage that was committed twice as one stage, and a live last stage as final', () => {
