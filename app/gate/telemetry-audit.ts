@@ -6,7 +6,8 @@
  *
  * Every fact about what Istio writes comes from constructs/istio/telemetry.ts, and the series
  * are the rules' own selectors (constructs/promql/istio.ts) with the version matcher left out,
- * so the audit can see which version values the service's series actually carry.
+ * so the audit can see which version values the service's series actually carry. A finding is
+ * a `hold` (docs/design.md §4: "`hold` → wait"), so a stage the rules cannot see never merges.
  */
 import { liveStage, effectiveRouting, type RolloutModel } from '../../constructs/model.js';
 import { decisionWindowMs } from '../../constructs/detectability.js';

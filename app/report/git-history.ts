@@ -1,7 +1,8 @@
 /**
  * The rollout's history from the local Git checkout: every commit that touched its intent file
  * (`git log --follow`), with the live stage and abort that revision says. Merged stage PRs are
- * commits on the default branch, so this is the stage history the bot wrote.
+ * commits on the default branch (docs/design.md §4: one PR per stage editing `spec.stage`; a
+ * rollback PR sets `spec.abort`), so this is the stage history the bot wrote.
  */
 import { spawnSync } from 'node:child_process';
 import { parseIntent } from '../../constructs/spec/index.js';
