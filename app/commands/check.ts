@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import { checkCompiled } from '../cli/check-report.js';
+import { telemetryFindings } from '../cli/check-telemetry.js';
 import { defineCommand } from '../cli/command.js';
 import { compileDir } from '../cli/intents.js';
 import { formatFinding } from '../preflight.js';
@@ -13,6 +14,11 @@ export const checkCommand = defineCommand({
   options: {
     rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
     out: { type: 'string', value: 'DIR', help: `the generated manifests to compare (default ${DEFAULT_OUT_DIR})` },
+    prometheus: {
+      type: 'string',
+      value: 'URL',
+      help: 'also audit the live telemetry: both versions emit the series the rules read (SG0600/SG0601)',
+    },
   },
   env: [{ name: 'PATH', help: 'istioctl analyze runs too when istioctl is on it' }],
   exits: {
@@ -26,7 +32,15 @@ export const checkCommand = defineCommand({
     const json = values.json === true;
     const compiled = compileDir(rolloutsDir, io, json);
     if (!compiled) return 1;
-    const report = checkCompiled(compiled, resolve(io.cwd, outDir), io);
+    let report = checkCompiled(compiled, resolve(io.cwd, outDir), io);
+    if (values.prometheus) {
+      const audit = await telemetryFindings(
+        compiled.map((c) => c.model),
+        values.prometheus,
+        new Date(),
+      );
+      report = { ...report, ok: report.ok && audit.length === 0, findings: [...report.findings, ...audit] };
+    }
     if (json) {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     } else {

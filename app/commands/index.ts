@@ -38,6 +38,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./status.js')).statusCommand,
   },
   {
+    name: 'report',
+    summary: 'post-release analysis of a rollout from Git and Prometheus: Markdown with an SVG chart per signal',
+    load: async () => (await import('./report.js')).reportCommand,
+  },
+  {
     name: 'verify',
     summary: 'static check (intents, generated/ current, pre-flight), optionally posted as stagegate/verify',
     load: async () => (await import('./verify.js')).verifyCommand,

@@ -21,6 +21,7 @@ import { call, eq, histogramQuantile, range, rate, render, selector, sum } from 
 import { durationBucketSelector, errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
 import { parseDuration } from '../../constructs/duration.js';
 import { PrometheusUnavailable, type PrometheusApi, type Sample } from './prometheus-api.js';
+import { auditTelemetry, type TelemetryFinding } from './telemetry-audit.js';
 
 export type AlertState = 'firing' | 'pending' | 'inactive';
 
@@ -75,31 +76,43 @@ export interface GateInput {
 }
 
 export async function evaluateGate(input: GateInput): Promise<Verdict> {
+  // The telemetry audit (telemetry-audit.ts) runs beside the alerts: its findings explain a
+  // silent rule set, so they are kept even when the rules turn out not to be loaded.
+  const auditing = auditTelemetry(input).catch((err: unknown) => {
+    if (err instanceof PrometheusUnavailable) return [];
+    throw err;
+  });
   try {
-    const [alerts, evidence] = await Promise.all([observeAlerts(input), gatherEvidence(input)]);
-    return decide(input.model, input.now, { alerts, evidence });
+    const [alerts, evidence, telemetry] = await Promise.all([observeAlerts(input), gatherEvidence(input), auditing]);
+    return decide(input.model, input.now, { alerts, evidence, telemetry });
   } catch (err) {
     if (!(err instanceof PrometheusUnavailable || err instanceof RulesNotLoaded)) throw err;
-    return decide(input.model, input.now, { unavailable: err.message });
+    return decide(input.model, input.now, { unavailable: err.message, telemetry: await auditing });
   }
 }
 
 /** The rollout's recording rules are not in Prometheus, so its alerts cannot be judged. */
 export class RulesNotLoaded extends Error {}
 
-export type Observation =
+export type Observation = (
   | { readonly alerts: readonly AlertObservation[]; readonly evidence: Evidence }
-  | { readonly unavailable: string };
+  | { readonly unavailable: string }
+) & {
+  /** Findings of the telemetry audit: each one holds the stage (never a pass), with its fix. */
+  readonly telemetry?: readonly TelemetryFinding[];
+};
 
 /** The verdict from what was observed; pure, so every situation is a table row in the tests. */
 export function decide(model: RolloutModel, now: Date, obs: Observation): Verdict {
   const base = { rollout: `${model.namespace}/${model.name}`, at: now.toISOString() };
+  const telemetry = model.abort ? [] : (obs.telemetry ?? []).map((f) => `telemetry: ${f.message}`);
   if ('unavailable' in obs) {
+    const reasons = [obs.unavailable, ...telemetry];
     return {
       ...base,
       kind: 'hold',
-      summary: `hold: ${obs.unavailable}`,
-      reasons: [obs.unavailable],
+      summary: `hold: ${reasons.join('; ')}`,
+      reasons,
       alerts: [],
       baking: false,
     };
@@ -118,6 +131,7 @@ export function decide(model: RolloutModel, now: Date, obs: Observation): Verdic
   const firing = (action: AlertAction) => alerts.filter((a) => a.state === 'firing' && a.action === action);
   if (model.abort) return verdict('hold', [`rollout is aborted (${model.abort.reason}); nothing to judge`]);
   if (firing('rollback').length > 0) return verdict('fail', firing('rollback').map(describeAlert));
+  if (telemetry.length > 0) return verdict('hold', [...telemetry, ...firing('hold').map(describeAlert)]);
   if (firing('hold').length > 0) return verdict('hold', firing('hold').map(describeAlert));
   const suspected = alerts.filter((a) => a.state === 'pending' && a.action === 'rollback');
   if (suspected.length > 0)

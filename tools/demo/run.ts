@@ -29,6 +29,7 @@ import { Mainline } from './mainline.js';
 import { Narrator } from './narrator.js';
 import { progressLine, type DemoSummary, type RolloutSummary } from './report.js';
 import { renderTimeline } from './timeline.js';
+import { writeDemoReports } from './reports.js';
 
 /** The intents shipped with the demo. */
 export const DEMO_ROLLOUTS_DIR = resolve(import.meta.dirname, 'rollouts');
@@ -208,6 +209,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       timeline,
       renderTimeline({ title: 'stagegate demo: canary weight and 5xx ratio', rollouts: narrator.timeline() }),
     );
+    // issue #16: the post-release report of each rollout, from main's history and this Prometheus.
+    const names = cast.map((r) => r.name);
+    const reportArgs = { gitDir: emu.gitDir, mainline, names, prometheus: promApi, outDir: opts.outDir };
+    for (const path of await writeDemoReports(reportArgs)) log(`report: ${path}`);
     const problems = judge(rollouts);
     summary = {
       ok: problems.length === 0,

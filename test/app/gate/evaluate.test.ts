@@ -212,6 +212,10 @@ describe('stagegate gate against a real Prometheus', () => {
     const verdict = await gate('nodata');
     expect(verdict.kind).toBe('hold');
     expect(verdict.evidence?.canary.requests).toBe(0);
+    // The telemetry audit says why, with the fix, instead of a bare "no canary data".
+    expect(verdict.reasons[0]).toMatch(
+      /^telemetry: canary v2 emits no istio_requests_total with destination_version="v2" in the last \d+m, while stable v1 does: its pods likely run without an Istio sidecar/,
+    );
   });
 
   it('holds when Prometheus is down', async () => {
@@ -230,9 +234,13 @@ describe('stagegate gate against a real Prometheus', () => {
       liveSince,
     });
     expect(verdict.kind).toBe('hold');
-    expect(verdict.summary).toBe(
-      'hold: the rules of shop/unknown are not loaded in Prometheus (no stagegate:istio_requests:rate5m series); apply the PrometheusRule in generated/unknown.k8s.yaml',
+    expect(verdict.reasons[0]).toBe(
+      'the rules of shop/unknown are not loaded in Prometheus (no stagegate:istio_requests:rate5m series); apply the PrometheusRule in generated/unknown.k8s.yaml',
     );
+    // The service has no series either: the telemetry audit says so beside it.
+    expect(verdict.reasons.slice(1).map((r) => r.slice(0, r.indexOf(' in the last')))).toEqual([
+      'telemetry: no istio_requests_total series with reporter="destination", destination_service_name="unknown", destination_service_namespace="shop"',
+    ]);
   });
 
   it('says a healthy stage is still baking before its bake window ends', async () => {

@@ -100,6 +100,19 @@ describe('stagegate demo', () => {
     expect(svg).toContain('class="canaryErrorRatio"');
   });
 
+  it('writes the post-release report of both rollouts, naming the stage that caught the regression', () => {
+    const reports = join(out, 'svg', 'reports');
+    expect(progress).toContain(`report: ${join(reports, 'payments-payments-api.report.md')}`);
+    const payments = readFileSync(join(reports, 'payments-payments-api.report.md'), 'utf8');
+    expect(payments).toContain('Status: **aborted**.');
+    expect(payments).toMatch(/^Stage \*\*\w[-\w]*\*\* \(\d+ %\) caught: stagegate\/health failed on #\d+/m);
+    const storefront = readFileSync(join(reports, 'shop-storefront.report.md'), 'utf8');
+    expect(storefront).toContain('Status: **finished**.');
+    expect(storefront).toContain('No stage caught a regression.');
+    for (const signal of ['requests', 'errorRatio', 'p99Ms'])
+      expect(readFileSync(join(reports, `payments-payments-api-${signal}.svg`), 'utf8')).toContain('<polyline ');
+  });
+
   it('prints a progress line per step', () => {
     expect(progress).toMatch(/\[\s*\d+s\] storefront: merged #\d+ → ten-percent \(10 % \+ cohort\)/);
     expect(progress).toMatch(

@@ -1,0 +1,93 @@
+/**
+ * The fault a drill injects (issue #16 `stagegate drill`, first slice): an Istio
+ * `HTTPFaultInjection` (abort with an HTTP status and a percentage, or a fixed delay) on the
+ * route of a staged copy that sends traffic to the canary only, checked twice before any PR:
+ * - semantics as Istio's webhook judges them, istio/istio@86c9f01 (master 2026-08-22)
+ *   pkg/config/validation/validation.go: `validateHTTPFaultInjection` l.2526 (abort and/or
+ *   delay), `validateHTTPFaultInjectionAbort` l.2541, `validateHTTPStatus` l.2563 (refuses
+ *   < 200 and > 600: 600 itself passes although the message says 200-599),
+ *   `validateHTTPFaultInjectionDelay` l.2579 (`agent.ValidateDuration`: ≥ 1 ms, whole ms;
+ *   exponentialDelay refused), `validatePercentage` l.355 (0, or 0.0001..100);
+ * - the schema: the drilled VirtualService through `@kubernetes-models/istio`'s `validate()`.
+ *
+ * Istio applies `fault` per HTTP route, before a weighted destination is picked, so a fault on
+ * the weighted default route would hit stable as much as canary and the gate, which compares
+ * canary with stable, might never turn red. The drill therefore faults only a route whose every
+ * destination is the canary subset (the cohort route), and refuses a stage without one.
+ */
+import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
+import { SUBSET_CANARY } from '../../constructs/conventions.js';
+import { durationErrors } from '../../constructs/istio/validation.js';
+
+export type DrillFault =
+  | { readonly kind: 'abort'; readonly httpStatus: number; readonly percent: number }
+  | { readonly kind: 'delay'; readonly fixedDelayMs: number; readonly percent: number };
+
+/** `validatePercentage`. */
+function percentageErrors(value: number): string[] {
+  return value < 0 || value > 100 || (value > 0 && value < 0.0001)
+    ? [`percentage ${value} is neither 0.0, nor in range [0.0001, 100.0]`]
+    : [];
+}
+
+/** Istio's errors for `fault`, plus stagegate's own: a drill whose fault never fires proves nothing. */
+export function faultErrors(fault: DrillFault): string[] {
+  const errs = percentageErrors(fault.percent);
+  if (fault.kind === 'abort') {
+    if (!Number.isInteger(fault.httpStatus)) errs.push(`httpStatus ${fault.httpStatus} must be a whole number`);
+    else if (fault.httpStatus < 200 || fault.httpStatus > 600)
+      errs.push(`HTTP status ${fault.httpStatus} is not in range 200-599`);
+    // Our rule, not Istio's: the rules count 5xx as errors (promql/istio.ts SERVER_ERRORS).
+    else if (fault.httpStatus < 500 || fault.httpStatus > 599)
+      errs.push(`httpStatus ${fault.httpStatus}: the error rules count 5xx only, so the gate would never turn red`);
+  } else {
+    errs.push(...durationErrors(fault.fixedDelayMs * 1_000_000));
+  }
+  if (fault.percent === 0) errs.push('percentage 0 injects nothing; the drill could not turn the gate red');
+  return errs;
+}
+
+/** The `fault` object as Istio's API spells it (milliseconds as a protobuf JSON duration). */
+export function istioFault(fault: DrillFault): Record<string, unknown> {
+  const percentage = { value: fault.percent };
+  return fault.kind === 'abort'
+    ? { abort: { httpStatus: fault.httpStatus, percentage } }
+    : { delay: { fixedDelay: `${fault.fixedDelayMs / 1000}s`, percentage } };
+}
+
+type Rec = Record<string, unknown>;
+
+/**
+ * A copy of the VirtualService object `vs` (plain JSON, as generated) with `fault` on every
+ * route that sends traffic to the canary only, in `namespace`. Throws with the reason when the
+ * fault is invalid, no such route exists, or the result fails Istio's schema.
+ */
+export function drilledVirtualService(vs: Rec, fault: DrillFault, namespace: string): Rec {
+  const errs = faultErrors(fault);
+  if (errs.length > 0) throw new Error(`invalid drill fault: ${errs.join('; ')}`);
+  const spec = (vs.spec ?? {}) as { http?: Rec[] };
+  const canaryOnly = (r: Rec) => {
+    const dests = (r.route ?? []) as Array<{ destination?: { subset?: string }; weight?: number }>;
+    return dests.length > 0 && dests.every((d) => d.destination?.subset === SUBSET_CANARY || d.weight === 0);
+  };
+  const http = (spec.http ?? []).map((r) => (canaryOnly(r) ? { ...r, fault: istioFault(fault) } : r));
+  if (!http.some((r) => 'fault' in r))
+    throw new Error(
+      'no route of this stage sends traffic to the canary only: Istio applies a fault per route, before the weighted destination is picked, so it would hit stable too; drill a stage with the cohort route',
+    );
+  const metadata = { ...(vs.metadata as Rec), namespace };
+  const out = { ...vs, metadata, spec: { ...spec, http } };
+  new VirtualService(out as ConstructorParameters<typeof VirtualService>[0]).validate();
+  return out;
+}
+
+/**
+ * Whether a drill may run: only in a namespace other than the rollout's own (the staged copy),
+ * unless `--yes-production` was given twice (one flag is easy to paste from history; two say
+ * it was meant). Returns the refusal, or undefined.
+ */
+export function drillRefusal(rolloutNamespace: string, target: string, yesProduction: number): string | undefined {
+  if (target !== rolloutNamespace) return undefined;
+  if (yesProduction >= 2) return undefined;
+  return `refusing to drill in ${target}, the rollout's own (production) namespace: name a staging namespace with --namespace, or give --yes-production twice${yesProduction === 1 ? ' (given once)' : ''}`;
+}
