@@ -53,7 +53,7 @@ export function seriesByVersionQuery(sel: Selector, windowMs: number): string {
 
 export interface AuditInput {
   readonly model: RolloutModel;
-  readonly prometheus: PrometheusApi;
+  readonly prometheus: Pick<PrometheusApi, 'query'>;
   readonly now: Date;
   /** @default the live stage's decision window, at least {@link MIN_AUDIT_WINDOW_MS} */
   readonly windowMs?: number;
