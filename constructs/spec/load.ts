@@ -14,6 +14,7 @@ import {
   type Document,
   type ErrorCode,
   type Node,
+  type Scalar,
 } from 'yaml';
 import type { RolloutModel } from '../model.js';
 import { INTENT_API_VERSION } from '../conventions.js';
@@ -173,7 +174,7 @@ export function parseIntent(file: string, text: string, opts: { readonly default
   }
 
   for (const problem of validateDocument(value)) {
-    report(locate(doc, problem, at), formatPath(problem.path), problem.message);
+    report(locate(doc, problem, text, at), formatPath(problem.path), problem.message);
   }
   if (problems.length > 0) return failed();
   return accepted(value);
@@ -189,7 +190,7 @@ function accepted(value: unknown): ParseResult {
 }
 
 /** Where `problem` points: the value node, the key for unknown keys, else the nearest existing parent. */
-function locate(d: Document, problem: Problem, at: (offset: number) => Position): Position {
+function locate(d: Document, problem: Problem, text: string, at: (offset: number) => Position): Position {
   let node: unknown = d.contents;
   let offset = (d.contents as Node).range?.[0] ?? 0;
   for (let i = 0; i < problem.path.length; i++) {
@@ -212,6 +213,8 @@ function locate(d: Document, problem: Problem, at: (offset: number) => Position)
       }
       node = value;
       offset = value.range?.[0] ?? offset;
+      if (isLast && problem.offset !== undefined && isScalar(value))
+        return insideScalar(value, problem.offset, text, at);
     } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
       node = node.items[seg];
       offset = (node as Node).range?.[0] ?? offset;
@@ -220,6 +223,33 @@ function locate(d: Document, problem: Problem, at: (offset: number) => Position)
     }
   }
   return at(offset);
+}
+
+/**
+ * Position `inner` characters into the string of `scalar` (a signal's query template): exact for
+ * plain and quoted one-line scalars without escapes and for `|` block scalars; else the scalar's start.
+ */
+function insideScalar(scalar: Scalar, inner: number, text: string, at: (offset: number) => Position): Position {
+  const start = scalar.range?.[0] ?? 0;
+  const source = scalar.source ?? '';
+  const value = String(scalar.value);
+  if (scalar.type === 'PLAIN' && !value.includes('\n')) return at(start + inner);
+  const quoted = scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE';
+  if (quoted && source === value && !/\\|''|\n/.test(text.slice(start, scalar.range?.[1] ?? start)))
+    return at(start + 1 + inner);
+  if (scalar.type === 'BLOCK_LITERAL') {
+    // Content starts on the line after `|`, indented by its first non-blank line's indentation.
+    const contentStart = text.indexOf('\n', start) + 1;
+    const firstLine =
+      text
+        .slice(contentStart)
+        .split('\n')
+        .find((l) => l.trim() !== '') ?? '';
+    const indent = firstLine.length - firstLine.trimStart().length;
+    const before = value.slice(0, inner).split('\n');
+    return { line: at(contentStart).line + before.length - 1, column: indent + before[before.length - 1]!.length + 1 };
+  }
+  return at(start);
 }
 
 /** Deepest flow nesting (`[`, `{`) and widest indentation a real intent comes anywhere near. */

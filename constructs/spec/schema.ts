@@ -26,6 +26,20 @@ const stageSchema = object(
   ['name'],
 );
 
+const signalSchema = object(
+  {
+    name: { type: 'string', format: 'dns-label' },
+    query: str,
+    bad: { enum: ['higher', 'lower'] },
+    limit: { type: 'number' },
+    maxVsStable: { type: 'number', minimum: 1 },
+    action: { enum: ['rollback', 'hold'] },
+    window: duration,
+    minSamples: int(1),
+  },
+  ['name', 'query', 'bad'],
+);
+
 const limitsSchema = (maxSchema: Schema): Schema =>
   object({ max: maxSchema, maxVsStable: { type: 'number', minimum: 1 } });
 
@@ -129,6 +143,8 @@ export const ROLLOUT_SCHEMA: Schema = object(
         }),
         // Waves across clusters (constructs/spec/cluster-rules.ts): each name is a generated/ folder.
         clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
+        // User-defined health signals (README "User-defined signals"; templates: validate.ts).
+        signals: { type: 'array', items: signalSchema },
       },
       ['service', 'stable', 'canary', 'stages', 'stage'],
     ),
