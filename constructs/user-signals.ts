@@ -40,7 +40,7 @@ import {
   type Expr,
 } from './promql/ast.js';
 import { istioTarget, rolloutLabels, type IstioTarget, type Role } from './promql/istio.js';
-import { fillTemplate } from './promql/signal-template.js';
+import { fillTemplate, type PlaceholderValues } from './promql/signal-template.js';
 import {
   blipProofForMs,
   DEFAULT_WINDOW_MS,
@@ -76,17 +76,22 @@ export function userSignalWindowsMs(
   return { windowMs, shortMs: Math.min(shortWindowMs(model, stage), windowMs), countMs };
 }
 
-/** The template filled for `role` on `windowMs`. */
-export function userSignalQuery(model: RolloutModel, s: SignalModel, role: Role, windowMs: number): string {
+/** What the placeholders stand for when `role` is judged on `windowMs` (promql/signal-template.ts). */
+export function userSignalValues(model: RolloutModel, role: Role, windowMs: number): PlaceholderValues {
   const t = istioTarget(model);
   const weight = effectiveRouting(model).canaryWeight / 100;
-  return fillTemplate(s.query, {
+  return {
     version: t.versions[role],
     service: t.service,
     namespace: model.namespace,
     window: promDuration(windowMs),
     weight: String(role === 'canary' ? weight : 1 - weight),
-  });
+  };
+}
+
+/** The template filled for `role` on `windowMs`. */
+export function userSignalQuery(model: RolloutModel, s: SignalModel, role: Role, windowMs: number): string {
+  return fillTemplate(s.query, userSignalValues(model, role, windowMs));
 }
 
 function recordedValue(t: IstioTarget, s: SignalModel, windowMs: number, role: Role) {

@@ -28,7 +28,10 @@ export interface TemplateProblem {
 }
 
 /** `template` with every placeholder replaced, plus where each output offset came from. */
-function substitute(template: string, values: PlaceholderValues): { text: string; origin: (at: number) => number } {
+export function substitute(
+  template: string,
+  values: PlaceholderValues,
+): { text: string; origin: (at: number) => number } {
   const pieces: { outStart: number; inStart: number; outLen: number; inLen: number }[] = [];
   let text = '';
   let last = 0;
@@ -96,6 +99,18 @@ export function templateProblems(template: string, sample: PlaceholderValues): T
     });
   }
   return problems;
+}
+
+/** Every instant-vector selector of `text` (also those inside range selectors), with its offsets. */
+export function vectorSelectors(text: string): { from: number; to: number; text: string }[] {
+  const found: { from: number; to: number; text: string }[] = [];
+  parser.parse(text).iterate({
+    enter: (node) => {
+      if (node.name === 'VectorSelector')
+        found.push({ from: node.from, to: node.to, text: text.slice(node.from, node.to) });
+    },
+  });
+  return found;
 }
 
 /** Offset of the first error node of the official grammar's parse tree, or undefined. */

@@ -189,6 +189,25 @@ function accepted(value: unknown): ParseResult {
   return { ok: true, model: toModel(document), document };
 }
 
+/**
+ * `file:line:column` of `path` in an intent's text, `offset` characters into its string value
+ * when given: for problems found after parsing (`check --prometheus`), located like parse problems.
+ */
+export function locateInIntent(
+  text: string,
+  path: readonly (string | number)[],
+  offset?: number,
+): { line: number; column: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })[0];
+  const at = (o: number): Position => {
+    const { line, col } = lineCounter.linePos(o);
+    return { line, column: col };
+  };
+  if (!doc || !('contents' in doc)) return { line: 1, column: 1 };
+  return locate(doc, offset === undefined ? { path, message: '' } : { path, message: '', offset }, text, at);
+}
+
 /** Where `problem` points: the value node, the key for unknown keys, else the nearest existing parent. */
 function locate(d: Document, problem: Problem, text: string, at: (offset: number) => Position): Position {
   let node: unknown = d.contents;
