@@ -21,7 +21,7 @@ import type { RolloutModel } from '../../constructs/model.js';
 import { DEFAULTS_FILE, parseDefaults } from '../../constructs/spec/defaults.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
 import { UsageError, defineCommand } from '../cli/command.js';
-import { formatSignalPlans, signalPlans, type SignalPlan } from './plan-signals.js';
+import { formatSignalPlans, signalPlans, type SignalPlan } from '../plan-signals.js';
 
 export interface PlanReport {
   readonly rollout: string;
@@ -35,7 +35,7 @@ export interface PlanReport {
   readonly metrics: readonly string[];
   /** Cohort, sticky cookie and shadow stages in words (constructs/routing-summary.ts). */
   readonly routing: readonly string[];
-  /** User-defined signals at the live stage (plan-signals.ts); empty without any. */
+  /** User-defined signals at the live stage (app/plan-signals.ts); empty without any. */
   readonly signals: readonly SignalPlan[];
   /** Durations in ms; `null` where unknown (no rate) and `"never"` where the sample can never be reached. */
   readonly stages: readonly PlanRow[];

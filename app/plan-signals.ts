@@ -4,10 +4,10 @@
  * follows from the windows alone (promql/windows.ts). A minimum sample and power cannot be
  * computed: those need the distribution of the metric, which stagegate does not know.
  */
-import { formatDuration } from '../../constructs/duration.js';
-import type { RolloutModel } from '../../constructs/model.js';
-import { sustainedDetectionMs, thresholdDetectionMs } from '../../constructs/promql/windows.js';
-import { describeLimits, userSignalWindowsMs } from '../../constructs/user-signals.js';
+import { formatDuration } from '../constructs/duration.js';
+import type { RolloutModel } from '../constructs/model.js';
+import { sustainedDetectionMs, thresholdDetectionMs } from '../constructs/promql/windows.js';
+import { describeLimits, userSignalWindowsMs } from '../constructs/user-signals.js';
 
 export interface SignalPlan {
   readonly signal: string;
