@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { healthCheckRun } from '../../../app/gate/check-run.js';
 import { evaluateGate } from '../../../app/gate/evaluate.js';
 import { PrometheusApi, type RangeSeries, type RuleState, type Sample } from '../../../app/gate/prometheus-api.js';
 import { alertRules } from '../../../constructs/alert-rules.js';
@@ -61,6 +62,16 @@ describe('the gate on user-defined signals', () => {
     expect(verdict.reasons).toEqual([
       'user:checkout-success: shop/checkout: canary v2 checkout-success over 10m, sustained (StagegateSignalCheckoutSuccessSustained firing)',
     ]);
+  });
+
+  it('puts the user signal in the failed check run the bot takes the rollback reason from', async () => {
+    const run = healthCheckRun(await gate(['StagegateSignalQueueBacklog']));
+    expect([run.status, run.conclusion, run.title]).toEqual([
+      'completed',
+      'failure',
+      'fail: user:queue-backlog: shop/checkout: canary v2 queue-backlog over 5m (StagegateSignalQueueBacklog firing)',
+    ]);
+    expect(run.summary).toContain('- user:queue-backlog: shop/checkout: canary v2 queue-backlog over 5m');
   });
 
   it('holds the stage when a hold signal fires (throughput not where the weight says)', async () => {
