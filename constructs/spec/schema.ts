@@ -36,8 +36,11 @@ const signalSchema = object(
     action: { enum: ['rollback', 'hold'] },
     window: duration,
     minSamples: int(1),
+    // A reference to a repository template not found in rollouts/_defaults.yaml (spec/signal-templates.ts).
+    template: { type: 'string', format: 'dns-label' },
+    parameters: { type: 'object', additionalProperties: { type: 'string' } },
   },
-  ['name', 'query', 'bad'],
+  ['name'],
 );
 
 const limitsSchema = (maxSchema: Schema): Schema =>

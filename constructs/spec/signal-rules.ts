@@ -29,6 +29,15 @@ export function signalRules(spec: Rec, add: AddSignalProblem): void {
         );
       else firstByName.set(s.name, i);
     }
+    if (typeof s.template === 'string') {
+      add(
+        ['signals', i, 'template'],
+        `unknown signal template "${s.template}"; define it under spec.signalTemplates in rollouts/_defaults.yaml`,
+      );
+      continue;
+    }
+    for (const field of ['query', 'bad'])
+      if (s[field] === undefined) add(['signals', i], `is missing "${field}" (or name a template)`);
     if (s.limit === undefined && s.maxVsStable === undefined)
       add(['signals', i], 'needs limit, maxVsStable or both; with neither nothing can be judged');
     if (typeof s.query === 'string' && s.query.trim() !== '')
