@@ -55,12 +55,12 @@ describe('check --prometheus on user signals', () => {
     );
     // The orders counter and the queue gauge exist; cAdvisor, kube-state-metrics and this service's Istio series don't.
     expect(problems).toEqual([
-      `${FILE}:36:18: spec.signals[2].query: container_cpu_usage_seconds_total{namespace="shop", container="checkout"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
-      `${FILE}:37:49: spec.signals[2].query: kube_pod_labels{namespace="shop", label_version="v1"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
-      `${FILE}:38:17: spec.signals[2].query: kube_pod_container_resource_limits{namespace="shop", container="checkout", resource="cpu"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
-      `${FILE}:39:49: spec.signals[2].query: kube_pod_labels{namespace="shop", label_version="v1"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
-      `${FILE}:47:18: spec.signals[3].query: istio_requests_total{reporter="destination", destination_service_name="checkout", destination_service_namespace="shop", destination_version="v1"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
-      `${FILE}:48:22: spec.signals[3].query: istio_requests_total{reporter="destination", destination_service_name="checkout", destination_service_namespace="shop"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
+      `${FILE}:37:18: spec.signals[2].query: container_cpu_usage_seconds_total{namespace="shop", container="checkout"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
+      `${FILE}:38:49: spec.signals[2].query: kube_pod_labels{namespace="shop", label_version="v1"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
+      `${FILE}:39:17: spec.signals[2].query: kube_pod_container_resource_limits{namespace="shop", container="checkout", resource="cpu"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
+      `${FILE}:40:49: spec.signals[2].query: kube_pod_labels{namespace="shop", label_version="v1"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
+      `${FILE}:48:18: spec.signals[3].query: istio_requests_total{reporter="destination", destination_service_name="checkout", destination_service_namespace="shop", destination_version="v1"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
+      `${FILE}:49:22: spec.signals[3].query: istio_requests_total{reporter="destination", destination_service_name="checkout", destination_service_namespace="shop"} selects nothing in Prometheus (filled in for stable v1); check the metric name and its labels`,
     ]);
   }, 60_000);
 });
