@@ -18,9 +18,9 @@ export interface SignalPlan {
   readonly windowMs: number;
   readonly shortWindowMs: number;
   readonly minSamples: number;
-  /** A step regression far past the limits: both windows show it, then the fast alert's `for`. */
+  /** A step so large the window is past the limit half filled: then the short window and the fast alert's `for` (an estimate). */
   readonly timeToDetectMs: number;
-  /** A step regression just past the limits: the window fills, then the sustained backstop's `for`. */
+  /** Any step past the limits: the window fills, then the sustained backstop's `for` (a bound). */
   readonly timeToDetectAtLimitMs: number;
   readonly detectability: string;
 }
@@ -53,7 +53,7 @@ export function formatSignalPlans(plans: readonly SignalPlan[]): string[] {
     `user signals (stage ${plans[0]!.stage}):`,
     ...plans.flatMap((p) => [
       `  ${p.signal}: ${p.action} when ${p.limits}; window ${formatDuration(p.windowMs)}, short ${formatDuration(p.shortWindowMs)}; ` +
-        `fires ${formatDuration(p.timeToDetectMs)} after a step far past the limits, ${formatDuration(p.timeToDetectAtLimitMs)} just past them`,
+        `fires ≈${formatDuration(p.timeToDetectMs)} after a large step (past the limit with the window half filled), ≤ ${formatDuration(p.timeToDetectAtLimitMs)} after any step past the limits`,
       `    detectability ${p.detectability}`,
     ]),
   ];

@@ -20,11 +20,11 @@ describe('stagegate plan with user-defined signals', () => {
     const from = lines.indexOf('user signals (stage ten-percent):');
     expect(lines.slice(from, from + 3)).toEqual([
       'user signals (stage ten-percent):',
-      '  checkout-success: rollback when below 0.95 and below stable (v1) / 1.02; window 10m, short 1m; fires 8m after a step far past the limits, 24m just past them',
+      '  checkout-success: rollback when below 0.95 and below stable (v1) / 1.02; window 10m, short 1m; fires ≈8m after a large step (past the limit with the window half filled), ≤ 24m after any step past the limits',
       '    detectability cannot be computed for a user signal: the distribution of checkout-success is unknown to stagegate, so it waits for 3 evaluations instead of a minimum sample',
     ]);
     expect(lines).toContain(
-      '  throughput-consistency: hold when below 0.5; window 5m, short 1m; fires 5m30s after a step far past the limits, 14m just past them',
+      '  throughput-consistency: hold when below 0.5; window 5m, short 1m; fires ≈5m30s after a large step (past the limit with the window half filled), ≤ 14m after any step past the limits',
     );
   });
 
