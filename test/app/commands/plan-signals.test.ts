@@ -7,7 +7,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 async function plan(...extra: string[]) {
   let stdout = '';
-  const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stdout += t), cwd: ROOT, env: {} };
+  const append = (t: string) => {
+    stdout += t;
+  };
+  const io: Io = { stdout: append, stderr: append, cwd: ROOT, env: {} };
   const code = await main(['plan', 'checkout', '--rollouts', 'docs/examples/signals', ...extra], io);
   return { code, stdout };
 }
