@@ -13,6 +13,7 @@ import { SCRAPE_INTERVAL_LIMIT_MS } from '../promql/windows.js';
 
 import { duration, int, object, type Schema, str } from './schema-parts.js';
 import { ROUTING_PROPERTIES, STAGE_MIRROR } from './routing-schema.js';
+import { SIGNALS_SCHEMA } from './signal-schema.js';
 
 const stageSchema = object(
   {
@@ -22,23 +23,6 @@ const stageSchema = object(
     mirror: STAGE_MIRROR,
     bake: duration,
     clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
-  },
-  ['name'],
-);
-
-const signalSchema = object(
-  {
-    name: { type: 'string', format: 'dns-label' },
-    query: str,
-    bad: { enum: ['higher', 'lower'] },
-    limit: { type: 'number' },
-    maxVsStable: { type: 'number', minimum: 1 },
-    action: { enum: ['rollback', 'hold'] },
-    window: duration,
-    minSamples: int(1),
-    // A reference to a repository template not found in rollouts/_defaults.yaml (spec/signal-templates.ts).
-    template: { type: 'string', format: 'dns-label' },
-    parameters: { type: 'object', additionalProperties: { type: 'string' } },
   },
   ['name'],
 );
@@ -146,8 +130,8 @@ export const ROLLOUT_SCHEMA: Schema = object(
         }),
         // Waves across clusters (constructs/spec/cluster-rules.ts): each name is a generated/ folder.
         clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
-        // User-defined health signals (README "User-defined signals"; templates: validate.ts).
-        signals: { type: 'array', items: signalSchema },
+        // User-defined health signals (signal-schema.ts).
+        signals: SIGNALS_SCHEMA,
       },
       ['service', 'stable', 'canary', 'stages', 'stage'],
     ),
