@@ -10,6 +10,7 @@
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { INTENT_API_VERSION } from '../conventions.js';
 import type { SourceProblem } from './load.js';
+import { insideScalar } from './scalar-position.js';
 import { expandSignalTemplates, fillParameters, type SignalTemplateSpec } from './signal-templates.js';
 import type { AlertsSpec, IstioSpec } from './types.js';
 import { formatPath, validateDocument } from './validate.js';
@@ -49,7 +50,7 @@ export function parseDefaults(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const problems: SourceProblem[] = [];
   /** At the value `path` names, or at its key for a problem about the key (`atKey`). */
-  const at = (path: readonly (string | number)[], message: string, atKey = false): void => {
+  const at = (path: readonly (string | number)[], message: string, atKey = false, inner?: number): void => {
     let node: unknown = doc.contents;
     let offset = 0;
     for (const [i, seg] of path.entries()) {
@@ -60,6 +61,15 @@ export function parseDefaults(
       node = pair.value;
       if (atKey && i === path.length - 1) break;
       if (isScalar(node) || isMap(node)) offset = node.range?.[0] ?? offset;
+    }
+    if (inner !== undefined && isScalar(node)) {
+      // Inside a template's query: the character itself (scalar-position.ts).
+      const pos = insideScalar(node, inner, text, (o) => {
+        const { line, col } = lineCounter.linePos(o);
+        return { line, column: col };
+      });
+      problems.push({ file, line: pos.line, column: pos.column, path: formatPath(path), message });
+      return;
     }
     const { line, col } = lineCounter.linePos(offset);
     problems.push({ file, line, column: col, path: formatPath(path), message });
@@ -113,14 +123,14 @@ export function parseDefaults(
       const rest = p.path.slice(3);
       // Limits may be left to each intent; the name is the template's key.
       if (rest[0] !== 'name' && !(rest.length === 0 && p.message.startsWith('needs limit')))
-        at(['spec', 'signalTemplates', name, ...rest], p.message, p.at === 'key');
+        at(['spec', 'signalTemplates', name, ...rest], p.message, p.at === 'key', p.offset);
     }
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, defaults: spec as RepoDefaults };
 }
 
-/** Templates as stand-in signals named after them, declared parameters filled with a sample value. */
+/** Templates as stand-in signals named after them, declared parameters filled with a sample value as long as `$name` (offsets stay). */
 function templatesAsSignals(templates: unknown): { signals?: unknown[] } {
   if (!isRecord(templates)) return {};
   return {
@@ -130,7 +140,7 @@ function templatesAsSignals(templates: unknown): { signals?: unknown[] } {
       const declared = Array.isArray(parameters) ? parameters.filter((p): p is string => typeof p === 'string') : [];
       const query =
         typeof fields.query === 'string'
-          ? fillParameters(fields.query, Object.fromEntries(declared.map((p) => [p, 'x'])))
+          ? fillParameters(fields.query, Object.fromEntries(declared.map((p) => [p, 'x'.repeat(p.length + 1)])))
           : fields.query;
       return { ...fields, name, query };
     }),

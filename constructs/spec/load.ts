@@ -14,7 +14,6 @@ import {
   type Document,
   type ErrorCode,
   type Node,
-  type Scalar,
 } from 'yaml';
 import type { RolloutModel } from '../model.js';
 import { INTENT_API_VERSION } from '../conventions.js';
@@ -22,6 +21,7 @@ import type { RolloutDocument } from './types.js';
 import { formatPath, validateDocument, type Problem } from './validate.js';
 import { toModel } from './to-model.js';
 import { applyDefaults, type RepoDefaults } from './defaults.js';
+import { insideScalar } from './scalar-position.js';
 
 export interface SourceProblem {
   /** Display path of the file, as given to {@link parseIntent}. */
@@ -242,33 +242,6 @@ function locate(d: Document, problem: Problem, text: string, at: (offset: number
     }
   }
   return at(offset);
-}
-
-/**
- * Position `inner` characters into the string of `scalar` (a signal's query template): exact for
- * plain and quoted one-line scalars without escapes and for `|` block scalars; else the scalar's start.
- */
-function insideScalar(scalar: Scalar, inner: number, text: string, at: (offset: number) => Position): Position {
-  const start = scalar.range?.[0] ?? 0;
-  const source = scalar.source ?? '';
-  const value = String(scalar.value);
-  if (scalar.type === 'PLAIN' && !value.includes('\n')) return at(start + inner);
-  const quoted = scalar.type === 'QUOTE_DOUBLE' || scalar.type === 'QUOTE_SINGLE';
-  if (quoted && source === value && !/\\|''|\n/.test(text.slice(start, scalar.range?.[1] ?? start)))
-    return at(start + 1 + inner);
-  if (scalar.type === 'BLOCK_LITERAL') {
-    // Content starts on the line after `|`, indented by its first non-blank line's indentation.
-    const contentStart = text.indexOf('\n', start) + 1;
-    const firstLine =
-      text
-        .slice(contentStart)
-        .split('\n')
-        .find((l) => l.trim() !== '') ?? '';
-    const indent = firstLine.length - firstLine.trimStart().length;
-    const before = value.slice(0, inner).split('\n');
-    return { line: at(contentStart).line + before.length - 1, column: indent + before[before.length - 1]!.length + 1 };
-  }
-  return at(start);
 }
 
 /** Deepest flow nesting (`[`, `{`) and widest indentation a real intent comes anywhere near. */

@@ -78,8 +78,7 @@ describe('repository-wide signal templates', () => {
     );
     expect(d.ok ? [] : d.problems.map(formatProblem)).toEqual([
       'rollouts/_defaults.yaml:7:12: spec.signalTemplates.queue-backlog.bad: must be one of: higher, lower (got "up")',
-      // In the defaults file the position is the query's start, not the character inside it.
-      'rollouts/_defaults.yaml:6:14: spec.signalTemplates.queue-backlog.query: is not valid PromQL: the expression ends too early',
+      'rollouts/_defaults.yaml:6:89: spec.signalTemplates.queue-backlog.query: is not valid PromQL: the expression ends too early',
     ]);
   });
 });
