@@ -32,6 +32,13 @@ class LoadedPrometheus extends PrometheusApi {
     }));
   }
   override async query(expr: string): Promise<Sample[]> {
+    // Telemetry audit (app/gate/telemetry-audit.ts): both versions' Istio series exist, labelled as the rules read them.
+    if (expr.startsWith('count by (')) {
+      return ['v1', 'v2'].map((v) => ({
+        labels: { destination_version: v, destination_canonical_revision: v },
+        value: 1,
+      }));
+    }
     // Evidence: plenty of requests, no errors.
     if (expr.includes('increase(')) {
       return [
