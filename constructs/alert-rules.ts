@@ -68,6 +68,7 @@ import {
   shortWindowMs,
 } from './detectability.js';
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
+import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
 import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
 import {
   durationBucketSelector,
@@ -186,6 +187,7 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
     expr: render(ratioExpr(t, overflow, satMs)),
     labels,
   });
+  rules.push(...userSignalRecordingRules(model));
   return rules;
 }
 
@@ -335,6 +337,7 @@ export function alertRules(model: RolloutModel): AlertRule[] {
       },
     });
   }
+  rules.push(...userSignalAlerts(model));
   return rules;
 }
 

@@ -30,7 +30,11 @@ export const ALERT_LABEL_SEVERITY = 'severity';
 /** (stagegate extension) Rollout namespace on recorded series and alerts: names repeat across namespaces. */
 export const ALERT_LABEL_NAMESPACE = 'stagegate_namespace';
 
-export type AlertSignal = 'errors' | 'latency' | 'saturation' | 'traffic';
+export type BuiltinSignal = 'errors' | 'latency' | 'saturation' | 'traffic';
+/** `stagegate_signal` of a user-defined signal: `user:<name>`, so it never collides with a built-in one. */
+export type UserSignal = `user:${string}`;
+export type AlertSignal = BuiltinSignal | UserSignal;
+export const userSignalLabel = (name: string): UserSignal => `user:${name}`;
 export type AlertAction = 'rollback' | 'hold';
 export type AlertSeverity = 'critical' | 'warning';
 

@@ -54,6 +54,8 @@ export interface RolloutModel {
   readonly dashboard: boolean;
   /** PrometheusRule metadata: extra labels (intent over repository defaults) and its namespace; toModel sets it. */
   readonly alerts?: { readonly labels: Readonly<Record<string, string>>; readonly namespace: string };
+  /** User-defined health signals (user-signals.ts); empty when the intent has none. */
+  readonly signals?: readonly SignalModel[];
   readonly istio?: {
     /** apiVersion of the VirtualService and DestinationRule. */
     readonly apiVersion: 'networking.istio.io/v1' | 'networking.istio.io/v1beta1';
@@ -77,6 +79,19 @@ export interface CohortMatchModel {
 
 /** Exactly one field set (Istio's StringMatch oneof). */
 export type StringMatchModel = { readonly exact: string } | { readonly prefix: string } | { readonly regex: string };
+
+/** A user-defined health signal, resolved (spec/types.ts SignalSpec). */
+export interface SignalModel {
+  readonly name: string;
+  readonly query: string;
+  readonly bad: 'higher' | 'lower';
+  readonly limit?: number;
+  readonly maxVsStable?: number;
+  readonly action: 'rollback' | 'hold';
+  /** Absent: the stage's decision window. */
+  readonly windowMs?: number;
+  readonly minSamples: number;
+}
 
 export interface StageModel {
   readonly name: string;
@@ -146,6 +161,10 @@ export const DEFAULTS = {
   baselineDivisor: 10,
   istioApiVersion: ISTIO_API_VERSION,
 } as const;
+
+/** Defaults of a user-defined signal (README "User-defined signals"). */
+export const DEFAULT_SIGNAL_ACTION = 'rollback' as const;
+export const DEFAULT_SIGNAL_MIN_SAMPLES = 3;
 
 /**
  * The outlier detection of an intent that says nothing else (README "Traffic policy"). The first

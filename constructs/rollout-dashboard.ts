@@ -20,6 +20,7 @@ import {
   type IstioTarget,
 } from './promql/index.js';
 import { objectLabels } from './virtual-service.js';
+import { describeLimits, userSignalSeriesName, userSignalWindowsMs } from './user-signals.js';
 
 export interface RolloutDashboardProps {
   /** The resolved rollout intent. */
@@ -126,6 +127,7 @@ export function dashboardModel(model: RolloutModel): Record<string, unknown> {
     panel(4, 'Canary weight (observed request share)', { x: 12, y: 8 }, 'percent', [
       target('A', render(q.canaryShare), 'canary share'),
     ]),
+    ...userSignalPanels(model, 5),
   ];
 
   return {
@@ -177,6 +179,25 @@ export function dashboardModel(model: RolloutModel): Record<string, unknown> {
     uid: dashboardUid(model.namespace, model.name),
     version: 1,
   };
+}
+
+/**
+ * One panel per user-defined signal, two per row below the built-in ones: the recorded value of
+ * each version on the signal's window (the series the alerts read, so panel and alert agree),
+ * with the absolute limit as the threshold line.
+ */
+function userSignalPanels(model: RolloutModel, firstId: number) {
+  const t = istioTarget(model);
+  return (model.signals ?? []).map((s, i) => {
+    const { windowMs } = userSignalWindowsMs(model, s);
+    const series = selector(userSignalSeriesName(s.name, windowMs), [
+      eq(ALERT_LABEL_ROLLOUT, model.name),
+      eq(ALERT_LABEL_NAMESPACE, model.namespace),
+    ]);
+    const pos = { x: (i % 2) * 12, y: 16 + Math.floor(i / 2) * 8 };
+    const title = `Signal ${s.name} (${s.action} when ${describeLimits(model, s)})`;
+    return panel(firstId + i, title, pos, 'short', [target('A', render(series), `{{${t.versionLabel}}}`)], s.limit);
+  });
 }
 
 /** The expressions behind the panels, on Istio's raw metrics (they work before any recording rule has data). */

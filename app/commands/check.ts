@@ -5,6 +5,8 @@ import { telemetryFindings } from '../cli/check-telemetry.js';
 import { defineCommand } from '../cli/command.js';
 import { compileDir } from '../cli/intents.js';
 import { formatFinding } from '../preflight.js';
+import { signalsSelectingNothing } from '../check-signals.js';
+import { PrometheusApi } from '../gate/prometheus-api.js';
 
 export type { CheckReport } from '../cli/check-report.js';
 
@@ -17,13 +19,13 @@ export const checkCommand = defineCommand({
     prometheus: {
       type: 'string',
       value: 'URL',
-      help: 'also audit the live telemetry: both versions emit the series the rules read (SG0600/SG0601)',
+      help: 'also audit the live telemetry: both versions emit the series the rules read (SG0600/SG0601), and each user signal query selects data (app/check-signals.ts)',
     },
   },
   env: [{ name: 'PATH', help: 'istioctl analyze runs too when istioctl is on it' }],
   exits: {
     ok: 'intents valid, pre-flight clean (warnings allowed), generated/ current',
-    fail: 'an intent is invalid, a pre-flight error, or generated/ is stale',
+    fail: 'an intent is invalid, a pre-flight error, generated/ is stale, or a user signal query selects nothing (--prometheus)',
     error: 'the directory cannot be read',
   },
   async run({ values }, io) {
@@ -41,9 +43,14 @@ export const checkCommand = defineCommand({
       );
       report = { ...report, ok: report.ok && audit.length === 0, findings: [...report.findings, ...audit] };
     }
+    const signals =
+      values.prometheus === undefined
+        ? []
+        : await signalsSelectingNothing(compiled, new PrometheusApi(values.prometheus), io.cwd, new Date());
     if (json) {
-      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      io.stdout(`${JSON.stringify(values.prometheus === undefined ? report : { ...report, signals }, null, 2)}\n`);
     } else {
+      for (const problem of signals) io.stdout(`error ${problem}\n`);
       for (const f of report.findings) io.stdout(`${formatFinding(f)}\n`);
       for (const file of report.stale)
         io.stdout(`error SG0001 ${outDir}/${file}: differs from synth; run \`stagegate synth\`\n`);
@@ -62,9 +69,9 @@ export const checkCommand = defineCommand({
       const istErrors = ist ? Math.max(ist.messages.filter((m) => m.level === 'Error').length, ist.ok ? 0 : 1) : 0;
       const istWarnings = ist ? ist.messages.filter((m) => m.level !== 'Error').length : 0;
       io.stdout(
-        `check: ${report.rollouts} rollout(s), ${errors + report.stale.length + istErrors} error(s), ${report.findings.length - errors + istWarnings} warning(s)\n`,
+        `check: ${report.rollouts} rollout(s), ${errors + report.stale.length + istErrors + signals.length} error(s), ${report.findings.length - errors + istWarnings} warning(s)\n`,
       );
     }
-    return report.ok ? 0 : 1;
+    return report.ok && signals.length === 0 ? 0 : 1;
   },
 });

@@ -21,6 +21,7 @@ import type { RolloutModel } from '../../constructs/model.js';
 import { DEFAULTS_FILE, parseDefaults } from '../../constructs/spec/defaults.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
 import { UsageError, defineCommand } from '../cli/command.js';
+import { formatSignalPlans, signalPlans, type SignalPlan } from '../plan-signals.js';
 
 export interface PlanReport {
   readonly rollout: string;
@@ -34,6 +35,8 @@ export interface PlanReport {
   readonly metrics: readonly string[];
   /** Cohort, sticky cookie and shadow stages in words (constructs/routing-summary.ts). */
   readonly routing: readonly string[];
+  /** User-defined signals at the live stage (app/plan-signals.ts); empty without any. */
+  readonly signals: readonly SignalPlan[];
   /** Durations in ms; `null` where unknown (no rate) and `"never"` where the sample can never be reached. */
   readonly stages: readonly PlanRow[];
 }
@@ -115,6 +118,7 @@ export function planReport(model: RolloutModel, rps?: number): PlanReport {
       scrapeIntervalMs(model.metrics),
     ),
     routing: routingSummary(model),
+    signals: signalPlans(model),
     stages: planStages(model, requestsPerSecond === undefined ? {} : { requestsPerSecond }).map((s) => ({
       ...s,
       timeToMinSampleMs: finite(s.timeToMinSampleMs),
@@ -163,6 +167,7 @@ export function formatPlan(r: PlanReport): string {
     line(head),
     ...rows.map(line),
   ];
+  out.push(...formatSignalPlans(r.signals));
   const warnings = r.stages.flatMap((s) => s.warnings.map((w) => `warning: ${s.stage}: ${w}`));
   if (warnings.length > 0) out.push('', ...warnings);
   return `${out.join('\n')}\n`;

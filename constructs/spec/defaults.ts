@@ -10,6 +10,8 @@
 import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { INTENT_API_VERSION } from '../conventions.js';
 import type { SourceProblem } from './load.js';
+import { insideScalar } from './scalar-position.js';
+import { expandSignalTemplates, fillParameters, type SignalTemplateSpec } from './signal-templates.js';
 import type { AlertsSpec, IstioSpec } from './types.js';
 import { formatPath, validateDocument } from './validate.js';
 
@@ -20,9 +22,13 @@ export const DEFAULTS_KIND = 'Defaults';
 export interface RepoDefaults {
   readonly alerts?: AlertsSpec;
   readonly istio?: IstioSpec;
+  /** Signal templates intents reference by name (spec/signal-templates.ts). */
+  readonly signalTemplates?: Readonly<Record<string, SignalTemplateSpec>>;
 }
 
-const FIELDS = ['alerts', 'istio'] as const;
+const FIELDS = ['alerts', 'istio', 'signalTemplates'] as const;
+/** Fields validated as intent fields inside the stand-in intent. */
+const INTENT_FIELDS = ['alerts', 'istio'] as const;
 
 /** True for the path of a defaults file (`rollouts/_defaults.yaml`), not an intent. */
 export function isDefaultsFile(path: string): boolean {
@@ -44,7 +50,7 @@ export function parseDefaults(
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const problems: SourceProblem[] = [];
   /** At the value `path` names, or at its key for a problem about the key (`atKey`). */
-  const at = (path: readonly (string | number)[], message: string, atKey = false): void => {
+  const at = (path: readonly (string | number)[], message: string, atKey = false, inner?: number): void => {
     let node: unknown = doc.contents;
     let offset = 0;
     for (const [i, seg] of path.entries()) {
@@ -55,6 +61,15 @@ export function parseDefaults(
       node = pair.value;
       if (atKey && i === path.length - 1) break;
       if (isScalar(node) || isMap(node)) offset = node.range?.[0] ?? offset;
+    }
+    if (inner !== undefined && isScalar(node)) {
+      // Inside a template's query: the character itself (scalar-position.ts).
+      const pos = insideScalar(node, inner, text, (o) => {
+        const { line, col } = lineCounter.linePos(o);
+        return { line, column: col };
+      });
+      problems.push({ file, line: pos.line, column: pos.column, path: formatPath(path), message });
+      return;
     }
     const { line, col } = lineCounter.linePos(offset);
     problems.push({ file, line, column: col, path: formatPath(path), message });
@@ -93,13 +108,43 @@ export function parseDefaults(
       canary: 'b',
       stages: [{ name: 'full', weight: 100 }],
       stage: 'full',
-      ...Object.fromEntries(FIELDS.filter((f) => spec[f] !== undefined).map((f) => [f, spec[f]])),
+      ...Object.fromEntries(INTENT_FIELDS.filter((f) => spec[f] !== undefined).map((f) => [f, spec[f]])),
+      ...templatesAsSignals(spec.signalTemplates),
     },
   };
-  for (const p of validateDocument(standIn))
-    if ((FIELDS as readonly unknown[]).includes(p.path[1])) at(p.path, p.message, p.at === 'key');
+  const templateNames = isRecord(spec.signalTemplates) ? Object.keys(spec.signalTemplates) : [];
+  if (spec.signalTemplates !== undefined && !isRecord(spec.signalTemplates))
+    at(['spec', 'signalTemplates'], 'must be a mapping of template name to signal fields');
+  for (const p of validateDocument(standIn)) {
+    if ((INTENT_FIELDS as readonly unknown[]).includes(p.path[1])) at(p.path, p.message, p.at === 'key');
+    // A template is validated as a signal named after it; its problems point back into the template.
+    if (p.path[1] === 'signals' && typeof p.path[2] === 'number') {
+      const name = templateNames[p.path[2]]!;
+      const rest = p.path.slice(3);
+      // Limits may be left to each intent; the name is the template's key.
+      if (rest[0] !== 'name' && !(rest.length === 0 && p.message.startsWith('needs limit')))
+        at(['spec', 'signalTemplates', name, ...rest], p.message, p.at === 'key', p.offset);
+    }
+  }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, defaults: spec as RepoDefaults };
+}
+
+/** Templates as stand-in signals named after them, declared parameters filled with a sample value as long as `$name` (offsets stay). */
+function templatesAsSignals(templates: unknown): { signals?: unknown[] } {
+  if (!isRecord(templates)) return {};
+  return {
+    signals: Object.entries(templates).map(([name, t]) => {
+      if (!isRecord(t)) return t;
+      const { parameters, ...fields } = t;
+      const declared = Array.isArray(parameters) ? parameters.filter((p): p is string => typeof p === 'string') : [];
+      const query =
+        typeof fields.query === 'string'
+          ? fillParameters(fields.query, Object.fromEntries(declared.map((p) => [p, 'x'.repeat(p.length + 1)])))
+          : fields.query;
+      return { ...fields, name, query };
+    }),
+  };
 }
 
 /**
@@ -119,6 +164,7 @@ export function applyDefaults(value: unknown, defaults: RepoDefaults | undefined
         : {};
     spec.alerts = { ...defaults.alerts, ...own, ...labels };
   }
+  if (defaults.signalTemplates) spec.signals = expandSignalTemplates(spec.signals, defaults.signalTemplates);
   if (defaults.istio && (spec.istio === undefined || isRecord(spec.istio)))
     spec.istio = { ...defaults.istio, ...((spec.istio as Rec | undefined) ?? {}) };
   return { ...value, spec };

@@ -4,6 +4,7 @@ export { formatPath, validateDocument, type Problem } from './validate.js';
 export {
   formatProblem,
   IntentError,
+  locateInIntent,
   MAX_INTENT_BYTES,
   parseIntent,
   type ParseResult,

@@ -21,6 +21,7 @@ import type { RolloutDocument } from './types.js';
 import { formatPath, validateDocument, type Problem } from './validate.js';
 import { toModel } from './to-model.js';
 import { applyDefaults, type RepoDefaults } from './defaults.js';
+import { insideScalar } from './scalar-position.js';
 
 export interface SourceProblem {
   /** Display path of the file, as given to {@link parseIntent}. */
@@ -173,7 +174,7 @@ export function parseIntent(file: string, text: string, opts: { readonly default
   }
 
   for (const problem of validateDocument(value)) {
-    report(locate(doc, problem, at), formatPath(problem.path), problem.message);
+    report(locate(doc, problem, text, at), formatPath(problem.path), problem.message);
   }
   if (problems.length > 0) return failed();
   return accepted(value);
@@ -188,8 +189,27 @@ function accepted(value: unknown): ParseResult {
   return { ok: true, model: toModel(document), document };
 }
 
+/**
+ * `file:line:column` of `path` in an intent's text, `offset` characters into its string value
+ * when given: for problems found after parsing (`check --prometheus`), located like parse problems.
+ */
+export function locateInIntent(
+  text: string,
+  path: readonly (string | number)[],
+  offset?: number,
+): { line: number; column: number } {
+  const lineCounter = new LineCounter();
+  const doc = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: false })[0];
+  const at = (o: number): Position => {
+    const { line, col } = lineCounter.linePos(o);
+    return { line, column: col };
+  };
+  if (!doc || !('contents' in doc)) return { line: 1, column: 1 };
+  return locate(doc, offset === undefined ? { path, message: '' } : { path, message: '', offset }, text, at);
+}
+
 /** Where `problem` points: the value node, the key for unknown keys, else the nearest existing parent. */
-function locate(d: Document, problem: Problem, at: (offset: number) => Position): Position {
+function locate(d: Document, problem: Problem, text: string, at: (offset: number) => Position): Position {
   let node: unknown = d.contents;
   let offset = (d.contents as Node).range?.[0] ?? 0;
   for (let i = 0; i < problem.path.length; i++) {
@@ -212,6 +232,8 @@ function locate(d: Document, problem: Problem, at: (offset: number) => Position)
       }
       node = value;
       offset = value.range?.[0] ?? offset;
+      if (isLast && problem.offset !== undefined && isScalar(value))
+        return insideScalar(value, problem.offset, text, at);
     } else if (isSeq(node) && typeof seg === 'number' && node.items[seg] !== undefined) {
       node = node.items[seg];
       offset = (node as Node).range?.[0] ?? offset;

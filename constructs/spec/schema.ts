@@ -13,6 +13,7 @@ import { SCRAPE_INTERVAL_LIMIT_MS } from '../promql/windows.js';
 
 import { duration, int, object, type Schema, str } from './schema-parts.js';
 import { ROUTING_PROPERTIES, STAGE_MIRROR } from './routing-schema.js';
+import { SIGNALS_SCHEMA } from './signal-schema.js';
 
 const stageSchema = object(
   {
@@ -129,6 +130,8 @@ export const ROLLOUT_SCHEMA: Schema = object(
         }),
         // Waves across clusters (constructs/spec/cluster-rules.ts): each name is a generated/ folder.
         clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
+        // User-defined health signals (signal-schema.ts).
+        signals: SIGNALS_SCHEMA,
       },
       ['service', 'stable', 'canary', 'stages', 'stage'],
     ),

@@ -4,9 +4,12 @@
  */
 import {
   type CohortModel,
+  DEFAULT_SIGNAL_ACTION,
+  DEFAULT_SIGNAL_MIN_SAMPLES,
   DEFAULTS,
   OUTLIER_DEFAULTS,
   type RolloutModel,
+  type SignalModel,
   type StageModel,
   type StringMatchModel,
   type TrafficPolicyModel,
@@ -130,6 +133,24 @@ function metrics(doc: RolloutDocument): RolloutModel['metrics'] {
   });
 }
 
+/** User-defined signals (user-signals.ts); absent when the intent has none, so models without them are unchanged. */
+function signals(doc: RolloutDocument): readonly SignalModel[] | undefined {
+  const given = doc.spec.signals ?? [];
+  if (given.length === 0) return undefined;
+  return given.map((s) =>
+    compact({
+      name: s.name,
+      query: s.query,
+      bad: s.bad,
+      limit: s.limit,
+      maxVsStable: s.maxVsStable,
+      action: s.action ?? DEFAULT_SIGNAL_ACTION,
+      windowMs: ms(s.window),
+      minSamples: s.minSamples ?? DEFAULT_SIGNAL_MIN_SAMPLES,
+    }),
+  );
+}
+
 /**
  * The resolved model of `doc`. Call only after `validateDocument(doc)` returned no problems;
  * on anything else the result is undefined behaviour, not an error message.
@@ -200,6 +221,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       labels: { ...spec.alerts?.labels },
       namespace: spec.alerts?.namespace ?? doc.metadata.namespace ?? DEFAULTS.namespace,
     },
+    signals: signals(doc),
     istio: compact({
       apiVersion:
         spec.istio?.apiVersion === 'v1beta1' ? ('networking.istio.io/v1beta1' as const) : DEFAULTS.istioApiVersion,

@@ -56,6 +56,31 @@ export interface RolloutSpec {
   readonly istio?: IstioSpec;
   /** (stagegate extension) Clusters the rollout runs in, DNS labels; output goes to generated/<cluster>/. @default none (one cluster, generated/) */
   readonly clusters?: readonly string[];
+  /** (stagegate extension) Health signals over the team's own metrics (README "User-defined signals"). @default [] */
+  readonly signals?: readonly SignalSpec[];
+}
+
+/** A user-defined health signal, judged canary vs stable like the built-in ones (docs/design.md §7). */
+export interface SignalSpec {
+  /** Unique within the rollout; DNS-1123 label (it becomes part of alert and series names). */
+  readonly name: string;
+  /**
+   * PromQL template, filled once per version: `$version` (required), `$service`, `$namespace`,
+   * `$window`, `$weight` (constructs/promql/signal-template.ts). Several result series: the worst is judged.
+   */
+  readonly query: string;
+  /** Which direction is a regression. */
+  readonly bad: 'higher' | 'lower';
+  /** Absolute limit: canary above it (bad: higher) or below it (bad: lower). At least one of limit / maxVsStable. */
+  readonly limit?: number;
+  /** Ratio to stable, ≥ 1: canary above maxVsStable × stable (higher) or below stable / maxVsStable (lower). */
+  readonly maxVsStable?: number;
+  /** What a regression does. @default "rollback" */
+  readonly action?: 'rollback' | 'hold';
+  /** Window the signal is judged on. @default the stage's decision window (detectability.ts) */
+  readonly window?: string;
+  /** Evaluations of the canary's recorded value needed in the window before a verdict. @default 3 */
+  readonly minSamples?: number;
 }
 
 export interface AlertsSpec {

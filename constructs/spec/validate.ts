@@ -11,6 +11,7 @@ import { routerRules } from './router-rules.js';
 import { shadowRules } from './shadow-rules.js';
 import { istioIntentRules } from './istio-rules.js';
 import { clusterRules } from './cluster-rules.js';
+import { signalRules } from './signal-rules.js';
 import { intentTelemetryProblems } from '../istio/intent.js';
 import { closestMatch, humanize, schemaValidator } from './schema.js';
 
@@ -24,6 +25,8 @@ export interface Problem {
    * not at the value under it. Absent: located at the value.
    */
   readonly at?: 'key';
+  /** Characters into the string value the problem is at (a signal's query template); load.ts adds it. */
+  readonly offset?: number;
 }
 
 const IDENTIFIER_RE = /^[A-Za-z_$][\w$-]*$/;
@@ -169,6 +172,11 @@ function crossField(spec: Rec): Problem[] {
   shadowRules(spec, add);
   routerRules(spec, add);
   clusterRules(spec, add);
+  signalRules(spec, (path, message, offset) =>
+    problems.push(
+      offset === undefined ? { path: ['spec', ...path], message } : { path: ['spec', ...path], message, offset },
+    ),
+  );
   for (const key of Object.keys(rec(rec(spec.alerts).labels))) {
     if (key === LABEL_MANAGED_BY || key === LABEL_ROLLOUT)
       add(['alerts', 'labels', key], `is set by stagegate on every PrometheusRule (${key}); choose another label`);

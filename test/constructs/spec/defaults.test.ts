@@ -73,7 +73,7 @@ spec:
 `;
     expect(problems([checkout, defaults(text)])).toEqual([
       'rollouts/_defaults.yaml:2:7: kind: must be Defaults (rollouts/_defaults.yaml holds repository defaults, not a rollout)',
-      'rollouts/_defaults.yaml:6:3: spec.trafficPolicy: unknown field "trafficPolicy" (repository defaults may set: alerts, istio)',
+      'rollouts/_defaults.yaml:6:3: spec.trafficPolicy: unknown field "trafficPolicy" (repository defaults may set: alerts, istio, signalTemplates)',
       'rollouts/_defaults.yaml:5:15: spec.alerts.labels["bad key!"]: must be a Kubernetes label key such as "version" or "app.kubernetes.io/version" (got "bad key!")',
       'rollouts/_defaults.yaml:5:53: spec.alerts.labels["stagegate.dev/rollout"]: is set by stagegate on every PrometheusRule (stagegate.dev/rollout); choose another label',
     ]);
