@@ -1,21 +1,22 @@
-import { runBench, type BenchReport } from '../../tools/bench/run.js';
 import { renderDetection } from '../../tools/bench/detection-report.js';
+import { renderRuleCost } from '../../tools/bench/rule-cost.js';
+import { BENCH_NAMES, runBench, type BenchName, type BenchReport } from '../../tools/bench/run.js';
 import { renderSynth } from '../../tools/bench/synth.js';
 import { UsageError, defineCommand } from '../cli/command.js';
 
 export const benchCommand = defineCommand({
   name: 'bench',
-  summary: 'benchmarks (synth, detection, bot) as ratios against baselines measured in the same run',
+  summary: 'benchmarks (synth, detection, bot, rules) as ratios against baselines measured in the same run',
   options: {
     quick: { type: 'boolean', help: 'smaller sizes (a smoke run, not the published figures)' },
-    only: { type: 'string', multiple: true, value: 'synth|detection|bot', help: 'run only this part' },
+    only: { type: 'string', multiple: true, value: 'synth|detection|bot|rules', help: 'run only this part' },
   },
   exits: { ok: 'the report was printed', error: 'a benchmark could not run' },
   async run({ values }, io) {
     const only = values.only?.map((o) => {
-      if (o !== 'synth' && o !== 'detection' && o !== 'bot')
-        throw new UsageError(`--only takes synth, detection or bot (got "${o}")`);
-      return o;
+      if (!BENCH_NAMES.includes(o as BenchName))
+        throw new UsageError(`--only takes synth, detection, bot or rules (got "${o}")`);
+      return o as BenchName;
     });
     const json = values.json === true;
     const report = await runBench({
@@ -46,5 +47,6 @@ function render(r: BenchReport): string {
         `limit ${r.bot.limitPerHour}), ${r.bot.requestsPerHourAt500Advancing} while advancing`,
     );
   }
+  if (r.rules) out.push(...renderRuleCost(r.rules));
   return `${out.join('\n')}\n`;
 }

@@ -4,9 +4,11 @@
  */
 import { runBotBench, type BotReport } from './bot.js';
 import { runDetectionBench, type DetectionReport } from './detection.js';
+import { runRuleCostBench, type RuleCostReport } from './rule-cost.js';
 import { runSynthBench, type SynthReport } from './synth.js';
 
-export type BenchName = 'synth' | 'detection' | 'bot';
+export type BenchName = 'synth' | 'detection' | 'bot' | 'rules';
+export const BENCH_NAMES: readonly BenchName[] = ['synth', 'detection', 'bot', 'rules'];
 
 export interface BenchOptions {
   /** Under a minute: small sizes, few simulated rollouts. */
@@ -23,6 +25,7 @@ export interface BenchReport {
   readonly synth?: SynthReport;
   readonly detection?: DetectionReport;
   readonly bot?: BotReport;
+  readonly rules?: RuleCostReport;
 }
 
 /** Sizes of a run; tests pass tiny ones. */
@@ -38,7 +41,31 @@ export interface BenchSizes {
   readonly healthy: number;
   readonly perCase: number;
   readonly botSizes: readonly number[];
+  /** Rule cost in a real Prometheus (rule-cost.ts). @default by `quick` */
+  readonly ruleCost?: RuleCostSizes;
 }
+
+export interface RuleCostSizes {
+  readonly sizes: readonly number[];
+  readonly historyMinutes: number;
+  readonly warmupSeconds: number;
+  readonly measureSeconds: number;
+}
+
+/** 6 h 10 m of requests (the slow burn window reads 6 h); two evaluations of warm-up; 3 measured minutes. */
+export const FULL_RULE_COST: RuleCostSizes = {
+  sizes: [100, 500],
+  historyMinutes: 370,
+  warmupSeconds: 130,
+  measureSeconds: 180,
+};
+/** A smoke run: the 6 h windows read 70 min only. */
+export const QUICK_RULE_COST: RuleCostSizes = {
+  sizes: [20],
+  historyMinutes: 70,
+  warmupSeconds: 130,
+  measureSeconds: 60,
+};
 
 export const FULL: BenchSizes = {
   synthSizes: [100, 1000, 5000],
@@ -83,6 +110,15 @@ export async function runBench(
   const bot = want('bot')
     ? await runBotBench({ sizes: sizes.botSizes, ...(opts.log ? { log: opts.log } : {}) })
     : undefined;
+  const ruleCost = sizes.ruleCost ?? (opts.quick ? QUICK_RULE_COST : FULL_RULE_COST);
+  const rules = want('rules')
+    ? await runRuleCostBench({
+        ...ruleCost,
+        timeoutMs: opts.quick ? 300_000 : 1_800_000,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.log ? { log: opts.log } : {}),
+      })
+    : undefined;
   const { availableParallelism } = await import('node:os');
   return {
     quick: opts.quick,
@@ -91,5 +127,6 @@ export async function runBench(
     ...(synth ? { synth } : {}),
     ...(detection ? { detection } : {}),
     ...(bot ? { bot } : {}),
+    ...(rules ? { rules } : {}),
   };
 }

@@ -1,0 +1,366 @@
+/**
+ * What the generated rules cost a real Prometheus (issue 17; method of
+ * ../shared/audits/prometheus-rule-cost.md, cut to what one bench run can afford): N rollouts'
+ * rule groups loaded into Debian's `prometheus` over backfilled Istio-shaped history
+ * (rule-cost-series.ts) that a live scrape continues every 30 s, evaluated at 1 m, against a
+ * Flagger-style load on the same data and the same Prometheus.
+ *
+ * Phases, one Prometheus per size, the rule file swapped by /-/reload:
+ * 1. baseline: no rules (ingest and idle cost);
+ * 2. stagegate: every rollout's groups (buildRuleGroups, exactly what the PrometheusRule holds);
+ * 3. flagger-style: no rules; two instant queries per rollout per minute, evenly spread, as
+ *    fluxcd/flagger pkg/metrics/observers/istio.go defines its built-in Istio checks
+ *    (request-success-rate: non-5xx over all requests × 100; request-duration: p99 from
+ *    `sum by (le)` of the buckets; reporter destination, the canary workload, `[1m]`).
+ * Rule CPU = Prometheus CPU seconds (/proc utime+stime) in phase 2 minus phase 1, per wall
+ * second; the Flagger-style CPU likewise (phase 3 minus phase 1). Σ group duration is the mean
+ * over the phase of Σ prometheus_rule_group_last_duration_seconds.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildRuleGroups, type RuleGroup } from '../../constructs/alert-rules.js';
+import { METRIC_DURATION_BUCKET, METRIC_REQUESTS } from '../../constructs/conventions.js';
+import { parseDuration } from '../../constructs/duration.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import { istioTarget } from '../../constructs/promql/istio.js';
+import { toModel } from '../../constructs/spec/index.js';
+import { startPrometheus, type RunningPrometheus } from '../prometheus.js';
+import { benchIntent } from './intents.js';
+import { createBlocks } from './prom-eval.js';
+import { exposition, podSeries, workloadName, writeHistory } from './rule-cost-series.js';
+
+export interface RuleCostOptions {
+  readonly sizes: readonly number[];
+  /** Request history backfilled (the 6h windows read 6 h). */
+  readonly historyMinutes: number;
+  /** Between a reload and the measured span: at least two evaluations. */
+  readonly warmupSeconds: number;
+  readonly measureSeconds: number;
+  /** @default "1m" */
+  readonly evaluationInterval?: string;
+  /** @default "30s" */
+  readonly scrapeInterval?: string;
+  /** Rule groups of one rollout. @default buildRuleGroups */
+  readonly groupsOf?: (model: RolloutModel) => readonly RuleGroup[];
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  readonly log?: (line: string) => void;
+}
+
+export interface PhaseFigures {
+  readonly cpuSeconds: number;
+  readonly wallSeconds: number;
+  readonly rssBytes: number;
+}
+
+export interface RuleCostRun {
+  readonly rollouts: number;
+  readonly groups: number;
+  readonly rules: number;
+  readonly recordedSeries: number;
+  /** Raw Istio series the rollouts expose (what a scrape holds). */
+  readonly istioSeries: number;
+  readonly backfilledSamples: number;
+  /** Cores the rules burn: CPU of phase 2 minus phase 1, per wall second. */
+  readonly ruleCores: number;
+  /** Cores the Flagger-style queries burn. */
+  readonly flaggerCores: number;
+  /** ruleCores / flaggerCores. */
+  readonly ratioToFlagger: number;
+  /** Mean Σ prometheus_rule_group_last_duration_seconds over the phase, and the slowest group. */
+  readonly sumGroupSeconds: number;
+  readonly maxGroupSeconds: number;
+  readonly missedIterations: number;
+  readonly evaluationFailures: number;
+  /** (RSS with the rules − RSS without) / rollouts. */
+  readonly rssPerRolloutBytes: number;
+  readonly flaggerQueries: number;
+  readonly flaggerQueryErrors: number;
+  readonly baseline: PhaseFigures;
+  readonly stagegate: PhaseFigures;
+  readonly flagger: PhaseFigures;
+}
+
+export interface RuleCostReport {
+  readonly runs: readonly RuleCostRun[];
+  /** ruleCores per rollout at the largest size over that at the smallest (1 = linear). */
+  readonly growthPerRollout: number | null;
+  /** Goals of issue 17, judged only at 500 rollouts (undefined otherwise). */
+  readonly goalsMet: {
+    readonly ratioToFlagger?: boolean;
+    readonly tenthOfACore?: boolean;
+    readonly rssPerRollout?: boolean;
+    readonly noMissed?: boolean;
+  };
+}
+
+export const GOALS = { size: 500, ratioToFlagger: 1.5, cores: 0.1, rssPerRolloutBytes: 1 << 20 } as const;
+
+const CLOCK_TICKS = 100;
+
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function procRssBytes(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(new Error('rule-cost bench aborted'));
+      },
+      { once: true },
+    );
+  });
+
+/** Prometheus' own /metrics, summed by metric name over the given names. */
+async function selfMetrics(url: string): Promise<{ sum: Map<string, number>; max: Map<string, number> }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const sum = new Map<string, number>();
+  const max = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('prometheus_rule_')) continue;
+    const name = line.slice(0, line.search(/[{ ]/));
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (!Number.isFinite(value)) continue;
+    sum.set(name, (sum.get(name) ?? 0) + value);
+    max.set(name, Math.max(max.get(name) ?? 0, value));
+  }
+  return { sum, max };
+}
+
+async function instant(url: string, query: string): Promise<number | undefined> {
+  const res = await fetch(`${url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query }) });
+  const json = (await res.json()) as { status: string; data?: { result: { value: [number, string] }[] } };
+  if (json.status !== 'success') throw new Error(`prometheus rejected ${query.slice(0, 200)}`);
+  const first = json.data?.result[0];
+  return first ? Number(first.value[1]) : undefined;
+}
+
+/** Flagger's two built-in Istio checks for the canary of `model` (istio.go, see the header). */
+export function flaggerQueries(model: RolloutModel): [string, string] {
+  const t = istioTarget(model);
+  const sel = `reporter="destination",destination_workload_namespace="${t.serviceNamespace}",destination_workload=~"${workloadName(t.service, t.versions.canary)}"`;
+  return [
+    `sum(rate(${METRIC_REQUESTS}{${sel},response_code!~"5.*"}[1m])) / sum(rate(${METRIC_REQUESTS}{${sel}}[1m])) * 100`,
+    `histogram_quantile(0.99, sum(rate(${METRIC_DURATION_BUCKET}{${sel}}[1m])) by (le))`,
+  ];
+}
+
+/** Longest range `[...]` over raw buckets in `groups`, in seconds (how much bucket history they read). */
+function longestBucketRangeSeconds(groups: readonly RuleGroup[]): number {
+  let longest = 0;
+  for (const rule of groups.flatMap((g) => g.rules)) {
+    if (!rule.expr.includes(METRIC_DURATION_BUCKET)) continue;
+    for (const m of rule.expr.matchAll(/\[(\w+)\]/g)) longest = Math.max(longest, parseDuration(m[1]!) / 1000);
+  }
+  return longest;
+}
+
+async function measurePhase(
+  prom: RunningPrometheus,
+  seconds: number,
+  signal: AbortSignal | undefined,
+  during?: (stop: AbortSignal) => Promise<void>,
+): Promise<PhaseFigures & { sumGroup: number; maxGroup: number }> {
+  const pid = prom.process.pid!;
+  const cpu0 = procCpuSeconds(pid);
+  const t0 = performance.now();
+  const stop = new AbortController();
+  const load = during?.(stop.signal);
+  const sums: number[] = [];
+  let maxGroup = 0;
+  const rss: number[] = [];
+  const samples = Math.max(1, Math.round(seconds / 15));
+  for (let i = 0; i < samples; i++) {
+    await sleep((seconds * 1000) / samples, signal);
+    const m = await selfMetrics(prom.url);
+    sums.push(m.sum.get('prometheus_rule_group_last_duration_seconds') ?? 0);
+    maxGroup = Math.max(maxGroup, m.max.get('prometheus_rule_group_last_duration_seconds') ?? 0);
+    rss.push(procRssBytes(pid));
+  }
+  stop.abort();
+  await load;
+  const wallSeconds = (performance.now() - t0) / 1000;
+  return {
+    cpuSeconds: procCpuSeconds(pid) - cpu0,
+    wallSeconds,
+    rssBytes: rss.reduce((a, b) => a + b, 0) / rss.length,
+    sumGroup: sums.reduce((a, b) => a + b, 0) / sums.length,
+    maxGroup,
+  };
+}
+
+async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
+  const log = opts.log ?? (() => {});
+  const groupsOf = opts.groupsOf ?? buildRuleGroups;
+  const models = Array.from({ length: n }, (_, i) => toModel(benchIntent(i)));
+  const groups = models.map((m) => groupsOf(m));
+  const pods = podSeries(models);
+  const scrapeSeconds = parseDuration(opts.scrapeInterval ?? '30s') / 1000;
+  const work = mkdtempSync(join(tmpdir(), 'stagegate-rule-cost-'));
+  let server: Server | undefined;
+  let prom: RunningPrometheus | undefined;
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    const end = now - (now % scrapeSeconds) - scrapeSeconds;
+    const requestSeconds = opts.historyMinutes * 60;
+    const input = join(work, 'history.om');
+    const backfilledSamples = writeHistory(input, pods, {
+      end,
+      scrapeSeconds,
+      requestSeconds,
+      bucketSeconds: (r) => Math.min(requestSeconds, longestBucketRangeSeconds(groups[r]!) + 600),
+    });
+    const data = join(work, 'data');
+    mkdirSync(data);
+    await createBlocks(input, data, opts.timeoutMs);
+    rmSync(input, { force: true });
+    log(`rule-cost: ${n} rollouts, ${pods.length} pods, ${backfilledSamples} samples backfilled`);
+
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(exposition(pods, Date.now() / 1000));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const ruleFile = join(work, 'rules.json');
+    const setRules = (g: readonly RuleGroup[]) => writeFileSync(ruleFile, JSON.stringify({ groups: g }));
+    setRules([]);
+    prom = await startPrometheus({
+      ruleFiles: [ruleFile],
+      scrapeTargets: [target],
+      scrapeInterval: opts.scrapeInterval ?? '30s',
+      evaluationInterval: opts.evaluationInterval ?? '1m',
+      tsdbDir: data,
+      readyTimeoutMs: opts.timeoutMs,
+    });
+    await sleep(Math.max(2 * scrapeSeconds, opts.warmupSeconds / 2) * 1000, opts.signal);
+    const baseline = await measurePhase(prom, opts.measureSeconds, opts.signal);
+
+    setRules(groups.flat());
+    await prom.reload();
+    const before = await selfMetrics(prom.url);
+    await sleep(opts.warmupSeconds * 1000, opts.signal);
+    const stagegate = await measurePhase(prom, opts.measureSeconds, opts.signal);
+    const after = await selfMetrics(prom.url);
+    const recordedSeries = (await instant(prom.url, 'count({__name__=~"stagegate:.+"})')) ?? 0;
+    const delta = (name: string) => (after.sum.get(name) ?? 0) - (before.sum.get(name) ?? 0);
+
+    setRules([]);
+    await prom.reload();
+    const queries = models.flatMap(flaggerQueries);
+    let sent = 0;
+    let errors = 0;
+    await sleep(scrapeSeconds * 1000, opts.signal);
+    const flagger = await measurePhase(prom, opts.measureSeconds, opts.signal, async (stop) => {
+      // Two queries per rollout per minute, evenly spread; a few in flight at most.
+      const gapMs = 60_000 / queries.length;
+      const started = performance.now();
+      const inFlight = new Set<Promise<void>>();
+      while (!stop.aborted) {
+        const q = queries[sent % queries.length]!;
+        sent++;
+        const p: Promise<void> = instant(prom!.url, q)
+          .then(
+            () => undefined,
+            () => void errors++,
+          )
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+        if (inFlight.size >= 8) await Promise.race(inFlight);
+        const wait = started + sent * gapMs - performance.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      }
+      await Promise.all(inFlight);
+    });
+
+    const cores = (p: PhaseFigures) => p.cpuSeconds / p.wallSeconds;
+    const ruleCores = Math.max(0, cores(stagegate) - cores(baseline));
+    const flaggerCores = Math.max(0, cores(flagger) - cores(baseline));
+    const figures = (p: PhaseFigures): PhaseFigures => ({
+      cpuSeconds: p.cpuSeconds,
+      wallSeconds: p.wallSeconds,
+      rssBytes: p.rssBytes,
+    });
+    return {
+      rollouts: n,
+      groups: groups.reduce((a, g) => a + g.length, 0),
+      rules: groups.reduce((a, g) => a + g.reduce((b, x) => b + x.rules.length, 0), 0),
+      recordedSeries,
+      istioSeries: pods.length * 4 * 23,
+      backfilledSamples,
+      ruleCores,
+      flaggerCores,
+      ratioToFlagger: flaggerCores > 0 ? ruleCores / flaggerCores : Number.POSITIVE_INFINITY,
+      sumGroupSeconds: stagegate.sumGroup,
+      maxGroupSeconds: stagegate.maxGroup,
+      missedIterations: delta('prometheus_rule_group_iterations_missed_total'),
+      evaluationFailures: delta('prometheus_rule_evaluation_failures_total'),
+      rssPerRolloutBytes: (stagegate.rssBytes - baseline.rssBytes) / n,
+      flaggerQueries: sent,
+      flaggerQueryErrors: errors,
+      baseline: figures(baseline),
+      stagegate: figures(stagegate),
+      flagger: figures(flagger),
+    };
+  } finally {
+    await prom?.stop();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export async function runRuleCostBench(opts: RuleCostOptions): Promise<RuleCostReport> {
+  const runs: RuleCostRun[] = [];
+  for (const n of opts.sizes) runs.push(await runSize(n, opts));
+  const first = runs[0];
+  const last = runs[runs.length - 1];
+  const perRollout = (r: RuleCostRun) => r.ruleCores / r.rollouts;
+  const growthPerRollout =
+    first && last && last !== first && perRollout(first) > 0 ? perRollout(last) / perRollout(first) : null;
+  const at = runs.find((r) => r.rollouts === GOALS.size);
+  return {
+    runs,
+    growthPerRollout,
+    goalsMet: at
+      ? {
+          ratioToFlagger: at.ratioToFlagger <= GOALS.ratioToFlagger,
+          tenthOfACore: at.ruleCores <= GOALS.cores,
+          rssPerRollout: at.rssPerRolloutBytes <= GOALS.rssPerRolloutBytes,
+          noMissed: at.missedIterations === 0,
+        }
+      : {},
+  };
+}
+
+const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
+
+/** The table lines `stagegate bench` prints. */
+export function renderRuleCost(r: RuleCostReport): string[] {
+  const out = [
+    'rules  N     groups rules  recorded  rule cores  flagger cores  ratio   Σ group s  max group s  missed  RSS/rollout',
+  ];
+  for (const run of r.runs) {
+    out.push(
+      `rules  ${String(run.rollouts).padEnd(5)} ${String(run.groups).padEnd(6)} ${String(run.rules).padEnd(6)} ` +
+        `${String(run.recordedSeries).padEnd(9)} ${f(run.ruleCores).padEnd(11)} ${f(run.flaggerCores).padEnd(14)} ` +
+        `${f(run.ratioToFlagger, 2).padEnd(7)} ${f(run.sumGroupSeconds).padEnd(10)} ${f(run.maxGroupSeconds).padEnd(12)} ` +
+        `${String(run.missedIterations).padEnd(7)} ${f(run.rssPerRolloutBytes / 1048576, 2)} MiB`,
+    );
+  }
+  if (r.growthPerRollout !== null)
+    out.push(`rules  rule CPU per rollout, largest / smallest size: ${f(r.growthPerRollout, 2)}× (1 = linear)`);
+  return out;
+}
