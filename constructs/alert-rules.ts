@@ -83,6 +83,7 @@ import {
 import {
   burnRateExpr,
   canaryRequestsBelowExpr,
+  derivedRateExpr,
   p99LimitExpr,
   persistentThresholdExpr,
   ratioExpr,
@@ -92,12 +93,15 @@ import {
   thresholdExpr,
 } from './promql/rollout-queries.js';
 import {
+  baseWindowMs,
   blipProofForMs,
   burnForMs,
   burnPairs,
   DEFAULT_WINDOW_MS,
+  derivedWindowsMs,
   persistenceForMs,
   recordedWindowsMs,
+  recordingIntervalMs,
   scaleMs,
   tooFewRequestsForMs,
   trainWindowMs,
@@ -131,6 +135,8 @@ export type Rule = RecordingRule | AlertRule;
 
 export interface RuleGroup {
   readonly name: string;
+  /** Evaluation interval of the group; absent: the Prometheus' global one. */
+  readonly interval?: string;
   readonly rules: readonly Rule[];
 }
 
@@ -151,8 +157,25 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
   const windowMs = decisionWindowMs(model, stage);
   const shortMs = shortWindowMs(model, stage);
   const rules: RecordingRule[] = [];
-  for (const w of recordedWindowsMs(windowMs, shortMs, model.metrics.timeScale)) {
+  const scale = model.metrics.timeScale;
+  const derived = new Set(derivedWindowsMs(windowMs, shortMs, scale));
+  for (const w of recordedWindowsMs(windowMs, shortMs, scale)) {
     const wl = windowLabel(w);
+    if (derived.has(w)) {
+      // docs/design.md §7 (rule cost): from the recorded base window, not the raw series again.
+      const derive = (kind: 'requests' | 'errors') =>
+        derivedRateExpr(t, kind, w, baseWindowMs(scale), recordingIntervalMs(scale));
+      rules.push(
+        { record: recordedSeriesName('requests', wl), expr: render(derive('requests')), labels },
+        { record: recordedSeriesName('errors', wl), expr: render(derive('errors')), labels },
+        {
+          record: recordedSeriesName('error_ratio', wl),
+          expr: render(ratioExpr(t, derive('errors'), w, derive('requests'))),
+          labels,
+        },
+      );
+      continue;
+    }
     rules.push(
       { record: recordedSeriesName('requests', wl), expr: render(sum(rate(requestsSelector(t), w), by)), labels },
       { record: recordedSeriesName('errors', wl), expr: render(errorsExpr(t, w, by)), labels },
@@ -373,7 +396,11 @@ function recurringErrorsAlert(model: RolloutModel, windowMs: number, minRequests
 /** Both rule groups of a rollout, in PrometheusRule `spec.groups` order. */
 export function buildRuleGroups(model: RolloutModel): RuleGroup[] {
   return [
-    { name: recordingGroupName(model.name), rules: recordingRules(model) },
+    {
+      name: recordingGroupName(model.name),
+      interval: promDuration(recordingIntervalMs(model.metrics.timeScale)),
+      rules: recordingRules(model),
+    },
     { name: alertGroupName(model.name), rules: alertRules(model) },
   ];
 }

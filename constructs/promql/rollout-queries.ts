@@ -5,7 +5,7 @@
  * the left side's labels).
  */
 import type { RecordedKind } from '../conventions.js';
-import { aggregate, binary, call, num, ON_NOTHING, str, sum, type Expr } from './ast.js';
+import { aggregate, binary, call, num, ON_NOTHING, range, str, sum, type Expr } from './ast.js';
 import { recorded, type IstioTarget } from './istio.js';
 import type { BurnPair } from './windows.js';
 
@@ -14,8 +14,12 @@ import type { BurnPair } from './windows.js';
  * matching numerator series counting as 0 (Istio creates a 5xx series only at the first 5xx),
  * and a version without requests dropped instead of producing NaN.
  */
-export function ratioExpr(t: IstioTarget, numerator: 'errors' | Expr, windowMs: number): Expr {
-  const requests = recorded(t, 'requests', windowMs);
+export function ratioExpr(
+  t: IstioTarget,
+  numerator: 'errors' | Expr,
+  windowMs: number,
+  requests: Expr = recorded(t, 'requests', windowMs),
+): Expr {
   const top = numerator === 'errors' ? recorded(t, 'errors', windowMs) : numerator;
   // on(version): a raw numerator (`sum by (version)`) lacks the rollout labels a recorded one
   // has; matching on the version alone makes both kinds line up (one-to-one keeps only it).
@@ -26,6 +30,32 @@ export function ratioExpr(t: IstioTarget, numerator: 'errors' | Expr, windowMs: 
     binary('>', requests, num(0)),
     { matching: byVersion },
   );
+}
+
+/**
+ * The per-second rate of `kind` over `windowMs` by version, derived from the recorded base window
+ * (`baseMs`, windows.ts `derivedWindowsMs`) instead of the raw series: the mean of the base-window
+ * rates the recording group wrote every `intervalMs` over the last `windowMs`. It divides the sum
+ * by the number of evaluations the window holds, not by the samples found, so a version that
+ * appeared (or a 5xx series Istio created) late in the window is diluted over the whole window as a
+ * raw `rate()` would be, not overstated. The range is half an interval short of `windowMs` so it
+ * holds exactly windowMs / intervalMs samples whether the range is left-open (Prometheus 3) or
+ * closed (2.x) (at whole-second intervals; see below). Each mean base-window rate covers `windowMs + baseMs − intervalMs` of traffic,
+ * weighted towards the middle: a slightly smoother long window, which only the burn-rate
+ * alerts read (docs/design.md §7).
+ */
+export function derivedRateExpr(
+  t: IstioTarget,
+  kind: 'requests' | 'errors',
+  windowMs: number,
+  baseMs: number,
+  intervalMs: number,
+): Expr {
+  // Ranges are whole seconds (a 1s interval at timeScale 60 has no half): then one interval short,
+  // exact on Prometheus 2.x and one sample (1/60 of the 1m demo window) short on 3.x.
+  const short = (intervalMs / 2) % 1000 === 0 ? intervalMs / 2 : intervalMs;
+  const base = range(recorded(t, kind, baseMs), windowMs - short);
+  return binary('/', sum(call('sum_over_time', base), [t.versionLabel]), num(windowMs / intervalMs));
 }
 
 /** Canary requests in the window, as a count (rate × seconds). */

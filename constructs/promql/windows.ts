@@ -146,6 +146,38 @@ export function recordedWindowsMs(decisionMs: number, shortMs: number = decision
 }
 
 /**
+ * Interval of the recording group (docs/design.md §7): the predictions already assume the 1m
+ * default (EVALUATION_INTERVAL_MS), and the derived windows below count its samples, so the group
+ * states it instead of inheriting whatever the Prometheus' global `evaluation_interval` is.
+ */
+export function recordingIntervalMs(timeScale = 1): number {
+  return scaleMs(EVALUATION_INTERVAL_MS, timeScale, 1000);
+}
+
+/** The raw window the long burn-rate windows are derived from: the fast pair's short window (5m). */
+export function baseWindowMs(timeScale = 1): number {
+  return scaleMs(BURN_WINDOWS_MS[0]!, timeScale);
+}
+
+/**
+ * Recorded windows whose rates are derived from the recorded base window instead of re-reading
+ * the raw Istio series (docs/design.md §7, rule cost): the burn-rate windows longer than the base
+ * (30m, 1h, 6h) that are not also the rollout's short, decision or recurring-errors window (those
+ * carry significance and persistence and stay exact raw rates). The prometheus-rule-cost audit
+ * measured the raw 30m/1h/6h rates at 37 % of all rule time at 500 and 1,000 rollouts: each
+ * re-read 16 raw series of ~36 labels (720 samples each over 6h) where the derived one reads one
+ * recorded series per version.
+ */
+export function derivedWindowsMs(decisionMs: number, shortMs: number = decisionMs, timeScale = 1): number[] {
+  const base = baseWindowMs(timeScale);
+  const train = trainWindowMs(decisionMs, timeScale);
+  const exact = new Set([shortMs, decisionMs, ...(train === undefined ? [] : [train])]);
+  return recordedWindowsMs(decisionMs, shortMs, timeScale).filter(
+    (w) => w > base && !exact.has(w) && BURN_WINDOWS_MS.some((b) => scaleMs(b, timeScale) === w),
+  );
+}
+
+/**
  * Shortest window the recurring-errors alert counts failures over, at every weight (docs/design.md,
  * Alert design: trains of short blips). The decision window shrinks with traffic (1m at a busy
  * 25 % stage), so without this a train of blips rolled back a 1 % canary (5m window) but not a
