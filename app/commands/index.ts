@@ -79,7 +79,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'bench',
-    summary: 'benchmarks (synth, detection, bot) as ratios against baselines measured in the same run',
+    summary: 'benchmarks (synth, detection, bot, rules) as ratios against baselines measured in the same run',
     load: async () => (await import('./bench.js')).benchCommand,
   },
 ];

@@ -21,13 +21,13 @@ import type { AddressInfo } from 'node:net';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRuleGroups, type RuleGroup } from '../../constructs/alert-rules.js';
+import { buildRuleGroups, isAlertRule, type RuleGroup } from '../../constructs/alert-rules.js';
 import { METRIC_DURATION_BUCKET, METRIC_REQUESTS } from '../../constructs/conventions.js';
 import { parseDuration } from '../../constructs/duration.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { istioTarget } from '../../constructs/promql/istio.js';
 import { toModel } from '../../constructs/spec/index.js';
-import { startPrometheus, type RunningPrometheus } from '../prometheus.js';
+import { backfillRecordingRules, startPrometheus, type RunningPrometheus } from '../prometheus.js';
 import { benchIntent } from './intents.js';
 import { createBlocks } from './prom-eval.js';
 import { exposition, podSeries, workloadName, writeHistory } from './rule-cost-series.js';
@@ -238,14 +238,42 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
     const ruleFile = join(work, 'rules.json');
     const setRules = (g: readonly RuleGroup[]) => writeFileSync(ruleFile, JSON.stringify({ groups: g }));
     setRules([]);
-    prom = await startPrometheus({
-      ruleFiles: [ruleFile],
-      scrapeTargets: [target],
-      scrapeInterval: opts.scrapeInterval ?? '30s',
-      evaluationInterval: opts.evaluationInterval ?? '1m',
-      tsdbDir: data,
-      readyTimeoutMs: opts.timeoutMs,
-    });
+    const start = () =>
+      startPrometheus({
+        ruleFiles: [ruleFile],
+        scrapeTargets: [target],
+        scrapeInterval: opts.scrapeInterval ?? '30s',
+        evaluationInterval: opts.evaluationInterval ?? '1m',
+        tsdbDir: data,
+        readyTimeoutMs: opts.timeoutMs,
+      });
+    prom = await start();
+    // Rules that read recorded series over long windows (docs/design.md §7: the derived windows)
+    // would read only minutes of them on a fresh Prometheus, and look cheaper than they are in a
+    // long-running one: give the recordings over raw series their history too.
+    const overRaw = groups.flat().map((g) => ({
+      name: g.name,
+      ...(g.interval ? { interval: g.interval } : {}),
+      rules: g.rules.filter((r) => !isAlertRule(r) && !r.expr.includes('stagegate:')),
+    }));
+    const readsRecordedHistory = groups
+      .flat()
+      .some((g) => g.rules.some((r) => /(sum|avg|count)_over_time\(stagegate:/.test(r.expr)));
+    if (readsRecordedHistory) {
+      const recFile = join(work, 'raw-recordings.json');
+      writeFileSync(recFile, JSON.stringify({ groups: overRaw }));
+      backfillRecordingRules({
+        url: prom.url,
+        ruleFile: recFile,
+        start: new Date((end - requestSeconds) * 1000),
+        end: new Date(end * 1000),
+        tsdbDir: data,
+        evalInterval: opts.evaluationInterval ?? '1m',
+      });
+      await prom.stop();
+      prom = await start();
+      log(`rule-cost: recorded series over raw ones backfilled for ${opts.historyMinutes} min`);
+    }
     await sleep(Math.max(2 * scrapeSeconds, opts.warmupSeconds / 2) * 1000, opts.signal);
     const baseline = await measurePhase(prom, opts.measureSeconds, opts.signal);
 
