@@ -102,6 +102,11 @@ function recordedValue(t: IstioTarget, s: SignalModel, windowMs: number, role: R
   ]);
 }
 
+/** The recorded value of `s` for `role` on its window W, as the alerts read it (for the gate's evidence). */
+export function userSignalValueQuery(model: RolloutModel, s: SignalModel, role: Role): string {
+  return render(recordedValue(istioTarget(model), s, userSignalWindowsMs(model, s).windowMs, role));
+}
+
 export function userSignalRecordingRules(model: RolloutModel): RecordingRule[] {
   const t = istioTarget(model);
   const rules: RecordingRule[] = [];

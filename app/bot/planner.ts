@@ -324,7 +324,7 @@ function planStage(input: PlanInput): Action {
         stage: live.name,
         liveSince: state.liveSince.toISOString(),
         bake: formatDuration(live.bakeMs ?? 0),
-        health: describeRun(verdict.health),
+        health: `${describeRun(verdict.health)}${verdict.health.summary ? `: ${verdict.health.summary}` : ''}`,
         checks: verdict.checks,
       },
     };

@@ -35,7 +35,9 @@ export function healthCheckRun(verdict: Verdict): HealthCheckRun {
             name: CHECK_HEALTH,
             status: 'completed',
             conclusion: 'success',
-            title: 'pass: stage baked and healthy',
+            // The evidence in the title: the bot keeps the run's title in the merge commit, which
+            // is the ledger (app/bot/content.ts ledgerFrom), so what the stage passed on stays in Git.
+            title: `pass: stage baked and healthy${verdict.evidence ? `; ${describeEvidence(verdict.evidence)}` : ''}`,
             summary,
           };
     default: {

@@ -20,6 +20,7 @@ import { liveStage, type RolloutModel } from '../../constructs/model.js';
 import { call, eq, histogramQuantile, range, rate, render, selector, sum } from '../../constructs/promql/ast.js';
 import { durationBucketSelector, errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
 import { parseDuration } from '../../constructs/duration.js';
+import { userSignalValueQuery } from '../../constructs/user-signals.js';
 import { PrometheusUnavailable, type PrometheusApi, type Sample } from './prometheus-api.js';
 import { auditTelemetry, type TelemetryFinding } from './telemetry-audit.js';
 
@@ -50,6 +51,14 @@ export interface Evidence {
   readonly windowMs: number;
   readonly bakedMs?: number;
   readonly bakeMs?: number;
+  /** User-defined signals' recorded values on their window W (README "User-defined signals"). */
+  readonly signals?: readonly SignalEvidence[];
+}
+
+export interface SignalEvidence {
+  readonly name: string;
+  readonly canary?: number;
+  readonly stable?: number;
 }
 
 export type VerdictKind = 'pass' | 'hold' | 'fail';
@@ -162,6 +171,7 @@ export function describeEvidence(e: Evidence): string {
     parts.push(
       `p99 canary ${ms(e.canary.p99Ms)} vs stable ${e.stable.p99Ms === undefined ? 'n/a' : ms(e.stable.p99Ms)}`,
     );
+  for (const s of e.signals ?? []) parts.push(`user:${s.name} canary ${num(s.canary)} vs stable ${num(s.stable)}`);
   if (e.bakeMs !== undefined) parts.push(`baked ${minutes(e.bakedMs ?? 0)} of ${minutes(e.bakeMs)}`);
   return parts.join(', ');
 }
@@ -169,6 +179,7 @@ export function describeEvidence(e: Evidence): string {
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 const ms = (x: number) => `${Math.round(x)} ms`;
+const num = (x: number | undefined) => (x === undefined ? 'n/a' : Number(x.toPrecision(4)).toString());
 const minutes = (x: number) => (x >= 60_000 ? `${Math.floor(x / 60_000)}m` : `${Math.floor(x / 1000)}s`);
 
 async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
@@ -248,6 +259,17 @@ async function gatherEvidence(input: GateInput): Promise<Evidence> {
       now,
     ),
   ]);
+  const signals = await Promise.all(
+    (model.signals ?? []).map(async (s): Promise<SignalEvidence> => {
+      const [c, st] = await Promise.all(
+        (['canary', 'stable'] as const).map(async (role) => {
+          const v = (await input.prometheus.query(userSignalValueQuery(model, s, role), now))[0]?.value;
+          return v !== undefined && Number.isFinite(v) ? v : undefined;
+        }),
+      );
+      return { name: s.name, ...(c !== undefined ? { canary: c } : {}), ...(st !== undefined ? { stable: st } : {}) };
+    }),
+  );
   const version = (value: string): VersionEvidence => {
     const of = (samples: Sample[]) => samples.find((s) => s.labels[t.versionLabel] === value)?.value;
     const req = of(requests) ?? 0;
@@ -268,5 +290,6 @@ async function gatherEvidence(input: GateInput): Promise<Evidence> {
     windowMs,
     ...(bakedMs !== undefined ? { bakedMs } : {}),
     ...(stage.bakeMs !== undefined ? { bakeMs: stage.bakeMs } : {}),
+    ...(signals.length > 0 ? { signals } : {}),
   };
 }

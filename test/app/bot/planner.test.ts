@@ -741,6 +741,18 @@ describe('plan', () => {
     expect(action).toMatchObject(expected);
   });
 
+  it('keeps what the health run passed on (its title: the gate’s evidence) in the merge evidence, the ledger', () => {
+    const health = {
+      ...run(CHECK_HEALTH, 'completed', 'success', 1.5 * H),
+      summary: 'pass: stage baked and healthy; x',
+    };
+    const checks = [run(CHECK_VERIFY, 'completed', 'success', 60_000), health];
+    const action = plan({ rollout: model(), state: state(pull({ checks })), now: NOW, config });
+    expect(action.kind === 'merge' ? action.evidence.health : action.kind).toBe(
+      `stagegate/health success at ${health.completedAt} (run ${health.id}): pass: stage baked and healthy; x`,
+    );
+  });
+
   it('item 6: the rollback reason from a hostile check carries no raw @mention', () => {
     const st = state(
       appPull({

@@ -39,6 +39,9 @@ class LoadedPrometheus extends PrometheusApi {
         value: 1,
       }));
     }
+    // Evidence: each signal's recorded value, 0.97 for canary (v2) and 0.99 for stable (v1).
+    if (expr.startsWith('stagegate:signal_'))
+      return [{ labels: {}, value: expr.includes('destination_version="v2"') ? 0.97 : 0.99 }];
     // Evidence: plenty of requests, no errors.
     if (expr.includes('increase(')) {
       return [
@@ -79,6 +82,14 @@ describe('the gate on user-defined signals', () => {
       'fail: user:queue-backlog: shop/checkout: canary v2 queue-backlog over 5m (StagegateSignalQueueBacklog firing)',
     ]);
     expect(run.summary).toContain('- user:queue-backlog: shop/checkout: canary v2 queue-backlog over 5m');
+  });
+
+  it('shows every user signal’s canary and stable value in the evidence, which the ledger keeps', async () => {
+    const verdict = await gate([]);
+    expect(verdict.evidence?.signals?.map((x) => [x.name, x.canary, x.stable])).toEqual(
+      (model.signals ?? []).map((x) => [x.name, 0.97, 0.99]),
+    );
+    expect(healthCheckRun(verdict).summary).toContain('user:checkout-success canary 0.97 vs stable 0.99');
   });
 
   it('holds the stage when a hold signal fires (throughput not where the weight says)', async () => {
