@@ -32,6 +32,11 @@ export interface RolloutModel {
   /** Clusters the rollout runs in (spec.clusters); absent for a one-cluster intent. */
   readonly clusters?: readonly string[];
   readonly abort?: { readonly reason: string; readonly at: string };
+  /** A rehearsal's fault on the cohort route (spec.drill); gone with the route once aborted. */
+  readonly drill?: {
+    readonly abort?: { readonly httpStatus: number; readonly percent: number };
+    readonly delay?: { readonly fixedDelayMs: number; readonly percent: number };
+  };
   readonly health: HealthModel;
   readonly trafficPolicy: TrafficPolicyModel;
   readonly timebox: { readonly stageMs: number; readonly rolloutMs: number };

@@ -83,6 +83,7 @@ function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
       match: model.cohort.match.map(matchRequest),
       route: [{ destination: destination(SUBSET_CANARY), weight: 100 }],
       ...policy,
+      ...drillFault(model),
     });
   }
   // Sticky canary (istio/sticky.ts): cookie holders first, the weights after.
@@ -114,6 +115,24 @@ function virtualServiceSpec(model: RolloutModel): VirtualServiceSpec {
     ...policy,
   });
   return { hosts: [model.service.host], gateways: [...model.service.gateways], http };
+}
+
+/**
+ * A drill's fault (spec.drill) on the cohort route only: Istio applies `fault` per route, before
+ * the weighted pick, so only a canary-only route faults the canary alone (app/drill/fault.ts).
+ * An aborted rollout has no cohort route, so the rollback removes the fault with it.
+ */
+function drillFault(model: RolloutModel): Pick<HttpRoute, 'fault'> {
+  const d = model.drill;
+  if (!d) return {};
+  return {
+    fault: {
+      ...(d.abort ? { abort: { httpStatus: d.abort.httpStatus, percentage: { value: d.abort.percent } } } : {}),
+      ...(d.delay
+        ? { delay: { fixedDelay: formatDuration(d.delay.fixedDelayMs), percentage: { value: d.delay.percent } } }
+        : {}),
+    },
+  };
 }
 
 /** One cohort alternative as an HTTPMatchRequest; a cookie is a regex on the `cookie` header (istio/cookies.ts). */

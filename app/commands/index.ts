@@ -68,6 +68,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./retry.js')).retryCommand,
   },
   {
+    name: 'drill',
+    summary: 'open the PR that rehearses a rollback: an Istio fault on the staged copy’s cohort route',
+    load: async () => (await import('./drill.js')).drillCommand,
+  },
+  {
     name: 'emulator',
     summary: 'serve an emulated GitHub REST API for one repository, backed by a real bare git repo',
     load: async () => (await import('./emulator.js')).emulatorCommand,

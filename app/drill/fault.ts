@@ -71,23 +71,28 @@ export function drilledVirtualService(vs: Rec, fault: DrillFault, namespace: str
     return dests.length > 0 && dests.every((d) => d.destination?.subset === SUBSET_CANARY || d.weight === 0);
   };
   const http = (spec.http ?? []).map((r) => (canaryOnly(r) ? { ...r, fault: istioFault(fault) } : r));
-  if (!http.some((r) => 'fault' in r))
-    throw new Error(
-      'no route of this stage sends traffic to the canary only: Istio applies a fault per route, before the weighted destination is picked, so it would hit stable too; drill a stage with the cohort route',
-    );
+  if (!http.some((r) => 'fault' in r)) throw new Error(NO_CANARY_ONLY_ROUTE);
   const metadata = { ...(vs.metadata as Rec), namespace };
   const out = { ...vs, metadata, spec: { ...spec, http } };
   new VirtualService(out as ConstructorParameters<typeof VirtualService>[0]).validate();
   return out;
 }
 
+/** The refusal when a stage has no canary-only route (shared by the intent drill and the check above). */
+export const NO_CANARY_ONLY_ROUTE =
+  'no route of this stage sends traffic to the canary only: Istio applies a fault per route, before the weighted destination is picked, so it would hit stable too; drill a stage with the cohort route';
+
+/** A namespace marked as staging: `staging`, `staging-…`, `…-staging`, or one named with `--staging-namespace`. */
+export function isStagingNamespace(namespace: string, named: readonly string[] = []): boolean {
+  return named.includes(namespace) || /(^|-)staging($|-)/.test(namespace);
+}
+
 /**
- * Whether a drill may run: only in a namespace other than the rollout's own (the staged copy),
- * unless `--yes-production` was given twice (one flag is easy to paste from history; two say
- * it was meant). Returns the refusal, or undefined.
+ * Whether a drill may run: a rollout counts as production unless its namespace is marked as
+ * staging ({@link isStagingNamespace}); production needs `--yes-production` twice (one flag is
+ * easy to paste from history; two say it was meant). Returns the refusal, or undefined.
  */
-export function drillRefusal(rolloutNamespace: string, target: string, yesProduction: number): string | undefined {
-  if (target !== rolloutNamespace) return undefined;
-  if (yesProduction >= 2) return undefined;
-  return `refusing to drill in ${target}, the rollout's own (production) namespace: name a staging namespace with --namespace, or give --yes-production twice${yesProduction === 1 ? ' (given once)' : ''}`;
+export function drillRefusal(namespace: string, staging: readonly string[], yesProduction: number): string | undefined {
+  if (isStagingNamespace(namespace, staging) || yesProduction >= 2) return undefined;
+  return `refusing to drill in ${namespace}: it is not marked as staging (staging, staging-*, *-staging or --staging-namespace ${namespace}), so it counts as production; give --yes-production twice to drill it anyway${yesProduction === 1 ? ' (given once)' : ''}`;
 }

@@ -27,6 +27,9 @@ const stageSchema = object(
   ['name'],
 );
 
+/** Istio's validatePercentage range, without 0: a fault that never fires proves nothing. */
+const DRILL_PERCENT: Schema = { type: 'number', minimum: 0.0001, maximum: 100 };
+
 const limitsSchema = (maxSchema: Schema): Schema =>
   object({ max: maxSchema, maxVsStable: { type: 'number', minimum: 1 } });
 
@@ -63,6 +66,11 @@ export const ROLLOUT_SCHEMA: Schema = object(
           ...object({ reason: str, at: { type: 'string', format: 'rfc3339' } }, ['reason', 'at']),
           type: ['object', 'null'],
         },
+        // A rehearsal's fault on the cohort route (app/drill/fault.ts; docs/design.md §4, README "Rehearsals (drill)").
+        drill: object({
+          abort: object({ httpStatus: int(500, 599), percent: DRILL_PERCENT }, ['httpStatus', 'percent']),
+          delay: object({ fixedDelay: duration, percent: DRILL_PERCENT }, ['fixedDelay', 'percent']),
+        }),
         health: object({
           errorRatio: limitsSchema({ type: 'number', exclusiveMinimum: 0, maximum: 1 }),
           latencyP99Ms: limitsSchema({ type: 'number', exclusiveMinimum: 0 }),

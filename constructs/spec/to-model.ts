@@ -197,6 +197,16 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     clusters: spec.clusters && [...spec.clusters],
     // `abort:` left empty in YAML is null: not aborted.
     abort: spec.abort ? { reason: spec.abort.reason, at: spec.abort.at } : undefined,
+    drill:
+      spec.drill?.abort || spec.drill?.delay
+        ? {
+            abort: spec.drill.abort && { ...spec.drill.abort },
+            delay: spec.drill.delay && {
+              fixedDelayMs: parseDuration(spec.drill.delay.fixedDelay),
+              percent: spec.drill.delay.percent,
+            },
+          }
+        : undefined,
     health: {
       errorRatio,
       latencyP99Ms: {

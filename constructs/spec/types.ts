@@ -38,6 +38,8 @@ export interface RolloutSpec {
   readonly stage: string;
   /** Set by a rollback PR: all traffic back to stable. */
   readonly abort?: AbortSpec;
+  /** A rollback rehearsal (`stagegate drill`): an Istio fault on the cohort route. */
+  readonly drill?: DrillSpec;
   /** Health limits that decide pass / hold / fail. */
   readonly health?: HealthSpec;
   /** Retries, timeouts, outlier detection, connection pool. All optional. */
@@ -195,6 +197,12 @@ export interface StageSpec {
   readonly bake?: string;
   /** (stagegate extension) Clusters this stage reaches at its weight (a wave only widens). @default every cluster of spec.clusters */
   readonly clusters?: readonly string[];
+}
+
+/** Istio HTTPFaultInjection on the cohort route; percent is of the route's requests. */
+export interface DrillSpec {
+  readonly abort?: { readonly httpStatus: number; readonly percent: number };
+  readonly delay?: { readonly fixedDelay: string; readonly percent: number };
 }
 
 export interface AbortSpec {

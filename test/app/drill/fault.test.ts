@@ -68,11 +68,14 @@ describe('drill fault', () => {
     ).toThrow(/fault\/abort\/percentage\/value must be number/);
   });
 
-  it('refuses the production namespace unless --yes-production is given twice', () => {
-    expect(drillRefusal('shop', 'shop-staging', 0)).toBeUndefined();
-    expect(drillRefusal('shop', 'shop', 1)).toBe(
-      "refusing to drill in shop, the rollout's own (production) namespace: name a staging namespace with --namespace, or give --yes-production twice (given once)",
+  it('refuses a namespace not marked as staging unless --yes-production is given twice', () => {
+    expect(drillRefusal('shop-staging', [], 0)).toBeUndefined();
+    expect(drillRefusal('staging', [], 0)).toBeUndefined();
+    expect(drillRefusal('rehearse', ['rehearse'], 0)).toBeUndefined();
+    expect(drillRefusal('shop', [], 1)).toBe(
+      'refusing to drill in shop: it is not marked as staging (staging, staging-*, *-staging or --staging-namespace shop), so it counts as production; give --yes-production twice to drill it anyway (given once)',
     );
-    expect(drillRefusal('shop', 'shop', 2)).toBeUndefined();
+    expect(drillRefusal('stagingarea', [], 0)).toMatch(/^refusing to drill in stagingarea: /);
+    expect(drillRefusal('shop', [], 2)).toBeUndefined();
   });
 });

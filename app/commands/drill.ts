@@ -1,0 +1,82 @@
+/**
+ * `stagegate drill <rollout> --abort STATUS | --delay DURATION [--percent N] --repo OWNER/NAME`:
+ * open the PR that rehearses the rollback of a staged copy (app/drill/open.ts): `spec.drill` on
+ * the intent, the fault on the VirtualService's cohort route. A rollout whose namespace is not
+ * marked as staging counts as production and needs `--yes-production` twice (app/drill/fault.ts).
+ */
+import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
+import { isDuration, parseDuration } from '../../constructs/duration.js';
+import { botFromSettings } from '../bot/setup.js';
+import { EXIT, UsageError, defineCommand } from '../cli/command.js';
+import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
+import type { DrillFault } from '../drill/fault.js';
+import { openDrill } from '../drill/open.js';
+
+/** The fault the flags ask for; a UsageError says what is missing or wrong. */
+export function faultFromFlags(values: { abort?: string; delay?: string; percent?: string }): DrillFault {
+  const percentText = values.percent ?? '100';
+  const percent = Number(percentText);
+  if (percentText.trim() === '' || !Number.isFinite(percent))
+    throw new UsageError(`--percent ${percentText}: expected a number in [0.0001, 100]`);
+  if ((values.abort === undefined) === (values.delay === undefined))
+    throw new UsageError('give exactly one of --abort STATUS (e.g. 503) or --delay DURATION (e.g. 2s)');
+  if (values.abort !== undefined) {
+    if (!/^\d+$/.test(values.abort)) throw new UsageError(`--abort ${values.abort}: expected an HTTP status, e.g. 503`);
+    return { kind: 'abort', httpStatus: Number(values.abort), percent };
+  }
+  const delay = values.delay!;
+  if (!isDuration(delay)) throw new UsageError(`--delay ${delay}: expected a duration, e.g. 500ms or 2s`);
+  return { kind: 'delay', fixedDelayMs: parseDuration(delay), percent };
+}
+
+export const drillCommand = defineCommand({
+  name: 'drill',
+  summary: 'open the PR that rehearses a rollback: an Istio fault on the staged copy’s cohort route',
+  options: {
+    ...REPO_OPTION,
+    abort: { type: 'string', value: 'STATUS', help: 'abort requests with this 5xx status' },
+    delay: { type: 'string', value: 'DURATION', help: 'delay requests by this long (e.g. 2s)' },
+    percent: { type: 'string', value: 'N', help: 'percent of the cohort route’s requests to fault (default 100)' },
+    'staging-namespace': {
+      type: 'string',
+      multiple: true,
+      value: 'NS',
+      help: 'a namespace that is staging although its name does not say so (repeatable)',
+    },
+    'yes-production': {
+      type: 'boolean',
+      multiple: true,
+      help: 'give twice to drill a rollout whose namespace is not marked as staging',
+    },
+    ...APP_OPTIONS,
+  },
+  positionals: {
+    usage: '<rollout>',
+    min: 1,
+    max: 1,
+    missing: 'expected one rollout (its file name under rollouts/, e.g. checkout-staging)',
+  },
+  env: GITHUB_ENV,
+  exits: {
+    ok: 'the drill PR is open',
+    fail: 'no drill: production without --yes-production twice, an invalid fault, no cohort route, or the branch is taken',
+    error: 'GitHub unreachable, or the intent cannot be read',
+  },
+  async run({ values, positionals }, io) {
+    const fault = faultFromFlags(values);
+    const settings = botSettings(githubAccess(values, io, 'drill'));
+    const { options } = botFromSettings({
+      ...settings,
+      github: { log: (l) => io.stderr(`${l}\n`), ...settings.github },
+    });
+    const name = positionals[0]!;
+    const path = name.includes('/') ? name : `${DEFAULT_ROLLOUTS_DIR}/${name.replace(/\.ya?ml$/, '')}.yaml`;
+    const report = await openDrill(options, path, fault, {
+      staging: values['staging-namespace'] ?? [],
+      yesProduction: (values['yes-production'] ?? []).filter(Boolean).length,
+    });
+    if (values.json === true) io.stdout(`${JSON.stringify(report)}\n`);
+    else (report.ok ? io.stdout : io.stderr)(`${report.rollout}: ${report.summary}\n`);
+    return report.ok ? EXIT.ok : EXIT.fail;
+  },
+});

@@ -1,0 +1,171 @@
+/**
+ * `stagegate drill <rollout>` (issue #16): one PR that rehearses the rollback on a staged copy.
+ * The PR adds `spec.drill` (an Istio fault, app/drill/fault.ts) to the intent and regenerates
+ * generated/, so the VirtualService's cohort route carries the fault and generated/ stays what
+ * the intent compiles to (docs/design.md §1: the intent is the source). A person merges it, as
+ * any PR; then the gate should turn red and the bot roll back (docs/design.md §4), and the
+ * rollback removes the fault with the cohort route (model.ts `effectiveRouting`).
+ *
+ * Like retry.ts it lives on its own branch, `stagegate-drill/<namespace>/<name>`, outside the
+ * bot's `stagegate/…` stage branches, so no pass adopts, merges or closes it.
+ */
+import { DEFAULT_OUT_DIR, PR_LABEL } from '../../constructs/conventions.js';
+import { effectiveRouting, type RolloutModel } from '../../constructs/model.js';
+import { isDeepStrictEqual } from 'node:util';
+import { isMap, isScalar, parseDocument } from 'yaml';
+import { changelogPath, rolloutId } from '../bot/content.js';
+import { observeRollout, readPass } from '../bot/observe.js';
+import { ownBranch } from '../bot/planner.js';
+import { BranchOccupiedError, type FileChange } from '../bot/port.js';
+import { botIdentity, type ReconcileOptions } from '../bot/reconcile.js';
+import { boundBody } from '../bot/text.js';
+import { type DrillFault, drillRefusal, faultErrors, NO_CANARY_ONLY_ROUTE } from './fault.js';
+
+export const TRAILER_DRILL = 'Stagegate-Drill';
+export const PR_LABEL_DRILL_FAILED = 'stagegate:drill-failed';
+
+export function drillBranch(m: Pick<RolloutModel, 'namespace' | 'name'>): string {
+  return `stagegate-drill/${m.namespace}/${m.name}`;
+}
+
+/** `spec.drill` as the intent spells it. */
+export function drillSpec(f: DrillFault): Record<string, unknown> {
+  return f.kind === 'abort'
+    ? { abort: { httpStatus: f.httpStatus, percent: f.percent } }
+    : { delay: { fixedDelay: `${f.fixedDelayMs}ms`, percent: f.percent } };
+}
+
+/** One line for titles and the changelog. */
+export function describeFault(f: DrillFault): string {
+  return f.kind === 'abort'
+    ? `abort ${f.httpStatus} on ${f.percent} % of the cohort route`
+    : `delay ${f.fixedDelayMs} ms on ${f.percent} % of the cohort route`;
+}
+
+/** `{ a: { b: 1 } }`: the intent's flow style, for plain keys and scalars. */
+function flow(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  return `{ ${Object.entries(v)
+    .map(([k, x]) => `${k}: ${flow(x)}`)
+    .join(', ')} }`;
+}
+
+/**
+ * The intent with `spec.drill` set: one flow-style line spliced after the `stage:` line (every
+ * other byte kept, like edit-intent.ts), else through the yaml Document API.
+ */
+export function setDrill(text: string, fault: DrillFault): string {
+  const want = parseDocument(text);
+  want.setIn(['spec', 'drill'], want.createNode(drillSpec(fault), { flow: true }));
+  const doc = parseDocument(text);
+  const spec = doc.get('spec', true);
+  if (isMap(spec) && spec.flow !== true && !doc.hasIn(['spec', 'drill'])) {
+    const key = spec.items.find((p) => isScalar(p.key) && p.key.value === 'stage')?.key;
+    if (isScalar(key) && key.range) {
+      const lineStart = text.lastIndexOf('\n', key.range[0]) + 1;
+      const indent = text.slice(lineStart, key.range[0]);
+      const lineEnd = text.indexOf('\n', key.range[0]);
+      const at = lineEnd === -1 ? text.length : lineEnd;
+      const line = `${indent}drill: ${flow(drillSpec(fault))}`;
+      const out = `${text.slice(0, at)}\n${line}${text.slice(at)}`;
+      const check = parseDocument(out);
+      if (check.errors.length === 0 && isDeepStrictEqual(check.toJS(), want.toJS())) return out;
+    }
+  }
+  return want.toString();
+}
+
+export interface DrillReport {
+  readonly rollout: string;
+  readonly ok: boolean;
+  readonly summary: string;
+  readonly number?: number;
+}
+
+export interface DrillOptions {
+  readonly staging?: readonly string[];
+  readonly yesProduction?: number;
+}
+
+/** Opens the drill PR of `path`'s rollout, or says why not. */
+export async function openDrill(
+  opts: ReconcileOptions,
+  path: string,
+  fault: DrillFault,
+  d: DrillOptions = {},
+): Promise<DrillReport> {
+  const { port } = opts;
+  const config = await botIdentity(opts);
+  const branch = await port.defaultBranch();
+  const view = await readPass(port, branch, opts.log);
+  const o = await observeRollout(
+    port,
+    path,
+    branch,
+    { healthCheck: config.healthCheck, botLogin: config.botLogin, regenerate: opts.regenerate, repoUrl: opts.repoUrl },
+    view,
+  );
+  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  const m = o.model;
+  const id = rolloutId(m);
+  const refuse = (why: string): DrillReport => ({ rollout: id, ok: false, summary: `no drill: ${why}` });
+  const production = drillRefusal(m.namespace, d.staging ?? [], d.yesProduction ?? 0);
+  if (production) return refuse(production);
+  const errs = faultErrors(fault);
+  if (errs.length > 0) return refuse(`invalid fault: ${errs.join('; ')}`);
+  if (m.abort) return refuse(`${id} is aborted; a drill needs a live canary (stagegate retry first)`);
+  if (m.drill) return refuse(`${id} already carries spec.drill; a drill PR was merged, remove it first`);
+  if (m.gatewayApi) return refuse(`${id} routes with a Gateway API HTTPRoute, which has no fault injection`);
+  if (!effectiveRouting(m).cohortRoute) return refuse(`${m.stage}: ${NO_CANARY_ONLY_ROUTE}`);
+
+  const intent = setDrill(o.text, fault);
+  let generated: ReturnType<typeof o.regenerate>;
+  try {
+    generated = o.regenerate(path, intent);
+  } catch (err) {
+    return refuse(`the intent with spec.drill is invalid: ${(err as Error).message}`);
+  }
+  const what = describeFault(fault);
+  const changelog = await o.readChangelog();
+  const head = changelog === '' ? `# ${id} changelog\n\nWritten by stagegate, one entry per stage PR.\n` : changelog;
+  const entry = `## drill at ${m.stage}\n\n- ${what} (canary ${m.canary}); expected: the gate turns red and the bot rolls back\n`;
+  const changes: FileChange[] = [
+    { path, content: intent },
+    ...[generated, ...(generated.others ?? [])].map((g) => ({
+      path: `${DEFAULT_OUT_DIR}/${g.file}`,
+      content: g.content,
+    })),
+    { path: changelogPath(m), content: `${head.endsWith('\n') ? head : `${head}\n`}\n${entry}` },
+  ];
+  const title = `stagegate: drill ${m.name}: ${what}`;
+  const ref = drillBranch(m);
+  try {
+    await port.commitToBranch({
+      branch: ref,
+      parentSha: branch.sha,
+      message: `${title}\n\nRehearses the rollback of ${id} at ${m.stage}.\n\n${TRAILER_DRILL}: ${id}/${m.stage}\n`,
+      changes,
+      mayMove: (commits) => ownBranch(commits, config),
+    });
+  } catch (err) {
+    if (err instanceof BranchOccupiedError) return refuse(`${err.message}; delete it or merge its PR`);
+    throw err;
+  }
+  const body = [
+    `Rehearses the rollback of **${id}** at \`${m.stage}\`: ${what} (\`spec.drill\`, compiled into the VirtualService's cohort route).`,
+    '',
+    'Once merged the gate should turn red and the bot open and merge the rollback PR; `stagegate drill --measure` then reports the times.',
+    '',
+    'A person merges this PR; stagegate never merges it.',
+  ].join('\n');
+  const pr = await port.openPull({ head: ref, base: branch.name, title, body: boundBody(body) });
+  if (pr.author !== undefined && pr.author !== config.botLogin)
+    return { rollout: id, ok: false, summary: `no drill: #${pr.number} on ${ref} was opened by someone else` };
+  await port.addLabels(pr.number, [PR_LABEL]);
+  return {
+    rollout: id,
+    ok: true,
+    number: pr.number,
+    summary: `drill #${pr.number} opened (${what}); merge it to start`,
+  };
+}
