@@ -10,6 +10,7 @@ import { botFromSettings } from '../bot/setup.js';
 import { EXIT, UsageError, defineCommand } from '../cli/command.js';
 import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
 import type { DrillFault } from '../drill/fault.js';
+import { measureDrill } from '../drill/measure.js';
 import { openDrill } from '../drill/open.js';
 
 /** The fault the flags ask for; a UsageError says what is missing or wrong. */
@@ -48,6 +49,15 @@ export const drillCommand = defineCommand({
       multiple: true,
       help: 'give twice to drill a rollout whose namespace is not marked as staging',
     },
+    measure: {
+      type: 'boolean',
+      help: 'instead: read the merged drill from GitHub and print fault → first red → rollback merged → 100 % stable',
+    },
+    deadline: {
+      type: 'string',
+      value: 'DURATION',
+      help: 'with --measure: a drill not rolled back this long after its merge failed (default 1h)',
+    },
     ...APP_OPTIONS,
   },
   positionals: {
@@ -58,12 +68,15 @@ export const drillCommand = defineCommand({
   },
   env: GITHUB_ENV,
   exits: {
-    ok: 'the drill PR is open',
-    fail: 'no drill: production without --yes-production twice, an invalid fault, no cohort route, or the branch is taken',
+    ok: 'the drill PR is open (--measure: the drill rolled back)',
+    hold: '--measure: the drill is running, within its deadline',
+    fail: '--measure: failed drill, or none merged; else no drill: production without --yes-production twice, an invalid fault, no cohort route, or the branch is taken',
     error: 'GitHub unreachable, or the intent cannot be read',
   },
   async run({ values, positionals }, io) {
-    const fault = faultFromFlags(values);
+    const deadline = values.deadline ?? '1h';
+    if (!isDuration(deadline)) throw new UsageError(`--deadline ${deadline}: expected a duration, e.g. 30m`);
+    const fault = values.measure === true ? undefined : faultFromFlags(values);
     const settings = botSettings(githubAccess(values, io, 'drill'));
     const { options } = botFromSettings({
       ...settings,
@@ -71,6 +84,12 @@ export const drillCommand = defineCommand({
     });
     const name = positionals[0]!;
     const path = name.includes('/') ? name : `${DEFAULT_ROLLOUTS_DIR}/${name.replace(/\.ya?ml$/, '')}.yaml`;
+    if (fault === undefined) {
+      const measured = await measureDrill(options, path, parseDuration(deadline));
+      if (values.json === true) io.stdout(`${JSON.stringify(measured)}\n`);
+      else (measured.outcome === 'rolled-back' ? io.stdout : io.stderr)(`${measured.rollout}: ${measured.summary}\n`);
+      return measured.outcome === 'rolled-back' ? EXIT.ok : measured.outcome === 'running' ? EXIT.hold : EXIT.fail;
+    }
     const report = await openDrill(options, path, fault, {
       staging: values['staging-namespace'] ?? [],
       yesProduction: (values['yes-production'] ?? []).filter(Boolean).length,

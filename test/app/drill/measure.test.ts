@@ -1,0 +1,94 @@
+/**
+ * `stagegate drill --measure` (issue #16): the times of a drill read back from GitHub (drill PR
+ * merge → first red stagegate/health → rollback merged → 100 % stable in the generated
+ * VirtualService), and a drill without a rollback past its deadline marked failed exactly once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { CHECK_VERIFY, rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
+import { main, type Io } from '../../../app/cli/main.js';
+import { measureDrill } from '../../../app/drill/measure.js';
+import { openDrill } from '../../../app/drill/open.js';
+import { BOT_TOKEN, MIN, OWNER, REPO, type World } from '../bot/harness.js';
+import { STAGED_PATH, stagedWorld } from './staged.js';
+
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+const ABORT = { kind: 'abort', httpStatus: 503, percent: 100 } as const;
+const STAGE = stageBranch('shop-staging', 'checkout-staging', 'one-percent');
+
+async function mergedDrill(world: World): Promise<number> {
+  const bot = world.bot();
+  const d = await openDrill(bot.options, STAGED_PATH, ABORT);
+  await bot.pass();
+  await world.person.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: d.number!, merge_method: 'squash' });
+  return d.number!;
+}
+
+function io(env: Record<string, string>): Io & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: process.cwd(), env };
+}
+
+describe('stagegate drill --measure', () => {
+  it('measures fault → first red → rollback merged → 100 % stable from the PRs and the history', async () => {
+    w = await stagedWorld();
+    const bot = w.bot();
+    const n = await mergedDrill(w);
+    const live = w.now().toISOString();
+    const env = { GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w.gh.url, STAGEGATE_RETRY_UNIT_MS: '1' };
+    expect((await measureDrill(bot.options, STAGED_PATH)).summary).toBe(
+      `drill #${n} running for 0s (deadline 1h): first red —, rollback merged —, 100 % stable —`,
+    );
+    w.advance(MIN);
+    await bot.pass(); // rebuilds the stage PR on the drilled intent
+    w.advance(2 * MIN);
+    await w.greenChecks(STAGE, 'failure');
+    w.advance(30_000);
+    await bot.pass();
+    const rb = (await w.pulls()).find((p) => p.head.ref === rollbackBranch('shop-staging', 'checkout-staging'))!;
+    w.advance(30_000);
+    await w.check(rb.head.sha, CHECK_VERIFY, 'success');
+    await bot.pass();
+    const m = await measureDrill(bot.options, STAGED_PATH);
+    expect(m).toEqual({
+      rollout: 'shop-staging/checkout-staging',
+      outcome: 'rolled-back',
+      drillPr: n,
+      stage: 'internal',
+      faultLiveAt: live,
+      firstRedAt: new Date(Date.parse(live) + 3 * MIN).toISOString(),
+      toFirstRedMs: 3 * MIN,
+      rollbackMergedAt: new Date(Date.parse(live) + 4 * MIN).toISOString(),
+      toRollbackMergedMs: 4 * MIN,
+      stableAt: new Date(Date.parse(live) + 4 * MIN).toISOString(),
+      toStableMs: 4 * MIN,
+      deadlineMs: 60 * MIN,
+      summary: `drill #${n} rolled back: first red 3m, rollback merged 4m, 100 % stable 4m after the fault went live (plan predicts no time to detect for this stage)`,
+    });
+    const json = io(env);
+    expect(await main(['drill', 'checkout-staging', '--measure', '--json', '--repo', 'acme/deploy'], json)).toBe(0);
+    expect(JSON.parse(json.out.join(''))).toEqual(m);
+  });
+
+  it('marks a drill with no rollback past its deadline as failed: one label, one comment', async () => {
+    w = await stagedWorld();
+    const bot = w.bot();
+    const n = await mergedDrill(w);
+    w.advance(61 * MIN);
+    const m = await measureDrill(bot.options, STAGED_PATH);
+    expect([m.outcome, m.summary]).toEqual([
+      'failed',
+      `drill #${n} FAILED: no rollback 1h1m after the fault went live (deadline 1h); first red —, rollback merged —, 100 % stable —`,
+    ]);
+    await measureDrill(bot.options, STAGED_PATH);
+    const pr = (await w.pulls()).find((p) => p.number === n)!;
+    expect(pr.labels.map((l) => l.name).sort()).toEqual(['stagegate', 'stagegate:drill-failed']);
+    const comments = (await w.ci.rest.issues.listComments({ owner: OWNER, repo: REPO, issue_number: n })).data;
+    expect(comments.map((c) => c.body!.split('\n')[1])).toEqual([`**Failed drill.** ${m.summary}.`]);
+  });
+});
