@@ -4,11 +4,10 @@
  * the intent, the fault on the VirtualService's cohort route. A rollout whose namespace is not
  * marked as staging counts as production and needs `--yes-production` twice (app/drill/fault.ts).
  */
-import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import { isDuration, parseDuration } from '../../constructs/duration.js';
-import { botFromSettings } from '../bot/setup.js';
 import { EXIT, UsageError, defineCommand } from '../cli/command.js';
-import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
+import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, githubAccess } from '../cli/flags.js';
+import { botOptions, intentPathOf, printReport, ROLLOUT_POSITIONAL } from '../cli/rollout-command.js';
 import type { DrillFault } from '../drill/fault.js';
 import { measureDrill } from '../drill/measure.js';
 import { openDrill } from '../drill/open.js';
@@ -61,9 +60,7 @@ export const drillCommand = defineCommand({
     ...APP_OPTIONS,
   },
   positionals: {
-    usage: '<rollout>',
-    min: 1,
-    max: 1,
+    ...ROLLOUT_POSITIONAL,
     missing: 'expected one rollout (its file name under rollouts/, e.g. checkout-staging)',
   },
   env: GITHUB_ENV,
@@ -77,25 +74,18 @@ export const drillCommand = defineCommand({
     const deadline = values.deadline ?? '1h';
     if (!isDuration(deadline)) throw new UsageError(`--deadline ${deadline}: expected a duration, e.g. 30m`);
     const fault = values.measure === true ? undefined : faultFromFlags(values);
-    const settings = botSettings(githubAccess(values, io, 'drill'));
-    const { options } = botFromSettings({
-      ...settings,
-      github: { log: (l) => io.stderr(`${l}\n`), ...settings.github },
-    });
-    const name = positionals[0]!;
-    const path = name.includes('/') ? name : `${DEFAULT_ROLLOUTS_DIR}/${name.replace(/\.ya?ml$/, '')}.yaml`;
+    const options = botOptions(githubAccess(values, io, 'drill'), io);
+    const path = intentPathOf(positionals[0]!);
     if (fault === undefined) {
       const measured = await measureDrill(options, path, parseDuration(deadline));
-      if (values.json === true) io.stdout(`${JSON.stringify(measured)}\n`);
-      else (measured.outcome === 'rolled-back' ? io.stdout : io.stderr)(`${measured.rollout}: ${measured.summary}\n`);
+      printReport(measured, measured.outcome === 'rolled-back', values.json === true, io);
       return measured.outcome === 'rolled-back' ? EXIT.ok : measured.outcome === 'running' ? EXIT.hold : EXIT.fail;
     }
     const report = await openDrill(options, path, fault, {
       staging: values['staging-namespace'] ?? [],
       yesProduction: (values['yes-production'] ?? []).filter(Boolean).length,
     });
-    if (values.json === true) io.stdout(`${JSON.stringify(report)}\n`);
-    else (report.ok ? io.stdout : io.stderr)(`${report.rollout}: ${report.summary}\n`);
+    printReport(report, report.ok, values.json === true, io);
     return report.ok ? EXIT.ok : EXIT.fail;
   },
 });
