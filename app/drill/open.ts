@@ -80,6 +80,26 @@ export interface DrillReport {
   readonly ok: boolean;
   readonly summary: string;
   readonly number?: number;
+  /** Why the rules might not see this fault (see {@link faultBlindSpot}). */
+  readonly warning?: string;
+}
+
+/**
+ * Whether the rules, which tell the versions apart by the destination's version label, can see
+ * the fault. Istio's stats filter takes the destination's labels from the peer metadata exchange
+ * or, in the client's sidecar, from the upstream host's metadata (istio/proxy
+ * source/extensions/filters/http/istio_stats/istio_stats.cc `populatePeerInfo`,
+ * `extractEndpointMetadata`). Envoy's fault filter answers an abort before any upstream host is
+ * picked, so the server's sidecar never sees it and the client's records it with version
+ * "unknown" (as the demo exporter already models a circuit-breaker 503 UO). A delay reaches the
+ * canary, but only the client's sidecar measures it.
+ */
+export function faultBlindSpot(fault: DrillFault, reporter: RolloutModel['metrics']['reporter']): string | undefined {
+  if (fault.kind === 'abort')
+    return 'an injected abort is answered by the client proxy before an upstream host is picked: reporter "destination" never counts it and reporter "source" counts it under destination_version "unknown", so the canary loses requests instead of gaining errors; expect a hold on missing canary data (a failed drill) unless other signals see it; a delay with metrics.reporter source is visible';
+  if (reporter !== 'source')
+    return `the delay is added in the client proxy; reporter "${reporter}" measures the server's time only, so the latency rules will not see it (set metrics.reporter: source on the staged copy)`;
+  return undefined;
 }
 
 export interface DrillOptions {
@@ -151,12 +171,14 @@ export async function openDrill(
     if (err instanceof BranchOccupiedError) return refuse(`${err.message}; delete it or merge its PR`);
     throw err;
   }
+  const warning = faultBlindSpot(fault, m.metrics.reporter);
   const body = [
     `Rehearses the rollback of **${id}** at \`${m.stage}\`: ${what} (\`spec.drill\`, compiled into the VirtualService's cohort route).`,
     '',
     'Once merged the gate should turn red and the bot open and merge the rollback PR; `stagegate drill --measure` then reports the times.',
     '',
     'A person merges this PR; stagegate never merges it.',
+    ...(warning ? ['', `**Warning:** ${warning}.`] : []),
   ].join('\n');
   const pr = await port.openPull({ head: ref, base: branch.name, title, body: boundBody(body) });
   if (pr.author !== undefined && pr.author !== config.botLogin)
@@ -167,5 +189,6 @@ export async function openDrill(
     ok: true,
     number: pr.number,
     summary: `drill #${pr.number} opened (${what}); merge it to start`,
+    ...(warning ? { warning } : {}),
   };
 }

@@ -14,7 +14,7 @@ import {
   stageBranch,
 } from '../../../constructs/conventions.js';
 import { main, type Io } from '../../../app/cli/main.js';
-import { drillBranch, openDrill, setDrill } from '../../../app/drill/open.js';
+import { drillBranch, faultBlindSpot, openDrill, setDrill } from '../../../app/drill/open.js';
 import { BOT_TOKEN, INTENT, MIN, OWNER, REPO, world, type World } from '../bot/harness.js';
 import { STAGED, STAGED_OUT, STAGED_PATH, stagedWorld, vsRoutes } from './staged.js';
 
@@ -52,6 +52,9 @@ describe('stagegate drill', () => {
     expect(await main(['drill', 'checkout-staging', '--abort', '503', '--repo', `${OWNER}/${REPO}`], run)).toBe(0);
     expect(run.out.join('')).toMatch(
       /^shop-staging\/checkout-staging: drill #(\d+) opened \(abort 503 on 100 % of the cohort route\); merge it to start\n$/,
+    );
+    expect(run.err.join('')).toBe(
+      'shop-staging/checkout-staging: warning: an injected abort is answered by the client proxy before an upstream host is picked: reporter "destination" never counts it and reporter "source" counts it under destination_version "unknown", so the canary loses requests instead of gaining errors; expect a hold on missing canary data (a failed drill) unless other signals see it; a delay with metrics.reporter source is visible\n',
     );
     const ref = drillBranch({ namespace: 'shop-staging', name: 'checkout-staging' });
     expect(ref).toBe('stagegate-drill/shop-staging/checkout-staging');
@@ -154,5 +157,17 @@ describe('stagegate drill', () => {
         ],
       ],
     ]);
+  });
+});
+
+describe('faultBlindSpot', () => {
+  it('warns that the version-split rules cannot see an abort, and a delay only with reporter source', () => {
+    expect(faultBlindSpot({ kind: 'abort', httpStatus: 503, percent: 100 }, 'source')).toMatch(
+      /^an injected abort is answered by the client proxy before an upstream host is picked/,
+    );
+    expect(faultBlindSpot({ kind: 'delay', fixedDelayMs: 2000, percent: 100 }, 'destination')).toBe(
+      `the delay is added in the client proxy; reporter "destination" measures the server's time only, so the latency rules will not see it (set metrics.reporter: source on the staged copy)`,
+    );
+    expect(faultBlindSpot({ kind: 'delay', fixedDelayMs: 2000, percent: 100 }, 'source')).toBeUndefined();
   });
 });
