@@ -20,6 +20,7 @@ import { ownBranch } from './planner.js';
 import { BranchOccupiedError, type FileChange } from './port.js';
 import { botIdentity, type ReconcileOptions } from './reconcile.js';
 import { setStage } from './edit-intent.js';
+import { dropDrill } from '../drill/open.js';
 import { boundBody, markdownText, plainText } from './text.js';
 
 export const TRAILER_RETRY = 'Stagegate-Retry';
@@ -100,7 +101,8 @@ export async function openRetry(opts: ReconcileOptions, path: string, canary: st
   if (canary === m.canary)
     return { rollout: id, ok: false, summary: `not retried: --canary must be a new version (${m.canary} was aborted)` };
   const first = m.stages[0]!;
-  const intent = retryIntent(o.text, canary, first.name, path);
+  // A drilled staged copy (app/drill/open.ts) starts the new canary without the rehearsal's fault.
+  const intent = dropDrill(retryIntent(o.text, canary, first.name, path));
   let generated: ReturnType<typeof o.regenerate>;
   try {
     generated = o.regenerate(path, intent);

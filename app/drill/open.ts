@@ -75,6 +75,31 @@ export function setDrill(text: string, fault: DrillFault): string {
   return want.toString();
 }
 
+/**
+ * The intent without `spec.drill` (a retry starts a new canary, which must not inherit the
+ * rehearsal's fault): its lines cut out where that can be checked, else the Document API.
+ */
+export function dropDrill(text: string): string {
+  const doc = parseDocument(text);
+  if (!doc.hasIn(['spec', 'drill'])) return text;
+  const want = parseDocument(text);
+  want.deleteIn(['spec', 'drill']);
+  const spec = doc.get('spec', true);
+  if (isMap(spec) && spec.flow !== true) {
+    const pair = spec.items.find((p) => isScalar(p.key) && p.key.value === 'drill');
+    const key = pair?.key;
+    const value = pair?.value as { range?: [number, number, number] } | null | undefined;
+    if (isScalar(key) && key.range && value?.range) {
+      const lineStart = text.lastIndexOf('\n', key.range[0]) + 1;
+      const lineEnd = text.indexOf('\n', Math.max(value.range[1] - 1, key.range[1]));
+      const out = `${text.slice(0, lineStart)}${lineEnd === -1 ? '' : text.slice(lineEnd + 1)}`;
+      const check = parseDocument(out);
+      if (check.errors.length === 0 && isDeepStrictEqual(check.toJS(), want.toJS())) return out;
+    }
+  }
+  return want.toString();
+}
+
 export interface DrillReport {
   readonly rollout: string;
   readonly ok: boolean;

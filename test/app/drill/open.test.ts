@@ -14,7 +14,8 @@ import {
   stageBranch,
 } from '../../../constructs/conventions.js';
 import { main, type Io } from '../../../app/cli/main.js';
-import { drillBranch, faultBlindSpot, openDrill, setDrill } from '../../../app/drill/open.js';
+import { openRetry, retryBranch } from '../../../app/bot/retry.js';
+import { drillBranch, dropDrill, faultBlindSpot, openDrill, setDrill } from '../../../app/drill/open.js';
 import { BOT_TOKEN, INTENT, MIN, OWNER, REPO, world, type World } from '../bot/harness.js';
 import { STAGED, STAGED_OUT, STAGED_PATH, stagedWorld, vsRoutes } from './staged.js';
 
@@ -30,7 +31,12 @@ function io(env: Record<string, string>): Io & { out: string[]; err: string[] } 
   return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: process.cwd(), env };
 }
 
-describe('setDrill', () => {
+describe('setDrill / dropDrill', () => {
+  it('dropDrill gives back the intent as it was before setDrill', () => {
+    expect(dropDrill(setDrill(INTENT, { kind: 'abort', httpStatus: 503, percent: 100 }))).toBe(INTENT);
+    expect(dropDrill(INTENT)).toBe(INTENT);
+  });
+
   it('adds one flow line after spec.stage and keeps every other byte', () => {
     expect(setDrill(INTENT, { kind: 'abort', httpStatus: 503, percent: 100 })).toBe(
       INTENT.replace(
@@ -157,6 +163,10 @@ describe('stagegate drill', () => {
         ],
       ],
     ]);
+    // A retry starts the new canary without the rehearsal's fault.
+    expect((await openRetry(bot.options, STAGED_PATH, 'v3')).ok).toBe(true);
+    const retried = w.gh.readFile(retryBranch({ namespace: 'shop-staging', name: 'checkout-staging' }), STAGED_PATH)!;
+    expect(retried).toBe(STAGED.replace('canary: v2', 'canary: v3'));
   });
 });
 
