@@ -3,9 +3,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../../app/cli/main.js';
+import type { Io } from '../../../app/cli/main.js';
 import { COMMANDS } from '../../../app/commands/index.js';
 import { startEmulator, type Emulator } from '../../../tools/emulator/index.js';
+import { runCli } from '../../run-cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'stagegate-cli-'));
@@ -20,20 +21,7 @@ afterAll(async () => {
 });
 
 async function run(argv: string[], opts: { cwd?: string; env?: Io['env'] } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: opts.cwd ?? ROOT,
-    env: opts.env ?? {},
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return runCli(argv, opts.cwd ?? ROOT, opts.env ?? {});
 }
 
 describe('the command line (issue 12: typed options, did you mean, extra arguments, help)', () => {

@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../constructs/compile.js';
-import { main, type Io } from '../../../app/cli/main.js';
+import type { Io } from '../../../app/cli/main.js';
 import { parseOnly } from '../../../app/cli/only.js';
 import { startEmulator, type Emulator } from '../../../tools/emulator/index.js';
 import { freePort } from '../../../tools/prometheus.js';
+import { runCli } from '../../run-cli.js';
 
 const APP = 'stagegate-acme';
 const APP_TOKEN = 'ghs_app_token_identity_0123';
@@ -62,19 +63,12 @@ afterAll(async () => {
 });
 
 async function run(argv: string[], env: Io['env'] = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: { GITHUB_TOKEN: APP_TOKEN, GITHUB_API_URL: emulator.url, STAGEGATE_RETRY_UNIT_MS: '1', ...env },
-  };
-  return { code: await main(argv, io), stdout, stderr };
+  return runCli(argv, cwd, {
+    GITHUB_TOKEN: APP_TOKEN,
+    GITHUB_API_URL: emulator.url,
+    STAGEGATE_RETRY_UNIT_MS: '1',
+    ...env,
+  });
 }
 const octokit = (auth = 'reader') => new Octokit({ baseUrl: emulator.url, auth });
 const repo = { owner: 'acme', repo: 'platform' };

@@ -2,9 +2,9 @@ import { Octokit } from '@octokit/rest';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../../app/cli/main.js';
 import { startEmulator, type Emulator } from '../../../tools/emulator/index.js';
 import { freePort } from '../../../tools/prometheus.js';
+import { runCli } from '../../run-cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const TOKEN = 'ghs_gate-test-token-4f9c';
@@ -23,19 +23,7 @@ beforeAll(async () => {
 afterAll(async () => emulator?.close());
 
 async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: ROOT,
-    env: { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: emulator.url },
-  };
-  return { code: await main(argv, io), stdout, stderr };
+  return runCli(argv, ROOT, { GITHUB_TOKEN: TOKEN, GITHUB_API_URL: emulator.url });
 }
 
 describe('stagegate gate (command)', () => {

@@ -3,27 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../../app/cli/main.js';
+import { runCli } from '../../run-cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'stagegate-plan-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function run(argv: string[], cwd = ROOT) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return runCli(argv, cwd, {});
 }
 
 const INTENT = `apiVersion: stagegate.dev/v1alpha1

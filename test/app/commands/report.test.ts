@@ -3,10 +3,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../../app/cli/main.js';
 import type { RolloutAnalysis } from '../../../app/report/model.js';
 import { backfill, startPrometheus, type RunningPrometheus } from '../../../tools/prometheus.js';
 import { istioHistory } from '../gate/istio-history.js';
+import { runCli } from '../../run-cli.js';
 
 const INTENT = (stage: string, abort = '') => `apiVersion: stagegate.dev/v1alpha1
 kind: Rollout
@@ -85,19 +85,7 @@ afterAll(async () => {
 });
 
 async function run(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd: repo,
-    env: {},
-  };
-  return { code: await main(argv, io), stdout, stderr };
+  return runCli(argv, repo, {});
 }
 
 describe('stagegate report (command)', () => {

@@ -9,27 +9,21 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHECK_HEALTH, CHECK_VERIFY, rollbackBranch } from '../../../constructs/conventions.js';
 import { readOnly, readStatus } from '../../../app/bot/status.js';
-import { main, type Io } from '../../../app/cli/main.js';
+import type { Io } from '../../../app/cli/main.js';
 import { BOT_TOKEN, CI_APP, headOf, INTENT, MIN, OWNER, push, REPO, world, type World } from '../bot/harness.js';
+import { runCli } from '../../run-cli.js';
 
 const r = { owner: OWNER, repo: REPO };
 let w: World;
 let stageHead: string;
 
 async function run(argv: string[], cwd = process.cwd(), env: Io['env'] = {}) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: { GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w?.gh.url, STAGEGATE_RETRY_UNIT_MS: '1', ...env },
-  };
-  return { code: await main(argv, io), stdout, stderr };
+  return runCli(argv, cwd, {
+    GITHUB_TOKEN: BOT_TOKEN,
+    GITHUB_API_URL: w?.gh.url,
+    STAGEGATE_RETRY_UNIT_MS: '1',
+    ...env,
+  });
 }
 
 async function byMethod(): Promise<Record<string, number>> {

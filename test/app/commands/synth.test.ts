@@ -5,8 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compile } from '../../../constructs/compile.js';
-import { main, type Io } from '../../../app/cli/main.js';
 import { readIntents } from '../../../app/workspace.js';
+import { runCli } from '../../run-cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const BAD = join(ROOT, 'test/fixtures/bad-intents');
@@ -14,20 +14,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'stagegate-synth-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function run(argv: string[], cwd = ROOT) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: { PATH: '' },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return runCli(argv, cwd, { PATH: '' });
 }
 
 /** Every file below `dir` with its content, to prove a failed synth touched nothing. */

@@ -4,27 +4,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../../app/cli/main.js';
+import { runCli } from '../../run-cli.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'stagegate-waves-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 async function run(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: { PATH: '' },
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
+  return runCli(argv, cwd, { PATH: '' });
 }
 
 /** A checkout with the wave fixture and the repository's one-cluster checkout intent. */

@@ -12,7 +12,6 @@ import { recordingRules } from '../../../constructs/alert-rules.js';
 import { clusterModel } from '../../../constructs/clusters.js';
 import type { RolloutModel } from '../../../constructs/model.js';
 import { formatProblem, parseIntent } from '../../../constructs/spec/index.js';
-import { main, type Io } from '../../../app/cli/main.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
 import { combineVerdicts, evaluateWave, scopedPort, scopeQuery } from '../../../app/gate/waves.js';
 import type { Verdict } from '../../../app/gate/evaluate.js';
@@ -24,6 +23,7 @@ import {
   type RunningPrometheus,
 } from '../../../tools/prometheus.js';
 import { istioHistory, type VersionTraffic } from './istio-history.js';
+import { runCli } from '../../run-cli.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const FIXTURE = readFileSync(join(ROOT, 'test/fixtures/waves/storefront.yaml'), 'utf8');
@@ -107,19 +107,7 @@ afterAll(async () => {
 const globalView = () => ({ global: new PrometheusApi(prometheus.url, 5_000), clusterLabel: 'cluster' });
 
 async function cli(argv: string[], cwd: string) {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: (t) => {
-      stderr += t;
-    },
-    cwd,
-    env: { PATH: '' },
-  };
-  return { code: await main(argv, io), stdout, stderr };
+  return runCli(argv, cwd, { PATH: '' });
 }
 
 describe('scopeQuery', () => {
