@@ -126,11 +126,29 @@ function httpRouteSpec(model: RolloutModel): HttpRouteSpec {
       backend(services.stableService, 100 - routing.canaryWeight, sticky.setCookie.stable),
       backend(services.canaryService, routing.canaryWeight, sticky.setCookie.canary),
     ],
-    // Shadow stage: RequestMirror copies every request of the rule (router-rules.ts: mirror 100 only).
+    // Shadow stage: RequestMirror copies the stage's share of the rule's requests (Gateway API
+    // HTTPRequestMirrorFilter: `percent`, a whole number, or `fraction`; neither is 100 %).
     ...(routing.mirrorPercent > 0
-      ? { filters: [{ type: 'RequestMirror', requestMirror: { backendRef: { name: services.canaryService, port } } }] }
+      ? {
+          filters: [
+            {
+              type: 'RequestMirror',
+              requestMirror: {
+                backendRef: { name: services.canaryService, port },
+                ...mirrorShare(routing.mirrorPercent),
+              },
+            },
+          ],
+        }
       : {}),
     ...timeouts,
   });
   return { parentRefs: parentRefs(model), rules };
+}
+
+/** The share to mirror: nothing for 100 %, `percent` when whole, else a `fraction` of 1,000,000. */
+function mirrorShare(percent: number): { percent?: number; fraction?: { numerator: number; denominator: number } } {
+  if (percent >= 100) return {};
+  if (Number.isInteger(percent)) return { percent };
+  return { fraction: { numerator: Math.round(percent * 10_000), denominator: 1_000_000 } };
 }

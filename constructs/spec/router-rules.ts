@@ -44,11 +44,4 @@ export function routerRules(spec: Rec, add: Add): void {
         'an HTTPRoute match has no caller labels (Gateway API matches path, headers, query and method); match on headers or use router: istio',
       );
   });
-  (Array.isArray(spec.stages) ? spec.stages : []).forEach((s, i) => {
-    if (isRecord(s) && typeof s.mirror === 'number' && s.mirror !== 100)
-      add(
-        ['stages', i, 'mirror'],
-        `Gateway API v1.0's RequestMirror filter copies every request of the rule (no percent); write mirror: 100 or use router: istio (got ${s.mirror})`,
-      );
-  });
 }
