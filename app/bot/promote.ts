@@ -15,9 +15,8 @@ import { liveStage, nextStage, type RolloutModel } from '../../constructs/model.
 import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { combinedPasses, describeRun, latestRuns, stateOf, trustedRuns } from './checks.js';
 import { rolloutId, stageTitle, TRAILER_STAGE } from './content.js';
-import { observeRollout, readPass } from './observe.js';
 import { pickMergeMethod, securityProblems, trustedCombined, type BotConfig, type RolloutState } from './planner.js';
-import { botIdentity, type ReconcileOptions } from './reconcile.js';
+import { observeOne, type ReconcileOptions } from './reconcile.js';
 import { plainText } from './text.js';
 
 export type PromoteDecision =
@@ -110,17 +109,7 @@ export interface PromoteReport {
 
 /** Reads the rollout as a pass does, decides, and merges with the `sha` guard when allowed. */
 export async function promoteEarly(opts: ReconcileOptions, path: string, reason: string): Promise<PromoteReport> {
-  const config = await botIdentity(opts);
-  const branch = await opts.port.defaultBranch();
-  const view = await readPass(opts.port, branch, opts.log);
-  const o = await observeRollout(
-    opts.port,
-    path,
-    branch,
-    { healthCheck: config.healthCheck, botLogin: config.botLogin, regenerate: opts.regenerate, repoUrl: opts.repoUrl },
-    view,
-  );
-  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  const { config, observed: o } = await observeOne(opts, path);
   const id = rolloutId(o.model);
   const d = promoteDecision(o.model, o.state, opts.now(), config, reason);
   if (d.kind === 'refuse') return { rollout: id, ok: false, summary: `not promoted: ${d.why}` };

@@ -131,6 +131,26 @@ export async function reconcile(opts: ReconcileOptions): Promise<RolloutReport[]
   return reports;
 }
 
+/**
+ * One rollout read as a pass reads it, for the commands that act on one rollout outside the
+ * pass (abort, promote, retry, drill): the bot's identity, the default branch and what is observed.
+ */
+export async function observeOne(
+  opts: ReconcileOptions,
+  path: string,
+): Promise<{
+  config: BotConfig;
+  branch: Awaited<ReturnType<ReconcileOptions['port']['defaultBranch']>>;
+  observed: Observed;
+}> {
+  const config = await botIdentity(opts);
+  const branch = await opts.port.defaultBranch();
+  const view = await readPass(opts.port, branch, opts.log);
+  const o = await observeRollout(opts.port, path, branch, observeOptions(opts, config), view);
+  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  return { config, branch, observed: o };
+}
+
 function observeOptions(opts: ReconcileOptions, config: BotConfig) {
   return {
     healthCheck: config.healthCheck,
@@ -438,11 +458,7 @@ export function assertNever(x: never): never {
  * its own on a fresh branch. The report's `ok` says whether a rollback of the bot's is open.
  */
 export async function openRollback(opts: ReconcileOptions, path: string, reason: string): Promise<RolloutReport> {
-  const config = await botIdentity(opts);
-  const branch = await opts.port.defaultBranch();
-  const view = await readPass(opts.port, branch, opts.log);
-  const o = await observeRollout(opts.port, path, branch, observeOptions(opts, config), view);
-  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  const { config, observed: o } = await observeOne(opts, path);
   if (o.model.abort)
     return {
       rollout: rolloutId(o.model),

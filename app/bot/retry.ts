@@ -15,10 +15,9 @@ import { DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { changelogPath, describeStage, rolloutId } from './content.js';
-import { observeRollout, readPass } from './observe.js';
 import { ownBranch } from './planner.js';
 import { BranchOccupiedError, type FileChange } from './port.js';
-import { botIdentity, type ReconcileOptions } from './reconcile.js';
+import { observeOne, type ReconcileOptions } from './reconcile.js';
 import { setStage } from './edit-intent.js';
 import { dropDrill } from '../drill/open.js';
 import { boundBody, markdownText, plainText } from './text.js';
@@ -84,17 +83,7 @@ export interface RetryReport {
 /** Opens (or moves, when it holds only the bot's commits) the retry PR of an aborted rollout. */
 export async function openRetry(opts: ReconcileOptions, path: string, canary: string): Promise<RetryReport> {
   const { port } = opts;
-  const config = await botIdentity(opts);
-  const branch = await port.defaultBranch();
-  const view = await readPass(port, branch, opts.log);
-  const o = await observeRollout(
-    port,
-    path,
-    branch,
-    { healthCheck: config.healthCheck, botLogin: config.botLogin, regenerate: opts.regenerate, repoUrl: opts.repoUrl },
-    view,
-  );
-  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  const { config, branch, observed: o } = await observeOne(opts, path);
   const m = o.model;
   const id = rolloutId(m);
   if (!m.abort) return { rollout: id, ok: false, summary: `not retried: ${id} is not aborted (live at ${m.stage})` };

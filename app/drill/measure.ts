@@ -18,9 +18,8 @@ import { planStages } from '../../constructs/detectability.js';
 import { formatDuration } from '../../constructs/duration.js';
 import { trustedRuns } from '../bot/checks.js';
 import { rolloutId } from '../bot/content.js';
-import { observeRollout, readPass } from '../bot/observe.js';
 import type { PullRequest } from '../bot/port.js';
-import { botIdentity, type ReconcileOptions } from '../bot/reconcile.js';
+import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
 import { drillBranch, PR_LABEL_DRILL_FAILED } from './open.js';
 
 export const DRILL_FAILED_MARKER = '<!-- stagegate:drill-failed -->';
@@ -70,17 +69,7 @@ export async function measureDrill(
   deadlineMs = DEFAULT_DRILL_DEADLINE_MS,
 ): Promise<DrillMeasurement> {
   const { port } = opts;
-  const config = await botIdentity(opts);
-  const branch = await port.defaultBranch();
-  const view = await readPass(port, branch, opts.log);
-  const o = await observeRollout(
-    port,
-    path,
-    branch,
-    { healthCheck: config.healthCheck, botLogin: config.botLogin, regenerate: opts.regenerate, repoUrl: opts.repoUrl },
-    view,
-  );
-  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  const { config, branch, observed: o } = await observeOne(opts, path);
   const m = o.model;
   const id = rolloutId(m);
   const base = { rollout: id, deadlineMs };

@@ -14,10 +14,9 @@ import { effectiveRouting, type RolloutModel } from '../../constructs/model.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { changelogPath, rolloutId } from '../bot/content.js';
-import { observeRollout, readPass } from '../bot/observe.js';
 import { ownBranch } from '../bot/planner.js';
 import { BranchOccupiedError, type FileChange } from '../bot/port.js';
-import { botIdentity, type ReconcileOptions } from '../bot/reconcile.js';
+import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
 import { boundBody } from '../bot/text.js';
 import { type DrillFault, drillRefusal, faultErrors, NO_CANARY_ONLY_ROUTE } from './fault.js';
 
@@ -140,17 +139,7 @@ export async function openDrill(
   d: DrillOptions = {},
 ): Promise<DrillReport> {
   const { port } = opts;
-  const config = await botIdentity(opts);
-  const branch = await port.defaultBranch();
-  const view = await readPass(port, branch, opts.log);
-  const o = await observeRollout(
-    port,
-    path,
-    branch,
-    { healthCheck: config.healthCheck, botLogin: config.botLogin, regenerate: opts.regenerate, repoUrl: opts.repoUrl },
-    view,
-  );
-  if ('error' in o) throw new Error(`cannot read ${path}: ${o.error}`);
+  const { config, branch, observed: o } = await observeOne(opts, path);
   const m = o.model;
   const id = rolloutId(m);
   const refuse = (why: string): DrillReport => ({ rollout: id, ok: false, summary: `no drill: ${why}` });
