@@ -313,7 +313,7 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
         'open-prs': true,
         repo: `${OWNER}/${REPO}`,
         'app-slug': BOT_APP,
-        prometheus: 'http://127.0.0.1:9',
+        prometheus: ['http://127.0.0.1:9'],
         state: join(dir, 'gate.json'),
       };
       await gateCommand.run(
