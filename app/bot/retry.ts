@@ -1,26 +1,13 @@
-/**
- * `stagegate retry <rollout> --canary VERSION` (issue 15, people in the loop): after an abort, a
- * new canary version starts again at the first stage. It is a PR like any other, on
- * `stagegate-retry/<namespace>/<name>` (outside the bot's `stagegate/…` stage branches, so no pass
- * ever adopts, merges or closes it): one commit that drops `spec.abort`, sets `spec.canary` and
- * `spec.stage`, regenerates the manifests and appends a changelog entry naming the aborted attempt.
- * A person merges it — starting a rollout is a decision, not a step — and the bot takes over.
- *
- * The aborted attempt stays in the record: the changelog is only appended to, the rollback commit
- * stays in the intent's history, and that history's rollback trailer is where the new attempt's
- * timebox starts counting (observe.ts `rolloutStart` stops at it).
- */
-import { PR_LABEL } from '../../constructs/conventions.js';
 import { DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { changelogPath, describeStage, rolloutId } from './content.js';
-import { ownBranch } from './planner.js';
-import { BranchOccupiedError, type FileChange } from './port.js';
+import type { FileChange } from './port.js';
 import { observeOne, type ReconcileOptions } from './reconcile.js';
 import { setStage } from './edit-intent.js';
+import { openPersonPr } from './person-pr.js';
 import { dropDrill } from '../drill/open.js';
-import { boundBody, markdownText, plainText } from './text.js';
+import { markdownText, plainText } from './text.js';
 
 export const TRAILER_RETRY = 'Stagegate-Retry';
 
@@ -122,19 +109,6 @@ export async function openRetry(opts: ReconcileOptions, path: string, canary: st
   ];
   const title = `stagegate: retry ${m.name} with ${plainText(canary, 100)} from ${first.name}`;
   const ref = retryBranch(m);
-  try {
-    await port.commitToBranch({
-      branch: ref,
-      parentSha: branch.sha,
-      message: `${title}\n\nAborted attempt: ${m.canary} at ${m.stage}: ${reason}\n\n${TRAILER_RETRY}: ${id}/${plainText(canary, 100)}\n`,
-      changes,
-      mayMove: (commits) => ownBranch(commits, config),
-    });
-  } catch (err) {
-    if (err instanceof BranchOccupiedError)
-      return { rollout: id, ok: false, summary: `not retried: ${err.message}; delete it or merge its PR` };
-    throw err;
-  }
   const body = [
     `Starts **${id}** again with canary \`${markdownText(canary, 100)}\` at \`${first.name}\` (${describeStage(first, m)}).`,
     '',
@@ -142,10 +116,17 @@ export async function openRetry(opts: ReconcileOptions, path: string, canary: st
     '',
     'A person merges this PR; then the bot opens the next stage PR as usual. stagegate never merges it.',
   ].join('\n');
-  const pr = await port.openPull({ head: ref, base: branch.name, title, body: boundBody(body) });
-  if (pr.author !== undefined && pr.author !== config.botLogin)
+  const pr = await openPersonPr(port, config, {
+    branch: ref,
+    base: branch,
+    message: `${title}\n\nAborted attempt: ${m.canary} at ${m.stage}: ${reason}\n\n${TRAILER_RETRY}: ${id}/${plainText(canary, 100)}\n`,
+    changes,
+    title,
+    body,
+  });
+  if (pr.kind === 'occupied') return { rollout: id, ok: false, summary: `not retried: ${pr.why}` };
+  if (pr.kind === 'foreign')
     return { rollout: id, ok: false, summary: `not retried: #${pr.number} on ${ref} was opened by someone else` };
-  await port.addLabels(pr.number, [PR_LABEL]);
   return {
     rollout: id,
     ok: true,

@@ -9,15 +9,14 @@
  * Like retry.ts it lives on its own branch, `stagegate-drill/<namespace>/<name>`, outside the
  * bot's `stagegate/…` stage branches, so no pass adopts, merges or closes it.
  */
-import { DEFAULT_OUT_DIR, PR_LABEL } from '../../constructs/conventions.js';
+import { DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
 import { effectiveRouting, type RolloutModel } from '../../constructs/model.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { changelogPath, rolloutId } from '../bot/content.js';
-import { ownBranch } from '../bot/planner.js';
-import { BranchOccupiedError, type FileChange } from '../bot/port.js';
+import type { FileChange } from '../bot/port.js';
 import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
-import { boundBody } from '../bot/text.js';
+import { openPersonPr } from '../bot/person-pr.js';
 import { type DrillFault, drillRefusal, faultErrors, NO_CANARY_ONLY_ROUTE } from './fault.js';
 
 export const TRAILER_DRILL = 'Stagegate-Drill';
@@ -173,18 +172,6 @@ export async function openDrill(
   ];
   const title = `stagegate: drill ${m.name}: ${what}`;
   const ref = drillBranch(m);
-  try {
-    await port.commitToBranch({
-      branch: ref,
-      parentSha: branch.sha,
-      message: `${title}\n\nRehearses the rollback of ${id} at ${m.stage}.\n\n${TRAILER_DRILL}: ${id}/${m.stage}\n`,
-      changes,
-      mayMove: (commits) => ownBranch(commits, config),
-    });
-  } catch (err) {
-    if (err instanceof BranchOccupiedError) return refuse(`${err.message}; delete it or merge its PR`);
-    throw err;
-  }
   const warning = faultBlindSpot(fault, m.metrics.reporter);
   const body = [
     `Rehearses the rollback of **${id}** at \`${m.stage}\`: ${what} (\`spec.drill\`, compiled into the VirtualService's cohort route).`,
@@ -194,10 +181,17 @@ export async function openDrill(
     'A person merges this PR; stagegate never merges it.',
     ...(warning ? ['', `**Warning:** ${warning}.`] : []),
   ].join('\n');
-  const pr = await port.openPull({ head: ref, base: branch.name, title, body: boundBody(body) });
-  if (pr.author !== undefined && pr.author !== config.botLogin)
+  const pr = await openPersonPr(port, config, {
+    branch: ref,
+    base: branch,
+    message: `${title}\n\nRehearses the rollback of ${id} at ${m.stage}.\n\n${TRAILER_DRILL}: ${id}/${m.stage}\n`,
+    changes,
+    title,
+    body,
+  });
+  if (pr.kind === 'occupied') return refuse(pr.why);
+  if (pr.kind === 'foreign')
     return { rollout: id, ok: false, summary: `no drill: #${pr.number} on ${ref} was opened by someone else` };
-  await port.addLabels(pr.number, [PR_LABEL]);
   return {
     rollout: id,
     ok: true,
