@@ -9,43 +9,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ObjectReader, parseTree } from './object-reader.js';
 import { buildTree } from './tree-builder.js';
-
-export interface GitPerson {
-  name: string;
-  email: string;
-  date: Date;
-}
-export interface GitCommit {
-  sha: string;
-  tree: string;
-  parents: string[];
-  author: GitPerson;
-  committer: GitPerson;
-  message: string;
-}
-export interface TreeEntry {
-  mode: string;
-  type: 'blob' | 'tree' | 'commit';
-  sha: string;
-  size?: number;
-  path: string;
-}
-/** One change to a tree: a blob/tree/submodule sha at a path, or null to delete the path. */
-export interface TreeChange {
-  path: string;
-  mode: string;
-  sha: string | null;
-}
-export interface DiffFile {
-  status: 'added' | 'removed' | 'modified' | 'renamed';
-  path: string;
-  sha: string;
-  additions: number;
-  deletions: number;
-  patch?: string;
-}
-
-export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
+import {
+  diffFiles,
+  gitDate,
+  modeType,
+  parseCommit,
+  parseDiffListing,
+  quoteName,
+  type DiffFile,
+  type GitCommit,
+  type GitPerson,
+  type TreeChange,
+  type TreeEntry,
+} from './git-format.js';
 
 export class GitStore {
   private readonly baseEnv: NodeJS.ProcessEnv;
@@ -257,28 +233,7 @@ export class GitStore {
   readCommit(sha: string): GitCommit {
     const object = this.objects.read(sha);
     if (object?.type !== 'commit') throw new Error(`${sha} is not a commit in ${this.gitDir}`);
-    const raw = object.content.toString('utf8');
-    const split = raw.indexOf('\n\n');
-    const header = split >= 0 ? raw.slice(0, split) : raw;
-    const message = split >= 0 ? raw.slice(split + 2) : '';
-    const commit: GitCommit = {
-      sha,
-      tree: '',
-      parents: [],
-      author: undefined as never,
-      committer: undefined as never,
-      message,
-    };
-    for (const line of header.split('\n')) {
-      const space = line.indexOf(' ');
-      const key = line.slice(0, space);
-      const value = line.slice(space + 1);
-      if (key === 'tree') commit.tree = value;
-      else if (key === 'parent') commit.parents.push(value);
-      else if (key === 'author') commit.author = parsePerson(value);
-      else if (key === 'committer') commit.committer = parsePerson(value);
-    }
-    return commit;
+    return parseCommit(sha, object.content.toString('utf8'));
   }
 
   /** Refs whose name starts with `prefix` (e.g. "refs/heads/stagegate/"), sorted by name. */
@@ -376,60 +331,16 @@ export class GitStore {
 
   private diffUncached(from: string, to: string, withPatch: boolean): DiffFile[] {
     // One spawn gives both listings: raw records (":…\0path\0") then numstat ("a\td\tpath\0").
-    const records = this.run(['diff-tree', '-r', '--no-renames', '--raw', '--numstat', '-z', from, to]).split('\0');
-    const raw: Array<{ letter: string; oldSha: string; newSha: string; path: string }> = [];
-    const counts = new Map<string, [number, number]>();
-    for (let i = 0; i < records.length; i++) {
-      const rec = records[i];
-      if (rec.startsWith(':')) {
-        const [, , oldSha, newSha, letter] = rec.slice(1).split(' ');
-        raw.push({ letter, oldSha, newSha, path: records[++i] });
-      } else if (rec.includes('\t')) {
-        const [add, del, path] = rec.split('\t');
-        counts.set(path, [Number(add) || 0, Number(del) || 0]);
-      }
-    }
+    const listing = parseDiffListing(
+      this.run(['diff-tree', '-r', '--no-renames', '--raw', '--numstat', '-z', from, to]),
+    );
     // Patches come in the same (path) order as the raw listing.
     const patches =
-      withPatch && raw.length > 0
+      withPatch && listing.raw.length > 0
         ? this.run(['diff', '--no-color', '--no-ext-diff', '--no-renames', from, to])
             .split(/^diff --git /m)
             .slice(1)
         : [];
-    return raw.map((r, i) => {
-      const status = r.letter === 'A' ? 'added' : r.letter === 'D' ? 'removed' : 'modified';
-      const [additions, deletions] = counts.get(r.path) ?? [0, 0];
-      const file: DiffFile = {
-        status,
-        path: r.path,
-        sha: status === 'removed' ? r.oldSha : r.newSha,
-        additions,
-        deletions,
-      };
-      const chunk = patches[i];
-      const hunk = chunk?.indexOf('\n@@') ?? -1;
-      if (chunk !== undefined && hunk >= 0) file.patch = chunk.slice(hunk + 1).replace(/\n$/, '');
-      return file;
-    });
+    return diffFiles(listing, patches);
   }
-}
-
-function modeType(mode: string): string {
-  return mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
-}
-
-/** git's C-style quoting, which mktree undoes for names that start with a double quote. */
-function quoteName(name: string): string {
-  if (!/["\\\n\t]/.test(name)) return name;
-  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
-}
-
-function gitDate(date: Date): string {
-  return `@${Math.floor(date.getTime() / 1000)} +0000`;
-}
-
-function parsePerson(value: string): GitPerson {
-  const match = /^(.*) <(.*)> (\d+) ([+-]\d{4})$/.exec(value);
-  if (!match) return { name: value, email: '', date: new Date(0) };
-  return { name: match[1], email: match[2], date: new Date(Number(match[3]) * 1000) };
 }

@@ -4,7 +4,7 @@
  * (PUT /pulls/{n}/update-branch); and auto-merge, which GitHub performs itself once a PR's
  * rules pass.
  */
-import { EMPTY_TREE } from './git-store.js';
+import { EMPTY_TREE } from './git-format.js';
 import { ApiError, DOCS, validationFailed } from './http.js';
 import { WEB_FLOW, type Identity } from './identity.js';
 import { violationMessage, violations } from './rules.js';

@@ -1,7 +1,7 @@
 /**
  * Git data API: refs, blobs, trees and commits, each a thin layer over the bare repository.
  */
-import type { TreeChange, TreeEntry } from './git-store.js';
+import type { TreeChange, TreeEntry } from './git-format.js';
 import { ApiError, bodyOf, notFound, requireString, validationFailed, type Ctx, type Route } from './http.js';
 import { WEB_FLOW } from './identity.js';
 import { nodeId } from './shapes.js';

@@ -2,7 +2,7 @@
  * Repository-level reads: the repository, contents, commit history, single commits and
  * comparisons.
  */
-import { EMPTY_TREE, type DiffFile } from './git-store.js';
+import { EMPTY_TREE, type DiffFile } from './git-format.js';
 import { ApiError, notFound, paginate, type Route } from './http.js';
 import type { Shapes } from './shapes.js';
 import type { RepoState } from './state.js';

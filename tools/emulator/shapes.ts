@@ -3,7 +3,7 @@
  * `required` lists of GitHub's OpenAPI schemas; the tests validate every answer against them.
  */
 import { createHash } from 'node:crypto';
-import type { GitCommit, GitPerson } from './git-store.js';
+import type { GitCommit, GitPerson } from './git-format.js';
 import { iso } from './http.js';
 import type { Identities } from './identity.js';
 
