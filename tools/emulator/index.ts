@@ -14,7 +14,6 @@ import { Identities } from './identity.js';
 import { checkRoutes } from './routes-checks.js';
 import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
-import { plainIssueRoutes } from './routes-plain-issues.js';
 import { runAutoMerges } from './merge.js';
 import { permissionRoutes } from './permissions.js';
 import { pullRoutes } from './routes-pulls.js';
@@ -103,7 +102,6 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         ...permissionRoutes(s),
         ...checkRoutes(s),
         ...issueRoutes(s),
-        ...plainIssueRoutes(s),
       ];
     },
   });

@@ -1,5 +1,12 @@
 /**
- * Issue comments and labels. Every issue here is a pull request (GitHub shares the numbering).
+ * The issues endpoints. A pull request is an issue: "Pull requests are a type of issue. Any actions
+ * that are available in both pull requests and issues, like managing assignees, labels, and
+ * milestones, are provided by the REST API to manage issues" (https://docs.github.com/rest/pulls/pulls),
+ * and both share one numbering (OA issues/create: "number"; RepoState.nextNumber). Here a PR's issue
+ * has comments and labels (RepoState.issue); an issue that is not a PR (the bot's dashboard issue,
+ * RepoState.plainIssue) is created, listed, read and edited. GET /issues lists plain issues only;
+ * GitHub also lists every PR there, marked with `pull_request`, which a client must filter out
+ * anyway (README, "not emulated").
  */
 import {
   ApiError,
@@ -14,7 +21,7 @@ import {
 } from './http.js';
 import { checkCommentBody } from './limits.js';
 import { nodeId } from './shapes.js';
-import type { CommentRecord, RepoState } from './state.js';
+import type { CommentRecord, PlainIssueRecord, RepoState } from './state.js';
 
 const R = '/repos/{owner}/{repo}';
 
@@ -31,7 +38,7 @@ export function issueRoutes(s: RepoState): Route[] {
     created_at: iso(c.createdAt),
     updated_at: iso(c.updatedAt),
     issue_url: `${api}/issues/${c.issue}`,
-    author_association: c.login === s.owner ? 'OWNER' : 'MEMBER',
+    author_association: s.association(c.login),
   });
 
   const issueLabels = (number: number): Record<string, unknown>[] =>
@@ -51,6 +58,37 @@ export function issueRoutes(s: RepoState): Route[] {
     });
   };
 
+  /** OA `issue` for an issue that is not a PR (its required fields). */
+  const issueJson = (i: PlainIssueRecord): Record<string, unknown> => ({
+    id: i.id,
+    node_id: nodeId('Issue', i.id),
+    url: `${api}/issues/${i.number}`,
+    repository_url: api,
+    labels_url: `${api}/issues/${i.number}/labels{/name}`,
+    comments_url: `${api}/issues/${i.number}/comments`,
+    events_url: `${api}/issues/${i.number}/events`,
+    html_url: `${html}/issues/${i.number}`,
+    number: i.number,
+    state: i.state,
+    title: i.title,
+    body: i.body,
+    user: s.shapes.user(i.user),
+    labels: [],
+    assignee: null,
+    assignees: [],
+    milestone: null,
+    locked: false,
+    comments: 0,
+    closed_at: i.closedAt ? iso(i.closedAt) : null,
+    created_at: iso(i.createdAt),
+    updated_at: iso(i.updatedAt),
+    author_association: s.association(i.user),
+  });
+  const title = (raw: unknown): string => {
+    if (typeof raw !== 'string' || raw.trim() === '')
+      throw validationFailed('Validation Failed', [{ resource: 'Issue', code: 'missing_field', field: 'title' }]);
+    return raw;
+  };
   return [
     {
       method: 'GET',
@@ -168,6 +206,67 @@ export function issueRoutes(s: RepoState): Route[] {
           body: s.labelJson(label),
           headers: { location: `${api}/labels/${encodeURIComponent(name)}` },
         };
+      },
+    },
+    {
+      method: 'POST',
+      template: `${R}/issues`,
+      handler: (ctx) => {
+        const b = bodyOf(ctx);
+        const body = optionalString(b, 'body') ?? null;
+        if (body !== null) checkCommentBody(body);
+        const issue: PlainIssueRecord = {
+          number: s.nextNumber(),
+          id: s.id(),
+          title: title(b.title),
+          body,
+          state: 'open',
+          user: ctx.login,
+          createdAt: ctx.now,
+          updatedAt: ctx.now,
+          closedAt: null,
+        };
+        s.plainIssues.push(issue);
+        return { status: 201, body: issueJson(issue), headers: { location: `${api}/issues/${issue.number}` } };
+      },
+    },
+    {
+      method: 'GET',
+      template: `${R}/issues`,
+      handler: (ctx) => {
+        const state = ctx.query.get('state') ?? 'open';
+        const creator = ctx.query.get('creator');
+        const list = s.plainIssues
+          .filter((i) => state === 'all' || i.state === state)
+          .filter((i) => creator === null || i.user === creator)
+          .sort((a, b) => b.number - a.number);
+        const { page, headers } = paginate(ctx, list, `/repos/${s.owner}/${s.repo}/issues`);
+        return { status: 200, headers, body: page.map(issueJson) };
+      },
+    },
+    {
+      method: 'GET',
+      template: `${R}/issues/{issue_number}`,
+      handler: (ctx) => ({ status: 200, body: issueJson(s.plainIssue(ctx.params.issue_number!)) }),
+    },
+    {
+      method: 'PATCH',
+      template: `${R}/issues/{issue_number}`,
+      handler: (ctx) => {
+        const issue = s.plainIssue(ctx.params.issue_number!);
+        const b = bodyOf(ctx);
+        if (b.title !== undefined) issue.title = title(b.title);
+        if (b.body !== undefined) {
+          const body = b.body === null ? null : requireString(b, 'body');
+          if (body !== null) checkCommentBody(body);
+          issue.body = body;
+        }
+        if (b.state === 'open' || b.state === 'closed') {
+          issue.closedAt = b.state === 'closed' ? ctx.now : null;
+          issue.state = b.state;
+        }
+        issue.updatedAt = ctx.now;
+        return { status: 200, body: issueJson(issue) };
       },
     },
   ];

@@ -88,7 +88,7 @@ export function pullRoutes(s: RepoState): Route[] {
         commits: link(`${api}/pulls/${n}/commits`),
         statuses: link(`${api}/statuses/${pr.headSha}`),
       },
-      author_association: pr.user === s.owner ? 'OWNER' : 'MEMBER',
+      author_association: s.association(pr.user),
       // OA auto-merge: enabled_by, merge_method, commit_title, commit_message (all required).
       auto_merge: pr.autoMerge
         ? {

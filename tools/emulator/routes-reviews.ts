@@ -33,7 +33,7 @@ export function reviewRoutes(s: RepoState): Route[] {
     },
     submitted_at: iso(r.submittedAt),
     commit_id: r.commitId,
-    author_association: r.login === s.owner ? 'OWNER' : 'MEMBER',
+    author_association: s.association(r.login),
   });
 
   return [

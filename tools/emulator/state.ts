@@ -9,7 +9,6 @@ import type { App } from './identity.js';
 import type { PermissionLevel } from './permissions.js';
 import type { BranchProtection, MergeMethod } from './types.js';
 import type { Shapes } from './shapes.js';
-import type { PlainIssueRecord } from './routes-plain-issues.js';
 
 export interface PullRecord {
   number: number;
@@ -76,6 +75,18 @@ export interface CommentRecord {
   createdAt: Date;
   updatedAt: Date;
 }
+/** An issue that is not a pull request (routes-issues.ts), numbered with the PRs. */
+export interface PlainIssueRecord {
+  number: number;
+  id: number;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  user: string;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+}
 export interface LabelRecord {
   id: number;
   name: string;
@@ -114,7 +125,7 @@ export class RepoState {
   readonly checkRuns: CheckRunRecord[] = [];
   readonly statuses: StatusRecord[] = [];
   readonly comments: CommentRecord[] = [];
-  /** Issues that are not pull requests (routes-plain-issues.ts); numbered with the PRs. */
+  /** Issues that are not pull requests (routes-issues.ts); numbered with the PRs. */
   readonly plainIssues: PlainIssueRecord[] = [];
   readonly labels = new Map<string, LabelRecord>();
   /** Commits GitHub signed (an App's API commit without custom author/committer): verified "valid". */
@@ -161,9 +172,16 @@ export class RepoState {
     return pr;
   }
 
-  /** Issues exist only as pull requests here; 404 otherwise, as GitHub does for a missing issue. */
+  /** The issue of a pull request (comments, labels); 404 otherwise, as GitHub does for a missing issue. */
   issue(number: string | number): PullRecord {
     return this.pull(number);
+  }
+
+  /** An issue that is not a pull request (create, get, edit); 404 otherwise. */
+  plainIssue(number: string | number): PlainIssueRecord {
+    const issue = this.plainIssues.find((i) => i.number === Number(number));
+    if (!issue) throw notFound();
+    return issue;
   }
 
   /** Where the PR's head branch lives: refs/heads/B, or refs/forks/OWNER/B for a fork's branch. */
@@ -207,6 +225,11 @@ export class RepoState {
   /** The commit shape of a sha, with its accounts resolved from emails and its verification. */
   commitJson(sha: string): Record<string, unknown> {
     return this.shapes.commit(this.git.readCommit(sha), this.signed.has(sha));
+  }
+
+  /** `author_association` of a PR, issue, comment or review by `login`: the owner, else a member. */
+  association(login: string): 'OWNER' | 'MEMBER' {
+    return login === this.owner ? 'OWNER' : 'MEMBER';
   }
 
   label(name: string, create: boolean): LabelRecord {
