@@ -15,6 +15,7 @@ import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { openRollback, type ReconcileOptions } from './reconcile.js';
 import { marker } from './planner.js';
 import { promoteEarly } from './promote.js';
+import { describeClusters } from './cluster-status.js';
 import { readStatus, type RolloutStatus } from './status.js';
 import { boundBody, markdownText, plainText } from './text.js';
 
@@ -44,8 +45,9 @@ function cell(text: string): string {
 
 /** What the rollout waits for, without a relative time (so an idle pass renders the same text). */
 function waitingFor(s: RolloutStatus): string {
-  if (s.next.action === 'wait' && s.next.reason === 'bake') return `bake, until ${time(s.bakeEndsAt)}`;
-  return s.next.detail;
+  const what =
+    s.next.action === 'wait' && s.next.reason === 'bake' ? `bake, until ${time(s.bakeEndsAt)}` : s.next.detail;
+  return s.waitsOn ? `${s.waitsOn}: ${what}` : what;
 }
 
 /**
@@ -70,7 +72,12 @@ function boxes(s: RolloutStatus): string[] {
 export function renderDashboard(statuses: readonly RolloutStatus[], lastActions: readonly string[]): string {
   const rows = statuses.map((s) => {
     const stage = s.stage === undefined ? '-' : `${s.stage} (${s.position!.index}/${s.position!.of})`;
-    const weight = s.weight === undefined ? '-' : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
+    // A wave: every cluster's weight from its generated/<cluster>/ file, rolled back or not reached yet.
+    const weight = s.clusters
+      ? describeClusters(s.clusters)
+      : s.weight === undefined
+        ? '-'
+        : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
     const pr = s.pr ? `#${s.pr.number}${s.pr.kind === 'rollback' ? ' (rollback)' : ''}` : '-';
     const health = s.health ? `${s.health.verdict}${s.health.evidence ? `: ${s.health.evidence}` : ''}` : '-';
     const timebox = s.timeboxEndsAt
