@@ -158,7 +158,7 @@ describe('status --rollouts of a wave (a checkout)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sg-status-waves-'));
     try {
       const text = WAVE.replace('stage: eu-ten', 'stage: ten-percent');
-      const files = { [PATH]: text, ...generatedFor(text) };
+      const files: Record<string, string> = { [PATH]: text, ...generatedFor(text) };
       // us-1's file left behind at eu-ten (0 %): stale, and shown as what it holds.
       files['generated/us-1/storefront.k8s.yaml'] = generatedFor(WAVE)['generated/us-1/storefront.k8s.yaml']!;
       for (const [file, content] of Object.entries(files)) {
