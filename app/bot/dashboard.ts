@@ -1,33 +1,36 @@
 /**
  * The rollout dashboard issue (issue 15): one issue per repository, opened by the bot, holding the
- * `stagegate status` table and a checkbox per thing a person may do (promote early, abort). It is
- * edited only when its text changes — every time in it is absolute (bake ends, timebox ends), so a
- * pass where nothing happened renders the same bytes and sends no write.
+ * `stagegate status` table and a checkbox per thing a person may do (promote early, pause, resume,
+ * abort, retry). It is edited only when its text changes — every time in it is absolute (bake ends,
+ * timebox ends), so a pass where nothing happened renders the same bytes and sends no write.
  *
  * A ticked box acts only for a person whose permission (GET /collaborators/{user}/permission) is
  * write or more — the same check the bot's approvals use (github.ts `canWrite`). REST does not say
  * who edited an issue body, so the person is the `issues` event's sender (`--actor`); without one,
  * ticks are not acted on. Each act is the ordinary command — `promote` merges the bot's PR with the
- * reason in the ledger, `abort` opens the rollback PR — so Git stays the truth; the next render
+ * reason in the ledger, `abort` opens the rollback PR, `retry` the retry PR a person merges — so
+ * Git stays the truth; the next render
  * clears the box and records what happened under "Last actions".
  */
 import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { openRollback, type ReconcileOptions } from './reconcile.js';
 import { marker } from './planner.js';
 import { promoteEarly } from './promote.js';
+import { openRetry } from './retry.js';
+import { describeClusters } from './cluster-status.js';
 import { readStatus, type RolloutStatus } from './status.js';
 import { boundBody, markdownText, plainText } from './text.js';
 
 export const DASHBOARD_KEY = 'dashboard';
 export const DASHBOARD_TITLE = 'stagegate: rollout dashboard';
 
-export type TickAction = 'promote' | 'abort' | 'pause' | 'resume';
+export type TickAction = 'promote' | 'abort' | 'pause' | 'resume' | 'retry';
 export interface Tick {
   readonly action: TickAction;
   readonly rollout: string;
 }
 
-const TICK = /^- \[[xX]\] .*<!-- stagegate:tick:(promote|abort|pause|resume):([a-z0-9-]+\/[a-z0-9-]+) -->\s*$/gm;
+const TICK = /^- \[[xX]\] .*<!-- stagegate:tick:(promote|abort|pause|resume|retry):([a-z0-9-]+\/[a-z0-9-]+) -->\s*$/gm;
 
 /** The ticked boxes of a dashboard body (only the bot's own marker form counts; the body is the bot's issue). */
 export function parseTicks(body: string): Tick[] {
@@ -44,8 +47,9 @@ function cell(text: string): string {
 
 /** What the rollout waits for, without a relative time (so an idle pass renders the same text). */
 function waitingFor(s: RolloutStatus): string {
-  if (s.next.action === 'wait' && s.next.reason === 'bake') return `bake, until ${time(s.bakeEndsAt)}`;
-  return s.next.detail;
+  const what =
+    s.next.action === 'wait' && s.next.reason === 'bake' ? `bake, until ${time(s.bakeEndsAt)}` : s.next.detail;
+  return s.waitsOn ? `${s.waitsOn}: ${what}` : what;
 }
 
 /**
@@ -63,6 +67,15 @@ function boxes(s: RolloutStatus): string[] {
     out.push(`- [ ] promote \`${id}\` early (merge #${s.pr.number} now) ${marker(`tick:promote:${id}`)}`);
   if (s.phase !== 'aborted' && s.phase !== 'finished' && s.phase !== 'rolling-back' && s.phase !== 'error')
     out.push(`- [ ] abort \`${id}\` (open the rollback PR: 100 % stable) ${marker(`tick:abort:${id}`)}`);
+  // A box carries no text, so it retries the version the intent records (the aborted one) and
+  // says what to run for a new one (docs/design.md §4b; README "The rollout dashboard issue").
+  if (s.phase === 'aborted' && s.canary !== undefined) {
+    const canary = markdownText(s.canary, 100);
+    out.push(
+      `- [ ] retry \`${id}\` with canary \`${canary}\` again from the first stage (opens the retry PR; a person merges it) ${marker(`tick:retry:${id}`)}`,
+      `  - a new version instead: \`stagegate retry ${id} --canary VERSION\``,
+    );
+  }
   return out;
 }
 
@@ -70,7 +83,12 @@ function boxes(s: RolloutStatus): string[] {
 export function renderDashboard(statuses: readonly RolloutStatus[], lastActions: readonly string[]): string {
   const rows = statuses.map((s) => {
     const stage = s.stage === undefined ? '-' : `${s.stage} (${s.position!.index}/${s.position!.of})`;
-    const weight = s.weight === undefined ? '-' : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
+    // A wave: every cluster's weight from its generated/<cluster>/ file, rolled back or not reached yet.
+    const weight = s.clusters
+      ? describeClusters(s.clusters)
+      : s.weight === undefined
+        ? '-'
+        : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
     const pr = s.pr ? `#${s.pr.number}${s.pr.kind === 'rollback' ? ' (rollback)' : ''}` : '-';
     const health = s.health ? `${s.health.verdict}${s.health.evidence ? `: ${s.health.evidence}` : ''}` : '-';
     const timebox = s.timeboxEndsAt
@@ -123,6 +141,9 @@ async function actOn(
       return (await promoteEarly(opts, s.path, reason)).summary;
     case 'abort':
       return (await openRollback(opts, s.path, reason)).summary;
+    case 'retry':
+      if (s.phase !== 'aborted' || s.canary === undefined) return 'not done: the rollout is not aborted';
+      return (await openRetry(opts, s.path, s.canary, { sameVersion: true, reason })).summary;
     case 'pause':
     case 'resume': {
       const pr = s.pr?.state === 'open' ? s.pr : undefined;

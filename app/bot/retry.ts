@@ -67,14 +67,31 @@ export interface RetryReport {
   readonly number?: number;
 }
 
+export interface RetryOptions {
+  /**
+   * Start the aborted version again (the dashboard's retry box, which cannot carry a new version:
+   * docs/design.md §4b). A person still merges the PR, so this is their call, as Argo Rollouts'
+   * `retry` restarts the same revision. @default false: `--canary` must be a new version.
+   */
+  readonly sameVersion?: boolean;
+  /** Who asked and how (e.g. "ticked on the dashboard by @login"), kept in the changelog entry. @default none */
+  readonly reason?: string;
+}
+
 /** Opens (or moves, when it holds only the bot's commits) the retry PR of an aborted rollout. */
-export async function openRetry(opts: ReconcileOptions, path: string, canary: string): Promise<RetryReport> {
+export async function openRetry(
+  opts: ReconcileOptions,
+  path: string,
+  canary: string,
+  options: RetryOptions = {},
+): Promise<RetryReport> {
   const { port } = opts;
   const { config, branch, observed: o } = await observeOne(opts, path);
   const m = o.model;
   const id = rolloutId(m);
   if (!m.abort) return { rollout: id, ok: false, summary: `not retried: ${id} is not aborted (live at ${m.stage})` };
-  if (canary === m.canary)
+  const again = canary === m.canary;
+  if (again && options.sameVersion !== true)
     return { rollout: id, ok: false, summary: `not retried: --canary must be a new version (${m.canary} was aborted)` };
   const first = m.stages[0]!;
   // A drilled staged copy (app/drill/open.ts) starts the new canary without the rehearsal's fault.
@@ -94,7 +111,10 @@ export async function openRetry(opts: ReconcileOptions, path: string, canary: st
     `## retry: ${markdownText(canary, 100)} from ${first.name}`,
     '',
     `- aborted attempt: ${markdownText(m.canary, 100)} at ${m.stage}, ${markdownText(m.abort.at, 40)}: ${markdownText(reason)}`,
-    `- canary ${markdownText(m.canary, 100)} → ${markdownText(canary, 100)}; starts at ${first.name} (${describeStage(first, m)})`,
+    again
+      ? `- canary ${markdownText(canary, 100)} again; starts at ${first.name} (${describeStage(first, m)})`
+      : `- canary ${markdownText(m.canary, 100)} → ${markdownText(canary, 100)}; starts at ${first.name} (${describeStage(first, m)})`,
+    ...(options.reason ? [`- ${markdownText(options.reason, 300)}`] : []),
     '',
   ].join('\n');
   const changelog = await o.readChangelog();

@@ -8,9 +8,10 @@
  * filters by author, docs/design.md §4a "A PR is the bot's"), so it is shown as ignored and never
  * as the live stage or the PR the rollout waits for.
  */
-import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
+import { DEFAULT_OUT_DIR, PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { liveStage, liveStageIndex, nextStage, type RolloutModel } from '../../constructs/model.js';
 import { latestRuns, trustedRuns } from './checks.js';
+import { clusterNamed, clusterStatuses, type ClusterStatus } from './cluster-status.js';
 import { rolloutId } from './content.js';
 import { observeRollout, readPass, type Observed } from './observe.js';
 import { plan, type Action, type BotConfig, type PullState } from './planner.js';
@@ -65,6 +66,13 @@ export interface RolloutStatus {
     readonly author: string | null;
     readonly branch: string;
   }>;
+  /**
+   * A wave across clusters (spec.clusters): each cluster's weight as its generated/<cluster>/ file
+   * on the default branch says, whether the live stage reaches it, and which one the wave waits on.
+   */
+  readonly clusters?: readonly ClusterStatus[];
+  /** The cluster the latest trusted verdict holds on (a wave's gate names it first). */
+  readonly waitsOn?: string;
   readonly error?: string;
 }
 
@@ -244,6 +252,12 @@ export async function readStatus(opts: ReconcileOptions): Promise<RolloutStatus[
   const branch = await port.defaultBranch();
   const view = await readPass(port, branch, opts.log);
   const out: RolloutStatus[] = [];
+  // Listed once, and only when some rollout is a wave (cluster-status.ts: one tree read per commit).
+  let generated: Promise<ReadonlyMap<string, string>> | undefined;
+  const generatedTree = () => {
+    generated ??= port.blobsUnder(branch.sha, DEFAULT_OUT_DIR);
+    return generated;
+  };
   for (const path of view.intents) {
     try {
       const o = await observeRollout(
@@ -258,12 +272,40 @@ export async function readStatus(opts: ReconcileOptions): Promise<RolloutStatus[
         },
         view,
       );
-      out.push('error' in o ? errorStatus(path, o.error) : describeObserved(o, config, opts.now()));
+      if ('error' in o) {
+        out.push(errorStatus(path, o.error));
+        continue;
+      }
+      const status = describeObserved(o, config, opts.now());
+      out.push(
+        o.model.clusters
+          ? withClusters(
+              status,
+              await clusterStatuses({
+                path,
+                text: o.text,
+                model: o.model,
+                regenerate: o.regenerate,
+                generated: await generatedTree(),
+                blob: (sha) => port.blob(sha),
+                ...(status.health?.evidence ? { health: status.health.evidence } : {}),
+              }),
+            )
+          : status,
+      );
     } catch (err) {
       out.push(errorStatus(path, (err as Error).message));
     }
   }
   return out;
+}
+
+/** A wave's status with its clusters, and the one its latest verdict holds on. */
+export function withClusters(s: RolloutStatus, clusters: readonly ClusterStatus[]): RolloutStatus {
+  const names = clusters.map((c) => c.cluster);
+  const waitsOn =
+    s.phase === 'waiting' || s.phase === 'held' ? clusterNamed(s.health?.evidence, 'hold', names) : undefined;
+  return { ...s, clusters, ...(waitsOn ? { waitsOn } : {}) };
 }
 
 function errorStatus(path: string, error: string): RolloutStatus {

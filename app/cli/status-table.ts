@@ -3,6 +3,7 @@
  * a row cannot hold (the health evidence, PRs the bot ignores, errors). Tools read `--json`.
  */
 import { formatDuration } from '../../constructs/duration.js';
+import { describeClusters } from '../bot/cluster-status.js';
 import type { RolloutStatus } from '../bot/status.js';
 
 const HEAD = ['rollout', 'stage', 'weight', 'phase', 'pr', 'waiting for / next', 'health', 'timebox left'];
@@ -15,7 +16,12 @@ function left(ms: number): string {
 
 function row(s: RolloutStatus): string[] {
   const stage = s.stage === undefined ? '-' : `${s.stage} (${s.position!.index}/${s.position!.of})`;
-  const weight = s.weight === undefined ? '-' : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
+  // A wave: each cluster's weight (its generated/<cluster>/ file); the details go on a line of their own.
+  const weight = s.clusters
+    ? s.clusters.map((c) => `${c.cluster} ${c.weight ?? '?'} %`).join(', ')
+    : s.weight === undefined
+      ? '-'
+      : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
   const pr = s.pr ? `#${s.pr.number}${s.pr.kind === 'rollback' ? ' rollback' : ''}` : '-';
   const health = s.health ? `${s.health.verdict}${s.health.at ? ` ${s.health.at.slice(11, 16)}` : ''}` : '-';
   const timebox = s.timeboxLeftMs
@@ -36,6 +42,10 @@ export function formatStatus(statuses: readonly RolloutStatus[], source: string)
   const out = [`${source}: ${statuses.length} rollout(s)`, '', line(HEAD)];
   statuses.forEach((s, i) => {
     out.push(line(rows[i]!));
+    if (s.clusters)
+      out.push(
+        `  ${s.rollout}: clusters ${describeClusters(s.clusters)}${s.waitsOn ? `; the wave waits on ${s.waitsOn}` : ''}`,
+      );
     if (s.health?.evidence) out.push(`  ${s.rollout}: health run ${s.health.run}: ${s.health.evidence}`);
     for (const f of s.ignored ?? [])
       out.push(

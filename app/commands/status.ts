@@ -3,13 +3,17 @@
  * (issue 15), read-only. From GitHub it reads what a bot pass reads and shows the planner's
  * decision without executing it (app/bot/status.ts); from a checkout it shows what the intents say.
  */
-import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
+import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import { DEFAULTS_FILE, isDefaultsFile, parseDefaults } from '../../constructs/spec/defaults.js';
 import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { ResponseCache } from '../bot/cache.js';
-import { readStatus, fromModel, type RolloutStatus } from '../bot/status.js';
-import { botFromSettings, cacheScope } from '../bot/setup.js';
+import { clusterStatuses } from '../bot/cluster-status.js';
+import type { Regenerate } from '../bot/content.js';
+import { gitBlobSha } from '../bot/reader.js';
+import { readStatus, fromModel, withClusters, type RolloutStatus } from '../bot/status.js';
+import { botFromSettings, cacheScope, compilingRegenerate } from '../bot/setup.js';
 import { CommandError, EXIT, UsageError, defineCommand } from '../cli/command.js';
 import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, botSettings, githubAccess } from '../cli/flags.js';
 import { formatStatus } from '../cli/status-table.js';
@@ -61,7 +65,7 @@ export const statusCommand = defineCommand({
       source = `${settings.owner}/${settings.repo}`;
     } else {
       const dir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
-      statuses = checkoutStatus(dir, io.cwd);
+      statuses = await checkoutStatus(dir, io.cwd);
       source = dir;
     }
     if (values.json === true) io.stdout(`${JSON.stringify({ source, rollouts: statuses }, null, 2)}\n`);
@@ -73,9 +77,10 @@ export const statusCommand = defineCommand({
 
 /**
  * A checkout knows the intents (with the repository defaults, as synth applies them) but not
- * when a stage went live nor the PRs: bake and timebox stay unknown there.
+ * when a stage went live nor the PRs: bake and timebox stay unknown there. A wave's clusters are
+ * read from the checkout's generated/<cluster>/ files, as from GitHub (cluster-status.ts).
  */
-function checkoutStatus(dir: string, cwd: string): RolloutStatus[] {
+async function checkoutStatus(dir: string, cwd: string): Promise<RolloutStatus[]> {
   let sources: ReturnType<typeof readIntents>;
   try {
     sources = readIntents(dir, cwd);
@@ -85,12 +90,35 @@ function checkoutStatus(dir: string, cwd: string): RolloutStatus[] {
   const defaultsSource = sources.find((s) => isDefaultsFile(s.path) || s.path.endsWith(`/${DEFAULTS_FILE}`));
   const defaults = defaultsSource ? parseDefaults(defaultsSource.path, defaultsSource.text) : undefined;
   const out: RolloutStatus[] = [];
+  const regenerate = compilingRegenerate();
   for (const s of sources.filter((x) => x !== defaultsSource)) {
     const parsed =
       defaults && !defaults.ok
         ? defaults
         : parseIntent(s.path, s.text, defaults?.ok ? { defaults: defaults.defaults } : {});
-    if (parsed.ok) out.push(fromModel(s.path, parsed.model));
+    if (parsed.ok && parsed.model.clusters) {
+      const texts = new Map<string, string>();
+      const generated = new Map<string, string>();
+      const regen: Regenerate = (p, t) => regenerate(p, t, defaultsSource?.text);
+      const built = regen(s.path, s.text);
+      for (const g of [built, ...(built.others ?? [])]) {
+        const file = `${DEFAULT_OUT_DIR}/${g.file}`;
+        const full = join(resolve(cwd), file);
+        if (!existsSync(full)) continue;
+        const text = readFileSync(full, 'utf8');
+        texts.set(gitBlobSha(text), text);
+        generated.set(file, gitBlobSha(text));
+      }
+      const clusters = await clusterStatuses({
+        path: s.path,
+        text: s.text,
+        model: parsed.model,
+        regenerate: regen,
+        generated,
+        blob: async (sha) => texts.get(sha) ?? '',
+      });
+      out.push(withClusters(fromModel(s.path, parsed.model), clusters));
+    } else if (parsed.ok) out.push(fromModel(s.path, parsed.model));
     else {
       const error = parsed.problems.map(formatProblem).join('; ');
       out.push({

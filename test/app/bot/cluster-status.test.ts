@@ -1,0 +1,52 @@
+/**
+ * Reading a cluster's weight out of a generated file, and the cluster a wave's verdict names
+ * (app/bot/cluster-status.ts): the fallback `status` uses when generated/<cluster>/ is not what the
+ * intent compiles to.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../../constructs/compile.js';
+import { clusterNamed, weightIn } from '../../../app/bot/cluster-status.js';
+
+const example = (file: string) =>
+  readFileSync(new URL(`../../../docs/examples/traffic/${file}`, import.meta.url), 'utf8');
+const INTENT = readFileSync(new URL('../../fixtures/bot/checkout.yaml', import.meta.url), 'utf8');
+
+describe('weightIn', () => {
+  it('reads the VirtualService’s default route and cohort route at every stage of an intent', () => {
+    for (const [stage, weight, cohort] of [
+      ['internal', 0, true],
+      ['one-percent', 1, true],
+      ['full', 100, true],
+    ] as const) {
+      const [out] = compile([
+        { path: 'rollouts/checkout.yaml', text: INTENT.replace('stage: internal', `stage: ${stage}`) },
+      ]);
+      expect([stage, weightIn(out!.content, out!.model)]).toEqual([stage, { weight, cohort }]);
+    }
+  });
+
+  it('reads the HTTPRoute rule without matches as the canary Service’s share; sticky cookie routes are not the cohort', () => {
+    const text = example('gateway-api-ingress.yaml');
+    const [ten] = compile([{ path: 'rollouts/web.yaml', text }]);
+    expect(weightIn(ten!.content, ten!.model)).toEqual({ weight: 10, cohort: true });
+    const [beta] = compile([{ path: 'rollouts/web.yaml', text: text.replace('stage: ten', 'stage: beta') }]);
+    expect(weightIn(beta!.content, beta!.model)).toEqual({ weight: 0, cohort: true });
+  });
+
+  it('answers nothing for a file without a stagegate route', () => {
+    expect(weightIn('apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\n', {})).toBeUndefined();
+    expect(weightIn(': not yaml [', {})).toBeUndefined();
+  });
+});
+
+describe('clusterNamed', () => {
+  it('takes the first reason’s cluster of a hold or fail, only among the rollout’s own clusters', () => {
+    const clusters = ['eu-1', 'us-1'];
+    expect(clusterNamed('hold: us-1: too few canary requests', 'hold', clusters)).toBe('us-1');
+    expect(clusterNamed('stagegate/health failed on #3 during half: fail: eu-1: 5xx', 'fail', clusters)).toBe('eu-1');
+    expect(clusterNamed('hold: ap-9: not ours', 'hold', clusters)).toBeUndefined();
+    expect(clusterNamed('fail: us-1: x', 'hold', clusters)).toBeUndefined();
+    expect(clusterNamed('baking, healthy so far: 33 % of the bake window', 'hold', clusters)).toBeUndefined();
+  });
+});
