@@ -53,60 +53,40 @@ import {
   ALERT_LABEL_ROLLOUT,
   ALERT_LABEL_SEVERITY,
   ALERT_LABEL_SIGNAL,
-  alertGroupName,
-  recordedSeriesName,
-  recordingGroupName,
+  ruleGroupName,
+  slowGroupName,
   type AlertAction,
   type AlertSeverity,
   type AlertSignal,
 } from './conventions.js';
-import {
-  decisionWindowMs,
-  ERROR_RATIO_FLOOR,
-  LATENCY_FLOOR_MS,
-  minCanaryRequests,
-  shortWindowMs,
-} from './detectability.js';
+import { decisionWindowMs, ERROR_RATIO_FLOOR, minCanaryRequests, shortWindowMs } from './detectability.js';
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
-import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
-import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
-import {
-  durationBucketSelector,
-  errorsExpr,
-  ISTIO_DURATION_BUCKETS_MS,
-  istioTarget,
-  recorded,
-  requestsSelector,
-  rolloutLabels,
-  UPSTREAM_OVERFLOW,
-} from './promql/istio.js';
+import { recordingRuleSets, saturationWindowMs } from './recording-rules.js';
+import { userSignalAlerts } from './user-signals.js';
+import { promDuration, render } from './promql/ast.js';
+import { istioTarget } from './promql/istio.js';
 import {
   burnRateExpr,
   canaryRequestsBelowExpr,
-  derivedRateExpr,
   p99LimitExpr,
   persistentThresholdExpr,
-  ratioExpr,
   relativeLimitExpr,
-  roundUpToBucketExpr,
   sharedErrorsExpr,
   thresholdExpr,
 } from './promql/rollout-queries.js';
 import {
-  baseWindowMs,
   blipProofForMs,
   burnForMs,
   burnPairs,
-  DEFAULT_WINDOW_MS,
-  derivedWindowsMs,
   persistenceForMs,
-  recordedWindowsMs,
   recordingIntervalMs,
-  scaleMs,
+  slowRecordingIntervalMs,
   tooFewRequestsForMs,
   trainWindowMs,
   windowLabel,
 } from './promql/windows.js';
+
+export { recordingRuleSets, recordingRules } from './recording-rules.js';
 
 /** A type alias (not an interface) so it stays assignable to `Record<string, string>`. */
 export type AlertLabels = {
@@ -142,86 +122,6 @@ export interface RuleGroup {
 
 export function isAlertRule(rule: Rule): rule is AlertRule {
   return 'alert' in rule;
-}
-
-/**
- * Recording rules: per recorded window, request rate, error rate and error ratio by version
- * (errors: 5xx, plus server-side gRPC statuses for protocol grpc; promql/istio.ts); p99 on
- * the decision and short windows; the canary's p99 limit and the UO share on the decision window.
- */
-export function recordingRules(model: RolloutModel): RecordingRule[] {
-  const t = istioTarget(model);
-  const labels = rolloutLabels(t);
-  const by = [t.versionLabel];
-  const stage = liveStage(model);
-  const windowMs = decisionWindowMs(model, stage);
-  const shortMs = shortWindowMs(model, stage);
-  const rules: RecordingRule[] = [];
-  const scale = model.metrics.timeScale;
-  const derived = new Set(derivedWindowsMs(windowMs, shortMs, scale));
-  for (const w of recordedWindowsMs(windowMs, shortMs, scale)) {
-    const wl = windowLabel(w);
-    if (derived.has(w)) {
-      // docs/design.md §7 (rule cost): from the recorded base window, not the raw series again.
-      const derive = (kind: 'requests' | 'errors') =>
-        derivedRateExpr(t, kind, w, baseWindowMs(scale), recordingIntervalMs(scale));
-      rules.push(
-        { record: recordedSeriesName('requests', wl), expr: render(derive('requests')), labels },
-        { record: recordedSeriesName('errors', wl), expr: render(derive('errors')), labels },
-        {
-          record: recordedSeriesName('error_ratio', wl),
-          expr: render(ratioExpr(t, derive('errors'), w, derive('requests'))),
-          labels,
-        },
-      );
-      continue;
-    }
-    rules.push(
-      { record: recordedSeriesName('requests', wl), expr: render(sum(rate(requestsSelector(t), w), by)), labels },
-      { record: recordedSeriesName('errors', wl), expr: render(errorsExpr(t, w, by)), labels },
-      { record: recordedSeriesName('error_ratio', wl), expr: render(ratioExpr(t, 'errors', w)), labels },
-    );
-  }
-  for (const w of [...new Set([shortMs, windowMs])]) {
-    const buckets = sum(rate(durationBucketSelector(t), w), [...by, 'le']);
-    // `>= 0` drops the NaN histogram_quantile returns for a version without traffic.
-    rules.push({
-      record: recordedSeriesName('p99', windowLabel(w)),
-      expr: render(binary('>=', histogramQuantile(0.99, buckets), num(0))),
-      labels,
-    });
-  }
-  const wl = windowLabel(windowMs);
-  const { max, maxVsStable } = model.health.latencyP99Ms;
-  const relative = binary(
-    '+',
-    binary('*', num(maxVsStable), recorded(t, 'p99', windowMs, 'stable')),
-    num(LATENCY_FLOOR_MS),
-  );
-  rules.push({
-    record: recordedSeriesName('p99_limit', wl),
-    expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)),
-    labels,
-  });
-  const satMs = saturationWindowMs(model, windowMs);
-  const overflow = sum(rate(requestsSelector(t, [UPSTREAM_OVERFLOW]), satMs), by);
-  rules.push({
-    record: recordedSeriesName('uo_ratio', windowLabel(satMs)),
-    expr: render(ratioExpr(t, overflow, satMs)),
-    labels,
-  });
-  rules.push(...userSignalRecordingRules(model));
-  return rules;
-}
-
-/**
- * Window of the saturation hold: the decision window, but never shorter than the (scaled) 5m
- * burn window. The minimum sample is sized for the error limit, which is usually far above
- * saturation.max, so a one-minute window would let a real overflow flicker under its limit and
- * keep restarting `for`. A hold needs no speed.
- */
-function saturationWindowMs(model: RolloutModel, windowMs: number): number {
-  return Math.max(windowMs, scaleMs(DEFAULT_WINDOW_MS, model.metrics.timeScale));
 }
 
 function alertLabels(
@@ -393,16 +293,33 @@ function recurringErrorsAlert(model: RolloutModel, windowMs: number, minRequests
   ];
 }
 
-/** Both rule groups of a rollout, in PrometheusRule `spec.groups` order. */
+/**
+ * The rule groups of a rollout, in PrometheusRule `spec.groups` order (docs/design.md §7, rule
+ * cost). The alerts follow the recordings in one group: Prometheus evaluates a group's rules one
+ * after the other at one timestamp (prometheus/prometheus rules/group.go, `Group.Eval`: `for i,
+ * rule := range g.rules`, each with the same `ts`; only rules that neither read nor feed another
+ * rule may run concurrently), so an alert reads this evaluation's recordings. In separate groups,
+ * which Prometheus runs concurrently at their own offsets, it read them up to one interval late.
+ * The slow group holds the long windows only the slow burn-rate alert reads, evaluated less often.
+ */
 export function buildRuleGroups(model: RolloutModel): RuleGroup[] {
-  return [
+  const { main, slow } = recordingRuleSets(model);
+  const scale = model.metrics.timeScale;
+  const groups: RuleGroup[] = [
     {
-      name: recordingGroupName(model.name),
-      interval: promDuration(recordingIntervalMs(model.metrics.timeScale)),
-      rules: recordingRules(model),
+      name: ruleGroupName(model.name),
+      interval: promDuration(recordingIntervalMs(scale)),
+      rules: [...main, ...alertRules(model)],
     },
-    { name: alertGroupName(model.name), rules: alertRules(model) },
   ];
+  if (slow.length > 0) {
+    groups.push({
+      name: slowGroupName(model.name),
+      interval: promDuration(slowRecordingIntervalMs(scale)),
+      rules: slow,
+    });
+  }
+  return groups;
 }
 
 export interface AlertSelector {

@@ -46,9 +46,24 @@ export const METRIC_DURATION_BUCKET = 'istio_request_duration_milliseconds_bucke
  * Recording rules of every rollout (one series per version, labelled with the rollout):
  * `stagegate:<what>:<rate window>`, e.g. `stagegate:istio_requests_5xx:ratio_rate5m`.
  */
-export type RecordedKind = 'requests' | 'errors' | 'error_ratio' | 'p99' | 'p99_limit' | 'uo_ratio';
+export type RecordedKind =
+  | 'codes'
+  | 'buckets'
+  | 'requests'
+  | 'errors'
+  | 'error_ratio'
+  | 'p99'
+  | 'p99_limit'
+  | 'uo_ratio';
 export function recordedSeriesName(kind: RecordedKind, window: string): string {
   switch (kind) {
+    // Request rate by version and response code (and gRPC status): the one raw read of
+    // istio_requests_total per window, which requests, 5xx and their ratio are derived from.
+    case 'codes':
+      return `stagegate:istio_requests_by_code:rate${window}`;
+    // Request duration bucket rates by version and `le`: the one raw read of the buckets.
+    case 'buckets':
+      return `stagegate:istio_request_duration_milliseconds_bucket:rate${window}`;
     case 'requests':
       return `stagegate:istio_requests:rate${window}`;
     case 'errors':
@@ -105,12 +120,16 @@ export function rulesTestFileName(name: string): string {
   return `${name}.rules-test.yaml`;
 }
 
-/** Rule group names inside a rollout's PrometheusRule. */
-export function recordingGroupName(name: string): string {
-  return `stagegate.${name}.recording`;
+/**
+ * Rule group names inside a rollout's PrometheusRule (docs/design.md §7, rule cost): the rules
+ * group holds the recordings and, after them, the alerts that read them (one evaluation, in
+ * order); the slow group the long windows only the slow burn-rate alert reads, at a longer interval.
+ */
+export function ruleGroupName(name: string): string {
+  return `stagegate.${name}.rules`;
 }
-export function alertGroupName(name: string): string {
-  return `stagegate.${name}.alerts`;
+export function slowGroupName(name: string): string {
+  return `stagegate.${name}.slow`;
 }
 
 /** Default directories, relative to the repository root. */

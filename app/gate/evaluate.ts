@@ -11,7 +11,7 @@ import { alertRules, recordingRules, type AlertRule } from '../../constructs/ale
 import {
   ALERT_LABEL_ACTION,
   ALERT_LABEL_SIGNAL,
-  alertGroupName,
+  ruleGroupName,
   type AlertAction,
   type AlertSignal,
 } from '../../constructs/conventions.js';
@@ -185,7 +185,7 @@ const minutes = (x: number) => (x >= 60_000 ? `${Math.floor(x / 60_000)}m` : `${
 async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
   const rules = alertRules(input.model);
   const loaded = await input.prometheus.alertRules();
-  const group = alertGroupName(input.model.name);
+  const group = ruleGroupName(input.model.name);
   const inGroup = loaded.filter((r) => r.group === group);
   const complete = rules.every((rule) => inGroup.some((r) => r.name === rule.alert));
   if (!complete) {

@@ -116,19 +116,48 @@ export const GRPC_SERVER_FAILURES: readonly LabelMatcher[] = [
  */
 export const UPSTREAM_OVERFLOW: LabelMatcher = re('response_flags', responseFlagRegex('UO'));
 
-/** A recorded series of this rollout, one version or both (`role` omitted). */
-export function recorded(t: IstioTarget, kind: RecordedKind, windowMs: number, role?: Role): Selector {
+/** A recorded series of this rollout, one version or both (`role` omitted), optionally narrowed by `extra`. */
+export function recorded(
+  t: IstioTarget,
+  kind: RecordedKind,
+  windowMs: number,
+  role?: Role,
+  extra: readonly LabelMatcher[] = [],
+): Selector {
   const matchers = [eq(ALERT_LABEL_ROLLOUT, t.rollout), eq(ALERT_LABEL_NAMESPACE, t.namespace)];
   if (role) matchers.push(eq(t.versionLabel, t.versions[role]));
-  return selector(recordedSeriesName(kind, windowLabel(windowMs)), matchers);
+  return selector(recordedSeriesName(kind, windowLabel(windowMs)), [...matchers, ...extra]);
 }
 
 /**
- * Failed requests of the rollout by `by`: `rate` (per second) or `increase` over `windowMs`,
- * narrowed by `extra`. The one place that decides what an error is, shared by the recording
- * rules, the dashboard and the gate's evidence. For grpc the two kinds of failure are disjoint
- * series (their response_code differs), so `or` is their union whichever side is empty, and the
- * sum adds them: no `+` that would drop a version having only one kind.
+ * Labels the per-code recording (`codes`) keeps besides the version: what errorsFrom narrows by
+ * (response_code, and grpc_response_status for protocol grpc), so requests, errors and their
+ * ratio come from one raw read of istio_requests_total per window (docs/design.md §7, rule cost).
+ */
+export function codeLabels(t: IstioTarget): string[] {
+  return t.protocol === 'grpc' ? ['response_code', 'grpc_response_status'] : ['response_code'];
+}
+
+/**
+ * Failed requests by `by`, from request series that `of` selects narrowed by the given matchers
+ * (raw rates, or the recorded per-code rates). The one place that decides what an error is,
+ * shared by the recording rules, the dashboard and the gate's evidence. For grpc the two kinds
+ * of failure are disjoint series (their response_code differs), so `or` is their union whichever
+ * side is empty, and the sum adds them: no `+` that would drop a version having only one kind.
+ */
+export function errorsFrom(
+  t: IstioTarget,
+  of: (matchers: readonly LabelMatcher[]) => Expr,
+  by: readonly string[],
+): Expr {
+  const serverErrors = of([SERVER_ERRORS]);
+  if (t.protocol === 'http') return sum(serverErrors, by);
+  return sum(binary('or', serverErrors, of(GRPC_SERVER_FAILURES)), by);
+}
+
+/**
+ * Failed requests of the rollout by `by` over the raw series: `rate` (per second) or `increase`
+ * over `windowMs`, narrowed by `extra` (errorsFrom says what an error is).
  */
 export function errorsExpr(
   t: IstioTarget,
@@ -138,9 +167,5 @@ export function errorsExpr(
 ): Expr {
   const fn = opts.fn ?? 'rate';
   const extra = opts.extra ?? [];
-  const of = (matchers: readonly LabelMatcher[]) =>
-    call(fn, range(requestsSelector(t, [...matchers, ...extra]), windowMs));
-  const serverErrors = of([SERVER_ERRORS]);
-  if (t.protocol === 'http') return sum(serverErrors, by);
-  return sum(binary('or', serverErrors, of(GRPC_SERVER_FAILURES)), by);
+  return errorsFrom(t, (matchers) => call(fn, range(requestsSelector(t, [...matchers, ...extra]), windowMs)), by);
 }

@@ -5,8 +5,8 @@
  * the left side's labels).
  */
 import type { RecordedKind } from '../conventions.js';
-import { aggregate, binary, call, num, ON_NOTHING, range, str, sum, type Expr } from './ast.js';
-import { recorded, type IstioTarget } from './istio.js';
+import { aggregate, binary, call, num, ON_NOTHING, range, str, sum, type Expr, type LabelMatcher } from './ast.js';
+import { errorsFrom, recorded, type IstioTarget } from './istio.js';
 import type { BurnPair } from './windows.js';
 
 /**
@@ -33,16 +33,25 @@ export function ratioExpr(
 }
 
 /**
- * The per-second rate of `kind` over `windowMs` by version, derived from the recorded base window
- * (`baseMs`, windows.ts `derivedWindowsMs`) instead of the raw series: the mean of the base-window
- * rates the recording group wrote every `intervalMs` over the last `windowMs`. It divides the sum
- * by the number of evaluations the window holds, not by the samples found, so a version that
- * appeared (or a 5xx series Istio created) late in the window is diluted over the whole window as a
- * raw `rate()` would be, not overstated. The range is half an interval short of `windowMs` so it
- * holds exactly windowMs / intervalMs samples whether the range is left-open (Prometheus 3) or
- * closed (2.x) (at whole-second intervals; see below). Each mean base-window rate covers `windowMs + baseMs − intervalMs` of traffic,
- * weighted towards the middle: a slightly smoother long window, which only the burn-rate
- * alerts read (docs/design.md §7).
+ * Whole seconds half an interval short of `windowMs`, so a range over a recording written every
+ * `intervalMs` holds exactly windowMs / intervalMs samples whether the range is left-open
+ * (Prometheus 3) or closed (2.x). A 1s interval at timeScale 60 has no half: then one interval
+ * short, exact on Prometheus 2.x and one sample (1/60 of the 1m demo window) short on 3.x.
+ */
+function derivedRangeMs(windowMs: number, intervalMs: number): number {
+  return windowMs - ((intervalMs / 2) % 1000 === 0 ? intervalMs / 2 : intervalMs);
+}
+
+/**
+ * The per-second rate of `kind` over `windowMs` by version, derived from the recorded per-code
+ * rates of the base window (`baseMs`, windows.ts `derivedWindowsMs`) instead of the raw series:
+ * the mean of the base-window rates the recording group wrote every `intervalMs` over the last
+ * `windowMs` (errors narrowed by errorsFrom, the one definition). It divides the sum by the number
+ * of evaluations the window holds, not by the samples found, so a version that appeared (or a
+ * 5xx code Istio created) late in the window is diluted over the whole window as a raw `rate()`
+ * would be, not overstated. Each mean base-window rate covers `windowMs + baseMs − intervalMs` of
+ * traffic, weighted towards the middle: a slightly smoother long window, which only the
+ * burn-rate alerts read (docs/design.md §7).
  */
 export function derivedRateExpr(
   t: IstioTarget,
@@ -51,11 +60,26 @@ export function derivedRateExpr(
   baseMs: number,
   intervalMs: number,
 ): Expr {
-  // Ranges are whole seconds (a 1s interval at timeScale 60 has no half): then one interval short,
-  // exact on Prometheus 2.x and one sample (1/60 of the 1m demo window) short on 3.x.
-  const short = (intervalMs / 2) % 1000 === 0 ? intervalMs / 2 : intervalMs;
-  const base = range(recorded(t, kind, baseMs), windowMs - short);
-  return binary('/', sum(call('sum_over_time', base), [t.versionLabel]), num(windowMs / intervalMs));
+  const over = (extra: readonly LabelMatcher[]) =>
+    call('sum_over_time', range(recorded(t, 'codes', baseMs, undefined, extra), derivedRangeMs(windowMs, intervalMs)));
+  const by = [t.versionLabel];
+  const total = kind === 'requests' ? sum(over([]), by) : errorsFrom(t, over, by);
+  return binary('/', total, num(windowMs / intervalMs));
+}
+
+/**
+ * Bucket rates by version and `le` over `windowMs`, for histogram_quantile, from the recorded
+ * bucket rates of the short window `shortMs` (docs/design.md §7, rule cost: the raw buckets are
+ * read once). On the short window itself that is the recording; on a longer one, the sum of
+ * the short-window rates written every `intervalMs` over the window. A quantile reads only the
+ * buckets' proportions, so the sum needs no division. With shortMs = intervalMs the summed
+ * windows tile the window exactly; a longer short window covers `windowMs + shortMs − intervalMs`,
+ * weighted towards the middle.
+ */
+export function bucketRatesExpr(t: IstioTarget, windowMs: number, shortMs: number, intervalMs: number): Expr {
+  const buckets = recorded(t, 'buckets', shortMs);
+  if (windowMs === shortMs) return buckets;
+  return sum(call('sum_over_time', range(buckets, derivedRangeMs(windowMs, intervalMs))), [t.versionLabel, 'le']);
 }
 
 /** Canary requests in the window, as a count (rate × seconds). */

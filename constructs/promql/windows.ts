@@ -178,6 +178,35 @@ export function derivedWindowsMs(decisionMs: number, shortMs: number = decisionM
 }
 
 /**
+ * Derived windows only the slow burn-rate pair (30m/6h, a warning) reads, which go into the slow
+ * group (docs/design.md §7, rule cost): evaluated every slowRecordingIntervalMs instead of every
+ * minute. The fast pair's 1h stays in the rules group (a critical alert, `for` 2m).
+ */
+export function slowWindowsMs(decisionMs: number, shortMs: number = decisionMs, timeScale = 1): number[] {
+  const slow = BURN_PAIRS.filter((p) => p.name === 'slow').flatMap((p) => [p.shortMs, p.longMs]);
+  const fast = new Set(
+    BURN_PAIRS.filter((p) => p.name === 'fast').flatMap((p) => [
+      scaleMs(p.shortMs, timeScale),
+      scaleMs(p.longMs, timeScale),
+    ]),
+  );
+  return derivedWindowsMs(decisionMs, shortMs, timeScale).filter(
+    (w) => !fast.has(w) && slow.some((b) => scaleMs(b, timeScale) === w),
+  );
+}
+
+/**
+ * Interval of the slow group: 2m (scaled). An alert reads the slow group's latest sample through
+ * the instant-vector lookback (Prometheus' default `--query.lookback-delta` 5m, which timeScale
+ * does not shrink), so two intervals must fit in it: one missed evaluation still leaves a sample.
+ * The cost: the slow burn-rate alert sees its windows up to 2m late (its `for` is 15m).
+ */
+export const SLOW_RECORDING_INTERVAL_MS = 2 * MINUTE;
+export function slowRecordingIntervalMs(timeScale = 1): number {
+  return scaleMs(SLOW_RECORDING_INTERVAL_MS, timeScale, 1000);
+}
+
+/**
  * Shortest window the recurring-errors alert counts failures over, at every weight (docs/design.md,
  * Alert design: trains of short blips). The decision window shrinks with traffic (1m at a busy
  * 25 % stage), so without this a train of blips rolled back a 1 % canary (5m window) but not a

@@ -28,7 +28,7 @@ describe('StagedRollout with user-defined signals (TypeScript props)', () => {
     const chart = Testing.chart();
     new StagedRollout(chart, 'checkout', base);
     const rule = (Testing.synth(chart) as { kind: string; spec: any }[]).find((o) => o.kind === 'PrometheusRule')!;
-    const alerts = rule.spec.groups[1].rules.filter((r: any) => r.labels?.stagegate_signal === 'user:backlog');
+    const alerts = rule.spec.groups[0].rules.filter((r: any) => r.labels?.stagegate_signal === 'user:backlog');
     expect(alerts.map((a: any) => [a.alert, a.labels.stagegate_action])).toEqual([
       ['StagegateSignalBacklog', 'hold'],
       ['StagegateSignalBacklogSustained', 'hold'],

@@ -151,10 +151,7 @@ describe('RolloutResources', () => {
     expect(resources.model).toBe(model);
     expect(resources.virtualService!.apiObject.kind).toBe('VirtualService');
     expect(resources.destinationRule.apiObject.kind).toBe('DestinationRule');
-    expect(resources.alerts.groups.map((g) => g.name)).toEqual([
-      'stagegate.checkout.recording',
-      'stagegate.checkout.alerts',
-    ]);
+    expect(resources.alerts.groups.map((g) => g.name)).toEqual(['stagegate.checkout.rules', 'stagegate.checkout.slow']);
     expect(resources.dashboard).toBeUndefined();
   });
 

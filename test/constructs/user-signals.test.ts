@@ -31,7 +31,7 @@ describe('user-defined signal rules', () => {
 
   it('puts the signal rules in the rollout groups, labelled like the built-in ones', () => {
     const groups = buildRuleGroups(exampleModel());
-    const alerts = groups[1]!.rules.filter(isAlertRule).filter((a) => a.labels.stagegate_signal.startsWith('user:'));
+    const alerts = groups[0]!.rules.filter(isAlertRule).filter((a) => a.labels.stagegate_signal.startsWith('user:'));
     expect(alerts.map((a) => [a.alert, a.labels.stagegate_action, a.labels.severity, a.for])).toEqual([
       ['StagegateSignalCheckoutSuccess', 'rollback', 'critical', '2m'],
       ['StagegateSignalCheckoutSuccessSustained', 'rollback', 'critical', '13m'],

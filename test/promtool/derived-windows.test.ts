@@ -4,6 +4,7 @@
  * version that appears late in the window is diluted over the whole window as `rate()` dilutes it.
  */
 import { describe, expect, it } from 'vitest';
+import { buildRuleGroups } from '../../constructs/alert-rules.js';
 import { istioTarget } from '../../constructs/promql/istio.js';
 import { rolloutModel } from '../constructs/fixtures.js';
 import { runSeries } from './harness.js';
@@ -54,6 +55,44 @@ describe('derived long windows under promtool', () => {
         0.1,
         at,
       ),
+    ]);
+    expect(result.stdout + result.stderr).toContain('SUCCESS');
+    expect(result.code).toBe(0);
+  }, 60_000);
+
+  it('read the decision window p99 from the recorded short-window buckets, equal to the raw histogram', async () => {
+    // 5m decision window, 2m short window: the bucket rates are recorded once, on 2m, and the 5m
+    // p99 sums them (docs/design.md §7, rule cost). Cumulative per 30 s: 950 ≤ 100 ms, 995 ≤ 250 ms,
+    // all ≤ 500 ms, so p99 interpolates to 233 ms; after a step to 500/900/1000 it reads 472 ms.
+    const bucket = (le: string) =>
+      `istio_request_duration_milliseconds_bucket{reporter="${t.reporter}",destination_service_name="${t.service}",destination_service_namespace="${t.serviceNamespace}",${t.versionLabel}="${t.versions.stable}",response_code="200",le="${le}"}`;
+    const steps = 60;
+    const step = 40; // the latency step, 10 minutes before the end
+    const cumulative = (before: number, after: number) =>
+      `0+${before}x${step} ${before * step + after}+${after}x${steps - step - 1}`;
+    const series = [
+      { series: bucket('100'), values: cumulative(950, 500) },
+      { series: bucket('250'), values: cumulative(995, 900) },
+      { series: bucket('500'), values: cumulative(1000, 1000) },
+      { series: bucket('+Inf'), values: cumulative(1000, 1000) },
+    ];
+    const busier = rolloutModel();
+    expect(
+      buildRuleGroups(busier)[0]!
+        .rules.map((r) => ('record' in r ? r.record : ''))
+        .filter((r) => r.includes('bucket')),
+    ).toEqual(['stagegate:istio_request_duration_milliseconds_bucket:rate2m']);
+    const p99 = (w: string) =>
+      `sum(${rec(`stagegate:istio_request_duration_milliseconds:p99_rate${w}`, t.versions.stable)})`;
+    const rawP99 = (w: string) =>
+      `histogram_quantile(0.99, sum by (le) (rate(istio_request_duration_milliseconds_bucket{${t.versionLabel}="${t.versions.stable}"}[${w}])))`;
+    const before = `${step * STEP_S}s`;
+    const after = `${steps * STEP_S}s`;
+    const result = await runSeries(busier, series, STEP_S, [
+      near(p99('5m'), rawP99('5m'), 0.01, before),
+      near(p99('2m'), rawP99('2m'), 0.01, before),
+      near(p99('5m'), rawP99('5m'), 0.01, after),
+      near(p99('5m'), 'vector(472.2)', 0.01, after),
     ]);
     expect(result.stdout + result.stderr).toContain('SUCCESS');
     expect(result.code).toBe(0);

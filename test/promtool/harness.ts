@@ -4,7 +4,7 @@
  * alerts are selected only by their docs/design.md §2 labels, through the `ALERTS` series.
  */
 import { App, Chart } from 'cdk8s';
-import { alertGroupName, recordingGroupName } from '../../constructs/conventions.js';
+import { buildRuleGroups } from '../../constructs/alert-rules.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { RolloutAlerts } from '../../constructs/rollout-alerts.js';
 import {
@@ -20,13 +20,13 @@ import {
 import { scenarioSeries, type Scenario } from './scenario.js';
 
 /**
- * Recording group first, then alerts. promtool evaluates rule groups in no guaranteed order unless
- * `group_eval_order` names them (Prometheus docs, "Unit testing for rules"), so without it an alert
- * read this step's or the previous step's recorded series at random and times to detect moved by
- * one step between runs.
+ * The rules group (recordings, then the alerts that read them), then the slow group. promtool
+ * evaluates rule groups in no guaranteed order unless `group_eval_order` names them (Prometheus
+ * docs, "Unit testing for rules"). Prometheus runs the two groups concurrently, so the alerts may
+ * read the slow group's previous value: evaluating it last tests that case, the later one.
  */
 function groupEvalOrder(model: RolloutModel): string[] {
-  return [recordingGroupName(model.name), alertGroupName(model.name)];
+  return buildRuleGroups(model).map((g) => g.name);
 }
 
 /** The rule file of `model`, exactly as the PrometheusRule manifest carries it. */

@@ -8,14 +8,20 @@
  * 2. evaluate the recording rules of every rollout with query_range at the 1 m evaluation
  *    interval (rules of many rollouts joined with `or`, each wrapped in label_replace for the
  *    rule's `labels:`, which is what the rule manager adds), backfill the results, restart;
- *    rules that read other recorded series go in a second round;
+ *    rules that read other recorded series go in later rounds, one per depth;
  * 3. evaluate every rollback and hold alert's `expr` the same way and apply its `for:`
  *    (prom-eval.ts); run every peer setting's queries on the raw series (peers/run.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRuleGroups, isAlertRule, type AlertRule, type RecordingRule } from '../../constructs/alert-rules.js';
+import {
+  buildRuleGroups,
+  isAlertRule,
+  type AlertRule,
+  type RecordingRule,
+  type RuleGroup,
+} from '../../constructs/alert-rules.js';
 import { ALERT_LABEL_ACTION, ALERT_LABEL_ROLLOUT } from '../../constructs/conventions.js';
 import { parseDuration } from '../../constructs/duration.js';
 import { toModel } from '../../constructs/spec/index.js';
@@ -99,20 +105,24 @@ export async function runDetectionBench(opts: DetectionOptions): Promise<Detecti
     rmSync(raw, { force: true });
     log(`detection: ${rollouts.length} simulated rollouts, ${lines} samples backfilled`);
 
-    const groups = rollouts.map((r) => buildRuleGroups(r.model).flatMap((g) => g.rules));
+    const ruleGroups = rollouts.map((r) => buildRuleGroups(r.model));
+    const groups = ruleGroups.map((gs) => gs.flatMap((g) => g.rules));
     const recording = groups.map((rules) => rules.filter((r): r is RecordingRule => !isAlertRule(r)));
     // Rollouts whose rules have the same records (in order) are evaluated together, rule by rule.
     const shapes = groupByKey(recording.map((rules) => rules.map((r) => r.record).join('\n')));
-    // Round 1: rules over raw Istio series; round 2: rules over recorded series.
-    for (const round of [0, 1]) {
+    // Round k evaluates the rules reading recordings of rounds below k only (round 0: raw series);
+    // each at its group's interval, as the rule manager does (the slow group every 2m).
+    const plans = shapes.map((members) => recordingPlan(ruleGroups[members[0]!]!));
+    const rounds = Math.max(...plans.flatMap((p) => p.map((r) => r.depth))) + 1;
+    for (let round = 0; round < rounds; round++) {
       const families = await withPrometheus(data, async (url) => {
         const out = new Map<string, Series[]>();
-        for (const members of shapes) {
-          const template = recording[members[0]!]!;
-          for (const [j, r] of template.entries()) {
-            if (r.expr.includes('stagegate:') !== (round === 1)) continue;
+        for (const [k, members] of shapes.entries()) {
+          for (const [j, r] of plans[k]!.entries()) {
+            if (r.depth !== round) continue;
             const exprs = members.map((m) => withLabels(recording[m]![j]!));
-            out.set(r.record, [...(out.get(r.record) ?? []), ...(await queryJoined(url, exprs, range, opts.signal))]);
+            const at = { ...range, stepSeconds: r.stepSeconds };
+            out.set(r.record, [...(out.get(r.record) ?? []), ...(await queryJoined(url, exprs, at, opts.signal))]);
           }
         }
         return out;
@@ -245,6 +255,28 @@ async function stagegateAlerts(
     }
   }
   return { first, atEnd };
+}
+
+/**
+ * Each recording rule of one rollout's groups, in order, with its round (0 when it reads only raw
+ * series, else one more than the deepest recording it reads) and its group's evaluation step.
+ */
+function recordingPlan(ruleGroups: readonly RuleGroup[]): { record: string; depth: number; stepSeconds: number }[] {
+  const depth = new Map<string, number>();
+  return ruleGroups.flatMap((g) =>
+    g.rules
+      .filter((r): r is RecordingRule => !isAlertRule(r))
+      .map((r) => {
+        const reads = [...r.expr.matchAll(/stagegate:[\w:]+/g)].map((m) => depth.get(m[0]) ?? 0);
+        const d = reads.length === 0 ? 0 : 1 + Math.max(...reads);
+        depth.set(r.record, d);
+        return {
+          record: r.record,
+          depth: d,
+          stepSeconds: g.interval ? parseDuration(g.interval) / 1000 : EVAL_SECONDS,
+        };
+      }),
+  );
 }
 
 /** Indices grouped by equal key, in first-seen order: rollouts whose rules share one shape. */

@@ -9,7 +9,7 @@ import { healthCheckRun } from '../../../app/gate/check-run.js';
 import { evaluateGate } from '../../../app/gate/evaluate.js';
 import { PrometheusApi, type RangeSeries, type RuleState, type Sample } from '../../../app/gate/prometheus-api.js';
 import { alertRules } from '../../../constructs/alert-rules.js';
-import { alertGroupName } from '../../../constructs/conventions.js';
+import { ruleGroupName } from '../../../constructs/conventions.js';
 import { parseIntent } from '../../../constructs/spec/index.js';
 
 const FILE = 'docs/examples/signals/checkout-signals.yaml';
@@ -24,7 +24,7 @@ class LoadedPrometheus extends PrometheusApi {
   }
   override async alertRules(): Promise<RuleState[]> {
     return alertRules(model).map((r) => ({
-      group: alertGroupName(model.name),
+      group: ruleGroupName(model.name),
       name: r.alert,
       query: r.expr,
       state: this.firing.includes(r.alert) ? 'firing' : 'inactive',

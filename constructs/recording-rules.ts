@@ -1,0 +1,134 @@
+/**
+ * The recording rules of one rollout, as data (docs/design.md §7, rule cost): what the alerts in
+ * alert-rules.ts read. Each raw Istio metric is read once per raw window; everything else is
+ * derived from recordings, in an order where a rule reads only recordings above it.
+ */
+import { recordedSeriesName } from './conventions.js';
+import { decisionWindowMs, LATENCY_FLOOR_MS, shortWindowMs } from './detectability.js';
+import { liveStage, type RolloutModel } from './model.js';
+import type { RecordingRule } from './alert-rules.js';
+import { userSignalRecordingRules } from './user-signals.js';
+import { binary, histogramQuantile, num, rate, render, sum, type Expr, type LabelMatcher } from './promql/ast.js';
+import {
+  codeLabels,
+  durationBucketSelector,
+  errorsFrom,
+  ISTIO_DURATION_BUCKETS_MS,
+  istioTarget,
+  recorded,
+  requestsSelector,
+  rolloutLabels,
+  UPSTREAM_OVERFLOW,
+} from './promql/istio.js';
+import { bucketRatesExpr, derivedRateExpr, ratioExpr, roundUpToBucketExpr } from './promql/rollout-queries.js';
+import {
+  baseWindowMs,
+  DEFAULT_WINDOW_MS,
+  derivedWindowsMs,
+  recordedWindowsMs,
+  recordingIntervalMs,
+  scaleMs,
+  slowWindowsMs,
+  windowLabel,
+} from './promql/windows.js';
+
+/**
+ * Recording rules, in evaluation order (a rule reads only recordings above it): per recorded
+ * window, request rate by version and response code (the one raw read of istio_requests_total,
+ * docs/design.md §7 rule cost), then request rate, error rate and error ratio by version derived
+ * from it (errors: 5xx, plus server-side gRPC statuses for protocol grpc; promql/istio.ts); the
+ * bucket rates on the short window (the one raw read of the histogram) and the p99 on the short
+ * and decision windows from them; the canary's p99 limit and the UO share on the decision window.
+ * The long burn-rate windows are derived from the recorded 5m per-code rates; those only the
+ * slow burn-rate alert reads are `slow` (their own group, slowRecordingIntervalMs).
+ */
+export function recordingRuleSets(model: RolloutModel): {
+  readonly main: RecordingRule[];
+  readonly slow: RecordingRule[];
+} {
+  const t = istioTarget(model);
+  const labels = rolloutLabels(t);
+  const by = [t.versionLabel];
+  const stage = liveStage(model);
+  const windowMs = decisionWindowMs(model, stage);
+  const shortMs = shortWindowMs(model, stage);
+  const rules: RecordingRule[] = [];
+  const slow: RecordingRule[] = [];
+  const scale = model.metrics.timeScale;
+  const intervalMs = recordingIntervalMs(scale);
+  const derived = new Set(derivedWindowsMs(windowMs, shortMs, scale));
+  const slowWindows = new Set(slowWindowsMs(windowMs, shortMs, scale));
+  const ratesFrom = (w: number, requests: Expr, errors: Expr): RecordingRule[] => {
+    const wl = windowLabel(w);
+    return [
+      { record: recordedSeriesName('requests', wl), expr: render(requests), labels },
+      { record: recordedSeriesName('errors', wl), expr: render(errors), labels },
+      { record: recordedSeriesName('error_ratio', wl), expr: render(ratioExpr(t, errors, w, requests)), labels },
+    ];
+  };
+  for (const w of recordedWindowsMs(windowMs, shortMs, scale)) {
+    if (derived.has(w)) {
+      // docs/design.md §7 (rule cost): from the recorded base window, not the raw series again.
+      const derive = (kind: 'requests' | 'errors') => derivedRateExpr(t, kind, w, baseWindowMs(scale), intervalMs);
+      (slowWindows.has(w) ? slow : rules).push(...ratesFrom(w, derive('requests'), derive('errors')));
+      continue;
+    }
+    const codes = (extra: readonly LabelMatcher[]) => recorded(t, 'codes', w, undefined, extra);
+    rules.push({
+      record: recordedSeriesName('codes', windowLabel(w)),
+      expr: render(sum(rate(requestsSelector(t), w), [...by, ...codeLabels(t)])),
+      labels,
+    });
+    rules.push(...ratesFrom(w, sum(codes([]), by), errorsFrom(t, codes, by)));
+  }
+  rules.push({
+    record: recordedSeriesName('buckets', windowLabel(shortMs)),
+    expr: render(sum(rate(durationBucketSelector(t), shortMs), [...by, 'le'])),
+    labels,
+  });
+  for (const w of [...new Set([shortMs, windowMs])]) {
+    // `>= 0` drops the NaN histogram_quantile returns for a version without traffic.
+    rules.push({
+      record: recordedSeriesName('p99', windowLabel(w)),
+      expr: render(binary('>=', histogramQuantile(0.99, bucketRatesExpr(t, w, shortMs, intervalMs)), num(0))),
+      labels,
+    });
+  }
+  const wl = windowLabel(windowMs);
+  const { max, maxVsStable } = model.health.latencyP99Ms;
+  const relative = binary(
+    '+',
+    binary('*', num(maxVsStable), recorded(t, 'p99', windowMs, 'stable')),
+    num(LATENCY_FLOOR_MS),
+  );
+  rules.push({
+    record: recordedSeriesName('p99_limit', wl),
+    expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)),
+    labels,
+  });
+  const satMs = saturationWindowMs(model, windowMs);
+  const overflow = sum(rate(requestsSelector(t, [UPSTREAM_OVERFLOW]), satMs), by);
+  rules.push({
+    record: recordedSeriesName('uo_ratio', windowLabel(satMs)),
+    expr: render(ratioExpr(t, overflow, satMs)),
+    labels,
+  });
+  rules.push(...userSignalRecordingRules(model));
+  return { main: rules, slow };
+}
+
+/** Every recording rule of the rollout: the rules group's, then the slow group's. */
+export function recordingRules(model: RolloutModel): RecordingRule[] {
+  const { main, slow } = recordingRuleSets(model);
+  return [...main, ...slow];
+}
+
+/**
+ * Window of the saturation hold: the decision window, but never shorter than the (scaled) 5m
+ * burn window. The minimum sample is sized for the error limit, which is usually far above
+ * saturation.max, so a one-minute window would let a real overflow flicker under its limit and
+ * keep restarting `for`. A hold needs no speed.
+ */
+export function saturationWindowMs(model: RolloutModel, windowMs: number): number {
+  return Math.max(windowMs, scaleMs(DEFAULT_WINDOW_MS, model.metrics.timeScale));
+}

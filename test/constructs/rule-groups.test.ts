@@ -1,0 +1,52 @@
+/**
+ * How a rollout's rules are split into groups (docs/design.md §7, rule cost): each rule reads only
+ * what an earlier rule of its own group wrote at this evaluation, or what the slow group wrote;
+ * each raw Istio metric is read once per raw window.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildRuleGroups, isAlertRule, type RuleGroup } from '../../constructs/alert-rules.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import { rolloutModel } from './fixtures.js';
+
+const VARIANTS: Record<string, RolloutModel> = {
+  'the 1 % stage': rolloutModel(),
+  'the cohort stage': rolloutModel({ stage: 'internal' }),
+  'busy traffic': rolloutModel({ traffic: { requestsPerSecond: 40 } }),
+  'unknown traffic': rolloutModel({ traffic: { requestsPerSecond: undefined } }),
+  'grpc at timeScale 60': rolloutModel({ metrics: { protocol: 'grpc', timeScale: 60 } }),
+};
+
+const reads = (expr: string) => [...expr.matchAll(/stagegate:[\w:]+/g)].map((m) => m[0]);
+const raw = (expr: string) => [...expr.matchAll(/(istio_[a-z_]+)\{[^}]*\}\[(\w+)\]/g)].map((m) => `${m[1]}[${m[2]}]`);
+
+describe('rule groups', () => {
+  for (const [name, model] of Object.entries(VARIANTS)) {
+    it(`lets every alert read recordings of this evaluation: ${name}`, () => {
+      const groups: RuleGroup[] = buildRuleGroups(model);
+      const [main, ...others] = groups;
+      const slow = new Set(others.flatMap((g) => g.rules.flatMap((r) => (isAlertRule(r) ? [] : [r.record]))));
+      const written = new Set<string>();
+      for (const rule of main!.rules) {
+        // A name read before its rule ran in this group would be the previous evaluation's value.
+        for (const r of reads(rule.expr)) expect(written.has(r) || slow.has(r), `${r} before its rule`).toBe(true);
+        if (!isAlertRule(rule)) written.add(rule.record);
+      }
+      expect(others.flatMap((g) => g.rules).filter(isAlertRule)).toEqual([]);
+      for (const rule of others.flatMap((g) => g.rules)) {
+        for (const r of reads(rule.expr)) expect(written.has(r), `${r} from the rules group`).toBe(true);
+      }
+    });
+  }
+
+  it('reads each raw Istio metric once per raw window: requests by code, buckets on the short window', () => {
+    const rules = buildRuleGroups(rolloutModel()).flatMap((g) => g.rules);
+    const rawReads = rules.flatMap((r) => raw(r.expr)).sort();
+    expect(rawReads).toEqual([
+      'istio_request_duration_milliseconds_bucket[2m]',
+      'istio_requests_total[10m]',
+      'istio_requests_total[2m]',
+      'istio_requests_total[5m]',
+      'istio_requests_total[5m]', // the UO share: the only reads narrowed by response_flags
+    ]);
+  });
+});
