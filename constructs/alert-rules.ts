@@ -69,6 +69,7 @@ import {
 } from './detectability.js';
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
 import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
+import { drillAlerts } from './drill-alert.js';
 import { binary, histogramQuantile, num, promDuration, rate, render, sum } from './promql/ast.js';
 import {
   durationBucketSelector,
@@ -360,7 +361,7 @@ export function alertRules(model: RolloutModel): AlertRule[] {
       },
     });
   }
-  rules.push(...userSignalAlerts(model));
+  rules.push(...userSignalAlerts(model), ...drillAlerts(model));
   return rules;
 }
 

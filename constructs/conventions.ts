@@ -33,7 +33,13 @@ export const ALERT_LABEL_NAMESPACE = 'stagegate_namespace';
 export type BuiltinSignal = 'errors' | 'latency' | 'saturation' | 'traffic';
 /** `stagegate_signal` of a user-defined signal: `user:<name>`, so it never collides with a built-in one. */
 export type UserSignal = `user:${string}`;
-export type AlertSignal = BuiltinSignal | UserSignal;
+/**
+ * `stagegate_signal` of a drill's own alert (constructs/drill-alert.ts): the injected fault itself,
+ * apart from every signal a real regression trips, so a report tells a rehearsal from an incident.
+ */
+export type DrillSignal = 'drill:fault';
+export const DRILL_SIGNAL: DrillSignal = 'drill:fault';
+export type AlertSignal = BuiltinSignal | UserSignal | DrillSignal;
 export const userSignalLabel = (name: string): UserSignal => `user:${name}`;
 export type AlertAction = 'rollback' | 'hold';
 export type AlertSeverity = 'critical' | 'warning';
