@@ -86,7 +86,7 @@ export const drillCommand = defineCommand({
       yesProduction: (values['yes-production'] ?? []).filter(Boolean).length,
     });
     printReport(report, report.ok, values.json === true, io);
-    if (report.warning && values.json !== true) io.stderr(`${report.rollout}: warning: ${report.warning}\n`);
+    if (report.warning && values.json !== true) io.stderr(`${report.rollout}: note: ${report.warning}\n`);
     return report.ok ? EXIT.ok : EXIT.fail;
   },
 });
