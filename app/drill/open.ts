@@ -17,14 +17,13 @@ import { changelogPath, rolloutId } from '../bot/content.js';
 import type { FileChange } from '../bot/port.js';
 import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
 import { openPersonPr } from '../bot/person-pr.js';
+import { drillBranch } from './record.js';
 import { type DrillFault, drillRefusal, faultErrors, NO_CANARY_ONLY_ROUTE } from './fault.js';
 
 export const TRAILER_DRILL = 'Stagegate-Drill';
 export const PR_LABEL_DRILL_FAILED = 'stagegate:drill-failed';
 
-export function drillBranch(m: Pick<RolloutModel, 'namespace' | 'name'>): string {
-  return `stagegate-drill/${m.namespace}/${m.name}`;
-}
+export { drillBranch } from './record.js';
 
 /** `spec.drill` as the intent spells it. */
 export function drillSpec(f: DrillFault): Record<string, unknown> {

@@ -70,6 +70,16 @@ describe('stagegate drill --measure', () => {
       deadlineMs: 60 * MIN,
       summary: `drill #${n} rolled back: first red 3m, rollback merged 4m, 100 % stable 4m after the fault went live (plan predicts no time to detect for this stage)`,
     });
+    // The ledger: the rollback's merge commit on main records the drill's times.
+    const [head] = (await w.ci.rest.repos.listCommits({ owner: OWNER, repo: REPO, sha: 'main', per_page: 1 })).data;
+    expect(head!.commit.message).toContain(
+      [
+        `- drill #${n}: fault live ${live} at internal`,
+        '- drill: first red 3m, rollback merged 4m, 100 % stable 4m (this commit) after the fault went live; plan predicts no time to detect for this stage',
+        '',
+        'Stagegate-Rollback: shop-staging/checkout-staging/internal',
+      ].join('\n'),
+    );
     const json = io(env);
     expect(await main(['drill', 'checkout-staging', '--measure', '--json', '--repo', 'acme/deploy'], json)).toBe(0);
     expect(JSON.parse(json.out.join(''))).toEqual(m);
