@@ -81,6 +81,8 @@ export const PR_LABEL = 'stagegate';
 export const PR_LABEL_ROLLBACK = 'stagegate:rollback';
 export const PR_LABEL_STALLED = 'stagegate:stalled';
 export const PR_LABEL_PAUSE = 'stagegate:pause';
+/** A drill that did not roll back within its deadline (app/drill/measure.ts). */
+export const PR_LABEL_DRILL_FAILED = 'stagegate:drill-failed';
 
 /** Branch of the PR that moves `<namespace>/<name>` to `<stage>`. */
 export function stageBranch(namespace: string, name: string, stage: string): string {

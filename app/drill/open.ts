@@ -21,7 +21,7 @@ import { drillBranch } from './record.js';
 import { type DrillFault, drillRefusal, faultErrors, NO_CANARY_ONLY_ROUTE } from './fault.js';
 
 export const TRAILER_DRILL = 'Stagegate-Drill';
-export const PR_LABEL_DRILL_FAILED = 'stagegate:drill-failed';
+export { PR_LABEL_DRILL_FAILED } from '../../constructs/conventions.js';
 
 export { drillBranch } from './record.js';
 
