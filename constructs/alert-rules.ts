@@ -63,6 +63,7 @@ import { decisionWindowMs, ERROR_RATIO_FLOOR, minCanaryRequests, shortWindowMs }
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
 import { recordingRuleSets, saturationWindowMs } from './recording-rules.js';
 import { userSignalAlerts } from './user-signals.js';
+import { drillAlerts } from './drill-alert.js';
 import { promDuration, render } from './promql/ast.js';
 import { istioTarget } from './promql/istio.js';
 import {
@@ -260,7 +261,7 @@ export function alertRules(model: RolloutModel): AlertRule[] {
       },
     });
   }
-  rules.push(...userSignalAlerts(model));
+  rules.push(...userSignalAlerts(model), ...drillAlerts(model));
   return rules;
 }
 

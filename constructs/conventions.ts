@@ -33,7 +33,13 @@ export const ALERT_LABEL_NAMESPACE = 'stagegate_namespace';
 export type BuiltinSignal = 'errors' | 'latency' | 'saturation' | 'traffic';
 /** `stagegate_signal` of a user-defined signal: `user:<name>`, so it never collides with a built-in one. */
 export type UserSignal = `user:${string}`;
-export type AlertSignal = BuiltinSignal | UserSignal;
+/**
+ * `stagegate_signal` of a drill's own alert (constructs/drill-alert.ts): the injected fault itself,
+ * apart from every signal a real regression trips, so a report tells a rehearsal from an incident.
+ */
+export type DrillSignal = 'drill:fault';
+export const DRILL_SIGNAL: DrillSignal = 'drill:fault';
+export type AlertSignal = BuiltinSignal | UserSignal | DrillSignal;
 export const userSignalLabel = (name: string): UserSignal => `user:${name}`;
 export type AlertAction = 'rollback' | 'hold';
 export type AlertSeverity = 'critical' | 'warning';
@@ -90,6 +96,8 @@ export const PR_LABEL = 'stagegate';
 export const PR_LABEL_ROLLBACK = 'stagegate:rollback';
 export const PR_LABEL_STALLED = 'stagegate:stalled';
 export const PR_LABEL_PAUSE = 'stagegate:pause';
+/** A drill that did not roll back within its deadline (app/drill/measure.ts). */
+export const PR_LABEL_DRILL_FAILED = 'stagegate:drill-failed';
 
 /** Branch of the PR that moves `<namespace>/<name>` to `<stage>`. */
 export function stageBranch(namespace: string, name: string, stage: string): string {

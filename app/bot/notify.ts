@@ -6,19 +6,20 @@
  * the planner's decisions are untouched and an event exists only once the write that completes
  * its action succeeded: a PR is "opened" when its labels were added (the last step of the open
  * and rollback actions in reconcile.ts), "promoted" when GitHub answered a merge with merged, "held"
- * when the timebox comment (marker `stalled`) was posted. The rollout and stage come from the
+ * when the timebox comment (marker `stalled`) was posted, "drill failed" when `drill --measure`
+ * labelled a drill PR `stagegate:drill-failed` (issue #16). The rollout and stage come from the
  * branch name (constructs/conventions.ts), never from text someone else wrote.
  *
  * Delivery is after the pass (`flush`), retried with backoff; a webhook that stays down costs a
  * line on stderr, never the pass. Bodies carry only the fields built here: no header, token or
  * URL of the GitHub side; the webhook URL (a secret for Slack) is never printed.
  */
-import { PR_LABEL } from '../../constructs/conventions.js';
+import { PR_LABEL, PR_LABEL_DRILL_FAILED } from '../../constructs/conventions.js';
 import { marker, STALLED_MARKER } from './planner.js';
 import type { GitHubPort, PullRequest } from './port.js';
 import { plainText } from './text.js';
 
-export type EventKind = 'stage-opened' | 'promoted' | 'held' | 'rollback-opened' | 'rolled-back';
+export type EventKind = 'stage-opened' | 'promoted' | 'held' | 'rollback-opened' | 'rolled-back' | 'drill-failed';
 
 export interface RolloutEvent {
   readonly event: EventKind;
@@ -49,6 +50,8 @@ export interface NotifySettings {
 }
 
 const BRANCH = /^stagegate\/([^/]+)\/([^/]+)\/([^/]+?)(?:_\d+)?$/;
+/** A drill PR's branch (app/drill/record.ts `drillBranch`). */
+const DRILL_BRANCH = /^stagegate-drill\/([^/]+)\/([^/]+)$/;
 
 /** Rollout and stage of a bot branch (`stagegate/<ns>/<name>/<stage>`, `…/rollback`, `…_N`). */
 export function branchTarget(ref: string): { rollout: string; stage: string } | undefined {
@@ -101,6 +104,18 @@ export class Notifier {
       },
       addLabels: async (number, labels) => {
         await port.addLabels(number, labels);
+        const drill = DRILL_BRANCH.exec(pulls.get(number)?.headRef ?? '');
+        if (drill && labels.includes(PR_LABEL_DRILL_FAILED)) {
+          const pr = pulls.get(number)!;
+          const rollout = `${drill[1]}/${drill[2]}`;
+          this.queue.push({
+            event: 'drill-failed',
+            rollout,
+            pr: { number: pr.number, url: pr.url },
+            text: plainText(`${rollout}: drill #${pr.number} failed: no rollback within its deadline`, 500),
+            at: this.now().toISOString(),
+          });
+        }
         const pr = opened.get(number);
         if (!pr || !labels.includes(PR_LABEL)) return;
         opened.delete(number);

@@ -38,6 +38,7 @@ import {
 } from './planner.js';
 import { BranchOccupiedError, type FileChange, type GitHubPort, type PullRequest } from './port.js';
 import { boundBody, markdownText, plainText, scrubUrls } from './text.js';
+import { drillLedgerLines } from '../drill/ledger.js';
 
 export interface ReconcileOptions {
   readonly port: GitHubPort;
@@ -365,7 +366,10 @@ export async function execute(
         sha: action.sha,
         method: await method(),
         title: `stagegate: roll back ${m.name} (#${action.number})`,
-        message: `${TRAILER_ROLLBACK}: ${id}/${m.stage}`,
+        // A drill's rollback also records the drill's times (app/drill/ledger.ts), above the trailer.
+        message: [...(await drillLedgerLines(port, config, m, opts.now())), '', `${TRAILER_ROLLBACK}: ${id}/${m.stage}`]
+          .join('\n')
+          .trimStart(),
       });
       if (result.kind === 'merged')
         return report(`rolled back: merged #${action.number} (100 % ${m.stable})`, action.number);

@@ -11,7 +11,8 @@ import { runDemo } from '../../tools/demo/run.js';
 
 export const demoCommand = defineCommand({
   name: 'demo',
-  summary: 'end to end on this machine: real Prometheus, emulated GitHub, one rollout promoted, one rolled back',
+  summary:
+    'end to end on this machine: real Prometheus, emulated GitHub, one rollout promoted, one rolled back, one drill',
   options: {
     out: { type: 'string', value: 'DIR', help: 'where the demo writes its repository and report (default demo-out)' },
     tick: { type: 'string', value: 'DURATION', help: 'wall time per simulated step (default 2500ms)' },

@@ -7,6 +7,7 @@
 import { isDuration, parseDuration } from '../../constructs/duration.js';
 import { EXIT, UsageError, defineCommand } from '../cli/command.js';
 import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, githubAccess } from '../cli/flags.js';
+import { NOTIFY_ENV, NOTIFY_OPTIONS, notifierFrom } from '../cli/notify-env.js';
 import { botOptions, intentPathOf, printReport, ROLLOUT_POSITIONAL } from '../cli/rollout-command.js';
 import type { DrillFault } from '../drill/fault.js';
 import { measureDrill } from '../drill/measure.js';
@@ -58,12 +59,13 @@ export const drillCommand = defineCommand({
       help: 'with --measure: a drill not rolled back this long after its merge failed (default 1h)',
     },
     ...APP_OPTIONS,
+    ...NOTIFY_OPTIONS,
   },
   positionals: {
     ...ROLLOUT_POSITIONAL,
     missing: 'expected one rollout (its file name under rollouts/, e.g. checkout-staging)',
   },
-  env: GITHUB_ENV,
+  env: [...GITHUB_ENV, ...NOTIFY_ENV],
   exits: {
     ok: 'the drill PR is open (--measure: the drill rolled back)',
     hold: '--measure: the drill is running, within its deadline',
@@ -74,10 +76,14 @@ export const drillCommand = defineCommand({
     const deadline = values.deadline ?? '1h';
     if (!isDuration(deadline)) throw new UsageError(`--deadline ${deadline}: expected a duration, e.g. 30m`);
     const fault = values.measure === true ? undefined : faultFromFlags(values);
-    const options = botOptions(githubAccess(values, io, 'drill'), io);
+    const access = githubAccess(values, io, 'drill');
+    // A failed drill is also a notification ($STAGEGATE_NOTIFY_URL, app/bot/notify.ts).
+    const notifier = notifierFrom(values, io, `${access.owner}/${access.repo}`, access.retryUnitMs);
+    const options = botOptions(access, io, notifier ? (p) => notifier.wrap(p) : undefined);
     const path = intentPathOf(positionals[0]!);
     if (fault === undefined) {
       const measured = await measureDrill(options, path, parseDuration(deadline));
+      await notifier?.flush();
       printReport(measured, measured.outcome === 'rolled-back', values.json === true, io);
       return measured.outcome === 'rolled-back' ? EXIT.ok : measured.outcome === 'running' ? EXIT.hold : EXIT.fail;
     }
@@ -86,7 +92,7 @@ export const drillCommand = defineCommand({
       yesProduction: (values['yes-production'] ?? []).filter(Boolean).length,
     });
     printReport(report, report.ok, values.json === true, io);
-    if (report.warning && values.json !== true) io.stderr(`${report.rollout}: warning: ${report.warning}\n`);
+    if (report.warning && values.json !== true) io.stderr(`${report.rollout}: note: ${report.warning}\n`);
     return report.ok ? EXIT.ok : EXIT.fail;
   },
 });

@@ -79,7 +79,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'demo',
-    summary: 'end to end on this machine: real Prometheus, emulated GitHub, one rollout promoted, one rolled back',
+    summary:
+      'end to end on this machine: real Prometheus, emulated GitHub, one rollout promoted, one rolled back, one drill',
     load: async () => (await import('./demo.js')).demoCommand,
   },
   {

@@ -13,14 +13,12 @@
  * comment on the drill PR (idempotent: the comment carries a marker).
  */
 import { parseAllDocuments } from 'yaml';
-import { generatedFileName, rollbackBranch, stageBranch, DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
-import { planStages } from '../../constructs/detectability.js';
-import { formatDuration } from '../../constructs/duration.js';
-import { trustedRuns } from '../bot/checks.js';
+import { generatedFileName, rollbackBranch, DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
 import { rolloutId } from '../bot/content.js';
 import type { PullRequest } from '../bot/port.js';
 import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
 import { drillBranch, PR_LABEL_DRILL_FAILED } from './open.js';
+import { at, drillPulls, firstRedAfter, ms, planText, predictedDetectMs } from './record.js';
 
 export const DRILL_FAILED_MARKER = '<!-- stagegate:drill-failed -->';
 export const DEFAULT_DRILL_DEADLINE_MS = 60 * 60_000;
@@ -59,9 +57,6 @@ export function allStable(yamlText: string): boolean {
   );
 }
 
-const at = (iso: string | null | undefined): number => Date.parse(iso ?? '');
-const ms = (v: number | undefined): string => (v === undefined ? '—' : formatDuration(Math.round(v / 1000) * 1000));
-
 /** Reads the drill's record; marks a drill past its deadline without a rollback as failed. */
 export async function measureDrill(
   opts: ReconcileOptions,
@@ -73,9 +68,7 @@ export async function measureDrill(
   const m = o.model;
   const id = rolloutId(m);
   const base = { rollout: id, deadlineMs };
-  const drills = await port.pullsByHead(drillBranch(m));
-  const merged = drills.filter((p) => p.merged && p.mergedAt).sort((a, b) => at(b.mergedAt) - at(a.mergedAt));
-  const drill = merged[0];
+  const { all: drills, merged: drill } = await drillPulls(port, m);
   if (!drill) {
     const open = drills.find((p) => p.state === 'open');
     return open
@@ -84,21 +77,7 @@ export async function measureDrill(
   }
   const live = at(drill.mergedAt);
   const after = (t: number) => Number.isFinite(t) && t >= live;
-
-  let firstRed: number | undefined;
-  for (const stage of m.stages) {
-    const prs = await port.pullsByHead(stageBranch(m.namespace, m.name, stage.name));
-    for (const pr of prs) {
-      if (pr.state === 'closed' && !after(at(pr.closedAt))) continue;
-      const runs = trustedRuns(await port.checkRuns(pr.headSha), config.trustedApps).filter(
-        (r) => r.name === config.healthCheck && r.status === 'completed' && r.conclusion === 'failure',
-      );
-      for (const r of runs) {
-        const t = at(r.completedAt ?? r.startedAt);
-        if (after(t) && (firstRed === undefined || t < firstRed)) firstRed = t;
-      }
-    }
-  }
+  const firstRed = await firstRedAfter(port, config, m, live);
   const rollbacks: PullRequest[] = (await port.pullsByHead(rollbackBranch(m.namespace, m.name))).filter(
     (p) => p.merged && after(at(p.mergedAt)),
   );
@@ -116,17 +95,14 @@ export async function measureDrill(
       break;
     }
   }
-  const predicted = planStages(m).find((p) => p.stage === m.stage)?.timeToDetectMs;
+  const predicted = predictedDetectMs(m);
   const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
   const since = (t: number | undefined) => (t === undefined ? undefined : t - live);
   const elapsed = opts.now().getTime() - live;
   const outcome: DrillOutcome =
     rollback !== undefined && stable !== undefined ? 'rolled-back' : elapsed > deadlineMs ? 'failed' : 'running';
   const times = `first red ${ms(since(firstRed))}, rollback merged ${ms(since(rollback))}, 100 % stable ${ms(since(stable))}`;
-  const plan =
-    predicted === undefined || !Number.isFinite(predicted)
-      ? 'plan predicts no time to detect for this stage'
-      : `plan predicted ${ms(predicted)} to detect`;
+  const plan = planText(predicted);
   const summary =
     outcome === 'rolled-back'
       ? `drill #${drill.number} rolled back: ${times} after the fault went live (${plan})`
@@ -151,7 +127,7 @@ export async function measureDrill(
     ...(firstRed !== undefined ? { firstRedAt: iso(firstRed), toFirstRedMs: since(firstRed) } : {}),
     ...(rollback !== undefined ? { rollbackMergedAt: iso(rollback), toRollbackMergedMs: since(rollback) } : {}),
     ...(stable !== undefined ? { stableAt: iso(stable), toStableMs: since(stable) } : {}),
-    ...(predicted !== undefined && Number.isFinite(predicted) ? { predictedDetectMs: predicted } : {}),
+    ...(predicted !== undefined ? { predictedDetectMs: predicted } : {}),
     summary,
   };
 }

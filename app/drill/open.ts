@@ -9,7 +9,7 @@
  * Like retry.ts it lives on its own branch, `stagegate-drill/<namespace>/<name>`, outside the
  * bot's `stagegate/…` stage branches, so no pass adopts, merges or closes it.
  */
-import { DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
+import { DEFAULT_OUT_DIR, DRILL_SIGNAL } from '../../constructs/conventions.js';
 import { effectiveRouting, type RolloutModel } from '../../constructs/model.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, parseDocument } from 'yaml';
@@ -17,14 +17,13 @@ import { changelogPath, rolloutId } from '../bot/content.js';
 import type { FileChange } from '../bot/port.js';
 import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
 import { openPersonPr } from '../bot/person-pr.js';
+import { drillBranch } from './record.js';
 import { type DrillFault, drillRefusal, faultErrors, NO_CANARY_ONLY_ROUTE } from './fault.js';
 
 export const TRAILER_DRILL = 'Stagegate-Drill';
-export const PR_LABEL_DRILL_FAILED = 'stagegate:drill-failed';
+export { PR_LABEL_DRILL_FAILED } from '../../constructs/conventions.js';
 
-export function drillBranch(m: Pick<RolloutModel, 'namespace' | 'name'>): string {
-  return `stagegate-drill/${m.namespace}/${m.name}`;
-}
+export { drillBranch } from './record.js';
 
 /** `spec.drill` as the intent spells it. */
 export function drillSpec(f: DrillFault): Record<string, unknown> {
@@ -103,26 +102,34 @@ export interface DrillReport {
   readonly ok: boolean;
   readonly summary: string;
   readonly number?: number;
-  /** Why the rules might not see this fault (see {@link faultBlindSpot}). */
+  /** What the drill rehearses (see {@link drillNote}). */
   readonly warning?: string;
 }
 
 /**
- * Whether the rules, which tell the versions apart by the destination's version label, can see
- * the fault. Istio's stats filter takes the destination's labels from the peer metadata exchange
- * or, in the client's sidecar, from the upstream host's metadata (istio/proxy
- * source/extensions/filters/http/istio_stats/istio_stats.cc `populatePeerInfo`,
- * `extractEndpointMetadata`). Envoy's fault filter answers an abort before any upstream host is
- * picked, so the server's sidecar never sees it and the client's records it with version
- * "unknown" (as the demo exporter already models a circuit-breaker 503 UO). A delay reaches the
- * canary, but only the client's sidecar measures it.
+ * What a drill rehearses, told to the person who opens it (constructs/drill-alert.ts has the
+ * sources). Envoy's fault filter answers an abort in the client proxy before any upstream host is
+ * picked, so the canary's own rules never count it: the drill's own alert (`drill:fault`, FI on
+ * reporter source) stands in for them, and the drill rehearses the rollback path only.
  */
-export function faultBlindSpot(fault: DrillFault, reporter: RolloutModel['metrics']['reporter']): string | undefined {
+export function drillNote(fault: DrillFault): string | undefined {
   if (fault.kind === 'abort')
-    return 'an injected abort is answered by the client proxy before an upstream host is picked: reporter "destination" never counts it and reporter "source" counts it under destination_version "unknown", so the canary loses requests instead of gaining errors; expect a hold on missing canary data (a failed drill) unless other signals see it; a delay with metrics.reporter source is visible';
-  if (reporter !== 'source')
-    return `the delay is added in the client proxy; reporter "${reporter}" measures the server's time only, so the latency rules will not see it (set metrics.reporter: source on the staged copy)`;
+    return `an abort drill rehearses the rollback path, not the built-in detection: Envoy answers the abort in the client proxy before any canary pod sees it, so the canary's own alerts never count it; the drill's own alert (stagegate_signal ${DRILL_SIGNAL}: response_flags FI on reporter source) turns the gate red`;
   return undefined;
+}
+
+/**
+ * A delay reaches the canary, but only the client's proxy times it from the start of the request
+ * (Envoy's fault filter delays before the router forwards it, envoyproxy/envoy
+ * source/extensions/filters/http/fault/fault_filter.cc `decodeHeaders`), and istio_stats records
+ * `info.requestComplete()`, the time since *its own* proxy received the request
+ * (istio/proxy@release-1.30 source/extensions/filters/http/istio_stats/istio_stats.cc l.834).
+ * The server's sidecar (reporter destination) or a waypoint receives it after the delay, so the
+ * p99 the rules read there never moves.
+ */
+export function delayRefusal(fault: DrillFault, reporter: RolloutModel['metrics']['reporter']): string | undefined {
+  if (fault.kind !== 'delay' || reporter === 'source') return undefined;
+  return `a delay drill needs metrics.reporter: source: Envoy adds the delay in the client proxy before it forwards the request, so only the source reporter's istio_request_duration_milliseconds includes it; reporter "${reporter}" times the request from when the canary's side received it and the latency rules would never see the delay (set metrics.reporter: source on the staged copy, or drill with --abort)`;
 }
 
 export interface DrillOptions {
@@ -150,6 +157,8 @@ export async function openDrill(
   if (m.drill) return refuse(`${id} already carries spec.drill; a drill PR was merged, remove it first`);
   if (m.gatewayApi) return refuse(`${id} routes with a Gateway API HTTPRoute, which has no fault injection`);
   if (!effectiveRouting(m).cohortRoute) return refuse(`${m.stage}: ${NO_CANARY_ONLY_ROUTE}`);
+  const delay = delayRefusal(fault, m.metrics.reporter);
+  if (delay) return refuse(delay);
 
   const intent = setDrill(o.text, fault);
   let generated: ReturnType<typeof o.regenerate>;
@@ -172,14 +181,14 @@ export async function openDrill(
   ];
   const title = `stagegate: drill ${m.name}: ${what}`;
   const ref = drillBranch(m);
-  const warning = faultBlindSpot(fault, m.metrics.reporter);
+  const warning = drillNote(fault);
   const body = [
     `Rehearses the rollback of **${id}** at \`${m.stage}\`: ${what} (\`spec.drill\`, compiled into the VirtualService's cohort route).`,
     '',
     'Once merged the gate should turn red and the bot open and merge the rollback PR; `stagegate drill --measure` then reports the times.',
     '',
     'A person merges this PR; stagegate never merges it.',
-    ...(warning ? ['', `**Warning:** ${warning}.`] : []),
+    ...(warning ? ['', `**Note:** ${warning}.`] : []),
   ].join('\n');
   const pr = await openPersonPr(port, config, {
     branch: ref,

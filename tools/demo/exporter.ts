@@ -17,15 +17,16 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseAllDocuments } from 'yaml';
-import { METRIC_REQUESTS, SUBSET_CANARY } from '../../constructs/conventions.js';
-import { ROUTE_COHORT, ROUTE_DEFAULT } from '../../constructs/virtual-service.js';
 import { binomial, poisson, seededRandom } from '../random.js';
+import { delayed, LOCAL_REPLY_LATENCY, type RouteFault, splitByFault } from './route-fault.js';
+import { renderExposition } from './exposition.js';
 import { drawLatencies, ISTIO_DURATION_BUCKETS, type LatencyProfile } from './sampling.js';
 
 export { ISTIO_DURATION_BUCKETS, type LatencyProfile } from './sampling.js';
+export { canaryWeightFromManifest, type ManifestObject, routingFromManifest } from './manifest.js';
+export type { RouteFault } from './route-fault.js';
 
-export const METRIC_DURATION = 'istio_request_duration_milliseconds';
+export { METRIC_DURATION } from './exposition.js';
 
 export interface ServiceTraffic {
   readonly namespace: string;
@@ -56,6 +57,8 @@ export interface ServiceTraffic {
   readonly cohortRequestsPerSecond?: number;
   /** Whether the cohort route (100 % canary) exists; otherwise cohort requests follow the weights. @default () => true */
   readonly cohortRoute?: () => boolean;
+  /** A drill's Istio fault on the cohort route (route-fault.ts says how it shows). @default () => undefined */
+  readonly cohortFault?: () => RouteFault | undefined;
   /** Share of requests answered 500 by the workload. */
   readonly errorRatio: { readonly stable: number; readonly canary: number };
   /**
@@ -226,11 +229,31 @@ export function createSimulation(options: SimulationOptions): Simulation {
       const arrivals = poisson(random, state.requestsPerSecond * seconds);
       const toCanary = binomial(random, arrivals, weight / 100);
       const cohort = poisson(random, state.cohortRequestsPerSecond * seconds);
-      const cohortToCanary = (spec.cohortRoute ?? (() => true))() ? cohort : binomial(random, cohort, weight / 100);
+      const onCohortRoute = (spec.cohortRoute ?? (() => true))();
+      const cohortToCanary = onCohortRoute ? cohort : binomial(random, cohort, weight / 100);
+      // A drill's fault acts on the cohort route only, in the client's proxy (route-fault.ts).
+      const faultSpec = onCohortRoute ? spec.cohortFault?.() : undefined;
+      const fault = splitByFault(random, cohortToCanary, faultSpec);
       const counts: Record<Version, number> = {
         stable: arrivals - toCanary + cohort - cohortToCanary,
-        canary: toCanary + cohortToCanary,
+        canary: toCanary + fault.passed,
       };
+      if (faultSpec?.abort) {
+        const { httpStatus } = faultSpec.abort;
+        record(svc, 'canary', fault.aborted, httpStatus, 'FI', LOCAL_REPLY_LATENCY, ['source'], false);
+        const late = delayed(LOCAL_REPLY_LATENCY, faultSpec.delay?.fixedDelayMs ?? 0);
+        record(svc, 'canary', fault.delayedAborted, httpStatus, 'DI,FI', late, ['source'], false);
+      }
+      if (faultSpec?.delay && fault.delayed > 0) {
+        // Served by canary as usual; only the client's proxy measured the delay.
+        const errors = binomial(random, fault.delayed, state.errorRatio.canary);
+        const latency = state.latencyMs.canary;
+        const late = delayed(latency, faultSpec.delay.fixedDelayMs);
+        record(svc, 'canary', fault.delayed - errors, 200, '-', latency, ['destination']);
+        record(svc, 'canary', errors, 500, '-', latency, ['destination']);
+        record(svc, 'canary', fault.delayed - errors, 200, 'DI', late, ['source']);
+        record(svc, 'canary', errors, 500, 'DI', late, ['source']);
+      }
       // Shadow stage: copies of stable's requests, answered by canary and dropped by Envoy.
       const copies = binomial(random, counts.stable, clampWeight(spec.mirrorPercent?.() ?? 0) / 100);
       if (copies > 0) {
@@ -326,96 +349,6 @@ export async function startExporter(options: SimulationOptions & { readonly port
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
-}
-
-/**
- * The canary weight of the default route in a generated `<name>.k8s.yaml`: the weight of the
- * `canary` destination of the VirtualService route `stagegate-default`; 0 when the rollout is
- * aborted. Lets the demo follow the live weight from Git.
- */
-export function canaryWeightFromManifest(yamlText: string): number {
-  return routingFromManifest(yamlText).canaryWeight;
-}
-
-/** Canary weight (as {@link canaryWeightFromManifest}) and whether the cohort route exists. */
-/** The few fields of a generated object the exporter reads. */
-export interface ManifestObject {
-  readonly kind?: string;
-  readonly metadata?: { name?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  readonly spec?: {
-    http?: {
-      name?: string;
-      route?: { destination?: { subset?: string }; weight?: number }[];
-      mirror?: unknown;
-      mirrorPercentage?: { value?: number };
-    }[];
-    groups?: readonly unknown[];
-  };
-}
-
-export function routingFromManifest(yamlText: string): {
-  readonly canaryWeight: number;
-  readonly cohortRoute: boolean;
-  /** Present in a shadow stage: percent of stable's requests mirrored to canary. */
-  readonly mirrorPercent?: number;
-} {
-  const docs = parseAllDocuments(yamlText);
-  const objects = (Array.isArray(docs) ? docs : [docs]).map((d) => d.toJS() as ManifestObject | null);
-  const vs = objects.find((o) => o?.kind === 'VirtualService');
-  if (!vs) throw new Error('manifest has no VirtualService; pass the generated <name>.k8s.yaml of a rollout');
-  const http = vs.spec?.http ?? [];
-  const cohortRoute = http.some((r) => r?.name === ROUTE_COHORT);
-  if (
-    vs.metadata?.labels?.['stagegate.dev/stage'] === 'aborted' ||
-    vs.metadata?.annotations?.['stagegate.dev/abort-reason']
-  ) {
-    return { canaryWeight: 0, cohortRoute: false };
-  }
-  const route = http.find((r) => r?.name === ROUTE_DEFAULT);
-  if (!route)
-    throw new Error(
-      `VirtualService ${vs.metadata?.name} has no http route named "${ROUTE_DEFAULT}"; was it generated by stagegate?`,
-    );
-  const destinations = route.route ?? [];
-  const canary = destinations.find((d) => d.destination?.subset === SUBSET_CANARY);
-  // Istio: a lone destination without a weight takes all traffic.
-  const canaryWeight = !canary ? 0 : (canary.weight ?? (destinations.length === 1 ? 100 : 0));
-  // Istio: a mirror without mirrorPercentage copies every request.
-  const mirrorPercent = route.mirror === undefined ? 0 : (route.mirrorPercentage?.value ?? 100);
-  return mirrorPercent > 0 ? { canaryWeight, cohortRoute, mirrorPercent } : { canaryWeight, cohortRoute };
-}
-
-// ---- exposition ------------------------------------------------------------------------------
-
-function renderExposition(series: readonly Series[]): string {
-  const sorted = [...series].sort((a, b) => compare(labelText(a.labels), labelText(b.labels)));
-  const out: string[] = [`# HELP ${METRIC_REQUESTS} Total requests.`, `# TYPE ${METRIC_REQUESTS} counter`];
-  for (const s of sorted) out.push(`${METRIC_REQUESTS}{${labelText(s.labels)}} ${s.requests}`);
-  out.push(`# HELP ${METRIC_DURATION} Request duration in milliseconds.`, `# TYPE ${METRIC_DURATION} histogram`);
-  for (const s of sorted) {
-    const labels = labelText(s.labels);
-    ISTIO_DURATION_BUCKETS.forEach((le, i) => {
-      out.push(`${METRIC_DURATION}_bucket{${labels},le="${le}"} ${s.buckets[i]}`);
-    });
-    out.push(`${METRIC_DURATION}_bucket{${labels},le="+Inf"} ${s.requests}`);
-    out.push(`${METRIC_DURATION}_sum{${labels}} ${formatFloat(s.sumMs)}`);
-    out.push(`${METRIC_DURATION}_count{${labels}} ${s.requests}`);
-  }
-  return `${out.join('\n')}\n`;
-}
-
-function labelText(labels: readonly (readonly [string, string])[]): string {
-  return labels
-    .map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`)
-    .join(',');
-}
-
-function formatFloat(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(3);
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // ---- checks ----------------------------------------------------------------------------------

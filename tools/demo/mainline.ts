@@ -13,13 +13,13 @@ import { formatProblem, parseIntent } from '../../constructs/spec/index.js';
 import { ROUTE_DEFAULT } from '../../constructs/virtual-service.js';
 import type { Emulator } from '../emulator/index.js';
 import { ruleFileOf } from '../promtool.js';
-import { type ManifestObject, routingFromManifest } from './exporter.js';
+import { type ManifestObject, type ManifestRouting, routingFromManifest } from './manifest.js';
 
 export interface LiveRollout {
   readonly path: string;
   readonly model: RolloutModel;
   readonly manifest: string;
-  readonly routing: { readonly canaryWeight: number; readonly cohortRoute: boolean; readonly mirrorPercent?: number };
+  readonly routing: ManifestRouting;
   /** Weights of the default route as written in the VirtualService. */
   readonly weights: { readonly stable: number; readonly canary: number };
 }

@@ -2,6 +2,7 @@
  * What the demo tells people: progress lines while it runs and the summary at the end (text
  * and JSON). Pure formatting over the facts run.ts gathered.
  */
+import type { DemoDrillResult } from './drill.js';
 import type { Verdict } from '../../app/gate/evaluate.js';
 
 export interface DemoPull {
@@ -70,6 +71,8 @@ export interface DemoSummary {
   /** `rollout: event` for each notification the bot posted to the demo's webhook, in order. */
   readonly notifications: readonly string[];
   readonly timeline: string;
+  /** `stagegate drill --measure` of each drilled rollout, at the end. */
+  readonly drills?: readonly DemoDrillResult[];
   readonly cleanup: {
     readonly prometheusPid: number | undefined;
     readonly prometheusExited: boolean;
@@ -123,6 +126,7 @@ export function formatSummary(s: DemoSummary): string {
     }
     lines.push(`  commits: ${r.commits.length} (${r.commits.map((c) => c.sha.slice(0, 7)).join(' ')})`);
   }
+  for (const d of s.drills ?? []) lines.push('', `drill ${d.rollout}: ${d.summary}`);
   for (const p of s.problems) lines.push(`problem: ${p}`);
   return `${lines.join('\n')}\n`;
 }

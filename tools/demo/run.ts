@@ -4,7 +4,8 @@
  * routing follows main's VirtualServices; a real Prometheus loading main's PrometheusRules
  * (reloaded at every merge); and, every tick, CI (verify + the health gate as a "ci" user)
  * followed by one reconcile pass of the bot — the code `stagegate advance` runs. storefront is
- * promoted to 100 %; payments-api regresses at its second stage and is rolled back.
+ * promoted to 100 %; payments-api regresses at its second stage and is rolled back; search, a staged
+ * copy, is drilled (tools/demo/drill.ts) and rolled back by the drill's alert.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -30,6 +31,7 @@ import { Narrator } from './narrator.js';
 import { progressLine, type DemoSummary, type RolloutSummary } from './report.js';
 import { renderTimeline } from './timeline.js';
 import { writeDemoReports } from './reports.js';
+import { DemoDrill, type DemoDrillPlan, type DemoDrillResult } from './drill.js';
 
 /** The intents shipped with the demo. */
 export const DEMO_ROLLOUTS_DIR = resolve(import.meta.dirname, 'rollouts');
@@ -41,11 +43,19 @@ export interface DemoRollout {
   readonly cohortRequestsPerSecond?: number;
   /** Canary error ratio injected once the rollout reaches stage index `atStage`. */
   readonly regression?: { readonly atStage: number; readonly canaryErrorRatio: number };
+  /** A rollback drill on this (staged) rollout's cohort route. */
+  readonly drill?: DemoDrillPlan;
 }
 
 export const DEMO_CAST: readonly DemoRollout[] = [
   { name: 'storefront', expected: 'promote', cohortRequestsPerSecond: 20 },
   { name: 'payments-api', expected: 'rollback', regression: { atStage: 1, canaryErrorRatio: 0.25 } },
+  {
+    name: 'search',
+    expected: 'rollback',
+    cohortRequestsPerSecond: 20,
+    drill: { afterSeconds: 15, fault: { kind: 'abort', httpStatus: 503, percent: 50 } },
+  },
 ];
 
 export interface DemoOptions {
@@ -85,12 +95,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     for (const c of compile(sources)) seedFiles[`generated/${c.file}`] = c.content;
     const botToken = `bot-${randomBytes(12).toString('hex')}`;
     const ciToken = `ci-${randomBytes(12).toString('hex')}`;
+    const sreToken = `sre-${randomBytes(12).toString('hex')}`;
+    const reviewerToken = `reviewer-${randomBytes(12).toString('hex')}`;
     const emu = await startEmulator({
       owner: OWNER,
       repo: REPO,
       seedFiles,
       dataDir: join(work, 'github'),
-      users: { [botToken]: 'stagegate-bot', [ciToken]: 'ci' },
+      users: { [botToken]: 'stagegate-bot', [ciToken]: 'ci', [sreToken]: 'sre', [reviewerToken]: 'reviewer' },
     });
     cleanups.push(() => emu.close());
     log(
@@ -153,6 +165,17 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       now: () => new Date(),
     });
     const narrator = new Narrator(cast, mainline, seconds, log);
+    const drills = cast.flatMap((r) =>
+      r.drill
+        ? [
+            new DemoDrill({
+              ...{ name: r.name, path: `rollouts/${r.name}.yaml`, plan: r.drill, owner: OWNER, repo: REPO },
+              ...{ apiUrl: emu.url, sreToken, reviewerToken, github, mainline, seconds },
+              say: (name, text) => narrator.say(name, text),
+            }),
+          ]
+        : [],
+    );
     const deadline = started + (opts.deadlineMs ?? 6 * 60_000);
     const tickMs = opts.tickMs ?? 2500;
     const injected = new Set<string>();
@@ -187,6 +210,11 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
           );
         }
       }
+      for (const d of drills)
+        if ((await d.tick()) && mainline.refresh()) {
+          await prom.reload();
+          narrator.mainChanged();
+        }
       await narrator.sample(async (name) => errorRatios(promApi, mainline, name));
       const done = narrator.storyComplete();
       if (done) tail -= 1;
@@ -213,7 +241,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     const names = cast.map((r) => r.name);
     const reportArgs = { gitDir: emu.gitDir, mainline, names, prometheus: promApi, outDir: opts.outDir };
     for (const path of await writeDemoReports(reportArgs)) log(`report: ${path}`);
-    const problems = judge(rollouts);
+    const measured: DemoDrillResult[] = [];
+    for (const d of drills) {
+      const m = await d.measure(opts.deadlineMs ?? 6 * 60_000);
+      measured.push(m);
+      log(`drill: ${m.rollout}: ${m.summary}`);
+      for (const line of m.ledger) log(`drill: ledger on main: ${line}`);
+    }
+    const problems = [...judge(rollouts), ...judgeDrills(measured)];
     summary = {
       ok: problems.length === 0,
       problems,
@@ -222,6 +257,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       commits: emu.log('main').length,
       notifications,
       timeline,
+      drills: measured,
     };
   } finally {
     for (const cleanup of cleanups.reverse()) {
@@ -263,6 +299,17 @@ export function judge(rollouts: readonly RolloutSummary[]): string[] {
   return problems;
 }
 
+/** A drill counts when it ended in a measured rollback (fault → red → rollback merged → 100 % stable). */
+export function judgeDrills(drills: readonly DemoDrillResult[]): string[] {
+  return drills.flatMap((d) =>
+    d.outcome !== 'rolled-back'
+      ? [`drill of ${d.rollout} did not end in a rollback: ${d.summary}`]
+      : d.ledger.length === 0
+        ? [`drill of ${d.rollout}: the rollback's merge commit on main records no drill times`]
+        : [],
+  );
+}
+
 function readIntent(dir: string, name: string): string {
   try {
     return readFileSync(join(dir, `${name}.yaml`), 'utf8');
@@ -284,6 +331,7 @@ function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
     canaryWeight: () => mainline.routing(r.name).canaryWeight,
     cohortRoute: () => mainline.routing(r.name).cohortRoute,
     mirrorPercent: () => mainline.routing(r.name).mirrorPercent ?? 0,
+    cohortFault: () => mainline.routing(r.name).cohortFault,
     errorRatio: { stable: baseline, canary: baseline },
     latencyMs: { stable: LATENCY, canary: LATENCY },
   };

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CHECK_VERIFY, rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
 import { main, type Io } from '../../../app/cli/main.js';
 import { measureDrill } from '../../../app/drill/measure.js';
+import { startWebhookSink } from '../../../tools/demo/webhook.js';
 import { openDrill } from '../../../app/drill/open.js';
 import { BOT_TOKEN, MIN, OWNER, REPO, type World } from '../bot/harness.js';
 import { STAGED_PATH, stagedWorld } from './staged.js';
@@ -70,6 +71,16 @@ describe('stagegate drill --measure', () => {
       deadlineMs: 60 * MIN,
       summary: `drill #${n} rolled back: first red 3m, rollback merged 4m, 100 % stable 4m after the fault went live (plan predicts no time to detect for this stage)`,
     });
+    // The ledger: the rollback's merge commit on main records the drill's times.
+    const [head] = (await w.ci.rest.repos.listCommits({ owner: OWNER, repo: REPO, sha: 'main', per_page: 1 })).data;
+    expect(head!.commit.message).toContain(
+      [
+        `- drill #${n}: fault live ${live} at internal`,
+        '- drill: first red 3m, rollback merged 4m, 100 % stable 4m (this commit) after the fault went live; plan predicts no time to detect for this stage',
+        '',
+        'Stagegate-Rollback: shop-staging/checkout-staging/internal',
+      ].join('\n'),
+    );
     const json = io(env);
     expect(await main(['drill', 'checkout-staging', '--measure', '--json', '--repo', 'acme/deploy'], json)).toBe(0);
     expect(JSON.parse(json.out.join(''))).toEqual(m);
@@ -90,5 +101,33 @@ describe('stagegate drill --measure', () => {
     expect(pr.labels.map((l) => l.name).sort()).toEqual(['stagegate', 'stagegate:drill-failed']);
     const comments = (await w.ci.rest.issues.listComments({ owner: OWNER, repo: REPO, issue_number: n })).data;
     expect(comments.map((c) => c.body!.split('\n')[1])).toEqual([`**Failed drill.** ${m.summary}.`]);
+  });
+
+  it('notifies $STAGEGATE_NOTIFY_URL once that a drill failed, when --measure labels it', async () => {
+    w = await stagedWorld();
+    const n = await mergedDrill(w);
+    w.advance(61 * MIN);
+    const got: Array<{ event: string; rollout: string; text: string }> = [];
+    const sink = await startWebhookSink((e) => got.push({ event: e.event, rollout: e.rollout, text: e.text }));
+    try {
+      const env = {
+        GITHUB_TOKEN: BOT_TOKEN,
+        GITHUB_API_URL: w.gh.url,
+        STAGEGATE_RETRY_UNIT_MS: '1',
+        STAGEGATE_NOTIFY_URL: sink.url,
+      };
+      const argv = ['drill', 'checkout-staging', '--measure', '--repo', 'acme/deploy'];
+      expect(await main(argv, io(env))).toBe(1);
+      expect(await main(argv, io(env))).toBe(1);
+      expect(got).toEqual([
+        {
+          event: 'drill-failed',
+          rollout: 'shop-staging/checkout-staging',
+          text: `shop-staging/checkout-staging: drill #${n} failed: no rollback within its deadline`,
+        },
+      ]);
+    } finally {
+      await sink.close();
+    }
   });
 });

@@ -15,7 +15,7 @@ import {
 } from '../../../constructs/conventions.js';
 import { main, type Io } from '../../../app/cli/main.js';
 import { openRetry, retryBranch } from '../../../app/bot/retry.js';
-import { drillBranch, dropDrill, faultBlindSpot, openDrill, setDrill } from '../../../app/drill/open.js';
+import { delayRefusal, drillBranch, drillNote, dropDrill, openDrill, setDrill } from '../../../app/drill/open.js';
 import { BOT_TOKEN, INTENT, MIN, OWNER, REPO, world, type World } from '../bot/harness.js';
 import { STAGED, STAGED_OUT, STAGED_PATH, stagedWorld, vsRoutes } from './staged.js';
 
@@ -60,7 +60,7 @@ describe('stagegate drill', () => {
       /^shop-staging\/checkout-staging: drill #(\d+) opened \(abort 503 on 100 % of the cohort route\); merge it to start\n$/,
     );
     expect(run.err.join('')).toBe(
-      'shop-staging/checkout-staging: warning: an injected abort is answered by the client proxy before an upstream host is picked: reporter "destination" never counts it and reporter "source" counts it under destination_version "unknown", so the canary loses requests instead of gaining errors; expect a hold on missing canary data (a failed drill) unless other signals see it; a delay with metrics.reporter source is visible\n',
+      "shop-staging/checkout-staging: note: an abort drill rehearses the rollback path, not the built-in detection: Envoy answers the abort in the client proxy before any canary pod sees it, so the canary's own alerts never count it; the drill's own alert (stagegate_signal drill:fault: response_flags FI on reporter source) turns the gate red\n",
     );
     const ref = drillBranch({ namespace: 'shop-staging', name: 'checkout-staging' });
     expect(ref).toBe('stagegate-drill/shop-staging/checkout-staging');
@@ -107,13 +107,17 @@ describe('stagegate drill', () => {
     expect(run.err.join('')).toContain('(given once)');
     expect((await w.pulls()).length).toBe(0);
     const twice = io(run.env as Record<string, string>);
-    const argv = ['drill', 'checkout', '--delay', '2s', '--percent', '50', '--yes-production', '--yes-production'];
-    expect(await main([...argv, '--repo', 'acme/deploy'], twice)).toBe(0);
+    const yes = ['--yes-production', '--yes-production', '--repo', 'acme/deploy'];
+    // A delay the destination reporter cannot time is refused, with the reason.
+    expect(await main(['drill', 'checkout', '--delay', '2s', '--percent', '50', ...yes], twice)).toBe(1);
+    expect(twice.err.join('')).toContain('no drill: a delay drill needs metrics.reporter: source: ');
+    expect((await w.pulls()).length).toBe(0);
+    expect(await main(['drill', 'checkout', '--abort', '500', '--percent', '50', ...yes], twice)).toBe(0);
     expect(
       vsRoutes(w.gh.readFile(drillBranch({ namespace: 'shop', name: 'checkout' }), 'generated/checkout.k8s.yaml')!)[0]!
         .fault,
     ).toEqual({
-      delay: { fixedDelay: '2s', percentage: { value: 50 } },
+      abort: { httpStatus: 500, percentage: { value: 50 } },
     });
     const usage = io(run.env as Record<string, string>);
     expect(await main(['drill', 'checkout-staging', '--repo', 'acme/deploy'], usage)).toBe(2);
@@ -170,14 +174,16 @@ describe('stagegate drill', () => {
   });
 });
 
-describe('faultBlindSpot', () => {
-  it('warns that the version-split rules cannot see an abort, and a delay only with reporter source', () => {
-    expect(faultBlindSpot({ kind: 'abort', httpStatus: 503, percent: 100 }, 'source')).toMatch(
-      /^an injected abort is answered by the client proxy before an upstream host is picked/,
+describe('drillNote / delayRefusal', () => {
+  it('says an abort drill rehearses the rollback path, and refuses a delay the reporter cannot time', () => {
+    expect(drillNote({ kind: 'abort', httpStatus: 503, percent: 100 })).toMatch(
+      /^an abort drill rehearses the rollback path, not the built-in detection: /,
     );
-    expect(faultBlindSpot({ kind: 'delay', fixedDelayMs: 2000, percent: 100 }, 'destination')).toBe(
-      `the delay is added in the client proxy; reporter "destination" measures the server's time only, so the latency rules will not see it (set metrics.reporter: source on the staged copy)`,
+    expect(drillNote({ kind: 'delay', fixedDelayMs: 2000, percent: 100 })).toBeUndefined();
+    expect(delayRefusal({ kind: 'delay', fixedDelayMs: 2000, percent: 100 }, 'destination')).toBe(
+      'a delay drill needs metrics.reporter: source: Envoy adds the delay in the client proxy before it forwards the request, so only the source reporter\'s istio_request_duration_milliseconds includes it; reporter "destination" times the request from when the canary\'s side received it and the latency rules would never see the delay (set metrics.reporter: source on the staged copy, or drill with --abort)',
     );
-    expect(faultBlindSpot({ kind: 'delay', fixedDelayMs: 2000, percent: 100 }, 'source')).toBeUndefined();
+    expect(delayRefusal({ kind: 'delay', fixedDelayMs: 2000, percent: 100 }, 'source')).toBeUndefined();
+    expect(delayRefusal({ kind: 'abort', httpStatus: 503, percent: 100 }, 'destination')).toBeUndefined();
   });
 });

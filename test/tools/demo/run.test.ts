@@ -113,6 +113,25 @@ describe('stagegate demo', () => {
       expect(readFileSync(join(reports, `payments-payments-api-${signal}.svg`), 'utf8')).toContain('<polyline ');
   });
 
+  it('runs one drill on the staged search rollout that ends in a measured rollback, recorded in the ledger', () => {
+    const [drill] = summary.drills ?? [];
+    expect([drill?.rollout, drill?.outcome]).toEqual(['search-staging/search', 'rolled-back']);
+    expect(drill!.toFirstRedMs).toBeGreaterThan(0);
+    expect(drill!.toRollbackMergedMs).toBeGreaterThan(drill!.toFirstRedMs!);
+    expect(drill!.toStableMs).toBe(drill!.toRollbackMergedMs);
+    const search = rollout('search');
+    expect(search.aborted).toBe(true);
+    expect(search.finalWeights).toEqual({ stable: 100, canary: 0 });
+    expect(search.rollback!.abortReason).toContain('drill:fault: search-staging/search: drill: the injected abort');
+    expect(drill!.ledger).toEqual([
+      `- drill #${drill!.drillPr}: fault live ${drill!.faultLiveAt} at cohort`,
+      expect.stringMatching(
+        /^- drill: first red \d+s, rollback merged \d+s, 100 % stable \d+s \(this commit\) after the fault went live; /,
+      ),
+    ]);
+    expect(progress).toMatch(/\[\s*\d+s\] search: reviewer merged drill #\d+: the fault is live on the cohort route/);
+  });
+
   it('prints a progress line per step', () => {
     expect(progress).toMatch(/\[\s*\d+s\] storefront: merged #\d+ → ten-percent \(10 % \+ cohort\)/);
     expect(progress).toMatch(

@@ -1,0 +1,73 @@
+/**
+ * What a drill's record is made of, read from GitHub as the bot reads it (docs/design.md §4, §4a;
+ * issue #16): when its fault went live (the drill PR's merge), and the first trusted red
+ * `stagegate/health` after that on any of the rollout's stage PRs. Shared by `drill --measure`
+ * (measure.ts) and the rollback's merge commit, the ledger line of a drill (ledger.ts).
+ */
+import { stageBranch } from '../../constructs/conventions.js';
+import { planStages } from '../../constructs/detectability.js';
+import { formatDuration } from '../../constructs/duration.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import { trustedRuns } from '../bot/checks.js';
+import type { BotConfig } from '../bot/planner.js';
+import type { GitHubPort, PullRequest } from '../bot/port.js';
+
+/** The drill PR's branch: outside the bot's `stagegate/…` stage branches, so no pass adopts it. */
+export function drillBranch(m: Pick<RolloutModel, 'namespace' | 'name'>): string {
+  return `stagegate-drill/${m.namespace}/${m.name}`;
+}
+
+export const at = (iso: string | null | undefined): number => Date.parse(iso ?? '');
+
+/** A duration rounded to the second, "—" when unknown. */
+export const ms = (v: number | undefined): string =>
+  v === undefined ? '—' : formatDuration(Math.round(v / 1000) * 1000);
+
+/** The rollout's drill PRs, and the one merged last (its merge put the fault live). */
+export async function drillPulls(
+  port: Pick<GitHubPort, 'pullsByHead'>,
+  m: Pick<RolloutModel, 'namespace' | 'name'>,
+): Promise<{ all: readonly PullRequest[]; merged?: PullRequest }> {
+  const all = await port.pullsByHead(drillBranch(m));
+  const merged = all.filter((p) => p.merged && p.mergedAt).sort((a, b) => at(b.mergedAt) - at(a.mergedAt))[0];
+  return merged ? { all, merged } : { all };
+}
+
+/**
+ * The first trusted red health run completed at or after `live` on any of the rollout's stage
+ * PRs (their latest head: a PR the bot rebuilt loses the older heads' runs).
+ */
+export async function firstRedAfter(
+  port: Pick<GitHubPort, 'pullsByHead' | 'checkRuns'>,
+  config: Pick<BotConfig, 'trustedApps' | 'healthCheck'>,
+  m: RolloutModel,
+  live: number,
+): Promise<number | undefined> {
+  const after = (t: number) => Number.isFinite(t) && t >= live;
+  let first: number | undefined;
+  for (const stage of m.stages) {
+    for (const pr of await port.pullsByHead(stageBranch(m.namespace, m.name, stage.name))) {
+      if (pr.state === 'closed' && !after(at(pr.closedAt))) continue;
+      const runs = trustedRuns(await port.checkRuns(pr.headSha), config.trustedApps).filter(
+        (r) => r.name === config.healthCheck && r.status === 'completed' && r.conclusion === 'failure',
+      );
+      for (const r of runs) {
+        const t = at(r.completedAt ?? r.startedAt);
+        if (after(t) && (first === undefined || t < first)) first = t;
+      }
+    }
+  }
+  return first;
+}
+
+/** `plan`'s time to detect for the live stage; undefined when plan cannot say (cohort traffic, no rps). */
+export function predictedDetectMs(m: RolloutModel): number | undefined {
+  const p = planStages(m).find((s) => s.stage === m.stage)?.timeToDetectMs;
+  return p !== undefined && Number.isFinite(p) ? p : undefined;
+}
+
+export function planText(predicted: number | undefined): string {
+  return predicted === undefined
+    ? 'plan predicts no time to detect for this stage'
+    : `plan predicted ${ms(predicted)} to detect`;
+}

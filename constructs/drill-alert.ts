@@ -1,0 +1,92 @@
+/**
+ * The alert of an abort drill (spec.drill.abort; README "Rehearsals (drill)", issue #16): it
+ * counts the requests the injected fault answered and rolls back, so a drill rehearses the
+ * rollback path (gate red → rollback PR → merged → 100 % stable). It does not rehearse the
+ * built-in detection, and cannot: the abort is invisible to the rules that judge a canary.
+ *
+ * Why (read in Istio's and Envoy's source):
+ * - Envoy's fault filter runs before the router filter ("must be inserted before any other
+ *   filter, including the router filter": envoyproxy/envoy docs/root/configuration/http/
+ *   http_filters/fault_filter.rst) and answers an abort itself: `abortWithHTTPStatus` sets
+ *   response flag FaultInjected and sends a local reply (source/extensions/filters/http/fault/
+ *   fault_filter.cc). No upstream host is picked, so the request never reaches a canary pod and
+ *   reporter "destination" never counts it.
+ * - The client proxy's stats filter then has no peer metadata and no upstream host to fall back on
+ *   (istio/proxy@release-1.30 source/extensions/filters/http/istio_stats/istio_stats.cc
+ *   `populatePeerInfo` l.973–985, `extractEndpointMetadata` l.91 reads `upstreamHost()`), so
+ *   reporter "source" files it under destination_version "unknown" and destination_canonical_revision
+ *   "latest" (l.1220–1231): it counts for neither version. The service's name and namespace are
+ *   still known: they come from the route's cluster metadata (l.1002–1035), which the connection
+ *   manager sets when it picks the route, before any filter runs (envoyproxy/envoy
+ *   source/common/http/conn_manager_impl.cc `refreshCachedRoute` → `setUpstreamClusterInfo`).
+ * - Envoy writes FaultInjected as "FI" in `response_flags` (source/common/stream_info/utility.cc).
+ * So the built-in alerts see the canary lose requests (a hold), never fail. This alert reads
+ * reporter "source", response_flags FI, of the rollout's service. The fault sits only on the
+ * cohort route (virtual-service.ts `drillFault`), whose only destination is the canary, so every
+ * FI response of the service while the drill is live is the drill's. It exists only while
+ * spec.drill.abort is set and the cohort route carries the fault; the rollback removes both.
+ */
+import type { AlertLabels, AlertRule } from './alert-rules.js';
+import {
+  ALERT_LABEL_ACTION,
+  ALERT_LABEL_NAMESPACE,
+  ALERT_LABEL_ROLLOUT,
+  ALERT_LABEL_SEVERITY,
+  ALERT_LABEL_SIGNAL,
+  DRILL_SIGNAL,
+  METRIC_REQUESTS,
+} from './conventions.js';
+import { shortWindowMs } from './detectability.js';
+import { responseFlagRegex } from './istio/telemetry.js';
+import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
+import { binary, call, eq, num, promDuration, range, re, render, selector, sum } from './promql/ast.js';
+import { istioTarget } from './promql/istio.js';
+import { persistenceForMs, windowLabel } from './promql/windows.js';
+
+/** Envoy's short name of response flag FaultInjected (see above). */
+export const FAULT_INJECTED_FLAG = 'FI';
+export const DRILL_ALERT = 'StagegateDrillFaultInjected';
+
+/** The FI responses of the rollout's service over `windowMs`, as the client proxy reports them. */
+export function drillFaultExpr(model: RolloutModel, windowMs: number): string {
+  const t = istioTarget(model);
+  const sel = selector(METRIC_REQUESTS, [
+    eq('reporter', 'source'),
+    eq('destination_service_name', t.service),
+    eq('destination_service_namespace', t.serviceNamespace),
+    re('response_flags', responseFlagRegex(FAULT_INJECTED_FLAG)),
+  ]);
+  return render(binary('>', sum(call('increase', range(sel, windowMs))), num(0)));
+}
+
+/**
+ * The drill's rollback alert; none without an abort drill, or once the fault is off the routes.
+ * It waits as long as the fast errors alert (`S + blip`, windows.ts), so the time from fault to
+ * first red is of the same order as the detection it stands in for.
+ */
+export function drillAlerts(model: RolloutModel): AlertRule[] {
+  const abort = model.drill?.abort;
+  if (!abort || !effectiveRouting(model).cohortRoute) return [];
+  const shortMs = shortWindowMs(model, liveStage(model));
+  const forText = promDuration(persistenceForMs(shortMs, model.metrics.timeScale));
+  const who = `${model.namespace}/${model.name}`;
+  const labels: AlertLabels = {
+    [ALERT_LABEL_ROLLOUT]: model.name,
+    [ALERT_LABEL_NAMESPACE]: model.namespace,
+    [ALERT_LABEL_SIGNAL]: DRILL_SIGNAL,
+    [ALERT_LABEL_ACTION]: 'rollback',
+    [ALERT_LABEL_SEVERITY]: 'critical',
+  };
+  return [
+    {
+      alert: DRILL_ALERT,
+      expr: drillFaultExpr(model, shortMs),
+      for: forText,
+      labels,
+      annotations: {
+        summary: `${who}: drill: the injected abort (${abort.httpStatus}, ${abort.percent} % of the cohort route) answered {{ $value }} requests over ${windowLabel(shortMs)}`,
+        description: `A rollback drill is live: Envoy's fault filter answers ${abort.percent} % of the cohort route's requests with ${abort.httpStatus} (response flag FI, reporter source) before any canary pod sees them, so the canary's own alerts cannot see it. This alert stands in for them to rehearse the rollback path.`,
+      },
+    },
+  ];
+}
