@@ -38,14 +38,25 @@ export function parseDuration(text: string): number {
 export function formatDuration(ms: number): string {
   if (!Number.isInteger(ms) || ms < 0) throw new Error(`cannot format ${ms} ms as a duration`);
   if (ms === 0) return '0s';
+  return wholeUnits(ms, { days: false });
+}
+
+/**
+ * `ms` (a positive whole number) in Go's duration syntax, largest unit first, each unit at most
+ * once ("90m" → "1h30m"). With `days`, whole days are written as "d", which Prometheus ranges and
+ * offsets accept (promql/ast.ts promDuration); without, as hours.
+ */
+export function wholeUnits(ms: number, opts: { readonly days: boolean }): string {
   let rest = ms;
   let out = '';
   for (const [unit, size] of [
+    ['d', 86_400_000],
     ['h', 3_600_000],
     ['m', 60_000],
     ['s', 1_000],
     ['ms', 1],
   ] as const) {
+    if (unit === 'd' && !opts.days) continue;
     const n = Math.floor(rest / size);
     if (n > 0) {
       out += `${n}${unit}`;

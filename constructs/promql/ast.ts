@@ -4,6 +4,7 @@
  * never left to string concatenation (every binary operand that is itself an operator is
  * parenthesised).
  */
+import { wholeUnits } from '../duration.js';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -152,22 +153,7 @@ export const ON_NOTHING: VectorMatching = { on: [] };
 export function promDuration(ms: number): string {
   if (!Number.isInteger(ms) || ms <= 0)
     throw new Error(`PromQL duration must be a positive whole number of ms (got ${ms})`);
-  let rest = ms;
-  let out = '';
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-    ['s', 1_000],
-    ['ms', 1],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    if (n > 0) {
-      out += `${n}${unit}`;
-      rest -= n * size;
-    }
-  }
-  return out;
+  return wholeUnits(ms, { days: true });
 }
 
 function quote(value: string): string {

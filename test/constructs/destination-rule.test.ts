@@ -1,25 +1,11 @@
-import { Testing } from 'cdk8s';
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../constructs/crd-schemas.js';
-import { StagedRollout, type StagedRolloutProps } from '../../constructs/index.js';
+import type { StagedRolloutProps } from '../../constructs/index.js';
+import { CHECKOUT_PROPS, synthKind } from './rollout-props.js';
 
-const base: StagedRolloutProps = {
-  namespace: 'shop',
-  service: { host: 'checkout', port: 8080 },
-  stable: 'v1',
-  canary: 'v2',
-  stages: [
-    { name: 'one-percent', weight: 1, bake: '1h' },
-    { name: 'full', weight: 100 },
-  ],
-  stage: 'one-percent',
-};
+const base = CHECKOUT_PROPS;
 
 function destinationRule(props: StagedRolloutProps): { trafficPolicy?: Record<string, unknown> } {
-  const chart = Testing.chart();
-  new StagedRollout(chart, 'checkout', props);
-  const dr = (Testing.synth(chart) as KubeObject[]).find((o) => o.kind === 'DestinationRule')!;
-  return dr.spec as { trafficPolicy?: Record<string, unknown> };
+  return synthKind(props, 'DestinationRule')!.spec as { trafficPolicy?: Record<string, unknown> };
 }
 
 describe('RolloutDestinationRule: outlier detection', () => {

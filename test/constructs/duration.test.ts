@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, formatProtoDuration, isDuration, parseDuration } from '../../constructs/duration.js';
+import { promDuration } from '../../constructs/promql/ast.js';
 
 describe('durations', () => {
   it('parses Go-style compound durations into milliseconds', () => {
@@ -22,5 +23,11 @@ describe('durations', () => {
     expect(formatProtoDuration(500)).toBe('0.5s');
     expect(formatProtoDuration(1_250)).toBe('1.25s');
     expect(formatProtoDuration(90_000)).toBe('90s');
+  });
+
+  it('writes whole days as hours in intents and rule files, and as days in PromQL ranges', () => {
+    expect(formatDuration(7 * 86_400_000 + 1_500)).toBe('168h1s500ms');
+    expect(promDuration(7 * 86_400_000 + 1_500)).toBe('7d1s500ms');
+    expect(promDuration(90 * 60_000)).toBe('1h30m');
   });
 });

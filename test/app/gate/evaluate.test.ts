@@ -1,172 +1,115 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseIntent } from '../../../constructs/spec/index.js';
+import { describe, expect, it } from 'vitest';
 import type { RolloutModel } from '../../../constructs/model.js';
 import { evaluateGate } from '../../../app/gate/evaluate.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
-import {
-  backfill,
-  backfillRecordingRules,
-  freePort,
-  startPrometheus,
-  type RunningPrometheus,
-} from '../../../tools/prometheus.js';
+import { backfillRecordingRules, freePort, startPrometheus } from '../../../tools/prometheus.js';
 import { recordingRules } from '../../../constructs/alert-rules.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
+import { gateModel, historyWindow, openMetricsOf, servePrometheus, steady } from './gate-fixtures.js';
 import { HEALTHY_LATENCY, istioHistory, SLOW_LATENCY, type VersionTraffic } from './istio-history.js';
 
-function model(name: string): RolloutModel {
-  const result = parseIntent(
-    'gate.yaml',
-    `
-apiVersion: stagegate.dev/v1alpha1
-kind: Rollout
-metadata: { name: NAME, namespace: shop }
-spec:
-  service: { host: NAME, port: 8080 }
-  stable: v1
-  canary: v2
-  stages:
-    - { name: one-percent, weight: 1, bake: 30m }
-    - { name: ten-percent, weight: 10, bake: 1h }
-    - { name: full, weight: 100 }
-  stage: ten-percent
-  health:
-    errorRatio: { max: 0.01, maxVsStable: 2 }
-    latencyP99Ms: { max: 300, maxVsStable: 1.5 }
-  traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.001 }
-`.replaceAll('NAME', name),
-  );
-  if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
-  return result.model;
-}
+const model = (name: string): RolloutModel =>
+  gateModel('gate.yaml', name, {
+    stages: [
+      '{ name: one-percent, weight: 1, bake: 30m }',
+      '{ name: ten-percent, weight: 10, bake: 1h }',
+      '{ name: full, weight: 100 }',
+    ],
+    stage: 'ten-percent',
+  });
 const named = model;
 
 // Two hours of history that ends at END; the gate is asked about END.
 const HOUR = 3600;
-const END = Math.floor(Date.now() / 1000 / 60) * 60 - 10 * 60;
-const START = END - 2 * HOUR;
-const at = new Date(END * 1000);
+const { END, START, at } = historyWindow(2 * HOUR);
 const liveSince = new Date((END - 90 * 60) * 1000);
 
-const healthy = (version: string, rps: number, errorRatio = 0.001): VersionTraffic => ({
-  version,
-  rps: () => rps,
-  errorRatio: () => errorRatio,
-});
-
-let prometheus: RunningPrometheus;
-let tsdb: ReturnType<typeof backfill>;
-
-beforeAll(async () => {
-  const series = (service: string, versions: VersionTraffic[]) =>
-    istioHistory({
-      namespace: 'shop',
-      service,
-      versions,
-      start: START,
-      durationSeconds: 2 * HOUR,
-      stepSeconds: 30,
-    }).replace(/\n# EOF\n$/, '\n');
-  const text = [
-    // healthy: both versions at 0.1 % errors
-    series('healthy', [healthy('v1', 360), healthy('v2', 40)]),
-    // regression: canary at 10 % errors for the last 40 minutes
-    series('regressed', [
-      healthy('v1', 360),
-      { version: 'v2', rps: () => 40, errorRatio: (t) => (t > 80 * 60 ? 0.1 : 0.001) },
-    ]),
-    // blip: canary 100 % errors for 40 s, 20 minutes ago
-    series('blip', [
-      healthy('v1', 360),
-      { version: 'v2', rps: () => 40, errorRatio: (t) => (t >= 100 * 60 && t < 100 * 60 + 40 ? 1 : 0.001) },
-    ]),
-    // slow: canary p99 ≈ 900 ms for the last 40 minutes
-    series('slow', [
-      healthy('v1', 360),
-      {
-        version: 'v2',
-        rps: () => 40,
-        errorRatio: () => 0.001,
-        latency: (t) => (t > 80 * 60 ? SLOW_LATENCY : HEALTHY_LATENCY),
-      },
-    ]),
-    // thin: canary gets 0.02 requests per second
-    series('thin', [healthy('v1', 400), healthy('v2', 0.02)]),
-    // nodata: only stable exists
-    series('nodata', [healthy('v1', 400)]),
-  ];
-  tsdb = backfill(
-    `${text
-      .join('')
-      .replace(/# EOF\n/g, '')
-      .split('\n')
-      .reduce(mergeFamilies, new Families())
-      .render()}# EOF\n`,
-  );
-  // The alerts read the rollout's recorded series: give the history those too, as Prometheus
-  // would have recorded them. promtool evaluates each rule against the source data only, so
-  // rules built on other recorded series go in a second pass, after a restart.
-  const all = SERVICES.flatMap((s) => recordingRules(model(s)).map((rule) => ({ service: s, rule })));
-  const passes = [
-    all.filter((r) => !r.rule.expr.includes('stagegate:')),
-    all.filter((r) => r.rule.expr.includes('stagegate:')),
-  ];
-  const ruleDir = mkdtempSync(join(tmpdir(), 'stagegate-gate-rules-'));
-  try {
-    for (const [i, rules] of passes.entries()) {
-      const ruleFile = join(ruleDir, `pass-${i}.yaml`);
-      writeFileSync(
-        ruleFile,
-        dump({ groups: [{ name: `recording-pass-${i}`, interval: '30s', rules: rules.map((r) => r.rule) }] }),
-      );
-      const source = await startPrometheus({ tsdbDir: tsdb.dir });
+const served = servePrometheus(
+  () => {
+    const series = (service: string, versions: VersionTraffic[]) =>
+      istioHistory({
+        namespace: 'shop',
+        service,
+        versions,
+        start: START,
+        durationSeconds: 2 * HOUR,
+        stepSeconds: 30,
+      });
+    const text = [
+      // healthy: both versions at 0.1 % errors
+      series('healthy', [steady('v1', 360), steady('v2', 40)]),
+      // regression: canary at 10 % errors for the last 40 minutes
+      series('regressed', [
+        steady('v1', 360),
+        { version: 'v2', rps: () => 40, errorRatio: (t) => (t > 80 * 60 ? 0.1 : 0.001) },
+      ]),
+      // blip: canary 100 % errors for 40 s, 20 minutes ago
+      series('blip', [
+        steady('v1', 360),
+        { version: 'v2', rps: () => 40, errorRatio: (t) => (t >= 100 * 60 && t < 100 * 60 + 40 ? 1 : 0.001) },
+      ]),
+      // slow: canary p99 ≈ 900 ms for the last 40 minutes
+      series('slow', [
+        steady('v1', 360),
+        {
+          version: 'v2',
+          rps: () => 40,
+          errorRatio: () => 0.001,
+          latency: (t) => (t > 80 * 60 ? SLOW_LATENCY : HEALTHY_LATENCY),
+        },
+      ]),
+      // thin: canary gets 0.02 requests per second
+      series('thin', [steady('v1', 400), steady('v2', 0.02)]),
+      // nodata: only stable exists
+      series('nodata', [steady('v1', 400)]),
+    ];
+    return openMetricsOf(text.flatMap((doc) => doc.split('\n')));
+  },
+  {
+    prepare: async (tsdb) => {
+      // The alerts read the rollout's recorded series: give the history those too, as Prometheus
+      // would have recorded them. promtool evaluates each rule against the source data only, so
+      // rules built on other recorded series go in a second pass, after a restart.
+      const all = SERVICES.flatMap((s) => recordingRules(model(s)).map((rule) => ({ service: s, rule })));
+      const passes = [
+        all.filter((r) => !r.rule.expr.includes('stagegate:')),
+        all.filter((r) => r.rule.expr.includes('stagegate:')),
+      ];
+      const ruleDir = mkdtempSync(join(tmpdir(), 'stagegate-gate-rules-'));
       try {
-        backfillRecordingRules({
-          url: source.url,
-          ruleFile,
-          start: new Date(START * 1000),
-          end: at,
-          tsdbDir: tsdb.dir,
-        });
+        for (const [i, rules] of passes.entries()) {
+          const ruleFile = join(ruleDir, `pass-${i}.yaml`);
+          writeFileSync(
+            ruleFile,
+            dump({ groups: [{ name: `recording-pass-${i}`, interval: '30s', rules: rules.map((r) => r.rule) }] }),
+          );
+          const source = await startPrometheus({ tsdbDir: tsdb.dir });
+          try {
+            backfillRecordingRules({
+              url: source.url,
+              ruleFile,
+              start: new Date(START * 1000),
+              end: at,
+              tsdbDir: tsdb.dir,
+            });
+          } finally {
+            await source.stop();
+          }
+        }
       } finally {
-        await source.stop();
+        rmSync(ruleDir, { recursive: true, force: true });
       }
-    }
-  } finally {
-    rmSync(ruleDir, { recursive: true, force: true });
-  }
-  prometheus = await startPrometheus({ tsdbDir: tsdb.dir });
-}, 180_000);
+    },
+    timeoutMs: 180_000,
+  },
+);
 
 const SERVICES = ['healthy', 'regressed', 'blip', 'slow', 'thin', 'nodata'];
 
-afterAll(async () => {
-  await prometheus?.stop();
-  tsdb?.remove();
-});
-
-/** The per-service documents each carry their own `# TYPE` lines; one family may appear only once. */
-class Families {
-  readonly lines = new Map<string, string[]>();
-  current = '';
-  render(): string {
-    return [...this.lines].map(([type, lines]) => `${type}\n${lines.join('\n')}\n`).join('');
-  }
-}
-function mergeFamilies(acc: Families, line: string): Families {
-  if (line.startsWith('# TYPE')) {
-    acc.current = line;
-    if (!acc.lines.has(line)) acc.lines.set(line, []);
-  } else if (line.trim() !== '') {
-    acc.lines.get(acc.current)!.push(line);
-  }
-  return acc;
-}
-
-const gate = (name: string, url = prometheus.url) =>
+const gate = (name: string, url = served.url) =>
   evaluateGate({ model: named(name), prometheus: new PrometheusApi(url, 5_000), now: at, liveSince });
 
 describe('stagegate gate against a real Prometheus', () => {
@@ -229,7 +172,7 @@ describe('stagegate gate against a real Prometheus', () => {
     const other = model('unknown');
     const verdict = await evaluateGate({
       model: other,
-      prometheus: new PrometheusApi(prometheus.url),
+      prometheus: new PrometheusApi(served.url),
       now: at,
       liveSince,
     });
@@ -246,7 +189,7 @@ describe('stagegate gate against a real Prometheus', () => {
   it('says a healthy stage is still baking before its bake window ends', async () => {
     const verdict = await evaluateGate({
       model: named('healthy'),
-      prometheus: new PrometheusApi(prometheus.url),
+      prometheus: new PrometheusApi(served.url),
       now: at,
       liveSince: new Date(at.getTime() - 20 * 60_000),
     });

@@ -1,88 +1,54 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RolloutModel } from '../../../constructs/model.js';
-import { parseIntent } from '../../../constructs/spec/index.js';
 import { decide, evaluateGate, type Evidence } from '../../../app/gate/evaluate.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
 import { auditTelemetry } from '../../../app/gate/telemetry-audit.js';
-import { backfill, startPrometheus, type RunningPrometheus } from '../../../tools/prometheus.js';
+import { gateModel, historyWindow, openMetricsOf, servePrometheus, steady } from './gate-fixtures.js';
 import { istioHistory, type VersionTraffic } from './istio-history.js';
 
-function model(name: string, extra = ''): RolloutModel {
-  const result = parseIntent(
-    'audit.yaml',
-    `
-apiVersion: stagegate.dev/v1alpha1
-kind: Rollout
-metadata: { name: NAME, namespace: shop }
-spec:
-  service: { host: NAME, port: 8080 }
-  stable: v1
-  canary: v2
-  stages:
-    - { name: one-percent, weight: 1, bake: 30m }
-    - { name: full, weight: 100 }
-  stage: one-percent
-  health:
-    errorRatio: { max: 0.01, maxVsStable: 2 }
-    latencyP99Ms: { max: 300, maxVsStable: 1.5 }
-  traffic: { requestsPerSecond: 400, baselineErrorRatio: 0.001 }
-${extra}`.replaceAll('NAME', name),
-  );
-  if (!result.ok) throw new Error(result.problems.map((p) => p.message).join('\n'));
-  return result.model;
-}
+const model = (name: string, extra = ''): RolloutModel =>
+  gateModel('audit.yaml', name, {
+    stages: ['{ name: one-percent, weight: 1, bake: 30m }', '{ name: full, weight: 100 }'],
+    stage: 'one-percent',
+    extra,
+  });
 
-const END = Math.floor(Date.now() / 1000 / 60) * 60 - 10 * 60;
-const START = END - 3600;
-const at = new Date(END * 1000);
-const steady = (version: string, rps: number): VersionTraffic => ({ version, rps: () => rps, errorRatio: () => 0.001 });
+const { START, at } = historyWindow(3600);
 
-let prometheus: RunningPrometheus;
-let tsdb: ReturnType<typeof backfill>;
-
-beforeAll(async () => {
-  const history = (service: string, versions: VersionTraffic[]) =>
-    istioHistory({ namespace: 'shop', service, versions, start: START, durationSeconds: 3600, stepSeconds: 30 })
-      .split('\n')
-      .filter((l) => l.startsWith('istio_'));
-  const both = (service: string) => history(service, [steady('v1', 360), steady('v2', 40)]);
-  const lines = [
-    ...both('healthy'),
-    // The canary's pods have no sidecar: only stable's proxies report the service.
-    ...history('nosidecar', [steady('v1', 400)]),
-    // Requests no pod answered: Istio writes destination_version="unknown" (istio/telemetry.ts UNKNOWN).
-    ...history('unknown', [steady('v1', 360), steady('unknown', 40)]),
-    // Canary pods labelled only with service.istio.io/canonical-revision: the revision carries
-    // v2, destination_version is empty (Prometheus drops empty labels).
-    ...both('revision').map((l) =>
-      l.includes('destination_version="v2"')
-        ? l.replace('destination_version="v2"', 'destination_canonical_revision="v2"')
-        : l,
-    ),
-    // The duration histogram renamed away: the requests are there, the buckets are not.
-    ...both('renamed').filter((l) => !l.startsWith('istio_request_duration_milliseconds')),
-  ];
-  const family = (prefix: string) => lines.filter((l) => l.startsWith(prefix));
-  tsdb = backfill(
-    [
-      '# TYPE istio_requests counter',
-      ...family('istio_requests_total'),
-      '# TYPE istio_request_duration_milliseconds histogram',
-      ...family('istio_request_duration_milliseconds'),
-      '# EOF',
-      '',
-    ].join('\n'),
-  );
-  prometheus = await startPrometheus({ tsdbDir: tsdb.dir });
-}, 120_000);
-
-afterAll(async () => {
-  await prometheus?.stop();
-  tsdb?.remove();
-});
+const served = servePrometheus(
+  () => {
+    const history = (service: string, versions: VersionTraffic[]) =>
+      istioHistory({
+        namespace: 'shop',
+        service,
+        versions,
+        start: START,
+        durationSeconds: 3600,
+        stepSeconds: 30,
+      }).split('\n');
+    const both = (service: string) => history(service, [steady('v1', 360), steady('v2', 40)]);
+    return openMetricsOf([
+      ...both('healthy'),
+      // The canary's pods have no sidecar: only stable's proxies report the service.
+      ...history('nosidecar', [steady('v1', 400)]),
+      // Requests no pod answered: Istio writes destination_version="unknown" (istio/telemetry.ts UNKNOWN).
+      ...history('unknown', [steady('v1', 360), steady('unknown', 40)]),
+      // Canary pods labelled only with service.istio.io/canonical-revision: the revision carries
+      // v2, destination_version is empty (Prometheus drops empty labels).
+      ...both('revision').map((l) =>
+        l.includes('destination_version="v2"')
+          ? l.replace('destination_version="v2"', 'destination_canonical_revision="v2"')
+          : l,
+      ),
+      // The duration histogram renamed away: the requests are there, the buckets are not.
+      ...both('renamed').filter((l) => !l.startsWith('istio_request_duration_milliseconds')),
+    ]);
+  },
+  { timeoutMs: 120_000 },
+);
 
 const audit = (name: string, extra = '') =>
-  auditTelemetry({ model: model(name, extra), prometheus: new PrometheusApi(prometheus.url, 5_000), now: at });
+  auditTelemetry({ model: model(name, extra), prometheus: new PrometheusApi(served.url, 5_000), now: at });
 
 describe('telemetry audit against a real Prometheus', () => {
   it('finds nothing when both versions emit every metric the rules read', async () => {
@@ -141,7 +107,7 @@ describe('telemetry audit against a real Prometheus', () => {
   it('makes the gate hold with the fix for a canary without a sidecar, never pass', async () => {
     const verdict = await evaluateGate({
       model: model('nosidecar'),
-      prometheus: new PrometheusApi(prometheus.url, 5_000),
+      prometheus: new PrometheusApi(served.url, 5_000),
       now: at,
     });
     expect(verdict.kind).toBe('hold');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseDefaults } from '../../../constructs/spec/defaults.js';
 import { formatProblem, parseIntent } from '../../../constructs/spec/index.js';
+import { intent, problems, problemsOf } from './signal-intent.js';
 
 const DEFAULTS = `apiVersion: stagegate.dev/v1alpha1
 kind: Defaults
@@ -12,20 +13,6 @@ spec:
       maxVsStable: 2
       parameters: [queue]
 `;
-
-const intent = (signals: string) => `apiVersion: stagegate.dev/v1alpha1
-kind: Rollout
-metadata: { name: shop }
-spec:
-  service: { host: shop, port: 80 }
-  stable: v1
-  canary: v2
-  stages:
-    - { name: ten, weight: 10, bake: 1h }
-    - { name: full, weight: 100 }
-  stage: ten
-  signals:
-${signals}`;
 
 function defaults() {
   const d = parseDefaults('rollouts/_defaults.yaml', DEFAULTS);
@@ -54,19 +41,15 @@ describe('repository-wide signal templates', () => {
   });
 
   it('reports a template nobody defined at the reference', () => {
-    const r = parseIntent('rollouts/shop.yaml', intent('    - { name: b, template: backlog }\n'), {
-      defaults: defaults(),
-    });
-    expect(r.ok ? [] : r.problems.map(formatProblem)).toEqual([
+    expect(problems(intent('    - { name: b, template: backlog }\n'), { defaults: defaults() })).toEqual([
       'rollouts/shop.yaml:13:28: spec.signals[0].template: unknown signal template "backlog"; define it under spec.signalTemplates in rollouts/_defaults.yaml',
     ]);
   });
 
   it('reports a parameter the intent did not fill as an unknown placeholder', () => {
-    const r = parseIntent('rollouts/shop.yaml', intent('    - { name: b, template: queue-backlog, limit: 5 }\n'), {
-      defaults: defaults(),
-    });
-    expect(r.ok ? [] : r.problems.map(formatProblem)).toEqual([
+    expect(
+      problems(intent('    - { name: b, template: queue-backlog, limit: 5 }\n'), { defaults: defaults() }),
+    ).toEqual([
       'rollouts/shop.yaml:13:7: spec.signals[0].query: unknown placeholder $queue; expected one of $version, $service, $namespace, $window, $weight',
     ]);
   });
@@ -76,7 +59,7 @@ describe('repository-wide signal templates', () => {
       'rollouts/_defaults.yaml',
       DEFAULTS.replace('bad: higher', 'bad: up').replace('[$window]))', '[$window])'),
     );
-    expect(d.ok ? [] : d.problems.map(formatProblem)).toEqual([
+    expect(problemsOf(d)).toEqual([
       'rollouts/_defaults.yaml:7:12: spec.signalTemplates.queue-backlog.bad: must be one of: higher, lower (got "up")',
       'rollouts/_defaults.yaml:6:89: spec.signalTemplates.queue-backlog.query: is not valid PromQL: the expression ends too early',
     ]);

@@ -1,27 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatProblem, parseIntent } from '../../../constructs/spec/index.js';
-
-/** A valid intent whose `signals:` is `signals` (YAML lines, indented under spec). */
-function intent(signals: string): string {
-  return `apiVersion: stagegate.dev/v1alpha1
-kind: Rollout
-metadata: { name: shop }
-spec:
-  service: { host: shop, port: 80 }
-  stable: v1
-  canary: v2
-  stages:
-    - { name: ten, weight: 10, bake: 1h }
-    - { name: full, weight: 100 }
-  stage: ten
-  signals:
-${signals}`;
-}
-
-function problems(text: string): string[] {
-  const r = parseIntent('rollouts/shop.yaml', text);
-  return r.ok ? [] : r.problems.map(formatProblem);
-}
+import { parseIntent } from '../../../constructs/spec/index.js';
+import { intent, problems } from './signal-intent.js';
 
 describe('user-defined signals in the intent', () => {
   it('accepts a signal and resolves its defaults into the model', () => {
