@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { main, type Io } from '../../app/cli/main.js';
 import { istioctlAnalyze } from '../../app/istioctl.js';
 import { compile, type CompiledRollout } from '../../constructs/compile.js';
+import { runCli } from '../run-cli.js';
 import { fakeIstioctl } from './fake-istioctl.js';
 
 const PATH = (dir: string) => `${dir}${delimiter}${process.env.PATH ?? ''}`;
@@ -153,31 +153,23 @@ describe('stagegate check with istioctl on PATH', () => {
     const fake = fakeIstioctl();
     try {
       cpSync('rollouts', join(cwd, 'rollouts'), { recursive: true });
-      let stdout = '';
-      const io: Io = {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: () => {},
-        cwd,
-        env: { PATH: PATH(fake.dir) },
-      };
-      expect(await main(['synth'], io)).toBe(0);
-      stdout = '';
-      expect(await main(['check'], io)).toBe(0);
-      expect(stdout).toContain('istioctl analyze (offline, all namespaces): ok\n');
-      expect(stdout).toContain('note: IST0173 (subset selects no pods) is only known in a cluster; suppressed\n');
-      expect(stdout).toContain('check: 4 rollout(s), 0 error(s), 0 warning(s)\n');
+      const env = { PATH: PATH(fake.dir) };
+      expect((await runCli(['synth'], cwd, env)).code).toBe(0);
+      const clean = await runCli(['check'], cwd, env);
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toContain('istioctl analyze (offline, all namespaces): ok\n');
+      expect(clean.stdout).toContain('note: IST0173 (subset selects no pods) is only known in a cluster; suppressed\n');
+      expect(clean.stdout).toContain('check: 4 rollout(s), 0 error(s), 0 warning(s)\n');
       // An Error from istioctl fails check and is counted in its summary.
       fake.answer([
         { code: 'IST0109', level: 'Error', message: 'The VirtualServices …', origin: 'VirtualService shop/a' },
       ]);
-      stdout = '';
-      expect(await main(['check'], io)).toBe(1);
-      expect(stdout).toContain(
+      const failed = await runCli(['check'], cwd, env);
+      expect(failed.code).toBe(1);
+      expect(failed.stdout).toContain(
         'istioctl analyze (offline, all namespaces): failed\nError [IST0109] (VirtualService shop/a) The VirtualServices …\n',
       );
-      expect(stdout).toContain('check: 4 rollout(s), 1 error(s), 0 warning(s)\n');
+      expect(failed.stdout).toContain('check: 4 rollout(s), 1 error(s), 0 warning(s)\n');
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
@@ -187,28 +179,20 @@ describe('stagegate check with istioctl on PATH', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'stagegate-check-'));
     try {
       cpSync('rollouts', join(cwd, 'rollouts'), { recursive: true });
-      let stdout = '';
-      const io: Io = {
-        stdout: (t) => {
-          stdout += t;
-        },
-        stderr: () => {},
-        cwd,
-        env: { PATH: '/nonexistent' },
-      };
-      expect(await main(['synth'], io)).toBe(0);
+      const env = { PATH: '/nonexistent' };
+      expect((await runCli(['synth'], cwd, env)).code).toBe(0);
       const file = join(cwd, 'generated/checkout.k8s.yaml');
       writeFileSync(
         file,
         readFileSync(file, 'utf8').replace('retryOn: 5xx,reset,connect-failure', 'retryOn: 5xx, reset'),
       );
-      stdout = '';
-      expect(await main(['check'], io)).toBe(1);
-      expect(stdout).toContain(
+      const checked = await runCli(['check'], cwd, env);
+      expect(checked.code).toBe(1);
+      expect(checked.stdout).toContain(
         'error SG0110 VirtualService shop/checkout (checkout.k8s.yaml) spec.http[0].retries.retryOn: ' +
           'Istio\'s validating webhook refuses this: " reset" is not a valid retryOn policy\n',
       );
-      expect(stdout).toContain('error SG0001 generated/checkout.k8s.yaml: differs from synth');
+      expect(checked.stdout).toContain('error SG0001 generated/checkout.k8s.yaml: differs from synth');
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }

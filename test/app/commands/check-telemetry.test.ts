@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../../app/cli/main.js';
+import { runCli } from '../../run-cli.js';
 import { freePort, startPrometheus, type RunningPrometheus } from '../../../tools/prometheus.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -12,18 +12,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => prometheus?.stop());
 
-async function run(argv: string[]) {
-  let stdout = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: () => {},
-    cwd: ROOT,
-    env: { PATH: '' },
-  };
-  return { code: await main(argv, io), stdout };
-}
+const run = (argv: string[]) => runCli(argv, ROOT, { PATH: '' });
 
 describe('stagegate check --prometheus', () => {
   it('fails with SG0601 for each rollout whose service emits nothing the rules read', async () => {

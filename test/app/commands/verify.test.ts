@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../../app/cli/main.js';
+import { runCli } from '../../run-cli.js';
 import { startEmulator, type Emulator } from '../../../tools/emulator/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -20,18 +20,7 @@ afterAll(async () => {
   rmSync(cwd, { recursive: true, force: true });
 });
 
-async function run(argv: string[]) {
-  let stdout = '';
-  const io: Io = {
-    stdout: (t) => {
-      stdout += t;
-    },
-    stderr: () => {},
-    cwd,
-    env: { GITHUB_TOKEN: 'tok', GITHUB_API_URL: emulator.url },
-  };
-  return { code: await main(argv, io), stdout };
-}
+const run = (argv: string[]) => runCli(argv, cwd, { GITHUB_TOKEN: 'tok', GITHUB_API_URL: emulator.url });
 
 describe('stagegate verify', () => {
   it('passes when generated/ is current, and posts a successful stagegate/verify', async () => {
