@@ -118,14 +118,5 @@ export class CookieJar {
   }
 }
 
-/** A seeded pseudo-random source (mulberry32), so every run routes the same way. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded random source, so every run routes the same way: the project's one (tools/random.ts). */
+export { seededRandom as seeded } from '../../../tools/random.js';
