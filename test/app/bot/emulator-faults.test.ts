@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHECK_HEALTH, CHECK_VERIFY } from '../../../constructs/conventions.js';
 import type { GitHubPort } from '../../../app/bot/port.js';
-import { MIN, world, type World } from './harness.js';
+import { aroundCalls, MIN, world, type World } from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -17,18 +17,12 @@ function crashing(seed: number, rate: number, count: { crashes: number }): (p: G
     return s / 2147483648;
   };
   return (port) =>
-    new Proxy(port, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof v !== 'function') return v;
-        return async (...args: unknown[]) => {
-          if (rnd() < rate) {
-            count.crashes += 1;
-            throw new Error('crash');
-          }
-          return (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        };
-      },
+    aroundCalls(port, async (_method, call) => {
+      if (rnd() < rate) {
+        count.crashes += 1;
+        throw new Error('crash');
+      }
+      return call();
     });
 }
 

@@ -4,7 +4,7 @@ import { parseIntent } from '../../../constructs/spec/index.js';
 import { reconcile, type ReconcileOptions } from '../../../app/bot/reconcile.js';
 import type { GitHubPort } from '../../../app/bot/port.js';
 import { FakeGitHub, WRITES } from './fake-github.js';
-import { INTENT, MIN } from './harness.js';
+import { aroundCalls, INTENT, MIN } from './harness.js';
 import { seededRandom as prng } from '../../../tools/random.js';
 
 class Crash extends Error {}
@@ -17,30 +17,24 @@ interface Counters {
 
 /** The port, failing between any two calls: a crash, a request lost before or after it applied. */
 function faulty(port: GitHubPort, rnd: () => number, on: { enabled: boolean }, n: Counters): GitHubPort {
-  return new Proxy(port, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return async (...args: unknown[]) => {
-        if (on.enabled) {
-          const r = rnd();
-          if (r < 0.04) {
-            n.crashes += 1;
-            throw new Crash(`crash before ${String(prop)}`);
-          }
-          if (r < 0.08) {
-            n.faults += 1;
-            throw new ApiFault(`${String(prop)}: connection dropped`);
-          }
-        }
-        const result = await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        if (on.enabled && WRITES.has(String(prop)) && rnd() < 0.08) {
-          n.faults += 1;
-          throw new ApiFault(`${String(prop)}: answer lost after it applied`);
-        }
-        return result;
-      };
-    },
+  return aroundCalls(port, async (method, call) => {
+    if (on.enabled) {
+      const r = rnd();
+      if (r < 0.04) {
+        n.crashes += 1;
+        throw new Crash(`crash before ${method}`);
+      }
+      if (r < 0.08) {
+        n.faults += 1;
+        throw new ApiFault(`${method}: connection dropped`);
+      }
+    }
+    const result = await call();
+    if (on.enabled && WRITES.has(method) && rnd() < 0.08) {
+      n.faults += 1;
+      throw new ApiFault(`${method}: answer lost after it applied`);
+    }
+    return result;
   });
 }
 

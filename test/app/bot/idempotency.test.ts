@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { stageBranch } from '../../../constructs/conventions.js';
 import type { GitHubPort } from '../../../app/bot/port.js';
-import { MIN, OWNER, REPO, world, type World } from './harness.js';
+import { aroundCalls, MIN, OWNER, REPO, world, type World } from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
@@ -13,19 +13,13 @@ afterEach(async () => {
 function crashAfter(method: keyof GitHubPort): (p: GitHubPort) => GitHubPort {
   let armed = true;
   return (port) =>
-    new Proxy(port, {
-      get(target, prop, receiver) {
-        const v = Reflect.get(target, prop, receiver) as unknown;
-        if (typeof v !== 'function') return v;
-        return async (...args: unknown[]) => {
-          const out = await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-          if (armed && prop === method) {
-            armed = false;
-            throw new Error(`crash after ${String(prop)}`);
-          }
-          return out;
-        };
-      },
+    aroundCalls(port, async (called, call) => {
+      const out = await call();
+      if (armed && called === method) {
+        armed = false;
+        throw new Error(`crash after ${called}`);
+      }
+      return out;
     });
 }
 
