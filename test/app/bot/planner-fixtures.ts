@@ -7,6 +7,7 @@ import { CHECK_HEALTH, CHECK_VERIFY, DEFAULT_REQUIRED_CHECKS } from '../../../co
 import type { RolloutModel } from '../../../constructs/model.js';
 import type { Action, BotConfig, PullState, RolloutState } from '../../../app/bot/planner.js';
 import type { CheckConclusion, CheckRun, CheckStatus } from '../../../app/bot/port.js';
+import { rolloutModel } from '../../constructs/fixtures.js';
 
 export const H = 3_600_000;
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
@@ -21,33 +22,18 @@ export const config: BotConfig = {
   allowedPrefixes: ['rollouts/', 'generated/'],
 };
 
+/** checkout (test/constructs/fixtures.ts) without a cohort: one-percent (1h bake), ten-percent (2h), full. */
 export function model(stage = 'one-percent', extra: Partial<RolloutModel> = {}): RolloutModel {
-  return {
-    name: 'checkout',
-    namespace: 'shop',
-    service: { host: 'checkout', port: 8080, gateways: ['mesh'] },
-    versionLabel: 'version',
-    stable: 'v1',
-    canary: 'v2',
+  const { cohort: _none, ...checkout } = rolloutModel({
     stages: [
       { name: 'one-percent', weight: 1, cohort: false, bakeMs: H },
       { name: 'ten-percent', weight: 10, cohort: false, bakeMs: 2 * H },
       { name: 'full', weight: 100, cohort: false },
     ],
     stage,
-    health: {
-      errorRatio: { max: 0.01, maxVsStable: 2 },
-      latencyP99Ms: { max: 300, maxVsStable: 1.5 },
-      minRequests: 'auto',
-      saturation: { max: 0.01 },
-    },
-    trafficPolicy: {},
-    timebox: { stageMs: 24 * H, rolloutMs: 7 * 24 * H },
-    metrics: { reporter: 'destination', versionLabel: 'destination_version', timeScale: 1, protocol: 'http' },
     traffic: { baselineErrorRatio: 0.001 },
-    dashboard: false,
-    ...extra,
-  };
+  });
+  return { ...checkout, ...extra };
 }
 
 let nextId = 1;
