@@ -1,13 +1,22 @@
 /**
  * `stagegate report <rollout>`: the post-release analysis of a finished or aborted rollout
  * (issue #16) from the local Git checkout (`git log` of its intent: who made each stage live,
- * when, what ended it) and Prometheus (range queries per version over the rollout's span).
+ * when, what ended it), or with `--repo` from GitHub through the bot's port (the default branch's
+ * history, and the gate's verdicts on the rollout's PRs), and Prometheus (range queries per version
+ * over the rollout's span: the built-in and every user-defined signal, the ALERTS that fired).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import { defineCommand } from '../cli/command.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import { observeOne } from '../bot/reconcile.js';
+import { defineCommand, type Io } from '../cli/command.js';
+import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, githubAccess } from '../cli/flags.js';
 import { compileDir, findModel } from '../cli/intents.js';
+import { botOptions, intentPathOf } from '../cli/rollout-command.js';
+import { firedAlerts, gateVerdicts, NO_EXTRAS, type ReportExtras, userSignalSeries } from '../report/extras.js';
+import { intentRevisionsFromGitHub } from '../report/github-history.js';
+import type { IntentRevision } from '../report/model.js';
 import { PrometheusApi, PrometheusUnavailable } from '../gate/prometheus-api.js';
 import { intentRevisions } from '../report/git-history.js';
 import { renderReport } from '../report/markdown.js';
@@ -27,7 +36,10 @@ export const reportCommand = defineCommand({
     rollouts: { type: 'string', value: 'DIR', help: `the intents (default ${DEFAULT_ROLLOUTS_DIR})` },
     prometheus: { type: 'string', value: 'URL', help: 'range queries per version (without it: Git only)' },
     out: { type: 'string', value: 'DIR', help: 'write <rollout>.report.md and the SVG charts there (default: stdout)' },
+    ...REPO_OPTION,
+    ...APP_OPTIONS,
   },
+  env: GITHUB_ENV,
   positionals: { usage: '<rollout>', min: 1, max: 1, missing: 'name one rollout (its metadata.name or file name)' },
   exits: {
     ok: 'the report was written',
@@ -35,33 +47,29 @@ export const reportCommand = defineCommand({
     error: 'git or Prometheus could not be read',
   },
   async run({ values, positionals }, io) {
-    const compiled = compileDir(values.rollouts ?? DEFAULT_ROLLOUTS_DIR, io, values.json === true);
-    if (!compiled) return 1;
-    const model = findModel(
-      compiled.map((c) => c.model),
-      positionals[0]!,
-    );
-    const source = compiled.find((c) => c.model === model)!.source;
-    let revisions: ReturnType<typeof intentRevisions>;
-    try {
-      revisions = intentRevisions({ cwd: io.cwd }, relative(io.cwd, resolve(io.cwd, source)));
-    } catch (err) {
-      io.stderr(`stagegate report: ${(err as Error).message}\n`);
-      return 4;
-    }
+    const read = values.repo ? await fromGitHub(values, positionals[0]!, io) : fromGit(values, positionals[0]!, io);
+    if (typeof read === 'number') return read;
+    const { model, revisions } = read;
     let signals = NO_SIGNALS;
+    let extras: ReportExtras = { ...NO_EXTRAS, ...(read.verdicts ? { verdicts: read.verdicts } : {}) };
     if (values.prometheus && revisions.length > 0) {
       const start = new Date(revisions[0]!.at);
       const end = new Date(Math.max(start.getTime() + 60_000, Date.now()));
+      const api = new PrometheusApi(values.prometheus);
       try {
-        signals = await signalSeries(model, new PrometheusApi(values.prometheus), { start, end });
+        signals = await signalSeries(model, api, { start, end });
+        const [userSignals, alerts] = await Promise.all([
+          userSignalSeries(model, api, { start, end }),
+          firedAlerts(model, api, { start, end }),
+        ]);
+        extras = { ...extras, userSignals, alerts };
       } catch (err) {
         if (!(err instanceof PrometheusUnavailable)) throw err;
         io.stderr(`stagegate report: ${err.message}\n`);
         return 4;
       }
     }
-    const analysis = analyse(model, revisions, signals);
+    const analysis = analyse(model, revisions, signals, extras);
     if (values.json === true) {
       io.stdout(`${JSON.stringify(analysis, null, 2)}\n`);
       return 0;
@@ -80,3 +88,39 @@ export const reportCommand = defineCommand({
     return 0;
   },
 });
+
+interface Read {
+  readonly model: RolloutModel;
+  readonly revisions: readonly IntentRevision[];
+  readonly verdicts?: ReportExtras['verdicts'];
+}
+
+/** The intent and its history from the local checkout (`git log`); an exit code when they cannot be read. */
+function fromGit(values: { readonly rollouts?: string; readonly json?: boolean }, name: string, io: Io): Read | number {
+  const compiled = compileDir(values.rollouts ?? DEFAULT_ROLLOUTS_DIR, io, values.json === true);
+  if (!compiled) return 1;
+  const model = findModel(
+    compiled.map((c) => c.model),
+    name,
+  );
+  const source = compiled.find((c) => c.model === model)!.source;
+  try {
+    return { model, revisions: intentRevisions({ cwd: io.cwd }, relative(io.cwd, resolve(io.cwd, source))) };
+  } catch (err) {
+    io.stderr(`stagegate report: ${(err as Error).message}\n`);
+    return 4;
+  }
+}
+
+/** The intent, its history on the default branch and the gate's verdicts, from GitHub (`--repo`). */
+async function fromGitHub(values: Parameters<typeof githubAccess>[0], name: string, io: Io): Promise<Read> {
+  const options = botOptions(githubAccess(values, io, 'report'), io);
+  const path = intentPathOf(name);
+  const { config, observed } = await observeOne(options, path);
+  const model = observed.model;
+  return {
+    model,
+    revisions: await intentRevisionsFromGitHub(options.port, path, model),
+    verdicts: await gateVerdicts(options.port, config, model),
+  };
+}

@@ -4,6 +4,7 @@
  */
 import { formatDuration } from '../../constructs/duration.js';
 import { SIGNALS, SIGNAL_TITLES, type RolloutAnalysis, type Signal } from './model.js';
+import { markdownText } from '../bot/text.js';
 import { lineChart } from './svg.js';
 
 export interface RenderedReport {
@@ -21,9 +22,11 @@ const FORMAT: Record<Signal, (v: number) => string> = {
   p99Ms: ms,
 };
 
-export function chartFile(rollout: string, signal: Signal): string {
+export function chartFile(rollout: string, signal: Signal | `user-${string}`): string {
   return `${rollout.replace('/', '-')}-${signal}.svg`;
 }
+
+const num = (v: number) => String(Number(v.toPrecision(4)));
 
 export function renderReport(a: RolloutAnalysis): RenderedReport {
   const marks = a.stages.map((s) => [Date.parse(s.startedAt) / 1000, s.stage] as const);
@@ -35,6 +38,14 @@ export function renderReport(a: RolloutAnalysis): RenderedReport {
       ...a.signals[signal],
       marks,
       format: FORMAT[signal],
+    });
+  for (const u of a.userSignals)
+    charts[chartFile(a.rollout, `user-${u.name}`)] = lineChart({
+      title: `${a.rollout}: user:${u.name}`,
+      stable: u.stable,
+      canary: u.canary,
+      marks,
+      format: num,
     });
   const lines = [`# Rollout report: ${a.rollout}`, '', `Status: **${a.status}**.`, ''];
   const caught = a.stages.filter((s) => s.caught);
@@ -70,6 +81,35 @@ export function renderReport(a: RolloutAnalysis): RenderedReport {
       `Peak: stable ${peak('stable')}, canary ${peak('canary')}.`,
       '',
     );
+  }
+  for (const u of a.userSignals) {
+    const peak = (p: typeof u.stable) => (p.length ? num(Math.max(...p.map(([, v]) => v))) : 'no data');
+    lines.push(
+      `### user:${u.name}`,
+      '',
+      `![user:${u.name}](${chartFile(a.rollout, `user-${u.name}`)})`,
+      '',
+      `Peak: stable ${peak(u.stable)}, canary ${peak(u.canary)}.`,
+      '',
+    );
+  }
+  lines.push('## Alerts that fired', '');
+  if (a.alerts.length === 0) lines.push('No alert of this rollout fired (Prometheus ALERTS over the rollout).', '');
+  else {
+    lines.push('| alert | signal | action | first firing | last firing |', '| --- | --- | --- | --- | --- |');
+    for (const x of a.alerts)
+      lines.push(`| ${x.alert} | ${markdownText(x.signal)} | ${x.action} | ${x.firstAt} | ${x.lastAt} |`);
+    lines.push('');
+  }
+  if (a.verdicts) {
+    lines.push('## Gate verdicts (stagegate/health)', '');
+    if (a.verdicts.length === 0) lines.push('No stagegate/health run on the rollout’s PRs.', '');
+    else {
+      lines.push('| PR | verdict | at | summary |', '| ---: | --- | --- | --- |');
+      for (const v of a.verdicts)
+        lines.push(`| #${v.pr} | ${v.conclusion} | ${v.at} | ${markdownText(v.summary, 300)} |`);
+      lines.push('');
+    }
   }
   lines.push(
     '## Thresholds (suggestions only)',

@@ -4,6 +4,7 @@
  * plain object that the Markdown and `--json` both render. Pure: history and series come in.
  */
 import type { RolloutModel } from '../../constructs/model.js';
+import { NO_EXTRAS, type ReportExtras } from './extras.js';
 
 /** One commit of the intent's history: the live stage and abort it says. */
 export interface IntentRevision {
@@ -64,6 +65,10 @@ export interface RolloutAnalysis {
   readonly stages: readonly StageRecord[];
   readonly signals: SignalSeries;
   readonly suggestions: readonly Suggestion[];
+  /** Every user-defined signal, the alerts that fired, the gate's verdicts (extras.ts). */
+  readonly userSignals: ReportExtras['userSignals'];
+  readonly alerts: ReportExtras['alerts'];
+  readonly verdicts?: ReportExtras['verdicts'];
 }
 
 /** Stage records from the intent's revisions, oldest first; `now` ends a stage still live. */
@@ -125,6 +130,7 @@ export function analyse(
   model: RolloutModel,
   revisions: readonly IntentRevision[],
   signals: SignalSeries,
+  extras: ReportExtras = NO_EXTRAS,
 ): RolloutAnalysis {
   const stages = stageRecords(model, revisions);
   const status = revisions.at(-1)?.abort ? 'aborted' : stages.at(-1)?.outcome === 'final' ? 'finished' : 'in progress';
@@ -136,6 +142,9 @@ export function analyse(
     stages,
     signals,
     suggestions: suggestions(model, signals),
+    userSignals: extras.userSignals,
+    alerts: extras.alerts,
+    ...(extras.verdicts ? { verdicts: extras.verdicts } : {}),
   };
 }
 

@@ -89,6 +89,9 @@ export const pct = (x: number | undefined, digits = 1) => (x === undefined ? 'n/
 
 /** `errors 24.8 % vs 0.2 %` from a verdict's evidence (what made it red, in numbers). */
 export function verdictNumbers(v: Verdict): string {
+  // A drill's red comes from its own alert, not from the canary's numbers (constructs/drill-alert.ts).
+  const drill = v.alerts.find((a) => a.state === 'firing' && a.signal.startsWith('drill:'));
+  if (drill) return `${drill.signal} (${drill.alert} firing)`;
   const e = v.evidence;
   if (!e) return v.reasons[0] ?? v.kind;
   const parts = [`errors ${pct(e.canary.errorRatio)} vs ${pct(e.stable.errorRatio)}`];

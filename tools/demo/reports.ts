@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PrometheusApi } from '../../app/gate/prometheus-api.js';
 import { intentRevisions } from '../../app/report/git-history.js';
+import { firedAlerts, userSignalSeries } from '../../app/report/extras.js';
 import { renderReport } from '../../app/report/markdown.js';
 import { analyse } from '../../app/report/model.js';
 import { signalSeries } from '../../app/report/series.js';
@@ -27,7 +28,12 @@ export async function writeDemoReports(opts: {
     const revisions = intentRevisions({ gitDir: opts.gitDir, ref: 'main' }, live.path);
     if (revisions.length === 0) continue;
     const span = { start: new Date(revisions[0]!.at), end: new Date() };
-    const analysis = analyse(live.model, revisions, await signalSeries(live.model, opts.prometheus, span));
+    const [signals, userSignals, alerts] = await Promise.all([
+      signalSeries(live.model, opts.prometheus, span),
+      userSignalSeries(live.model, opts.prometheus, span),
+      firedAlerts(live.model, opts.prometheus, span),
+    ]);
+    const analysis = analyse(live.model, revisions, signals, { userSignals, alerts });
     const rendered = renderReport(analysis);
     for (const [file, svg] of Object.entries(rendered.charts)) writeFileSync(join(dir, file), svg);
     const md = join(dir, `${live.model.namespace}-${live.model.name}.report.md`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../../app/report/markdown.js';
+import type { ReportExtras } from '../../../app/report/extras.js';
 import { analyse, roundUp2, stageRecords, type IntentRevision, type Points } from '../../../app/report/model.js';
 import { parseIntent } from '../../../constructs/spec/index.js';
 
@@ -50,8 +51,25 @@ const signals = {
   p99Ms: { stable: line((m) => 80 + (m % 3) * 5), canary: line(() => 95) },
 };
 
+const extras: ReportExtras = {
+  userSignals: [{ name: 'queue-depth', stable: line(() => 3), canary: line((m) => (m >= 20 ? 40 : 4)) }],
+  alerts: [
+    {
+      alert: 'StagegateCanaryErrorRatio',
+      signal: 'errors',
+      action: 'rollback',
+      firstAt: iso(1380),
+      lastAt: iso(1500),
+    },
+  ],
+  verdicts: [
+    { pr: 2, conclusion: 'success', at: iso(690), summary: 'pass: 600 canary requests' },
+    { pr: 3, conclusion: 'failure', at: iso(1440), summary: 'fail: errors | canary 25 % @team' },
+  ],
+};
+
 describe('stagegate report rendering', () => {
-  const analysis = analyse(model, revisions, signals);
+  const analysis = analyse(model, revisions, signals, extras);
 
   it('says which stage caught what and how long each stage took', () => {
     expect(analysis.status).toBe('aborted');
@@ -77,9 +95,23 @@ describe('stagegate report rendering', () => {
       'payments-payments-api-requests.svg',
       'payments-payments-api-errorRatio.svg',
       'payments-payments-api-p99Ms.svg',
+      'payments-payments-api-user-queue-depth.svg',
     ]);
     for (const [name, svg] of Object.entries(rendered.charts))
       await expect(svg).toMatchFileSnapshot(`../../fixtures/report/${name}`);
+  });
+
+  it('lists every user-defined signal, the alerts that fired and the gate verdicts, escaping outside text', () => {
+    const md = renderReport(analysis).markdown;
+    expect(md).toContain(
+      '### user:queue-depth\n\n![user:queue-depth](payments-payments-api-user-queue-depth.svg)\n\nPeak: stable 3, canary 40.',
+    );
+    expect(md).toContain(`| StagegateCanaryErrorRatio | errors | rollback | ${iso(1380)} | ${iso(1500)} |`);
+    expect(md).toContain(`| #3 | failure | ${iso(1440)} | fail: errors \\| canary 25 % @\u200bteam |`);
+    expect(renderReport(analyse(model, revisions, signals)).markdown).toContain(
+      'No alert of this rollout fired (Prometheus ALERTS over the rollout).',
+    );
+    expect(renderReport(analyse(model, revisions, signals)).markdown).not.toContain('## Gate verdicts');
   });
 
   it('keeps a stage that was committed twice as one stage, and a live last stage as final', () => {

@@ -109,6 +109,11 @@ describe('stagegate demo', () => {
     const storefront = readFileSync(join(reports, 'shop-storefront.report.md'), 'utf8');
     expect(storefront).toContain('Status: **finished**.');
     expect(storefront).toContain('No stage caught a regression.');
+    // The alerts that fired, from Prometheus' ALERTS: the regression's and the drill's own.
+    expect(payments).toMatch(/^\| StagegateCanaryErrorRatio \| errors \| rollback \| /m);
+    expect(storefront).not.toMatch(/^\| \w+ \| [\w:]+ \| rollback \| /m);
+    const search = readFileSync(join(reports, 'search-staging-search.report.md'), 'utf8');
+    expect(search).toMatch(/^\| StagegateDrillFaultInjected \| drill:fault \| rollback \| /m);
     for (const signal of ['requests', 'errorRatio', 'p99Ms'])
       expect(readFileSync(join(reports, `payments-payments-api-${signal}.svg`), 'utf8')).toContain('<polyline ');
   });
