@@ -10,6 +10,7 @@ import { rollbackBranch, stageBranch } from '../../../constructs/conventions.js'
 import { CHECK_VERIFY } from '../../../constructs/conventions.js';
 import { CHECK_HEALTH } from '../../../constructs/conventions.js';
 import { parseIntent } from '../../../constructs/spec/index.js';
+import { openRetry, retryBranch } from '../../../app/bot/retry.js';
 import { healthCheckRun } from '../../../app/gate/check-run.js';
 import type { Verdict } from '../../../app/gate/evaluate.js';
 import { combineVerdicts } from '../../../app/gate/waves.js';
@@ -193,5 +194,28 @@ describe('the bot on a two-cluster wave: onClusterFailure', () => {
     await w.check(rollback.head.sha, CHECK_VERIFY, 'success');
     expect(await report()).toBe('rolled back: merged #3 (100 % v1)');
     for (const file of [EU, US]) expect(w.gh.readFile('main', file)).toMatch(/subset: stable\n\s+weight: 100\n/);
+  });
+
+  it('cluster: a retry of a wave with us-1 rolled back starts the new canary over in every cluster', async () => {
+    const rolled = BY_CLUSTER.replace('stage: eu-ten', 'stage: full').replace(
+      '  onClusterFailure: cluster\n',
+      '  onClusterFailure: cluster\n  abort: { reason: us-1 red, at: "2026-12-02T10:00:00Z", clusters: [us-1] }\n',
+    );
+    w = await world({ [PATH]: rolled, ...generatedFor(rolled) });
+    const bot = w.bot();
+    expect(await openRetry(bot.options, PATH, 'v3')).toEqual({
+      rollout: 'shop/storefront',
+      ok: true,
+      number: 1,
+      summary: 'retry #1 opened (v3 from eu-ten); merge it to start',
+    });
+    const head = retryBranch({ namespace: 'shop', name: 'storefront' });
+    const intent = w.gh.readFile(head, PATH)!;
+    expect(intent).not.toContain('abort');
+    expect(intent).toMatch(/canary: v3\n[\s\S]*stage: eu-ten\n/);
+    for (const [file, content] of Object.entries(generatedFor(intent))) expect(w.gh.readFile(head, file)).toBe(content);
+    expect(w.gh.readFile(head, 'rollouts/changelog/shop-storefront.md')).toContain(
+      '- aborted attempt: v2 at full (rolled back in us-1), 2026-12-02T10:00:00Z: us-1 red\n',
+    );
   });
 });
