@@ -119,7 +119,7 @@ describe('the bot on a two-cluster wave: onClusterFailure', () => {
       'eu-1': 'pass',
     });
     expect(await report()).toBe(
-      'rolling back us-1: #4 opened, #3 closed (stagegate/health failed on #3 during ten-percent: fail in us-1: errors: canary 9.8 % vs stable 0.2 %)',
+      'rolling back us-1: #4 opened, #3 closed (stagegate/health failed on #3 during ten-percent: fail: us-1: errors: canary 9.8 % vs stable 0.2 %)',
     );
     const rollback = (await w.pulls()).find((p) => p.head.ref === rollbackBranch('shop', 'storefront'))!;
     const files = await w.ci.rest.pulls.listFiles({ owner: OWNER, repo: REPO, pull_number: rollback.number });
@@ -131,7 +131,7 @@ describe('the bot on a two-cluster wave: onClusterFailure', () => {
     expect(await report()).toBe('rolled back us-1: merged #4 (100 % v1 in us-1)');
     const intent = w.gh.readFile('main', PATH)!;
     expect(intent).toMatch(
-      /abort:\n {4}reason: "stagegate\/health failed on #3 during ten-percent: fail in us-1: [^"]+"\n {4}at: "[^"]+"\n {4}clusters: \[us-1\]\n/,
+      /abort:\n {4}reason: "stagegate\/health failed on #3 during ten-percent: fail: us-1: [^"]+"\n {4}at: "[^"]+"\n {4}clusters: \[us-1\]\n/,
     );
     expect(w.gh.readFile('main', EU)).toBe(euBefore);
     expect(w.gh.readFile('main', US)).toMatch(/subset: stable\n\s+weight: 100\n/);
@@ -155,7 +155,7 @@ describe('the bot on a two-cluster wave: onClusterFailure', () => {
     expect(w.gh.readFile('main', US)).toMatch(/subset: stable\n\s+weight: 100\n/);
     // Not "complete": us-1 is rolled back, so the rollout waits for a retry.
     expect(await report()).toBe(
-      'aborted: full is live in eu-1, but us-1 is rolled back (stagegate/health failed on #3 during ten-percent: fail in us-1: errors: canary 9.8 % vs stable 0.2 %); stagegate retry starts the rollout over',
+      'aborted: full is live in eu-1, but us-1 is rolled back (stagegate/health failed on #3 during ten-percent: fail: us-1: errors: canary 9.8 % vs stable 0.2 %); stagegate retry starts the rollout over',
     );
   });
 
@@ -173,7 +173,7 @@ describe('the bot on a two-cluster wave: onClusterFailure', () => {
       'eu-1': 'pass',
     });
     expect(await report()).toMatch(
-      /^rolling back: #4 opened, #3 closed \(stagegate\/health failed on #3 during ten-percent: fail in us-1: /,
+      /^rolling back: #4 opened, #3 closed \(stagegate\/health failed on #3 during ten-percent: fail: us-1: /,
     );
     const rollback = (await w.pulls()).find((p) => p.head.ref === rollbackBranch('shop', 'storefront'))!;
     await w.check(rollback.head.sha, CHECK_VERIFY, 'success');

@@ -132,7 +132,7 @@ describe('the gate of a wave, one global view with a cluster label (real Prometh
     // The stagegate/health check run the bot reads names the red cluster in its title, in the
     // form the bot reads back (red-clusters.ts) to roll back that cluster alone.
     expect(healthCheckRun(verdict)).toMatchObject({ status: 'completed', conclusion: 'failure' });
-    expect(healthCheckRun(verdict).title).toMatch(/^fail in us-1: errors: /);
+    expect(healthCheckRun(verdict).title).toMatch(/^fail: us-1: errors: /);
     expect(redClustersOf(healthCheckRun(verdict).title)).toEqual(['us-1']);
   });
 
@@ -218,5 +218,14 @@ describe('combineVerdicts', () => {
       'us-1: hold reason',
       'eu-1: pass reason',
     ]);
+  });
+  it('titles a red wave with every red cluster, in the form the bot reads back to roll those back', () => {
+    const both = healthCheckRun(combine(['eu-1', v('fail')], ['us-1', v('fail')]));
+    expect(both.title).toBe('fail: eu-1, us-1: fail reason');
+    expect(redClustersOf(both.title)).toEqual(['eu-1', 'us-1']);
+    expect(redClustersOf(healthCheckRun(combine(['eu-1', v('pass')], ['us-1', v('fail')])).title)).toEqual(['us-1']);
+    // Text of another form names no cluster: the bot rolls back the whole rollout then.
+    expect(redClustersOf('stagegate/health: failure')).toBeUndefined();
+    expect(redClustersOf(undefined)).toBeUndefined();
   });
 });

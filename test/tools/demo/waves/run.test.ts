@@ -39,7 +39,7 @@ describe('the two-cluster demo (npm run demo:waves)', () => {
   it('payments-api fails in us-1 only: us-1 rolled back alone by one merged PR, eu-1 at 100 %, not complete', () => {
     const payments = rollout('payments-api');
     expect(payments.aborted).toEqual(['us-1']);
-    expect(payments.abortReason).toMatch(/^stagegate\/health failed on #\d+ during ten-percent: fail in us-1: /);
+    expect(payments.abortReason).toMatch(/^stagegate\/health failed on #\d+ during ten-percent: fail: us-1: /);
     expect(payments.weights).toEqual({ 'eu-1': { stable: 0, canary: 100 }, 'us-1': { stable: 100, canary: 0 } });
     expect(payments.rollbackPulls).toEqual([
       { number: expect.any(Number), title: 'stagegate: roll back payments-api in us-1 (100 % v41)', merged: true },
@@ -74,7 +74,7 @@ describe('judgeWaves', () => {
     name: 'payments-api',
     expected: { rolledBackIn: 'us-1' },
     aborted: ['us-1'],
-    abortReason: 'stagegate/health failed on #3 during ten-percent: fail in us-1: errors',
+    abortReason: 'stagegate/health failed on #3 during ten-percent: fail: us-1: errors',
     weights: { 'eu-1': { stable: 0, canary: 100 }, 'us-1': { stable: 100, canary: 0 } },
     lastReport: 'aborted: full is live in eu-1, but us-1 is rolled back',
     lastAction: 'nothing',
