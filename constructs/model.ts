@@ -31,7 +31,15 @@ export interface RolloutModel {
   readonly stage: string;
   /** Clusters the rollout runs in (spec.clusters); absent for a one-cluster intent. */
   readonly clusters?: readonly string[];
+  /** The whole rollout rolled back (spec.abort without clusters): every cluster on stable. */
   readonly abort?: { readonly reason: string; readonly at: string };
+  /** What a red cluster of a wave rolls back (spec.onClusterFailure); absent for one cluster. @default "rollout" */
+  readonly onClusterFailure?: 'rollout' | 'cluster';
+  /**
+   * Clusters of a wave rolled back alone (spec.abort with clusters): each is on stable and out of
+   * later stages until a retry; the others go on (constructs/clusters.ts). Never set with `abort`.
+   */
+  readonly clusterAbort?: { readonly reason: string; readonly at: string; readonly clusters: readonly string[] };
   /** A rehearsal's fault on the cohort route (spec.drill); gone with the route once aborted. */
   readonly drill?: {
     readonly abort?: { readonly httpStatus: number; readonly percent: number };

@@ -16,6 +16,12 @@ export type { CommitSummary };
 
 export const TRAILER_STAGE = 'Stagegate-Stage';
 export const TRAILER_ROLLBACK = 'Stagegate-Rollback';
+/**
+ * A rollback of some clusters of a wave (onClusterFailure: cluster). Its own key: the rollout goes
+ * on in the other clusters, so it neither ends the rollout's run for its timebox (observe.ts
+ * rolloutStart stops at TRAILER_ROLLBACK) nor reads as the rollout's rollback.
+ */
+export const TRAILER_CLUSTER_ROLLBACK = 'Stagegate-Cluster-Rollback';
 
 /**
  * Regenerates one rollout's manifests from intent text (constructs/compile.ts in production);
@@ -159,27 +165,40 @@ function proposalFiles(
 
 export function rollbackProposal(
   inp: Inputs,
-  abort: { readonly reason: string; readonly at: string },
+  abort: { readonly reason: string; readonly at: string; readonly clusters?: readonly string[] },
   evidence: readonly string[],
 ): Proposal {
   const { model: m } = inp;
   // The reason and evidence come from outside (a check's output, a person's --reason): bounded
   // and neutralised here, whoever called (docs/design.md, "Bot trust model and merge rule").
   const reason = plainText(abort.reason);
-  const intent = setAbort(inp.text, { reason, at: abort.at }, inp.path);
+  const intent = setAbort(
+    inp.text,
+    { reason, at: abort.at, ...(abort.clusters ? { clusters: abort.clusters } : {}) },
+    inp.path,
+  );
   const generated = inp.regenerate(inp.path, intent);
   const genPath = `${DEFAULT_OUT_DIR}/${generated.file}`;
+  // Some clusters of a wave (README "Waves across clusters"): the others go on at the live stage.
+  const scope = abort.clusters ? clusterScope(m, abort.clusters) : undefined;
   const entry = [
-    `## rollback at ${m.stage}`,
+    scope ? `## rollback of ${scope.rolledBack} at ${m.stage}` : `## rollback at ${m.stage}`,
     '',
     `- ${markdownText(reason)}`,
     ...evidence.map((e) => `- evidence: ${markdownText(e)}`),
-    `- at ${abort.at}: 100 % stable`,
+    scope
+      ? `- at ${abort.at}: ${scope.rolledBack} on 100 % stable; ${scope.goOn || 'no cluster'} go on at ${m.stage}`
+      : `- at ${abort.at}: 100 % stable`,
     '',
   ].join('\n');
-  const title = `stagegate: roll back ${m.name} (100 % ${m.stable})`;
+  const title = scope
+    ? `stagegate: roll back ${m.name} in ${scope.rolledBack} (100 % ${m.stable})`
+    : `stagegate: roll back ${m.name} (100 % ${m.stable})`;
+  const what = scope
+    ? `Rolls **${rolloutId(m)}** back in ${scope.rolledBack} only: \`spec.abort.clusters\` sends 100 % of their traffic to \`${m.stable}\` and keeps them out of later stages until a retry; ${scope.goOn || 'no cluster'} go on at \`${m.stage}\` (\`onClusterFailure: cluster\`).`
+    : `Rolls **${rolloutId(m)}** back: \`spec.abort\` sends 100 % of traffic to \`${m.stable}\` and removes the cohort route.`;
   const body = [
-    `Rolls **${rolloutId(m)}** back: \`spec.abort\` sends 100 % of traffic to \`${m.stable}\` and removes the cohort route.`,
+    what,
     '',
     `**Why:** ${markdownText(reason)}`,
     '',
@@ -190,11 +209,21 @@ export function rollbackProposal(
     ledgerTable(inp.ledger),
     links(inp, genPath),
   ].join('\n');
+  const key = scope ? TRAILER_CLUSTER_ROLLBACK : TRAILER_ROLLBACK;
   return {
     title,
     body,
-    commitMessage: `${title}\n\n${reason}\n\n${TRAILER_ROLLBACK}: ${rolloutId(m)}/${m.stage}\n`,
+    commitMessage: `${title}\n\n${reason}\n\n${key}: ${rolloutId(m)}/${m.stage}\n`,
     ...proposalFiles(inp, intent, genPath, generated.content, entry, generated.others),
+  };
+}
+
+/** Which clusters a cluster rollback leaves on stable, and which go on (both in spec.clusters' order). */
+function clusterScope(m: RolloutModel, clusters: readonly string[]): { rolledBack: string; goOn: string } {
+  const all = m.clusters ?? [];
+  return {
+    rolledBack: all.filter((c) => clusters.includes(c)).join(', '),
+    goOn: all.filter((c) => !clusters.includes(c)).join(', '),
   };
 }
 

@@ -4,7 +4,7 @@
  * other byte — comments, flow style, spacing — stays as the person wrote it. When a splice cannot
  * be placed safely it falls back to Document.setIn + toString (comments kept, spacing normalized).
  */
-import { isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
 
 export class EditIntentError extends Error {}
 
@@ -47,16 +47,25 @@ export function setStage(text: string, stage: string, file = 'intent'): string {
   return doc.toString();
 }
 
-/** `text` with `spec.abort: {reason, at}` (the rollback PR's one change). */
+/**
+ * `text` with `spec.abort: {reason, at}` (the rollback PR's one change), and `clusters` when only
+ * those clusters of a wave roll back (README "Waves across clusters", onClusterFailure: cluster).
+ * An abort already there (a cluster rolled back before) is replaced as a whole.
+ */
 export function setAbort(
   text: string,
-  abort: { readonly reason: string; readonly at: string },
+  abort: { readonly reason: string; readonly at: string; readonly clusters?: readonly string[] },
   file = 'intent',
 ): string {
   const doc = load(text, file);
   const spec = doc.get('spec', true);
+  const clusters = abort.clusters ? [...abort.clusters] : undefined;
+  const sameClusters = (v: unknown): boolean =>
+    clusters === undefined ? v === undefined : JSON.stringify(isSeq(v) ? v.toJSON() : v) === JSON.stringify(clusters);
   const ok = (d: Document.Parsed): boolean =>
-    d.getIn(['spec', 'abort', 'reason']) === abort.reason && d.getIn(['spec', 'abort', 'at']) === abort.at;
+    d.getIn(['spec', 'abort', 'reason']) === abort.reason &&
+    d.getIn(['spec', 'abort', 'at']) === abort.at &&
+    sameClusters(d.getIn(['spec', 'abort', 'clusters'], true));
   if (isMap(spec) && spec.flow !== true) {
     const pairs = spec.items;
     const stagePair = pairs.find((p) => isScalar(p.key) && p.key.value === 'stage');
@@ -65,7 +74,9 @@ export function setAbort(
     if (isScalar(keyNode) && keyNode.range) {
       const lineStart = text.lastIndexOf('\n', keyNode.range[0]) + 1;
       const indent = text.slice(lineStart, keyNode.range[0]);
-      const body = `\n${indent}  reason: ${JSON.stringify(abort.reason)}\n${indent}  at: ${JSON.stringify(abort.at)}`;
+      const body =
+        `\n${indent}  reason: ${JSON.stringify(abort.reason)}\n${indent}  at: ${JSON.stringify(abort.at)}` +
+        (clusters ? `\n${indent}  clusters: [${clusters.join(', ')}]` : '');
       let out: string | undefined;
       if (!abortPair) {
         const stageLineEnd = text.indexOf('\n', keyNode.range[0]);
@@ -84,6 +95,9 @@ export function setAbort(
       if (out !== undefined) return out;
     }
   }
-  doc.setIn(['spec', 'abort'], doc.createNode({ reason: abort.reason, at: abort.at }));
+  doc.setIn(
+    ['spec', 'abort'],
+    doc.createNode({ reason: abort.reason, at: abort.at, ...(clusters ? { clusters } : {}) }),
+  );
   return doc.toString();
 }

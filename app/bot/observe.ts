@@ -240,7 +240,9 @@ export async function observeRollout(
       const intentSha = files.find((f) => f.path === path)?.sha;
       const headText = intentSha ? await port.blob(intentSha) : undefined;
       const headParsed = headText === undefined ? undefined : parseIntent(path, headText);
-      const abort = headParsed?.ok ? headParsed.model.abort : undefined;
+      // A wave's cluster rollback declares only its clusters (spec.abort.clusters, README "Waves across clusters").
+      const declared = headParsed?.ok ? headParsed.model : undefined;
+      const abort = declared?.abort ?? declared?.clusterAbort;
       const expected = abort ? rollbackProposal(inputs, abort, []).expected : [];
       const generated = regenerate(path, text);
       const genPaths = [generated, ...(generated.others ?? [])].map((g) => `${DEFAULT_OUT_DIR}/${g.file}`);

@@ -51,7 +51,14 @@ export interface PullState {
   /** Logins that approved the PR (their latest review); read when the rules ask for approvals. */
   readonly approvedBy?: readonly string[];
   /** A rollback PR: the `spec.abort` its head declares (the bot rebuilds it with the same one). */
-  readonly abort?: { readonly reason: string; readonly at: string };
+  readonly abort?: RollbackAbort;
+}
+
+/** A rollback's `spec.abort`; `clusters` when only those clusters of a wave roll back (onClusterFailure: cluster). */
+export interface RollbackAbort {
+  readonly reason: string;
+  readonly at: string;
+  readonly clusters?: readonly string[];
 }
 
 export interface RolloutState {
@@ -132,12 +139,17 @@ export type Action =
       readonly evidence: readonly string[];
       /** Where a new rollback PR goes (the first free candidate); absent when the bot's rollback PR is open. */
       readonly branch?: string;
+      /**
+       * Only these clusters of a wave roll back (spec.abort.clusters: those before and the red
+       * ones, constructs/clusters.ts clusterRollback). @default the whole rollout
+       */
+      readonly clusters?: readonly string[];
     }
   | {
       readonly kind: 'rebuild-rollback';
       readonly number: number;
       readonly branch: string;
-      readonly abort: { readonly reason: string; readonly at?: string };
+      readonly abort: { readonly reason: string; readonly at?: string; readonly clusters?: readonly string[] };
     }
   | { readonly kind: 'merge-rollback'; readonly number: number; readonly sha: string }
   /** The branch is behind its base (strict protection): rebuilt on the base's tip, merged on a later pass. */

@@ -13,7 +13,9 @@ import {
   branchCandidates,
 } from '../../constructs/conventions.js';
 import { formatDuration } from '../../constructs/duration.js';
+import { clusterRollback, reachedClusters } from '../../constructs/clusters.js';
 import { liveStage, nextStage, type RolloutModel } from '../../constructs/model.js';
+import { redClustersOf } from '../gate/red-clusters.js';
 import { describeRun, latestRuns, stateOf, trustedRuns } from './checks.js';
 import { left, mergeVerdict } from './merge-verdict.js';
 import {
@@ -67,6 +69,17 @@ function planStage(input: PlanInput): Action {
   if (!next) {
     if (now < bakeEnds)
       return { kind: 'wait', reason: 'bake', detail: `bake ${left(bakeEnds, now)} left`, until: bakeEnds };
+    // A wave with a cluster rolled back alone is not done: that cluster waits for a retry
+    // (README "Waves across clusters", onClusterFailure).
+    if (rollout.clusterAbort)
+      return {
+        kind: 'nothing',
+        reason: 'aborted',
+        detail:
+          `${live.name} is live in ${reachedClusters(rollout).join(', ')}, but ${rollout.clusterAbort.clusters.join(', ')} ` +
+          `${rollout.clusterAbort.clusters.length === 1 ? 'is' : 'are'} rolled back (${plainText(rollout.clusterAbort.reason)}); ` +
+          'stagegate retry starts the rollout over',
+      };
     return { kind: 'finish', stage: live.name };
   }
   const open = (): Action => ({
@@ -95,6 +108,9 @@ function planStage(input: PlanInput): Action {
     // The bot closed it for a rollback that has not landed (its rollback PR was closed unmerged):
     // the failure still stands, so the rollback is opened again; nobody closed it "by hand".
     const own = botComment(stage, CLOSED_FOR_ROLLBACK_MARKER, config);
+    // Closed for a cluster rollback that landed (main rolls back some clusters; its merge can
+    // carry the closing's timestamp): the wave goes on in the others (README "Waves across clusters").
+    if (own && rollout.clusterAbort) return open();
     if (own) {
       return {
         kind: 'rollback',
@@ -122,6 +138,11 @@ function planStage(input: PlanInput): Action {
     .filter((r) => Date.parse(r.completedAt ?? r.startedAt ?? '') >= state.liveSince.getTime());
   if (failures.length > 0) {
     const first = failures[0]!;
+    // A wave with onClusterFailure: cluster rolls back the red clusters its gate named, every
+    // failure's (a failure naming none is the whole rollout), while a reached one is not red.
+    const named = failures.map((r) => redClustersOf(r.summary));
+    const red = named.every((n) => n !== undefined) ? [...new Set(named.flat())] : undefined;
+    const scope = clusterRollback(rollout, red);
     return {
       kind: 'rollback',
       close: pr.number,
@@ -129,6 +150,7 @@ function planStage(input: PlanInput): Action {
       reason: `${config.healthCheck} failed on #${pr.number} during ${live.name}${first.summary ? `: ${plainText(first.summary)}` : ''}`,
       evidence: failures.map(describeRun),
       branch: freeBranch(rollbackBranch(rollout.namespace, rollout.name), state.takenHeads),
+      ...(scope ? { clusters: scope.clusters } : {}),
     };
   }
 
@@ -256,6 +278,7 @@ function planRollbackPr(rollback: PullState, state: RolloutState, rollout: Rollo
         : {}),
       reason: rollback.abort ? plainText(rollback.abort.reason) : `rollback #${pr.number} cannot be merged`,
       evidence: [`#${pr.number} was refused: ${plainText(problems.join('; '), 500)}`],
+      // The whole rollout: which clusters a refused head declares is someone else's word.
       branch: freeBranch(rollbackBranch(rollout.namespace, rollout.name), [...(state.takenHeads ?? []), pr.headRef]),
     };
   }
@@ -278,6 +301,7 @@ function planRollbackPr(rollback: PullState, state: RolloutState, rollout: Rollo
       commentClose: !hasMarker(state.stagePr, CLOSED_FOR_ROLLBACK_MARKER, config),
       reason: rollback.abort ? plainText(rollback.abort.reason) : `rollback #${pr.number} is open`,
       evidence: [],
+      ...(rollback.abort?.clusters ? { clusters: rollback.abort.clusters } : {}),
     };
   }
   const latest = latestRuns(trustedRuns(rollback.checks, config.trustedApps), pr.headSha);

@@ -17,6 +17,7 @@ import {
   rollbackProposal,
   rolloutId,
   stageProposal,
+  TRAILER_CLUSTER_ROLLBACK,
   TRAILER_ROLLBACK,
   type Regenerate,
 } from './content.js';
@@ -310,8 +311,14 @@ export async function execute(
       // PR, and the planner closes the stage PR on the next pass — the rollback is never lost.
       let number = action.branch === undefined ? o.state.rollbackPr?.pr.number : undefined;
       const reason = plainText(action.reason);
+      // Some clusters of a wave only (onClusterFailure: cluster): "rolling back us-1: …".
+      const scope = action.clusters ? ` ${action.clusters.join(', ')}` : '';
       if (number === undefined) {
-        const abort = { reason, at: opts.now().toISOString() };
+        const abort = {
+          reason,
+          at: opts.now().toISOString(),
+          ...(action.clusters ? { clusters: action.clusters } : {}),
+        };
         const proposal = rollbackProposal(await withChangelog(), abort, action.evidence);
         const rollback = action.branch ?? rollbackBranch(m.namespace, m.name);
         const skip = [...taken, ...(o.state.rollbackPr ? [o.state.rollbackPr.pr.headRef] : [])];
@@ -342,14 +349,18 @@ export async function execute(
       }
       return {
         ...report(
-          `rolling back: #${number} opened${action.close !== undefined ? `, #${action.close} closed` : ''} (${reason})`,
+          `rolling back${scope}: #${number} opened${action.close !== undefined ? `, #${action.close} closed` : ''} (${reason})`,
           number,
         ),
         ok: true,
       };
     }
     case 'rebuild-rollback': {
-      const abort = { reason: plainText(action.abort.reason), at: action.abort.at ?? opts.now().toISOString() };
+      const abort = {
+        reason: plainText(action.abort.reason),
+        at: action.abort.at ?? opts.now().toISOString(),
+        ...(action.abort.clusters ? { clusters: action.abort.clusters } : {}),
+      };
       const proposal = rollbackProposal(await withChangelog(), abort, []);
       await port.commitToBranch({
         branch: action.branch,
@@ -362,17 +373,27 @@ export async function execute(
       return { ...report(`rebuilt rollback #${action.number} (${abort.reason})`, action.number), ok: true };
     }
     case 'merge-rollback': {
+      // A cluster rollback has its own trailer: the rollout goes on in the other clusters (content.ts).
+      const clusters = o.state.rollbackPr?.pr.number === action.number ? o.state.rollbackPr.abort?.clusters : undefined;
+      const where = clusters ? ` in ${clusters.join(', ')}` : '';
       const result = await port.merge(action.number, {
         sha: action.sha,
         method: await method(),
-        title: `stagegate: roll back ${m.name} (#${action.number})`,
+        title: `stagegate: roll back ${m.name}${where} (#${action.number})`,
         // A drill's rollback also records the drill's times (app/drill/ledger.ts), above the trailer.
-        message: [...(await drillLedgerLines(port, config, m, opts.now())), '', `${TRAILER_ROLLBACK}: ${id}/${m.stage}`]
+        message: [
+          ...(await drillLedgerLines(port, config, m, opts.now())),
+          '',
+          `${clusters ? TRAILER_CLUSTER_ROLLBACK : TRAILER_ROLLBACK}: ${id}/${m.stage}`,
+        ]
           .join('\n')
           .trimStart(),
       });
       if (result.kind === 'merged')
-        return report(`rolled back: merged #${action.number} (100 % ${m.stable})`, action.number);
+        return report(
+          `rolled back${clusters ? ` ${clusters.join(', ')}` : ''}: merged #${action.number} (100 % ${m.stable}${where})`,
+          action.number,
+        );
       if (result.kind === 'not-mergeable') return refused(action.number, result.message, o.state.rollbackPr);
       return report(`waiting: rollback #${action.number} not merged yet (${result.message})`, action.number);
     }

@@ -89,7 +89,11 @@ export async function openRetry(
   const { config, branch, observed: o } = await observeOne(opts, path);
   const m = o.model;
   const id = rolloutId(m);
-  if (!m.abort) return { rollout: id, ok: false, summary: `not retried: ${id} is not aborted (live at ${m.stage})` };
+  // A wave with clusters rolled back alone is retried the same way: the new canary starts over
+  // everywhere at the first stage (README "Waves across clusters", onClusterFailure: cluster).
+  const aborted = m.abort ?? m.clusterAbort;
+  if (!aborted) return { rollout: id, ok: false, summary: `not retried: ${id} is not aborted (live at ${m.stage})` };
+  const where = m.clusterAbort ? ` (rolled back in ${m.clusterAbort.clusters.join(', ')})` : '';
   const again = canary === m.canary;
   if (again && options.sameVersion !== true)
     return { rollout: id, ok: false, summary: `not retried: --canary must be a new version (${m.canary} was aborted)` };
@@ -106,11 +110,11 @@ export async function openRetry(
       summary: `not retried: the intent with canary ${canary} is invalid: ${(err as Error).message}`,
     };
   }
-  const reason = plainText(m.abort.reason, 300);
+  const reason = plainText(aborted.reason, 300);
   const entry = [
     `## retry: ${markdownText(canary, 100)} from ${first.name}`,
     '',
-    `- aborted attempt: ${markdownText(m.canary, 100)} at ${m.stage}, ${markdownText(m.abort.at, 40)}: ${markdownText(reason)}`,
+    `- aborted attempt: ${markdownText(m.canary, 100)} at ${m.stage}${where}, ${markdownText(aborted.at, 40)}: ${markdownText(reason)}`,
     again
       ? `- canary ${markdownText(canary, 100)} again; starts at ${first.name} (${describeStage(first, m)})`
       : `- canary ${markdownText(m.canary, 100)} → ${markdownText(canary, 100)}; starts at ${first.name} (${describeStage(first, m)})`,

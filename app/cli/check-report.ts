@@ -27,16 +27,37 @@ export function checkCompiled(compiled: readonly CompiledRollout[], outDir: stri
   const minor = new Map<KubeObject, number>();
   for (const c of compiled)
     for (const o of c.objects) minor.set(o, c.model.istio?.versions?.min ?? ISTIO_SUPPORTED.oldestMinor);
-  const findings = analyze(
-    compiled.flatMap((c) => c.objects),
-    { istioMinorOf: (o) => minor.get(o) ?? ISTIO_SUPPORTED.oldestMinor },
-  );
+  const seen = new Set<string>();
+  const findings = meshes(compiled)
+    .flatMap((mesh) =>
+      analyze(
+        mesh.flatMap((c) => c.objects),
+        { istioMinorOf: (o) => minor.get(o) ?? ISTIO_SUPPORTED.oldestMinor },
+      ),
+    )
+    .filter((f) => {
+      const key = JSON.stringify(f);
+      return !seen.has(key) && Boolean(seen.add(key));
+    });
   const stale = staleFiles(compiled, outDir);
   // A generated file that differs from synth (edited by hand) is also judged as Istio would judge it.
   for (const file of stale) findings.push(...handEditedFindings(outDir, file));
   const istioctl = istioctlAnalyze(compiled, io.env.PATH);
   const ok = !findings.some((f) => f.level === 'error') && stale.length === 0 && (!istioctl.ran || istioctl.ok);
   return { ok, rollouts: compiled.length, findings, stale, istioctl };
+}
+
+/**
+ * The rollouts that share one mesh, judged together: a wave's copies (README "Waves across
+ * clusters") each go to their own cluster, so one host in eu-1 and us-1 is no conflict. The
+ * one-cluster intents are judged with every cluster (they may share its mesh); a finding of
+ * theirs is reported once.
+ */
+function meshes(compiled: readonly CompiledRollout[]): (readonly CompiledRollout[])[] {
+  const clusters = [...new Set(compiled.flatMap((c) => (c.cluster ? [c.cluster.name] : [])))];
+  if (clusters.length === 0) return [compiled];
+  const single = compiled.filter((c) => !c.cluster);
+  return clusters.map((name) => [...single, ...compiled.filter((c) => c.cluster?.name === name)]);
 }
 
 function staleFiles(compiled: readonly CompiledRollout[], outDir: string): string[] {

@@ -6,6 +6,7 @@
  */
 import { CHECK_HEALTH } from '../../constructs/conventions.js';
 import { describeEvidence, type Verdict } from './evaluate.js';
+import { redClustersPrefix } from './red-clusters.js';
 
 export interface HealthCheckRun {
   readonly name: string;
@@ -15,17 +16,25 @@ export interface HealthCheckRun {
   readonly summary: string;
 }
 
-export function healthCheckRun(verdict: Verdict): HealthCheckRun {
+/** A wave's verdict names its clusters (app/gate/waves.ts WaveVerdict); a one-cluster one does not. */
+type WithClusters = Verdict & {
+  readonly clusters?: readonly { readonly cluster: string; readonly verdict: Verdict }[];
+};
+
+export function healthCheckRun(verdict: WithClusters): HealthCheckRun {
   const summary = checkSummary(verdict);
   switch (verdict.kind) {
-    case 'fail':
-      return {
-        name: CHECK_HEALTH,
-        status: 'completed',
-        conclusion: 'failure',
-        title: `fail: ${verdict.reasons[0]}`,
-        summary,
-      };
+    case 'fail': {
+      // A wave's title starts with its red clusters, which the bot rolls back alone when the
+      // intent says onClusterFailure: cluster (red-clusters.ts).
+      // The reason is the first red cluster's own; the summary lists every cluster's.
+      const red = (verdict.clusters ?? []).filter((c) => c.verdict.kind === 'fail');
+      const title =
+        red.length > 0
+          ? `${redClustersPrefix(red.map((c) => c.cluster))}${red[0]!.verdict.reasons[0]}`
+          : `fail: ${verdict.reasons[0]}`;
+      return { name: CHECK_HEALTH, status: 'completed', conclusion: 'failure', title, summary };
+    }
     case 'hold':
       return { name: CHECK_HEALTH, status: 'in_progress', title: `hold: ${verdict.reasons[0]}`, summary };
     case 'pass':

@@ -20,6 +20,7 @@ const show = (s: string): string => JSON.stringify(s);
 export function clusterRules(spec: Rec, add: Add): void {
   const all = names(spec.clusters);
   if (all) duplicates(all, (i, c) => add(['clusters', i], `cluster ${show(c)} is listed twice`));
+  abortRules(spec, all, add);
   const stages = Array.isArray(spec.stages) ? spec.stages : [];
   let previous: { label: string; reach: string[] } | undefined;
   stages.forEach((raw, index) => {
@@ -62,6 +63,37 @@ export function clusterRules(spec: Rec, add: Add): void {
     }
     previous = { label, reach };
   });
+}
+
+/**
+ * onClusterFailure and a per-cluster abort (`spec.abort.clusters`, what a cluster rollback PR
+ * writes, or a person by hand) name clusters of the wave; rolling back every one of them is
+ * the whole rollout's abort, written without `clusters`.
+ */
+function abortRules(spec: Rec, all: string[] | undefined, add: Add): void {
+  if (spec.onClusterFailure !== undefined && !all)
+    add(['onClusterFailure'], 'onClusterFailure needs spec.clusters: it says what a red cluster of a wave rolls back');
+  const abort = isRecord(spec.abort) ? spec.abort : undefined;
+  const own = names(abort?.clusters);
+  if (!own) return;
+  if (!all) {
+    add(['abort', 'clusters'], 'abort.clusters needs spec.clusters; without clusters, abort rolls back the rollout');
+    return;
+  }
+  duplicates(own, (i, c) => add(['abort', 'clusters', i], `cluster ${show(c)} is listed twice`));
+  own.forEach((c, i) => {
+    if (all.includes(c)) return;
+    const guess = closestMatch(c, all);
+    add(
+      ['abort', 'clusters', i],
+      `cluster ${show(c)} is not in spec.clusters (${all.join(', ')})${guess ? `; did you mean ${show(guess)}?` : ''}`,
+    );
+  });
+  if (all.every((c) => own.includes(c)))
+    add(
+      ['abort', 'clusters'],
+      'abort.clusters names every cluster of spec.clusters; drop abort.clusters to roll back the whole rollout',
+    );
 }
 
 function duplicates(items: readonly string[], report: (index: number, item: string) => void): void {

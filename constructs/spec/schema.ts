@@ -63,7 +63,15 @@ export const ROLLOUT_SCHEMA: Schema = object(
         stage: str,
         // `abort:` with only a comment under it (as in docs/design.md §1) is YAML null: not aborted.
         abort: {
-          ...object({ reason: str, at: { type: 'string', format: 'rfc3339' } }, ['reason', 'at']),
+          ...object(
+            {
+              reason: str,
+              at: { type: 'string', format: 'rfc3339' },
+              // Only these clusters of a wave roll back (cluster-rules.ts, onClusterFailure: cluster).
+              clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
+            },
+            ['reason', 'at'],
+          ),
           type: ['object', 'null'],
         },
         // A rehearsal's fault on the cohort route (app/drill/fault.ts; docs/design.md §4, README "Rehearsals (drill)").
@@ -138,6 +146,7 @@ export const ROLLOUT_SCHEMA: Schema = object(
         }),
         // Waves across clusters (constructs/spec/cluster-rules.ts): each name is a generated/ folder.
         clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
+        onClusterFailure: { enum: ['rollout', 'cluster'] },
         // User-defined health signals (signal-schema.ts).
         signals: SIGNALS_SCHEMA,
       },

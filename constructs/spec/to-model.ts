@@ -195,8 +195,12 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     stages,
     stage: spec.stage,
     clusters: spec.clusters && [...spec.clusters],
-    // `abort:` left empty in YAML is null: not aborted.
-    abort: spec.abort ? { reason: spec.abort.reason, at: spec.abort.at } : undefined,
+    onClusterFailure: spec.clusters && (spec.onClusterFailure ?? 'rollout'),
+    // `abort:` left empty in YAML is null: not aborted. With clusters, only those roll back.
+    abort: spec.abort && !spec.abort.clusters ? { reason: spec.abort.reason, at: spec.abort.at } : undefined,
+    clusterAbort: spec.abort?.clusters
+      ? { reason: spec.abort.reason, at: spec.abort.at, clusters: [...spec.abort.clusters] }
+      : undefined,
     drill:
       spec.drill?.abort || spec.drill?.delay
         ? {

@@ -58,6 +58,11 @@ export interface RolloutSpec {
   readonly istio?: IstioSpec;
   /** (stagegate extension) Clusters the rollout runs in, DNS labels; output goes to generated/<cluster>/. @default none (one cluster, generated/) */
   readonly clusters?: readonly string[];
+  /**
+   * (stagegate extension) What a red cluster of a wave rolls back: the whole rollout, or that
+   * cluster alone while the others go on (README "Waves across clusters"). @default "rollout"
+   */
+  readonly onClusterFailure?: 'rollout' | 'cluster';
   /** (stagegate extension) Health signals over the team's own metrics (README "User-defined signals"). @default [] */
   readonly signals?: readonly SignalSpec[];
 }
@@ -209,6 +214,11 @@ export interface AbortSpec {
   readonly reason: string;
   /** RFC 3339 timestamp. */
   readonly at: string;
+  /**
+   * (stagegate extension) Only these clusters of a wave are rolled back (onClusterFailure:
+   * cluster); the others go on. @default every cluster: the whole rollout
+   */
+  readonly clusters?: readonly string[];
 }
 
 export interface HealthSpec {

@@ -95,34 +95,46 @@ export class DemoCi {
   }
 
   private async verify(pr: PullRequest): Promise<{ pr: number; sha: string; ok: boolean; output: string }> {
-    const dir = mkdtempSync(join(this.s.workDir, 'checkout-'));
-    try {
-      for (const top of ['rollouts', 'generated']) {
-        for (const path of await this.s.github.listFiles(pr.headSha, top)) {
-          const text = await this.s.github.readFile(pr.headSha, path);
-          if (text === undefined) continue;
-          mkdirSync(dirname(join(dir, path)), { recursive: true });
-          writeFileSync(join(dir, path), text);
-        }
+    const result = await verifyHead(this.s, pr);
+    this.verified.set(pr.headSha, result.ok);
+    return result;
+  }
+}
+
+/**
+ * `stagegate verify --post` on a PR head checked out into a temp directory, as a workflow runs it
+ * (also the two-cluster demo's CI, tools/demo/waves/ci.ts).
+ */
+export async function verifyHead(
+  s: Pick<CiSettings, 'github' | 'repo' | 'apiUrl' | 'token' | 'workDir'>,
+  pr: PullRequest,
+): Promise<{ pr: number; sha: string; ok: boolean; output: string }> {
+  const dir = mkdtempSync(join(s.workDir, 'checkout-'));
+  try {
+    for (const top of ['rollouts', 'generated']) {
+      for (const path of await s.github.listFiles(pr.headSha, top)) {
+        const text = await s.github.readFile(pr.headSha, path);
+        if (text === undefined) continue;
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), text);
       }
-      let output = '';
-      const code = await verifyCommand.run(
-        { values: { post: true, repo: this.s.repo, sha: pr.headSha, json: true }, positionals: [] },
-        {
-          stdout: (t) => {
-            output += t;
-          },
-          stderr: (t) => {
-            output += t;
-          },
-          cwd: dir,
-          env: { GITHUB_TOKEN: this.s.token, GITHUB_API_URL: this.s.apiUrl, PATH: process.env.PATH },
-        },
-      );
-      this.verified.set(pr.headSha, code === 0);
-      return { pr: pr.number, sha: pr.headSha, ok: code === 0, output };
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
+    let output = '';
+    const code = await verifyCommand.run(
+      { values: { post: true, repo: s.repo, sha: pr.headSha, json: true }, positionals: [] },
+      {
+        stdout: (t) => {
+          output += t;
+        },
+        stderr: (t) => {
+          output += t;
+        },
+        cwd: dir,
+        env: { GITHUB_TOKEN: s.token, GITHUB_API_URL: s.apiUrl, PATH: process.env.PATH },
+      },
+    );
+    return { pr: pr.number, sha: pr.headSha, ok: code === 0, output };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -52,6 +52,17 @@ describe('intent editing', () => {
     expect(out.match(/abort:/g)).toHaveLength(1);
   });
 
+  it('writes abort.clusters for a cluster rollback, and replaces it whole when the rollout rolls back', () => {
+    const one = setAbort(INTENT, { reason: 'us-1 red', at: 't', clusters: ['us-1'] });
+    expect(one).toContain('  abort:\n    reason: "us-1 red"\n    at: "t"\n    clusters: [us-1]\n  timebox:');
+    const second = setAbort(one, { reason: 'ap-1 red', at: 'u', clusters: ['us-1', 'ap-1'] });
+    expect(second).toContain('  abort:\n    reason: ap-1 red\n    at: u\n    clusters:\n      - us-1\n      - ap-1\n');
+    // stagegate abort, or the last healthy cluster red: the whole rollout, no clusters left.
+    const whole = setAbort(one, { reason: 'all red', at: 'v' });
+    expect(whole).toContain('  abort:\n    reason: all red\n    at: v\n  timebox:');
+    expect(whole).not.toContain('clusters');
+  });
+
   it('rejects a file without spec.stage with a message saying what to fix', () => {
     expect(() => setStage('a: 1\n', 'x', 'rollouts/a.yaml')).toThrow(
       'rollouts/a.yaml has no spec.stage; it is not a rollout intent',

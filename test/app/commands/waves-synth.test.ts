@@ -93,4 +93,21 @@ describe('waves across clusters: output per cluster', () => {
     );
     expect((await run(['check'], dir)).stdout).not.toContain('SG0001');
   });
+
+  it('check judges each cluster’s mesh apart: a wave’s copies share a host; a one-cluster intent on it still conflicts', async () => {
+    const dir = repo('meshes');
+    await run(['synth'], dir);
+    const clean = await run(['check'], dir);
+    expect(clean.stdout).toContain('check: 3 rollout(s), 0 error(s), 0 warning(s)\n');
+    expect(clean.code).toBe(0);
+    // A one-cluster intent for the same host shares a mesh with each cluster's copy: reported once.
+    const other = readFileSync(join(ROOT, 'rollouts/checkout.yaml'), 'utf8')
+      .replace(/name: checkout\n/, 'name: storefront-old\n')
+      .replace(/host: checkout\b/, 'host: storefront');
+    writeFileSync(join(dir, 'rollouts/storefront-old.yaml'), other);
+    await run(['synth'], dir);
+    const conflict = await run(['check'], dir);
+    expect(conflict.code).toBe(1);
+    expect(conflict.stdout.match(/IST0109/g)).toHaveLength(1);
+  });
 });

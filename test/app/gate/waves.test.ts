@@ -15,6 +15,7 @@ import { formatProblem, parseIntent } from '../../../constructs/spec/index.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
 import { combineVerdicts, evaluateWave, scopedPort, scopeQuery } from '../../../app/gate/waves.js';
 import type { Verdict } from '../../../app/gate/evaluate.js';
+import { redClustersOf } from '../../../app/gate/red-clusters.js';
 import { healthCheckRun } from '../../../app/gate/check-run.js';
 import {
   backfill,
@@ -128,9 +129,23 @@ describe('the gate of a wave, one global view with a cluster label (real Prometh
     expect(verdict.kind).toBe('fail');
     expect(verdict.reasons[0]).toMatch(/^us-1: errors: /);
     expect(verdict.summary).toMatch(/^fail \(us-1 fail, eu-1 pass\): us-1: errors: /);
-    // The stagegate/health check run the bot reads names the red cluster in its title.
+    // The stagegate/health check run the bot reads names the red cluster in its title, in the
+    // form the bot reads back (red-clusters.ts) to roll back that cluster alone.
     expect(healthCheckRun(verdict)).toMatchObject({ status: 'completed', conclusion: 'failure' });
     expect(healthCheckRun(verdict).title).toMatch(/^fail: us-1: errors: /);
+    expect(redClustersOf(healthCheckRun(verdict).title)).toEqual(['us-1']);
+  });
+
+  it('leaves a cluster rolled back alone out of the wave: eu-1 alone is judged and passes', async () => {
+    const text = FIXTURE.replace('stage: eu-ten', 'stage: ten-percent').replace(
+      '  stages:',
+      '  onClusterFailure: cluster\n  abort: { reason: us-1 red, at: "2026-12-02T10:00:00Z", clusters: [us-1] }\n  stages:',
+    );
+    const result = parseIntent('storefront.yaml', text);
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    const verdict = await evaluateWave({ wave: result.model, source: globalView(), now: at, liveSince });
+    expect(verdict.clusters.map((c) => [c.cluster, c.verdict.kind])).toEqual([['eu-1', 'pass']]);
+    expect(verdict.kind).toBe('pass');
   });
 
   it('judges only the clusters the live stage reaches: eu-1 alone passes', async () => {
@@ -203,5 +218,14 @@ describe('combineVerdicts', () => {
       'us-1: hold reason',
       'eu-1: pass reason',
     ]);
+  });
+  it('titles a red wave with every red cluster, in the form the bot reads back to roll those back', () => {
+    const both = healthCheckRun(combine(['eu-1', v('fail')], ['us-1', v('fail')]));
+    expect(both.title).toBe('fail: eu-1, us-1: fail reason');
+    expect(redClustersOf(both.title)).toEqual(['eu-1', 'us-1']);
+    expect(redClustersOf(healthCheckRun(combine(['eu-1', v('pass')], ['us-1', v('fail')])).title)).toEqual(['us-1']);
+    // Text of another form names no cluster: the bot rolls back the whole rollout then.
+    expect(redClustersOf('stagegate/health: failure')).toBeUndefined();
+    expect(redClustersOf(undefined)).toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatProblem, parseIntent } from '../../../constructs/spec/index.js';
-import { clusterModel, reachedClusters } from '../../../constructs/clusters.js';
+import { clusterModel, clusterRollback, reachedClusters } from '../../../constructs/clusters.js';
 import { effectiveRouting, type RolloutModel } from '../../../constructs/model.js';
 
 /** A three-stage wave: eu-1 first, then every cluster. */
@@ -110,6 +110,90 @@ describe('waves across clusters: spec and model', () => {
     );
     expect(problems(wave(GOOD_STAGES, 'eu-ten', '[eu-1, us-1, EU_2, ap-1]'))).toEqual([
       'rollouts/checkout.yaml:8:26: spec.clusters[2]: must be a DNS-1123 label: at most 63 lowercase letters, digits or "-", starting and ending with a letter or digit (got "EU_2")',
+    ]);
+  });
+});
+
+/** The wave at `stage` with onClusterFailure and an abort of `aborted` clusters (what a cluster rollback PR writes). */
+const rolledBack = (stage: string, aborted: string, scope = 'cluster') =>
+  wave(GOOD_STAGES, stage).replace(
+    '  stage: ',
+    `  onClusterFailure: ${scope}\n  abort:\n    reason: "us-1 red"\n    at: "2026-12-02T10:00:00Z"\n    clusters: ${aborted}\n  stage: `,
+  );
+
+describe('waves across clusters: onClusterFailure and a cluster rolled back alone', () => {
+  it('defaults to rollout for a wave, and is absent for one cluster', () => {
+    expect(model(wave(GOOD_STAGES)).onClusterFailure).toBe('rollout');
+    expect(model(wave(GOOD_STAGES).replace('  stage:', '  onClusterFailure: cluster\n  stage:')).onClusterFailure).toBe(
+      'cluster',
+    );
+  });
+
+  it('a cluster rolled back alone is on stable and out of every later stage; the others go on', () => {
+    const m = model(rolledBack('half', '[us-1]'));
+    // The rollout itself is not aborted: the other clusters run the live stage.
+    expect(m.abort).toBeUndefined();
+    expect(m.clusterAbort).toEqual({ reason: 'us-1 red', at: '2026-12-02T10:00:00Z', clusters: ['us-1'] });
+    expect(reachedClusters(m)).toEqual(['eu-1', 'ap-1']);
+    expect(effectiveRouting(clusterModel(m, 'us-1'))).toEqual({
+      canaryWeight: 0,
+      cohortRoute: false,
+      mirrorPercent: 0,
+    });
+    expect(clusterModel(m, 'us-1').abort).toEqual({ reason: 'us-1 red', at: '2026-12-02T10:00:00Z' });
+    expect(effectiveRouting(clusterModel(m, 'eu-1')).canaryWeight).toBe(50);
+    expect(effectiveRouting(clusterModel(m, 'ap-1')).canaryWeight).toBe(50);
+    expect(clusterModel(m, 'eu-1').abort).toBeUndefined();
+    expect(clusterModel(m, 'eu-1').clusterAbort).toBeUndefined();
+  });
+
+  it('clusterRollback: the red clusters alone while a reached cluster vouches, else the whole rollout', () => {
+    const m = model(wave(GOOD_STAGES, 'all-ten').replace('  stage:', '  onClusterFailure: cluster\n  stage:'));
+    expect(clusterRollback(m, ['us-1'])).toEqual({ clusters: ['us-1'], red: ['us-1'] });
+    // Every reached cluster red, a name the live stage does not reach, no name: the whole rollout.
+    expect(clusterRollback(m, ['eu-1', 'us-1'])).toBeUndefined();
+    expect(clusterRollback(m, ['ap-1'])).toBeUndefined();
+    expect(clusterRollback(m, undefined)).toBeUndefined();
+    expect(
+      clusterRollback(model(wave(GOOD_STAGES, 'eu-ten').replace('  stage:', '  onClusterFailure: cluster\n  stage:')), [
+        'eu-1',
+      ]),
+    ).toBeUndefined();
+    // The default, rollout: always the whole rollout.
+    expect(clusterRollback(model(wave(GOOD_STAGES, 'all-ten')), ['us-1'])).toBeUndefined();
+    // A second red cluster adds to those rolled back before, in spec.clusters' order.
+    expect(clusterRollback(model(rolledBack('half', '[us-1]')), ['ap-1'])).toEqual({
+      clusters: ['us-1', 'ap-1'],
+      red: ['ap-1'],
+    });
+    expect(clusterRollback(model(rolledBack('half', '[us-1]')), ['eu-1', 'ap-1'])).toBeUndefined();
+  });
+
+  it('refuses onClusterFailure without clusters, and an abort.clusters that names no cluster of the wave', () => {
+    const oneCluster = wave(GOOD_STAGES.replace(/, clusters: \[[^\]]*\]/g, ''))
+      .replace(/ {2}clusters: .*\n/, '')
+      .replace('  stage:', '  onClusterFailure: cluster\n  stage:');
+    expect(problems(oneCluster)).toEqual([
+      'rollouts/checkout.yaml:13:21: spec.onClusterFailure: onClusterFailure needs spec.clusters: it says what a red cluster of a wave rolls back',
+    ]);
+    const byHand = oneCluster.replace(
+      'onClusterFailure: cluster',
+      'abort: { reason: x, at: "2026-12-02T10:00:00Z", clusters: [eu-1] }',
+    );
+    expect(problems(byHand)).toEqual([
+      'rollouts/checkout.yaml:13:61: spec.abort.clusters: abort.clusters needs spec.clusters; without clusters, abort rolls back the rollout',
+    ]);
+    expect(problems(rolledBack('half', '[us-2, us-1]'))).toEqual([
+      'rollouts/checkout.yaml:18:16: spec.abort.clusters[0]: cluster "us-2" is not in spec.clusters (eu-1, us-1, ap-1); did you mean "us-1"?',
+    ]);
+    expect(problems(rolledBack('half', '[us-1, us-1]'))).toEqual([
+      'rollouts/checkout.yaml:18:22: spec.abort.clusters[1]: cluster "us-1" is listed twice',
+    ]);
+    expect(problems(rolledBack('half', '[eu-1, us-1, ap-1]'))).toEqual([
+      'rollouts/checkout.yaml:18:15: spec.abort.clusters: abort.clusters names every cluster of spec.clusters; drop abort.clusters to roll back the whole rollout',
+    ]);
+    expect(problems(rolledBack('half', '[us-1]', 'cluster-ish'))).toEqual([
+      'rollouts/checkout.yaml:14:21: spec.onClusterFailure: must be one of: rollout, cluster (got "cluster-ish")',
     ]);
   });
 });

@@ -102,7 +102,7 @@ describe('validateDocument on plain objects', () => {
 
   it('lists the allowed fields when no field is close', () => {
     expect(messages(intent({ replicas: 3 }))).toEqual([
-      'spec.replicas: unknown field "replicas" (allowed: service, versionLabel, stable, canary, cohort, shadow, router, gatewayApi, sticky, stages, stage, abort, drill, health, trafficPolicy, timebox, metrics, traffic, dashboard, alerts, istio, clusters, signals)',
+      'spec.replicas: unknown field "replicas" (allowed: service, versionLabel, stable, canary, cohort, shadow, router, gatewayApi, sticky, stages, stage, abort, drill, health, trafficPolicy, timebox, metrics, traffic, dashboard, alerts, istio, clusters, onClusterFailure, signals)',
     ]);
   });
 
