@@ -79,32 +79,47 @@ function boxes(s: RolloutStatus): string[] {
   return out;
 }
 
+/** One rollout's part of the body: its table row and its boxes. */
+export interface Piece {
+  readonly id: string;
+  readonly row: string;
+  readonly boxes: readonly string[];
+}
+
+const TABLE_RULE = '|---|---|---|---|---|---|---|---|';
+
+function pieceOf(s: RolloutStatus): Piece {
+  const stage = s.stage === undefined ? '-' : `${s.stage} (${s.position!.index}/${s.position!.of})`;
+  // A wave: every cluster's weight from its generated/<cluster>/ file, rolled back or not reached yet.
+  const weight = s.clusters
+    ? describeClusters(s.clusters)
+    : s.weight === undefined
+      ? '-'
+      : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
+  const pr = s.pr ? `#${s.pr.number}${s.pr.kind === 'rollback' ? ' (rollback)' : ''}` : '-';
+  const health = s.health ? `${s.health.verdict}${s.health.evidence ? `: ${s.health.evidence}` : ''}` : '-';
+  const timebox = s.timeboxEndsAt
+    ? `stage ${time(s.timeboxEndsAt.stage)}, rollout ${time(s.timeboxEndsAt.rollout)}`
+    : '-';
+  const row = `| ${cell(s.rollout)} | ${cell(stage)} | ${cell(weight)} | ${s.phase} | ${pr} | ${cell(waitingFor(s))} | ${cell(health)} | ${timebox} |`;
+  return { id: s.rollout, row, boxes: boxes(s) };
+}
+
 /** The issue body: the table, the boxes, the last actions. Pure; depends on no clock. */
 export function renderDashboard(statuses: readonly RolloutStatus[], lastActions: readonly string[]): string {
-  const rows = statuses.map((s) => {
-    const stage = s.stage === undefined ? '-' : `${s.stage} (${s.position!.index}/${s.position!.of})`;
-    // A wave: every cluster's weight from its generated/<cluster>/ file, rolled back or not reached yet.
-    const weight = s.clusters
-      ? describeClusters(s.clusters)
-      : s.weight === undefined
-        ? '-'
-        : `${s.weight} %${s.cohort ? ' + cohort' : ''}`;
-    const pr = s.pr ? `#${s.pr.number}${s.pr.kind === 'rollback' ? ' (rollback)' : ''}` : '-';
-    const health = s.health ? `${s.health.verdict}${s.health.evidence ? `: ${s.health.evidence}` : ''}` : '-';
-    const timebox = s.timeboxEndsAt
-      ? `stage ${time(s.timeboxEndsAt.stage)}, rollout ${time(s.timeboxEndsAt.rollout)}`
-      : '-';
-    return `| ${cell(s.rollout)} | ${cell(stage)} | ${cell(weight)} | ${s.phase} | ${pr} | ${cell(waitingFor(s))} | ${cell(health)} | ${timebox} |`;
-  });
-  const actions = statuses.flatMap(boxes);
+  return assemble(statuses.map(pieceOf), lastActions);
+}
+
+function assemble(pieces: readonly Piece[], lastActions: readonly string[]): string {
+  const actions = pieces.flatMap((p) => p.boxes);
   return boundBody(
     [
       marker(DASHBOARD_KEY),
       'Every rollout of this repository, kept up to date by stagegate (`stagegate status` prints the same).',
       '',
       '| rollout | stage | weight | phase | PR | waiting for | health | timebox ends |',
-      '|---|---|---|---|---|---|---|---|',
-      ...rows,
+      TABLE_RULE,
+      ...pieces.map((p) => p.row),
       '',
       '### Act',
       '',
@@ -115,6 +130,39 @@ export function renderDashboard(statuses: readonly RolloutStatus[], lastActions:
       ...(lastActions.length > 0 ? ['### Last actions', '', ...lastActions.map((l) => `- ${l}`), ''] : []),
     ].join('\n'),
   );
+}
+
+/**
+ * The rows and boxes of a body the bot rendered, every box unticked: a tick's run refreshes only
+ * the rollouts ticked and keeps the others as the last full pass wrote them (issue 15, "Scale").
+ */
+export function piecesOf(body: string): Piece[] {
+  const lines = body.split('\n');
+  const pieces = new Map<string, { row: string; boxes: string[] }>();
+  let i = lines.indexOf(TABLE_RULE) + 1;
+  for (; i > 0 && i < lines.length && lines[i]!.startsWith('| '); i += 1) {
+    const row = lines[i]!;
+    pieces.set(row.slice(2, row.indexOf(' | ')), { row, boxes: [] });
+  }
+  let owner: { boxes: string[] } | undefined;
+  for (; i > 0 && i < lines.length && !lines[i]!.startsWith('### Last actions'); i += 1) {
+    const line = lines[i]!;
+    const box = /^- \[[ xX]\] .*<!-- stagegate:tick:[a-z]+:(\S+) -->\s*$/.exec(line);
+    if (box) {
+      owner = pieces.get(box[1]!);
+      owner?.boxes.push(line.replace(/^- \[[xX]\]/, '- [ ]'));
+    } else if (line.startsWith('  - ')) owner?.boxes.push(line);
+    else owner = undefined;
+  }
+  return [...pieces].map(([id, p]) => ({ id, ...p }));
+}
+
+/** `kept` with the rollouts in `refreshed` replaced by `fresh` (dropped when gone), new ones last. */
+function mergePieces(kept: readonly Piece[], fresh: readonly Piece[], refreshed: ReadonlySet<string>): Piece[] {
+  const byId = new Map(fresh.map((p) => [p.id, p]));
+  const out = kept.flatMap((p) => (refreshed.has(p.id) ? (byId.has(p.id) ? [byId.get(p.id)!] : []) : [p]));
+  const seen = new Set(out.map((p) => p.id));
+  return [...out, ...fresh.filter((p) => !seen.has(p.id))];
 }
 
 /** Lines of "Last actions" kept from the current body (so a render without new acts keeps them). */
@@ -180,37 +228,61 @@ export interface DashboardReport {
  * One dashboard pass: act on ticked boxes (when `actor` may), then render and write only if the
  * text changed. `botLogin` is the bot's identity (the issue is its own; nobody else's counts).
  */
+export interface SyncOptions {
+  /**
+   * A port wrapper that shows only the named rollouts (app/cli/only.ts `onlyRollouts`). Given, a run
+   * with an actor (the `issues` event of a tick) reads and re-renders only the ticked rollouts, and
+   * keeps every other row as the last full pass wrote it: a tick then costs its rollouts' reads, not
+   * the whole fleet's (issue 15, "Scale"; README "The rollout dashboard issue"). @default every rollout
+   */
+  readonly narrow?: (ids: readonly string[]) => (port: ReconcileOptions['port']) => ReconcileOptions['port'];
+}
+
+/**
+ * One dashboard pass: act on ticked boxes (when `actor` may), then render and write only if the
+ * text changed. `botLogin` is the bot's identity (the issue is its own; nobody else's counts).
+ */
 export async function syncDashboard(
   opts: ReconcileOptions,
   dash: DashboardPort,
   botLogin: string,
   actor?: string,
+  sync: SyncOptions = {},
 ): Promise<DashboardReport> {
   const existing = await dash.find(botLogin);
-  let statuses = await readStatus(opts);
   const ticks = existing ? parseTicks(existing.body) : [];
+  const who = actor === undefined ? undefined : plainText(actor, 40);
+  const allowed = ticks.length > 0 && who !== undefined && (await dash.canWrite(who));
+  const partial = existing !== undefined && who !== undefined && sync.narrow !== undefined;
+  // Only what a writer ticked is read again in a tick's run; nothing at all for anyone else's.
+  const refreshed = new Set(partial && allowed ? ticks.map((t) => t.rollout) : []);
+  const read = (): Promise<RolloutStatus[]> =>
+    !partial
+      ? readStatus(opts)
+      : refreshed.size === 0
+        ? Promise.resolve([])
+        : readStatus({ ...opts, port: sync.narrow!([...refreshed])(opts.port) });
+  let statuses = await read();
   const acted: string[] = [];
   const act = (action: TickAction, s: RolloutStatus, reason: string) => actOn(opts, dash, action, s, reason);
-  if (ticks.length > 0) {
-    const who = actor === undefined ? undefined : plainText(actor, 40);
-    const allowed = who !== undefined && (await dash.canWrite(who));
-    for (const t of ticks) {
-      const s = statuses.find((x) => x.rollout === t.rollout);
-      const what = `${t.action} \`${t.rollout}\``;
-      if (who === undefined)
-        acted.push(`${what}: ignored (who ticked it is known only from the issues event: --actor)`);
-      else if (!allowed) acted.push(`${what} by @\u200b${markdownText(who, 40)}: ignored, needs write access or more`);
-      else if (!s) acted.push(`${what}: ignored, no such rollout`);
-      else {
-        const reason = `ticked on the dashboard by @\u200b${who}`;
-        const summary = await act(t.action, s, reason);
-        acted.push(`${what} by @\u200b${markdownText(who, 40)}: ${markdownText(summary, 300)}`);
-      }
+  for (const t of ticks) {
+    const s = statuses.find((x) => x.rollout === t.rollout);
+    const what = `${t.action} \`${t.rollout}\``;
+    if (who === undefined) acted.push(`${what}: ignored (who ticked it is known only from the issues event: --actor)`);
+    else if (!allowed) acted.push(`${what} by @\u200b${markdownText(who, 40)}: ignored, needs write access or more`);
+    else if (!s) acted.push(`${what}: ignored, no such rollout`);
+    else {
+      const reason = `ticked on the dashboard by @\u200b${who}`;
+      const summary = await act(t.action, s, reason);
+      acted.push(`${what} by @\u200b${markdownText(who, 40)}: ${markdownText(summary, 300)}`);
     }
-    statuses = await readStatus(opts);
   }
+  if (ticks.length > 0) statuses = await read();
   const last = [...acted, ...(existing ? lastActionsOf(existing.body) : [])].slice(0, 10);
-  const body = renderDashboard(statuses, last);
+  const body =
+    partial && existing
+      ? assemble(mergePieces(piecesOf(existing.body), statuses.map(pieceOf), refreshed), last)
+      : renderDashboard(statuses, last);
   if (!existing) return { number: await dash.create(DASHBOARD_TITLE, body), written: 'created', acted };
   if (existing.body === body) return { number: existing.number, written: 'unchanged', acted };
   await dash.update(existing.number, body);

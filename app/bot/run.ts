@@ -3,6 +3,7 @@
  * pass, an injectable sleep so tests never wait for real time. No CLI imports (no cycle).
  */
 import type { Io } from '../cli/command.js';
+import { onlyRollouts } from '../cli/only.js';
 import { botIdentity, reconcile, type RolloutReport } from './reconcile.js';
 import { ResponseCache } from './cache.js';
 import type { GitHubStats } from './github.js';
@@ -31,7 +32,14 @@ export interface AdvanceFlags {
    * Keep the rollout dashboard issue after each pass (app/bot/dashboard.ts); `actor` is who edited
    * it (the issues event's sender), the only person whose ticks may act.
    */
-  readonly dashboard?: { readonly actor?: string };
+  readonly dashboard?: {
+    readonly actor?: string;
+    /**
+     * `ticked` (the default): a tick's run (with an actor) reads only the ticked rollouts and keeps
+     * the other rows (dashboard.ts SyncOptions); `all` re-reads every rollout (the bench's baseline).
+     */
+    readonly refresh?: 'ticked' | 'all';
+  };
 }
 
 export function formatReport(r: RolloutReport): string {
@@ -83,7 +91,14 @@ export async function runAdvance(
           },
           adapter,
         );
-        dashboard = await syncDashboard(dashOptions, dash, botLogin, flags.dashboard.actor);
+        const narrow = (ids: readonly string[]) => onlyRollouts(ids)!;
+        dashboard = await syncDashboard(
+          dashOptions,
+          dash,
+          botLogin,
+          flags.dashboard.actor,
+          flags.dashboard.refresh === 'all' ? {} : { narrow },
+        );
       }
       const requests = { ...adapter.stats, pass: passStats(before, adapter.stats) };
       if (flags.json)
