@@ -1,4 +1,5 @@
 import { renderDetection } from '../../tools/bench/detection-report.js';
+import { renderFleet } from '../../tools/bench/fleet.js';
 import { renderRuleCost } from '../../tools/bench/rule-cost.js';
 import { BENCH_NAMES, runBench, type BenchName, type BenchReport } from '../../tools/bench/run.js';
 import { renderSynth } from '../../tools/bench/synth.js';
@@ -6,16 +7,16 @@ import { UsageError, defineCommand } from '../cli/command.js';
 
 export const benchCommand = defineCommand({
   name: 'bench',
-  summary: 'benchmarks (synth, detection, bot, rules) as ratios against baselines measured in the same run',
+  summary: 'benchmarks (synth, detection, bot, rules, fleet) as ratios against baselines measured in the same run',
   options: {
     quick: { type: 'boolean', help: 'smaller sizes (a smoke run, not the published figures)' },
-    only: { type: 'string', multiple: true, value: 'synth|detection|bot|rules', help: 'run only this part' },
+    only: { type: 'string', multiple: true, value: 'synth|detection|bot|rules|fleet', help: 'run only this part' },
   },
   exits: { ok: 'the report was printed', error: 'a benchmark could not run' },
   async run({ values }, io) {
     const only = values.only?.map((o) => {
       if (!BENCH_NAMES.includes(o as BenchName))
-        throw new UsageError(`--only takes synth, detection, bot or rules (got "${o}")`);
+        throw new UsageError(`--only takes synth, detection, bot, rules or fleet (got "${o}")`);
       return o as BenchName;
     });
     const json = values.json === true;
@@ -48,5 +49,6 @@ function render(r: BenchReport): string {
     );
   }
   if (r.rules) out.push(...renderRuleCost(r.rules));
+  if (r.fleet) out.push(...renderFleet(r.fleet));
   return `${out.join('\n')}\n`;
 }

@@ -19,7 +19,16 @@
  *   installation) posting stagegate/health on every open stage PR, then again with nothing changed;
  * - advancing: every bake over and CI green: every stage PR merges;
  * - advanced: the pass after (histories grow, the next stage PRs open);
- * - settled: the pass after that (the first read of the new PRs).
+ * - settled: the pass after that (the first read of the new PRs);
+ * - status-cold / status-actions: `stagegate status --repo` with a new token, without and with the
+ *   cache file (issue 15, "Scale");
+ * - full-late / dashboard-first / dashboard-hourly: the hourly pass of `advance --cache` in that state,
+ *   then the same with `--dashboard` (creating the issue, then idle): the dashboard's cost is the
+ *   difference (app/bot/run.ts renders it with the pass's adapter, so its re-reads are 304s);
+ * - dashboard-tick-all / dashboard-tick: the run of a person's tick (the issues event:
+ *   `advance --skip-open --dashboard --actor`), re-reading every rollout (before) and only the
+ *   ticked one (now, dashboard.ts SyncOptions).
+ * With `clusters`, every rollout is a wave across them (intents.ts benchWaveIntent).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,14 +36,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { compile } from '../../constructs/compile.js';
-import { CHECK_HEALTH, CHECK_VERIFY } from '../../constructs/conventions.js';
 import { ResponseCache } from '../../app/bot/cache.js';
 import { botFromSettings, cacheScope, type BotSettings } from '../../app/bot/setup.js';
 import { reconcile } from '../../app/bot/reconcile.js';
-import { startEmulator, type Emulator } from '../emulator/index.js';
+import { startEmulator } from '../emulator/index.js';
 import { gateCommand } from '../../app/commands/gate.js';
 import { onlyRollouts } from '../../app/cli/only.js';
-import { benchIntent } from './intents.js';
+import { CI_TOKEN, greenEverything, OWNER, openHeads, PERSON, PERSON_TOKEN, pushUnrelated, REPO } from './bot-ci.js';
+import { fleetPasses } from './fleet-passes.js';
+import { benchIntent, benchWaveIntent } from './intents.js';
 
 export type BotPassKind =
   | 'idle-first'
@@ -50,7 +60,14 @@ export type BotPassKind =
   | 'gate-unchanged'
   | 'advancing'
   | 'advanced'
-  | 'settled';
+  | 'settled'
+  | 'status-cold'
+  | 'status-actions'
+  | 'full-late'
+  | 'dashboard-first'
+  | 'dashboard-hourly'
+  | 'dashboard-tick-all'
+  | 'dashboard-tick';
 
 export interface BotPass {
   readonly rollouts: number;
@@ -110,9 +127,6 @@ export interface BotReport {
 }
 
 const PASSES_PER_HOUR = 12;
-const OWNER = 'bench';
-const REPO = 'platform';
-const CI_TOKEN = 'bench-ci-token';
 const BOT_APP = 'stagegate-bench';
 const CI_APP = 'bench-ci';
 const BOT_LOGIN = `${BOT_APP}[bot]`;
@@ -120,9 +134,11 @@ const BOT_LOGIN = `${BOT_APP}[bot]`;
 export async function runBotBench(opts: {
   readonly sizes: readonly number[];
   readonly log?: (l: string) => void;
+  /** Every rollout a wave across these clusters. @default one cluster */
+  readonly clusters?: readonly string[];
 }): Promise<BotReport> {
   const passes: BotPass[] = [];
-  for (const n of opts.sizes) passes.push(...(await benchSize(n, opts.log)));
+  for (const n of opts.sizes) passes.push(...(await benchSize(n, opts.log, opts.clusters)));
   const largest = Math.max(...opts.sizes);
   const at = (kind: BotPassKind): BotPass => passes.find((p) => p.pass === kind && p.rollouts === largest)!;
   const per500 = (counted: number): number => (counted * 500) / largest;
@@ -137,19 +153,8 @@ export async function runBotBench(opts: {
   // Idle, per hour (docs/github-action.md): 6 scheduled passes (cron */10, --skip-open) and one
   // full pass. Each stage advance adds two one-rollout event passes (stagegate/verify on the new
   // PR, the completed stagegate/health) and its writes (perAdvance).
-  // Fixed costs (default branch, ref, the PR listing) do not grow with rollouts: fit a line
-  // through the two largest sizes, plus the extra pages of a 500-rollout PR listing (100 a page).
-  const sorted = [...new Set(opts.sizes)].sort((a, b) => a - b);
-  const small = sorted.length > 1 ? sorted[sorted.length - 2]! : largest;
-  const atSize = (kind: BotPassKind, size: number) =>
-    passes.find((p) => p.pass === kind && p.rollouts === size)!.counted;
-  const openShare = (at('idle-first').opened || 1) / largest;
-  const extraPages = Math.ceil((500 * openShare) / 100) - Math.ceil((largest * openShare) / 100);
-  const to500 = (kind: BotPassKind): number => {
-    const big = atSize(kind, largest);
-    const slope = small === largest ? big / largest : (big - atSize(kind, small)) / (largest - small);
-    return big + slope * (500 - largest) + extraPages;
-  };
+  const to500 = (kind: BotPassKind): number => scaledTo500(passes, kind);
+  const extraPages = extraListingPages(passes);
   const scheduled = to500('actions-scheduled');
   const full = to500('actions-full');
   const event = at('actions-event').counted + extraPages;
@@ -185,10 +190,33 @@ export async function runBotBench(opts: {
   };
 }
 
-async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[]> {
+/** Pages of a 500-rollout PR listing (100 a page) beyond those of the largest size measured. */
+function extraListingPages(passes: readonly BotPass[]): number {
+  const largest = Math.max(...passes.map((p) => p.rollouts));
+  const opened = passes.find((p) => p.pass === 'idle-first' && p.rollouts === largest)?.opened || 1;
+  const openShare = opened / largest;
+  return Math.ceil((500 * openShare) / 100) - Math.ceil((largest * openShare) / 100);
+}
+
+/**
+ * A pass's counted requests at 500 rollouts. Fixed costs (default branch, ref, the PR listing) do
+ * not grow with rollouts: the line through the two largest sizes measured, plus the extra pages of
+ * a 500-rollout PR listing (100 a page).
+ */
+export function scaledTo500(passes: readonly BotPass[], kind: BotPassKind): number {
+  const sizes = [...new Set(passes.map((p) => p.rollouts))].sort((a, b) => a - b);
+  const largest = sizes[sizes.length - 1]!;
+  const small = sizes.length > 1 ? sizes[sizes.length - 2]! : largest;
+  const atSize = (size: number) => passes.find((p) => p.pass === kind && p.rollouts === size)!.counted;
+  const big = atSize(largest);
+  const slope = small === largest ? big / largest : (big - atSize(small)) / (largest - small);
+  return big + slope * (500 - largest) + extraListingPages(passes);
+}
+
+async function benchSize(n: number, log?: (l: string) => void, clusters?: readonly string[]): Promise<BotPass[]> {
   const seedFiles: Record<string, string> = {};
   const sources = Array.from({ length: n }, (_, i) => {
-    const doc = benchIntent(i);
+    const doc = clusters ? benchWaveIntent(i, clusters) : benchIntent(i);
     return { path: `rollouts/${doc.metadata.name}.yaml`, text: dump(doc, { lineWidth: -1 }) };
   });
   for (const s of sources) seedFiles[s.path] = s.text;
@@ -208,8 +236,10 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
     apps: {
       'bench-token': BOT_APP,
       [CI_TOKEN]: CI_APP,
-      ...Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`bench-run-token-${i}`, BOT_APP])),
+      ...Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`bench-run-token-${i}`, BOT_APP])),
     },
+    // The person who ticks dashboard boxes (write access, the emulator's default for a configured account).
+    users: { [PERSON_TOKEN]: PERSON },
   });
   const passes: BotPass[] = [];
   try {
@@ -337,69 +367,22 @@ async function benchSize(n: number, log?: (l: string) => void): Promise<BotPass[
     // Last: its in-progress runs would otherwise hold the merges of the passes above.
     await gatePass('gate-first');
     await gatePass('gate-unchanged');
+    // Issue 15, "Scale": status and the dashboard in that state (stage PRs open, health in progress).
+    await longLived.adapter.cache.save(cacheFile);
+    const counted = async (kind: BotPassKind, work: () => Promise<unknown>): Promise<void> => {
+      emulator.resetLog();
+      const t = performance.now();
+      await work();
+      const mine = emulator.requests.filter((r) => r.login === BOT_LOGIN);
+      const notModified = mine.filter((r) => r.status === 304).length;
+      const entry = { rollouts: n, pass: kind, counted: mine.length - notModified, notModified, merged: 0, opened: 0 };
+      passes.push({ ...entry, ms: Math.round(performance.now() - t) });
+      log?.(`bot ${n} rollouts, ${kind}: ${entry.counted} counted requests (+${notModified} 304)`);
+    };
+    await fleetPasses({ emulator, settings, cacheFile, dir, counted, ...(log ? { log } : {}) });
   } finally {
     await emulator.close();
     rmSync(dir, { recursive: true, force: true });
   }
   return passes;
-}
-
-/** A person's commit on main that touches no intent (a README edit), through the Git Data API. */
-async function pushUnrelated(emulator: Emulator, now: Date): Promise<void> {
-  const headers = { authorization: `token ${CI_TOKEN}`, 'content-type': 'application/json' };
-  const api = `${emulator.url}/repos/${OWNER}/${REPO}`;
-  const call = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
-    const res = await fetch(`${api}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-    if (res.status >= 300) throw new Error(`bench push: ${method} ${path} answered HTTP ${res.status}`);
-    return (await res.json()) as Record<string, unknown>;
-  };
-  const parent = ((await call('GET', '/git/ref/heads/main')).object as { sha: string }).sha;
-  const base = ((await call('GET', `/git/commits/${parent}`)).tree as { sha: string }).sha;
-  const tree = (
-    await call('POST', '/git/trees', {
-      base_tree: base,
-      tree: [
-        { path: 'README.md', mode: '100644', type: 'blob', content: `# platform\n\nedited ${now.toISOString()}\n` },
-      ],
-    })
-  ).sha;
-  const commit = (await call('POST', '/git/commits', { message: 'docs: readme', tree, parents: [parent] })).sha;
-  await call('PATCH', '/git/refs/heads/main', { sha: commit });
-}
-
-/** Head branches of the open PRs. */
-async function openHeads(emulator: Emulator): Promise<string[]> {
-  const headers = { authorization: `token ${CI_TOKEN}` };
-  const res = await fetch(`${emulator.url}/repos/${OWNER}/${REPO}/pulls?state=open&per_page=100`, { headers });
-  return ((await res.json()) as Array<{ head: { ref: string } }>).map((p) => p.head.ref);
-}
-
-async function greenEverything(emulator: Emulator, now: Date): Promise<void> {
-  const headers = { authorization: `token ${CI_TOKEN}`, 'content-type': 'application/json' };
-  const api = `${emulator.url}/repos/${OWNER}/${REPO}`;
-  for (let page = 1; ; page += 1) {
-    const pulls = (await (
-      await fetch(`${api}/pulls?state=open&per_page=100&page=${page}`, { headers })
-    ).json()) as Array<{ head: { sha: string } }>;
-    for (const pr of pulls) {
-      for (const name of [CHECK_VERIFY, CHECK_HEALTH]) {
-        const at = now.toISOString();
-        const res = await fetch(`${api}/check-runs`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({
-            name,
-            head_sha: pr.head.sha,
-            status: 'completed',
-            conclusion: 'success',
-            started_at: at,
-            completed_at: at,
-            output: { title: `${name}: success`, summary: 'bench CI' },
-          }),
-        });
-        if (res.status !== 201) throw new Error(`bench CI could not post ${name}: HTTP ${res.status}`);
-      }
-    }
-    if (pulls.length < 100) return;
-  }
 }

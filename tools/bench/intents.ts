@@ -67,3 +67,16 @@ export function benchSources(n: number, seed = 1): IntentSource[] {
     return { path: `rollouts/${doc.metadata.name}.yaml`, text: dump(doc, { lineWidth: -1 }) };
   });
 }
+
+/**
+ * The i-th generated intent as a wave across `clusters` (README "Waves across clusters"): its
+ * first stage reaches the first cluster only, every later stage all of them.
+ */
+export function benchWaveIntent(i: number, clusters: readonly string[], seed = 1): RolloutDocument {
+  const doc = benchIntent(i, seed);
+  const [first, ...rest] = doc.spec.stages;
+  return {
+    ...doc,
+    spec: { ...doc.spec, clusters: [...clusters], stages: [{ ...first!, clusters: [clusters[0]!] }, ...rest] },
+  };
+}

@@ -4,11 +4,12 @@
  */
 import { runBotBench, type BotReport } from './bot.js';
 import { runDetectionBench, type DetectionReport } from './detection.js';
+import { runFleetBench, type FleetReport } from './fleet.js';
 import { runRuleCostBench, type RuleCostReport } from './rule-cost.js';
 import { runSynthBench, type SynthReport } from './synth.js';
 
-export type BenchName = 'synth' | 'detection' | 'bot' | 'rules';
-export const BENCH_NAMES: readonly BenchName[] = ['synth', 'detection', 'bot', 'rules'];
+export type BenchName = 'synth' | 'detection' | 'bot' | 'rules' | 'fleet';
+export const BENCH_NAMES: readonly BenchName[] = ['synth', 'detection', 'bot', 'rules', 'fleet'];
 
 export interface BenchOptions {
   /** Under a minute: small sizes, few simulated rollouts. */
@@ -26,6 +27,7 @@ export interface BenchReport {
   readonly detection?: DetectionReport;
   readonly bot?: BotReport;
   readonly rules?: RuleCostReport;
+  readonly fleet?: FleetReport;
 }
 
 /** Sizes of a run; tests pass tiny ones. */
@@ -41,6 +43,8 @@ export interface BenchSizes {
   readonly healthy: number;
   readonly perCase: number;
   readonly botSizes: readonly number[];
+  /** Rollouts of the fleet part (fleet.ts), each measured one-cluster and × 3 clusters. */
+  readonly fleetSizes?: readonly number[];
   /** Rule cost in a real Prometheus (rule-cost.ts). @default by `quick` */
   readonly ruleCost?: RuleCostSizes;
 }
@@ -77,6 +81,7 @@ export const FULL: BenchSizes = {
   healthy: 500,
   perCase: 40,
   botSizes: [20, 100],
+  fleetSizes: [20, 100],
 };
 export const QUICK: BenchSizes = {
   synthSizes: [40, 200],
@@ -85,6 +90,7 @@ export const QUICK: BenchSizes = {
   healthy: 50,
   perCase: 5,
   botSizes: [3, 6],
+  fleetSizes: [5, 10],
 };
 
 export async function runBench(
@@ -119,6 +125,12 @@ export async function runBench(
         ...(opts.log ? { log: opts.log } : {}),
       })
     : undefined;
+  const fleet = want('fleet')
+    ? await runFleetBench({
+        sizes: sizes.fleetSizes ?? (opts.quick ? QUICK.fleetSizes! : FULL.fleetSizes!),
+        ...(opts.log ? { log: opts.log } : {}),
+      })
+    : undefined;
   const { availableParallelism } = await import('node:os');
   return {
     quick: opts.quick,
@@ -128,5 +140,6 @@ export async function runBench(
     ...(detection ? { detection } : {}),
     ...(bot ? { bot } : {}),
     ...(rules ? { rules } : {}),
+    ...(fleet ? { fleet } : {}),
   };
 }
