@@ -26,7 +26,7 @@ export interface ClusterStatus {
   readonly cohort: boolean;
   /** The live stage reaches this cluster: the gate judges it, and a merge moved its weight. */
   readonly reached: boolean;
-  /** Sent back to stable by a rollback (spec.abort: every cluster of the rollout). */
+  /** Sent back to stable by a rollback: its generated file (the cluster model) is an aborted rollout's. */
   readonly rolledBack: boolean;
   /** The latest trusted verdict names this cluster first: the wave waits on it (hold) or failed on it (fail). */
   readonly verdict?: 'hold' | 'fail';
@@ -35,21 +35,30 @@ export interface ClusterStatus {
 }
 
 /**
- * The cluster a wave's verdict text names first. The gate words it `<kind>: <cluster>: <reason>`
+ * The clusters a wave's verdict text names first. The gate words it `<kind>: <cluster>: <reason>`
  * (app/gate/waves.ts combineVerdicts orders the worst cluster first; check-run.ts titles the run
- * with the first reason), and a rollback's reason quotes that title (planner.ts). Only the
- * rollout's own cluster names count, so outside text cannot name another.
+ * with the first reason), several red ones `fail: eu-1, us-1: <reason>` (helper waves' red-clusters
+ * form), and a rollback's reason quotes that title (planner.ts). Only the rollout's own cluster
+ * names count, so outside text cannot name another; [] when the text names none.
  */
+export function clustersNamed(text: string | undefined, kind: 'hold' | 'fail', clusters: readonly string[]): string[] {
+  if (text === undefined) return [];
+  const at = text.indexOf(`${kind}: `);
+  if (at < 0) return [];
+  const rest = text.slice(at + kind.length + 2);
+  const end = rest.indexOf(': ');
+  if (end < 0) return [];
+  const names = rest.slice(0, end).split(', ');
+  return names.every((n) => clusters.includes(n)) ? names : [];
+}
+
+/** The first of {@link clustersNamed}. */
 export function clusterNamed(
   text: string | undefined,
   kind: 'hold' | 'fail',
   clusters: readonly string[],
 ): string | undefined {
-  if (text === undefined) return undefined;
-  const at = text.indexOf(`${kind}: `);
-  if (at < 0) return undefined;
-  const rest = text.slice(at + kind.length + 2);
-  return clusters.find((c) => rest.startsWith(`${c}: `));
+  return clustersNamed(text, kind, clusters)[0];
 }
 
 /**
@@ -123,11 +132,11 @@ export async function clusterStatuses(inp: ClusterInputs): Promise<ClusterStatus
     [built, ...(built.others ?? [])].map((g) => [`${DEFAULT_OUT_DIR}/${g.file}`, gitBlobSha(g.content)]),
   );
   const reached = new Set(reachedClusters(m));
-  const failed = clusterNamed(m.abort?.reason, 'fail', m.clusters);
+  const failed = clustersNamed(m.abort?.reason, 'fail', m.clusters);
   const judged = m.abort
     ? undefined
-    : (['fail', 'hold'] as const).find((k) => clusterNamed(inp.health, k, m.clusters!));
-  const named = judged === undefined ? undefined : clusterNamed(inp.health, judged, m.clusters);
+    : (['fail', 'hold'] as const).find((k) => clustersNamed(inp.health, k, m.clusters!).length > 0);
+  const named = judged === undefined ? [] : clustersNamed(inp.health, judged, m.clusters);
   const out: ClusterStatus[] = [];
   for (const cluster of m.clusters) {
     const own = clusterModel(m, cluster);
@@ -137,19 +146,19 @@ export async function clusterStatuses(inp: ClusterInputs): Promise<ClusterStatus
     let stale = false;
     if (sha !== undefined && sha === expected.get(file)) {
       const live = liveStage(own);
-      read = { weight: m.abort ? 0 : live.weight, cohort: !m.abort && live.cohort && m.cohort !== undefined };
+      read = { weight: own.abort ? 0 : live.weight, cohort: !own.abort && live.cohort && m.cohort !== undefined };
     } else {
       stale = true;
       read = sha === undefined ? undefined : weightIn(await inp.blob(sha), m);
     }
-    const verdict = failed === cluster ? 'fail' : named === cluster ? judged : undefined;
+    const verdict = failed.includes(cluster) ? 'fail' : named.includes(cluster) ? judged : undefined;
     out.push({
       cluster,
       file,
       weight: read?.weight ?? null,
       cohort: read?.cohort ?? false,
       reached: reached.has(cluster),
-      rolledBack: m.abort !== undefined,
+      rolledBack: own.abort !== undefined,
       ...(verdict ? { verdict } : {}),
       ...(stale ? { stale: true as const } : {}),
     });

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../constructs/compile.js';
-import { clusterNamed, weightIn } from '../../../app/bot/cluster-status.js';
+import { clusterNamed, clustersNamed, weightIn } from '../../../app/bot/cluster-status.js';
 
 const example = (file: string) =>
   readFileSync(new URL(`../../../docs/examples/traffic/${file}`, import.meta.url), 'utf8');
@@ -48,5 +48,8 @@ describe('clusterNamed', () => {
     expect(clusterNamed('hold: ap-9: not ours', 'hold', clusters)).toBeUndefined();
     expect(clusterNamed('fail: us-1: x', 'hold', clusters)).toBeUndefined();
     expect(clusterNamed('baking, healthy so far: 33 % of the bake window', 'hold', clusters)).toBeUndefined();
+    // Several red clusters (the gate's form for them), and a list with a foreign name names none.
+    expect(clustersNamed('fail: eu-1, us-1: 5xx ratio 4 %', 'fail', clusters)).toEqual(['eu-1', 'us-1']);
+    expect(clustersNamed('fail: eu-1, ap-9: 5xx', 'fail', clusters)).toEqual([]);
   });
 });
