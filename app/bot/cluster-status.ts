@@ -26,7 +26,10 @@ export interface ClusterStatus {
   readonly cohort: boolean;
   /** The live stage reaches this cluster: the gate judges it, and a merge moved its weight. */
   readonly reached: boolean;
-  /** Sent back to stable by a rollback: its generated file (the cluster model) is an aborted rollout's. */
+  /**
+   * Sent back to stable by a rollback: the whole rollout's (spec.abort), or this cluster's alone
+   * (onClusterFailure: cluster, model.clusterAbort) — either way its cluster model is aborted.
+   */
   readonly rolledBack: boolean;
   /** The latest trusted verdict names this cluster first: the wave waits on it (hold) or failed on it (fail). */
   readonly verdict?: 'hold' | 'fail';
@@ -132,7 +135,8 @@ export async function clusterStatuses(inp: ClusterInputs): Promise<ClusterStatus
     [built, ...(built.others ?? [])].map((g) => [`${DEFAULT_OUT_DIR}/${g.file}`, gitBlobSha(g.content)]),
   );
   const reached = new Set(reachedClusters(m));
-  const failed = clustersNamed(m.abort?.reason, 'fail', m.clusters);
+  // The red clusters the rollback's reason names: the whole rollout's, or those rolled back alone (clusterAbort).
+  const failed = clustersNamed(m.abort?.reason ?? m.clusterAbort?.reason, 'fail', m.clusters);
   const judged = m.abort
     ? undefined
     : (['fail', 'hold'] as const).find((k) => clustersNamed(inp.health, k, m.clusters!).length > 0);

@@ -177,3 +177,29 @@ describe('status --rollouts of a wave (a checkout)', () => {
     }
   });
 });
+
+describe('status of a wave with onClusterFailure: cluster', () => {
+  it('shows the red cluster rolled back alone, out of the wave, while the other goes on', async () => {
+    await w.close();
+    const text = WAVE.replace('  stages:', '  onClusterFailure: cluster\n  stages:');
+    w = await world({ [PATH]: text, ...generatedFor(text) }, { app: true });
+    const pass = async () => (await w.bot().pass()).find((x) => x.rollout === 'shop/storefront')!.summary;
+    expect(await pass()).toBe('opened #2 (eu-ten → ten-percent)');
+    w.advance(61 * MIN);
+    await w.greenChecks(stageBranch('shop', 'storefront', 'ten-percent'));
+    expect(await pass()).toBe('merged #2 (eu-ten → ten-percent)');
+    expect(await pass()).toBe('opened #3 (ten-percent → half)');
+    await health(stageBranch('shop', 'storefront', 'half'), 'fail: us-1: 5xx ratio 4.10 % > 1.00 %', 'failure');
+    expect(await pass()).toMatch(/^rolling back us-1: #4 opened/);
+    const rollback = (await w.pulls()).find((p) => p.head.ref === rollbackBranch('shop', 'storefront'))!;
+    await w.check(rollback.head.sha, CHECK_VERIFY, 'success');
+    expect(await pass()).toBe('rolled back us-1: merged #4 (100 % v1 in us-1)');
+    const s = await wave();
+    expect(s.clusters!.map((c) => [c.cluster, c.weight, c.reached, c.rolledBack, c.verdict])).toEqual([
+      ['eu-1', 10, true, false, undefined],
+      ['us-1', 0, false, true, 'fail'],
+    ]);
+    const { table } = await statusCli();
+    expect(table).toContain('  shop/storefront: clusters eu-1 10 %, us-1 0 % (rolled back; failed)\n');
+  });
+});
