@@ -85,7 +85,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'bench',
-    summary: 'benchmarks (synth, detection, bot, rules) as ratios against baselines measured in the same run',
+    summary: 'benchmarks (synth, detection, bot, rules, fleet) as ratios against baselines measured in the same run',
     load: async () => (await import('./bench.js')).benchCommand,
   },
 ];
