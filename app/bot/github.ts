@@ -130,6 +130,11 @@ export class GitHubAdapter extends GitHubPullReads implements GitHubPort {
     );
   }
 
+  async updateComment(id: number, body: string): Promise<void> {
+    // A PATCH with the same body is idempotent, so the client's retries are safe here.
+    await this.call(`editing comment ${id}`, (c, r) => c.rest.issues.updateComment({ ...r, comment_id: id, body }));
+  }
+
   async merge(
     number: number,
     input: { sha: string; method: 'squash' | 'merge' | 'rebase'; title: string; message: string },

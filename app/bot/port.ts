@@ -218,6 +218,8 @@ export interface GitHubPort {
   /** Creates any missing label in the repository, then adds `labels` to the PR. */
   addLabels(number: number, labels: readonly string[]): Promise<void>;
   comment(number: number, body: string): Promise<void>;
+  /** Replaces the body of comment `id` (PATCH /issues/comments/{comment_id}; its author or a writer may). */
+  updateComment(id: number, body: string): Promise<void>;
   /** Merge guarded by `sha`. */
   merge(
     number: number,

@@ -230,7 +230,15 @@ function latestHealth(pull: PullState, config: BotConfig): RolloutStatus['health
   };
 }
 
-const WRITES = new Set<keyof GitHubPort>(['commitToBranch', 'openPull', 'updatePull', 'addLabels', 'comment', 'merge']);
+const WRITES = new Set<keyof GitHubPort>([
+  'commitToBranch',
+  'openPull',
+  'updatePull',
+  'addLabels',
+  'comment',
+  'updateComment',
+  'merge',
+]);
 
 /** The port with every write refused: status cannot change the repository, whatever it calls. */
 export function readOnly(port: GitHubPort): GitHubPort {

@@ -28,7 +28,15 @@ export function chartFile(rollout: string, signal: Signal | `user-${string}`): s
 
 const num = (v: number) => String(Number(v.toPrecision(4)));
 
-export function renderReport(a: RolloutAnalysis): RenderedReport {
+/**
+ * How a chart appears in the Markdown. A file beside the report is linked as an image; a PR
+ * comment cannot embed it (the SVG has no URL GitHub could fetch), so `--post` names the file
+ * instead (report.ts `postedChart`).
+ */
+export type ChartLine = (file: string, title: string) => string;
+const imageLine: ChartLine = (file, title) => `![${title}](${file})`;
+
+export function renderReport(a: RolloutAnalysis, chartLine: ChartLine = imageLine): RenderedReport {
   const marks = a.stages.map((s) => [Date.parse(s.startedAt) / 1000, s.stage] as const);
   if (a.abortedAt) marks.push([Date.parse(a.abortedAt) / 1000, 'rollback'] as const);
   const charts: Record<string, string> = {};
@@ -76,7 +84,7 @@ export function renderReport(a: RolloutAnalysis): RenderedReport {
     lines.push(
       `### ${SIGNAL_TITLES[signal]}`,
       '',
-      `![${SIGNAL_TITLES[signal]}](${chartFile(a.rollout, signal)})`,
+      chartLine(chartFile(a.rollout, signal), SIGNAL_TITLES[signal]),
       '',
       `Peak: stable ${peak('stable')}, canary ${peak('canary')}.`,
       '',
@@ -87,7 +95,7 @@ export function renderReport(a: RolloutAnalysis): RenderedReport {
     lines.push(
       `### user:${u.name}`,
       '',
-      `![user:${u.name}](${chartFile(a.rollout, `user-${u.name}`)})`,
+      chartLine(chartFile(a.rollout, `user-${u.name}`), `user:${u.name}`),
       '',
       `Peak: stable ${peak(u.stable)}, canary ${peak(u.canary)}.`,
       '',

@@ -33,9 +33,9 @@ export function checkPullTexts(body: Record<string, unknown>, operation: string)
  * Issue comment body: the newer shape (jmikedupont2/ai-ticket#51, telia-oss/github-pr-resource#259):
  * `{"resource":"IssueComment","code":"unprocessable","field":"data","message":"Body is too long (maximum is 65536 characters)"}`.
  */
-export function checkCommentBody(text: string): void {
+export function checkCommentBody(text: string, operation = 'create-an-issue-comment'): void {
   if (chars(text) <= 65536) return;
-  throw new ApiError(422, 'Validation Failed', `${DOCS}/issues/comments#create-an-issue-comment`, [
+  throw new ApiError(422, 'Validation Failed', `${DOCS}/issues/comments#${operation}`, [
     {
       resource: 'IssueComment',
       code: 'unprocessable',

@@ -11,6 +11,7 @@
 import {
   ApiError,
   bodyOf,
+  DOCS,
   iso,
   notFound,
   optionalString,
@@ -20,6 +21,7 @@ import {
   type Route,
 } from './http.js';
 import { checkCommentBody } from './limits.js';
+import { canWrite } from './permissions.js';
 import { nodeId } from './shapes.js';
 import type { CommentRecord, PlainIssueRecord, RepoState } from './state.js';
 
@@ -122,6 +124,28 @@ export function issueRoutes(s: RepoState): Route[] {
           body: commentJson(comment),
           headers: { location: `${api}/issues/comments/${comment.id}` },
         };
+      },
+    },
+    {
+      // OA issues/update-comment (PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}): body
+      // required, answers 200 or 422; the 65,536-character limit holds as on create (limits.ts).
+      // Who may edit: the comment's author, or "If you have write permissions to a repository, you
+      // can hide, edit, or delete comments." (docs.github.com, communities/moderating-comments-and-
+      // conversations). An unknown id is 404 Not Found, as OA issues/get-comment lists. The 403
+      // text for anyone else is this emulator's choice (not seen in a recording).
+      method: 'PATCH',
+      template: `${R}/issues/comments/{comment_id}`,
+      handler: (ctx) => {
+        const docs = `${DOCS}/issues/comments#update-an-issue-comment`;
+        const comment = s.comments.find((c) => String(c.id) === ctx.params.comment_id);
+        if (!comment) throw new ApiError(404, 'Not Found', docs);
+        const body = requireString(bodyOf(ctx), 'body');
+        const mayEdit = comment.login === ctx.login || canWrite(s, ctx.login);
+        if (!mayEdit) throw new ApiError(403, 'Must have write access to edit this comment.', docs);
+        checkCommentBody(body, 'update-an-issue-comment');
+        comment.body = body;
+        comment.updatedAt = ctx.now;
+        return { status: 200, body: commentJson(comment) };
       },
     },
 

@@ -280,6 +280,9 @@ export class FakeGitHub implements GitHubPort {
     const p = this.pr(n);
     p.comments.push({ id: p.comments.length + 1, body, user: this.login });
   }
+  async updateComment(): Promise<void> {
+    throw new Error('FakeGitHub does not edit comments (the emulator does)');
+  }
   async merge(n: number, input: { sha: string; title: string; message: string }): Promise<MergeResult> {
     const p = this.pr(n);
     if (p.state !== 'open') return { kind: 'not-mergeable', message: 'Pull Request is not mergeable' };

@@ -3,7 +3,11 @@ import { commitFiles, harness, repo, statusOf, type Harness } from './helpers.js
 
 let h: Harness;
 beforeAll(async () => {
-  h = await harness({ users: { 'alice-token': 'alice' }, apps: { 'app-token': 'stagegate' } });
+  h = await harness({
+    users: { 'alice-token': 'alice', 'rita-token': 'rita' },
+    apps: { 'app-token': 'stagegate' },
+    permissions: { rita: 'read' },
+  });
 });
 afterAll(async () => {
   await h.emu.close();
@@ -64,6 +68,33 @@ describe('text limits', () => {
     expect(
       (await app().issues.createComment({ ...repo, issue_number: pr.data.number, body: 'y'.repeat(65_536) })).status,
     ).toBe(201);
+  });
+
+  it('edits a comment in place (OA issues/update-comment) for its author or a writer, within the same 65,536 limit', async () => {
+    await commitFiles(app(), 'stagegate/limits/edit', { 'notes/edit.txt': 'e\n' });
+    const pr = await app().pulls.create({ ...repo, head: 'stagegate/limits/edit', base: 'main', title: 'e' });
+    const c = await app().issues.createComment({ ...repo, issue_number: pr.data.number, body: 'first' });
+    const update = (token: string, body: string, id = c.data.id) =>
+      h.client(token).issues.updateComment({ ...repo, comment_id: id, body });
+    const edit = (token: string, body: string, id = c.data.id) => statusOf(update(token, body, id));
+    const ok = await update('app-token', 'second');
+    expect([ok.status, ok.data.body]).toEqual([200, 'second']);
+    const listed = await app().issues.listComments({ ...repo, issue_number: pr.data.number });
+    expect(listed.data.map((x) => [x.id, x.body])).toEqual([[c.data.id, 'second']]);
+    // Write access edits anyone's comment (docs.github.com, moderating comments); read access does not.
+    expect((await update('alice-token', 'by alice')).status).toBe(200);
+    const rita = await edit('rita-token', 'by rita');
+    expect([rita.status, (rita.data as { message: string }).message]).toEqual([
+      403,
+      'Must have write access to edit this comment.',
+    ]);
+    expect((await edit('app-token', 'x', 999_999)).status).toBe(404);
+    const long = await edit('app-token', 'y'.repeat(65_537));
+    expect([long.status, (long.data as { documentation_url: string }).documentation_url]).toEqual([
+      422,
+      'https://docs.github.com/rest/issues/comments#update-an-issue-comment',
+    ]);
+    expect((await update('app-token', '🙂'.repeat(65_536))).status).toBe(200);
   });
 
   it('limits check-run output to 65,535 characters and 65,535 bytes (zyborg/dotnet-tests-report#9, github/docs#35252)', async () => {
