@@ -41,7 +41,7 @@ import { responseFlagRegex } from './istio/telemetry.js';
 import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
 import { binary, call, eq, num, promDuration, range, re, render, selector, sum } from './promql/ast.js';
 import { istioTarget } from './promql/istio.js';
-import { persistenceForMs, windowLabel } from './promql/windows.js';
+import { persistenceForMs, recordingIntervalMs, scrapeIntervalMs, windowLabel } from './promql/windows.js';
 
 /** Envoy's short name of response flag FaultInjected (see above). */
 export const FAULT_INJECTED_FLAG = 'FI';
@@ -59,6 +59,46 @@ export function drillFaultExpr(model: RolloutModel, windowMs: number): string {
   return render(binary('>', sum(call('increase', range(sel, windowMs))), num(0)));
 }
 
+function drillForMs(model: RolloutModel, shortMs: number): number {
+  return persistenceForMs(shortMs, model.metrics.timeScale);
+}
+
+/** The parts of a drill's predicted time from fault live to its alert firing (`drillFiringMs`). */
+export interface DrillFiringPrediction {
+  /** Two scrapes: the FI series' first sample is no increase, `increase()` needs a second one. */
+  readonly samplesMs: number;
+  /** Up to one evaluation of the rule group until the expression is seen true (pending). */
+  readonly evaluationMs: number;
+  /** `for`, rounded up to whole evaluations: pending → firing. */
+  readonly forMs: number;
+  /** The sum: an upper bound, from the first faulted request to ALERTS{alertstate="firing"}. */
+  readonly totalMs: number;
+}
+
+/**
+ * How long the drill alert above takes, at most, from the first request the fault answers until
+ * it fires, read off the rule itself (so `plan`, `drill --measure` and the ledger predict what the
+ * alert does, not the built-in detection it stands in for). Prometheus computes `increase()` from
+ * the samples inside the range ("the first and last sample", prometheus docs querying/functions,
+ * increase/rate), and a new series' first sample has no predecessor, so the first increase is seen
+ * at the second scrape of the FI series; the group (alert-rules.ts `buildRuleGroups`, one
+ * interval `recordingIntervalMs`) sees it at its next evaluation; the alert fires once it was
+ * pending for `for` (rules/alerting.go: `ts.Sub(a.ActiveAt) >= r.holdDuration`, checked at
+ * evaluations). Not included, because the intent does not say: how long the mesh takes to apply the
+ * merged fault (GitOps sync), and when the gate next runs after the firing (the workflow's schedule,
+ * docs/examples/stagegate.yml) — a red verdict comes at the first gate run after `totalMs`.
+ * Undefined for a stage without a cohort route: a drill cannot fault it (README "Rehearsals").
+ */
+export function drillFiringMs(model: RolloutModel, stageName = model.stage): DrillFiringPrediction | undefined {
+  const stage = model.stages.find((s) => s.name === stageName);
+  // The stage's own routing, whatever the rollout's state (a measured drill is read after its rollback).
+  if (!stage?.cohort || model.cohort === undefined) return undefined;
+  const evaluationMs = recordingIntervalMs(model.metrics.timeScale);
+  const forMs = Math.ceil(drillForMs(model, shortWindowMs(model, stage)) / evaluationMs) * evaluationMs;
+  const samplesMs = 2 * scrapeIntervalMs(model.metrics);
+  return { samplesMs, evaluationMs, forMs, totalMs: samplesMs + evaluationMs + forMs };
+}
+
 /**
  * The drill's rollback alert; none without an abort drill, or once the fault is off the routes.
  * It waits as long as the fast errors alert (`S + blip`, windows.ts), so the time from fault to
@@ -68,7 +108,7 @@ export function drillAlerts(model: RolloutModel): AlertRule[] {
   const abort = model.drill?.abort;
   if (!abort || !effectiveRouting(model).cohortRoute) return [];
   const shortMs = shortWindowMs(model, liveStage(model));
-  const forText = promDuration(persistenceForMs(shortMs, model.metrics.timeScale));
+  const forText = promDuration(drillForMs(model, shortMs));
   const who = `${model.namespace}/${model.name}`;
   const labels: AlertLabels = {
     [ALERT_LABEL_ROLLOUT]: model.name,

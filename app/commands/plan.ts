@@ -12,6 +12,7 @@ import {
   planStages,
   type StagePlan,
 } from '../../constructs/detectability.js';
+import { type DrillFiringPrediction, drillFiringMs } from '../../constructs/drill-alert.js';
 import { formatDuration } from '../../constructs/duration.js';
 import { metricsService } from '../../constructs/istio/hosts.js';
 import { telemetrySummary } from '../../constructs/istio/telemetry.js';
@@ -44,6 +45,11 @@ export interface PlanReport {
 export type PlanRow = Omit<StagePlan, 'timeToMinSampleMs' | 'timeToDetectMs'> & {
   readonly timeToMinSampleMs: number | 'never' | null;
   readonly timeToDetectMs: number | 'never' | null;
+  /**
+   * A cohort stage: an abort drill's time from the first faulted request to its alert firing
+   * (constructs/drill-alert.ts `drillFiringMs`, an upper bound); the gate's red follows at its next run.
+   */
+  readonly abortDrill?: DrillFiringPrediction;
 };
 
 export const planCommand = defineCommand({
@@ -123,8 +129,14 @@ export function planReport(model: RolloutModel, rps?: number): PlanReport {
       ...s,
       timeToMinSampleMs: finite(s.timeToMinSampleMs),
       timeToDetectMs: finite(s.timeToDetectMs),
+      ...withDrill(model, s.stage),
     })),
   };
+}
+
+function withDrill(model: RolloutModel, stage: string): { abortDrill?: DrillFiringPrediction } {
+  const p = drillFiringMs(model, stage);
+  return p ? { abortDrill: p } : {};
 }
 
 function duration(ms: number | 'never' | null | undefined, unknown: string): string {
@@ -167,6 +179,14 @@ export function formatPlan(r: PlanReport): string {
     line(head),
     ...rows.map(line),
   ];
+  const drills = r.stages.filter((s) => s.abortDrill);
+  if (drills.length > 0) out.push('');
+  for (const s of drills) {
+    const d = s.abortDrill!;
+    out.push(
+      `abort drill at ${s.stage}: its alert fires within ${duration(d.totalMs, '')} of the first faulted request (2 scrapes ${duration(d.samplesMs, '')}, evaluation ${duration(d.evaluationMs, '')}, for ${duration(d.forMs, '')}); red at the gate's next run (its schedule is the workflow's, not in the intent)`,
+    );
+  }
   out.push(...formatSignalPlans(r.signals));
   const warnings = r.stages.flatMap((s) => s.warnings.map((w) => `warning: ${s.stage}: ${w}`));
   if (warnings.length > 0) out.push('', ...warnings);

@@ -9,7 +9,7 @@
 import type { RolloutModel } from '../../constructs/model.js';
 import type { BotConfig } from '../bot/planner.js';
 import type { GitHubPort } from '../bot/port.js';
-import { at, drillPulls, firstRedAfter, ms, planText, predictedDetectMs } from './record.js';
+import { at, drillPrediction, drillPulls, firstRedAfter, ms } from './record.js';
 
 export const DRILL_LEDGER_PREFIX = '- drill';
 
@@ -29,6 +29,6 @@ export async function drillLedgerLines(
   const merging = now.getTime() - live;
   return [
     `${DRILL_LEDGER_PREFIX} #${merged.number}: fault live ${new Date(live).toISOString()} at ${m.stage}`,
-    `${DRILL_LEDGER_PREFIX}: first red ${ms(since(red))}, rollback merged ${ms(merging)}, 100 % stable ${ms(merging)} (this commit) after the fault went live; ${planText(predictedDetectMs(m))}`,
+    `${DRILL_LEDGER_PREFIX}: first red ${ms(since(red))}, rollback merged ${ms(merging)}, 100 % stable ${ms(merging)} (this commit) after the fault went live; ${drillPrediction(m).text}`,
   ];
 }

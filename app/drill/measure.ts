@@ -8,7 +8,8 @@
  * - rollback merged: the rollback PR (`stagegate/<ns>/<name>/rollback`) merged after it;
  * - 100 % stable: the first commit after it on the default branch whose generated VirtualService
  *   sends nothing to canary and carries no fault.
- * Compared with `plan`'s time to detect for the drilled stage (constructs/detectability.ts).
+ * Compared with what `plan` predicts (record.ts `drillPrediction`: for an abort drill, the time
+ * its own alert takes to fire, constructs/drill-alert.ts `drillFiringMs`).
  * No rollback within the deadline is a failed drill: label `stagegate:drill-failed` and one
  * comment on the drill PR (idempotent: the comment carries a marker).
  */
@@ -18,7 +19,7 @@ import { rolloutId } from '../bot/content.js';
 import type { PullRequest } from '../bot/port.js';
 import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
 import { drillBranch, PR_LABEL_DRILL_FAILED } from './open.js';
-import { at, drillPulls, firstRedAfter, ms, planText, predictedDetectMs } from './record.js';
+import { at, drillPrediction, drillPulls, firstRedAfter, ms } from './record.js';
 
 export const DRILL_FAILED_MARKER = '<!-- stagegate:drill-failed -->';
 export const DEFAULT_DRILL_DEADLINE_MS = 60 * 60_000;
@@ -40,6 +41,8 @@ export interface DrillMeasurement {
   readonly toStableMs?: number;
   /** `plan`'s time to detect for the stage; undefined when plan cannot say (cohort traffic, no rps). */
   readonly predictedDetectMs?: number;
+  /** An abort drill: the drill alert's predicted time to fire (record.ts `drillPrediction`). */
+  readonly predictedFiringMs?: number;
   readonly deadlineMs: number;
   readonly summary: string;
 }
@@ -95,14 +98,14 @@ export async function measureDrill(
       break;
     }
   }
-  const predicted = predictedDetectMs(m);
+  const prediction = drillPrediction(m);
   const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
   const since = (t: number | undefined) => (t === undefined ? undefined : t - live);
   const elapsed = opts.now().getTime() - live;
   const outcome: DrillOutcome =
     rollback !== undefined && stable !== undefined ? 'rolled-back' : elapsed > deadlineMs ? 'failed' : 'running';
   const times = `first red ${ms(since(firstRed))}, rollback merged ${ms(since(rollback))}, 100 % stable ${ms(since(stable))}`;
-  const plan = planText(predicted);
+  const plan = prediction.text;
   const summary =
     outcome === 'rolled-back'
       ? `drill #${drill.number} rolled back: ${times} after the fault went live (${plan})`
@@ -127,7 +130,8 @@ export async function measureDrill(
     ...(firstRed !== undefined ? { firstRedAt: iso(firstRed), toFirstRedMs: since(firstRed) } : {}),
     ...(rollback !== undefined ? { rollbackMergedAt: iso(rollback), toRollbackMergedMs: since(rollback) } : {}),
     ...(stable !== undefined ? { stableAt: iso(stable), toStableMs: since(stable) } : {}),
-    ...(predicted !== undefined ? { predictedDetectMs: predicted } : {}),
+    ...(prediction.detectMs !== undefined ? { predictedDetectMs: prediction.detectMs } : {}),
+    ...(prediction.firingMs !== undefined ? { predictedFiringMs: prediction.firingMs } : {}),
     summary,
   };
 }

@@ -6,6 +6,7 @@
  */
 import { stageBranch } from '../../constructs/conventions.js';
 import { planStages } from '../../constructs/detectability.js';
+import { drillFiringMs } from '../../constructs/drill-alert.js';
 import { formatDuration } from '../../constructs/duration.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { trustedRuns } from '../bot/checks.js';
@@ -66,8 +67,36 @@ export function predictedDetectMs(m: RolloutModel): number | undefined {
   return p !== undefined && Number.isFinite(p) ? p : undefined;
 }
 
-export function planText(predicted: number | undefined): string {
-  return predicted === undefined
-    ? 'plan predicts no time to detect for this stage'
-    : `plan predicted ${ms(predicted)} to detect`;
+/**
+ * What a drill is predicted to take to its first red. An abort drill is caught by its own alert
+ * (constructs/drill-alert.ts), so the prediction is that rule's time to fire (`drillFiringMs`);
+ * a delay drill is caught by the built-in latency rules, so it is `plan`'s time to detect.
+ */
+export interface DrillPrediction {
+  /** Fault → the drill alert firing (an upper bound); abort drills only. */
+  readonly firingMs?: number;
+  /** `for` of the drill alert: no red earlier than this after the fault can be the drill's. */
+  readonly earliestMs?: number;
+  /** `plan`'s time to detect for the stage; undefined when plan cannot say (cohort traffic, no rps). */
+  readonly detectMs?: number;
+  readonly text: string;
+}
+
+export function drillPrediction(m: RolloutModel): DrillPrediction {
+  const firing = m.drill?.abort ? drillFiringMs(m) : undefined;
+  const detectMs = predictedDetectMs(m);
+  if (firing)
+    return {
+      firingMs: firing.totalMs,
+      earliestMs: firing.forMs,
+      ...(detectMs !== undefined ? { detectMs } : {}),
+      text: `plan: the drill alert fires within ${ms(firing.totalMs)} = 2 scrapes ${ms(firing.samplesMs)} + evaluation ${ms(firing.evaluationMs)} + for ${ms(firing.forMs)}, red at the gate's next run`,
+    };
+  return {
+    ...(detectMs !== undefined ? { detectMs } : {}),
+    text:
+      detectMs === undefined
+        ? 'plan predicts no time to detect for this stage'
+        : `plan predicted ${ms(detectMs)} to detect`,
+  };
 }

@@ -7,7 +7,7 @@
  * the version-split series: the built-in alerts hold, only the drill alert rolls back.
  */
 import { describe, expect, it } from 'vitest';
-import { drillAlerts, DRILL_ALERT } from '../../constructs/drill-alert.js';
+import { drillAlerts, DRILL_ALERT, drillFiringMs } from '../../constructs/drill-alert.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { parseIntent } from '../../constructs/spec/index.js';
 import type { InputSeries } from '../../tools/promtool.js';
@@ -98,6 +98,21 @@ describe('abort drill alert', () => {
         neverFired(ROLLBACK, T0, T0),
         firedWithin({ ...ROLLBACK, stagegate_signal: 'drill:fault', alertname: DRILL_ALERT }, END_S, END_S - T0),
         firingAt(ROLLBACK, END_S, [{ action: 'rollback', signal: 'drill:fault' }]),
+      ]),
+    );
+  });
+
+  it('fires within the time plan predicts for the drill alert, and never before its for', async () => {
+    const model = intent('{ abort: { httpStatus: 503, percent: 100 } }');
+    const p = drillFiringMs(model)!;
+    // Defaults (scrape 30s, evaluation 1m, short window 1m): 2 scrapes 1m + 1m + for 2m.
+    expect(p).toEqual({ samplesMs: 60_000, evaluationMs: 60_000, forMs: 120_000, totalMs: 240_000 });
+    // The first faulted request falls in (T0, T0 + one step]; the alert is pending at least `for`.
+    const FI = { ...ROLLBACK, stagegate_signal: 'drill:fault', alertname: DRILL_ALERT };
+    expectPass(
+      await runSeries(model, abortedCohort(), STEP_S, [
+        neverFired(FI, T0 + p.forMs / 1000, p.forMs / 1000 + STEP_S),
+        firedWithin(FI, T0 + STEP_S + p.totalMs / 1000, p.totalMs / 1000),
       ]),
     );
   });

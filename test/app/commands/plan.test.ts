@@ -51,6 +51,12 @@ describe('stagegate plan', () => {
         'one    1 %     30m   396           4           5m      6m30s            1h',
         'all    100 %   -     387           400         1m      4m               1h',
         '',
+        // The drill's own alert (constructs/drill-alert.ts): 2 scrapes of 30s, one 1m evaluation, for = S + blip 1m.
+        // Every stage keeps the cohort route here (the cohort stays on canary), so each can be drilled.
+        "abort drill at staff: its alert fires within 4m of the first faulted request (2 scrapes 1m, evaluation 1m, for 2m); red at the gate's next run (its schedule is the workflow's, not in the intent)",
+        "abort drill at one: its alert fires within 5m of the first faulted request (2 scrapes 1m, evaluation 1m, for 3m); red at the gate's next run (its schedule is the workflow's, not in the intent)",
+        "abort drill at all: its alert fires within 4m of the first faulted request (2 scrapes 1m, evaluation 1m, for 2m); red at the gate's next run (its schedule is the workflow's, not in the intent)",
+        '',
       ].join('\n'),
     );
   });
@@ -76,6 +82,14 @@ describe('stagegate plan', () => {
     expect(report.stages.map((s: { stage: string }) => s.stage)).toEqual(['staff', 'one', 'all']);
     expect(report.stages[1]).toMatchObject({ minRequests: 396, timeToDetectMs: 'never', windowMs: 21_600_000 });
     expect(report.stages[0].timeToDetectMs).toBeNull();
+    // A cohort stage has no time to detect, but an abort drill there has its own alert's time.
+    expect(report.stages[0].abortDrill).toEqual({
+      samplesMs: 60_000,
+      evaluationMs: 60_000,
+      forMs: 120_000,
+      totalMs: 240_000,
+    });
+    expect(report.stages[1].abortDrill?.forMs).toBe(180_000);
   });
 
   it('plans every example rollout in the repository', async () => {

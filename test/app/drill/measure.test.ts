@@ -68,15 +68,17 @@ describe('stagegate drill --measure', () => {
       toRollbackMergedMs: 4 * MIN,
       stableAt: new Date(Date.parse(live) + 4 * MIN).toISOString(),
       toStableMs: 4 * MIN,
+      // Predicted from the drill's own alert (constructs/drill-alert.ts `drillFiringMs`) vs measured.
+      predictedFiringMs: 4 * MIN,
       deadlineMs: 60 * MIN,
-      summary: `drill #${n} rolled back: first red 3m, rollback merged 4m, 100 % stable 4m after the fault went live (plan predicts no time to detect for this stage)`,
+      summary: `drill #${n} rolled back: first red 3m, rollback merged 4m, 100 % stable 4m after the fault went live (plan: the drill alert fires within 4m = 2 scrapes 1m + evaluation 1m + for 2m, red at the gate's next run)`,
     });
     // The ledger: the rollback's merge commit on main records the drill's times.
     const [head] = (await w.ci.rest.repos.listCommits({ owner: OWNER, repo: REPO, sha: 'main', per_page: 1 })).data;
     expect(head!.commit.message).toContain(
       [
         `- drill #${n}: fault live ${live} at internal`,
-        '- drill: first red 3m, rollback merged 4m, 100 % stable 4m (this commit) after the fault went live; plan predicts no time to detect for this stage',
+        "- drill: first red 3m, rollback merged 4m, 100 % stable 4m (this commit) after the fault went live; plan: the drill alert fires within 4m = 2 scrapes 1m + evaluation 1m + for 2m, red at the gate's next run",
         '',
         'Stagegate-Rollback: shop-staging/checkout-staging/internal',
       ].join('\n'),

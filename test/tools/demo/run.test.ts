@@ -131,9 +131,12 @@ describe('stagegate demo', () => {
     expect(drill!.ledger).toEqual([
       `- drill #${drill!.drillPr}: fault live ${drill!.faultLiveAt} at cohort`,
       expect.stringMatching(
-        /^- drill: first red \d+s, rollback merged \d+s, 100 % stable \d+s \(this commit\) after the fault went live; /,
+        /^- drill: first red \d+s, rollback merged \d+s, 100 % stable \d+s \(this commit\) after the fault went live; plan: the drill alert fires within 8s = 2 scrapes 2s \+ evaluation 1s \+ for 5s, red at the gate's next run$/,
       ),
     ]);
+    // Predicted (the drill alert's own rule, constructs/drill-alert.ts) beside measured: no red before its `for`.
+    expect(drill!.predictedFiringMs).toBe(8000);
+    expect(drill!.toFirstRedMs).toBeGreaterThanOrEqual(5000);
     expect(progress).toMatch(/\[\s*\d+s\] search: reviewer merged drill #\d+: the fault is live on the cohort route/);
   });
 
