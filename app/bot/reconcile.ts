@@ -382,7 +382,7 @@ export async function execute(
         title: `stagegate: roll back ${m.name}${where} (#${action.number})`,
         // A drill's rollback also records the drill's times (app/drill/ledger.ts), above the trailer.
         message: [
-          ...(await drillLedgerLines(port, config, m, opts.now())),
+          ...(await drillLedgerLines(port, config, m, opts.now(), o.defaultBranch.name)),
           '',
           `${clusters ? TRAILER_CLUSTER_ROLLBACK : TRAILER_ROLLBACK}: ${id}/${m.stage}`,
         ]

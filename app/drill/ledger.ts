@@ -9,22 +9,23 @@
 import type { RolloutModel } from '../../constructs/model.js';
 import type { BotConfig } from '../bot/planner.js';
 import type { GitHubPort } from '../bot/port.js';
-import { at, drillPrediction, drillPulls, firstRedAfter, ms } from './record.js';
+import { at, drillFirstRed, drillPrediction, drillPulls, ms } from './record.js';
 
 export const DRILL_LEDGER_PREFIX = '- drill';
 
-/** The drill's evidence lines for the rollback's merge commit at `now`; none without a merged drill. */
+/** The drill's evidence lines for the rollback's merge commit at `now`; none without a drill merged into `defaultBranch`. */
 export async function drillLedgerLines(
   port: Pick<GitHubPort, 'pullsByHead' | 'checkRuns'>,
   config: Pick<BotConfig, 'trustedApps' | 'healthCheck'>,
   m: RolloutModel,
   now: Date,
+  defaultBranch: string,
 ): Promise<string[]> {
   if (!m.drill) return [];
-  const { merged } = await drillPulls(port, m);
+  const { merged } = await drillPulls(port, m, defaultBranch);
   if (!merged) return [];
   const live = at(merged.mergedAt);
-  const red = await firstRedAfter(port, config, m, live);
+  const red = (await drillFirstRed(port, config, m, live)).first;
   const since = (t: number | undefined) => (t === undefined ? undefined : t - live);
   const merging = now.getTime() - live;
   return [

@@ -19,7 +19,7 @@ import { rolloutId } from '../bot/content.js';
 import type { PullRequest } from '../bot/port.js';
 import { observeOne, type ReconcileOptions } from '../bot/reconcile.js';
 import { drillBranch, PR_LABEL_DRILL_FAILED } from './open.js';
-import { at, drillPrediction, drillPulls, firstRedAfter, ms } from './record.js';
+import { at, drillFirstRed, drillPrediction, drillPulls, ms } from './record.js';
 
 export const DRILL_FAILED_MARKER = '<!-- stagegate:drill-failed -->';
 export const DEFAULT_DRILL_DEADLINE_MS = 60 * 60_000;
@@ -43,6 +43,8 @@ export interface DrillMeasurement {
   readonly predictedDetectMs?: number;
   /** An abort drill: the drill alert's predicted time to fire (record.ts `drillPrediction`). */
   readonly predictedFiringMs?: number;
+  /** A red earlier than the drill alert could fire (its `for`), from the fault going live: not the drill's. */
+  readonly ignoredRedMs?: number;
   readonly deadlineMs: number;
   readonly summary: string;
 }
@@ -71,7 +73,7 @@ export async function measureDrill(
   const m = o.model;
   const id = rolloutId(m);
   const base = { rollout: id, deadlineMs };
-  const { all: drills, merged: drill } = await drillPulls(port, m);
+  const { all: drills, merged: drill } = await drillPulls(port, m, branch.name);
   if (!drill) {
     const open = drills.find((p) => p.state === 'open');
     return open
@@ -80,7 +82,7 @@ export async function measureDrill(
   }
   const live = at(drill.mergedAt);
   const after = (t: number) => Number.isFinite(t) && t >= live;
-  const firstRed = await firstRedAfter(port, config, m, live);
+  const { first: firstRed, early } = await drillFirstRed(port, config, m, live);
   const rollbacks: PullRequest[] = (await port.pullsByHead(rollbackBranch(m.namespace, m.name))).filter(
     (p) => p.merged && after(at(p.mergedAt)),
   );
@@ -105,7 +107,11 @@ export async function measureDrill(
   const outcome: DrillOutcome =
     rollback !== undefined && stable !== undefined ? 'rolled-back' : elapsed > deadlineMs ? 'failed' : 'running';
   const times = `first red ${ms(since(firstRed))}, rollback merged ${ms(since(rollback))}, 100 % stable ${ms(since(stable))}`;
-  const plan = prediction.text;
+  const plan = `${prediction.text}${
+    early !== undefined
+      ? `; a red ${ms(early - live)} after the fault went live is not counted: the drill alert cannot fire before its for ${ms(prediction.earliestMs)}`
+      : ''
+  }`;
   const summary =
     outcome === 'rolled-back'
       ? `drill #${drill.number} rolled back: ${times} after the fault went live (${plan})`
@@ -132,6 +138,7 @@ export async function measureDrill(
     ...(stable !== undefined ? { stableAt: iso(stable), toStableMs: since(stable) } : {}),
     ...(prediction.detectMs !== undefined ? { predictedDetectMs: prediction.detectMs } : {}),
     ...(prediction.firingMs !== undefined ? { predictedFiringMs: prediction.firingMs } : {}),
+    ...(early !== undefined ? { ignoredRedMs: early - live } : {}),
     summary,
   };
 }

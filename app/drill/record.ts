@@ -24,28 +24,33 @@ export const at = (iso: string | null | undefined): number => Date.parse(iso ?? 
 export const ms = (v: number | undefined): string =>
   v === undefined ? '—' : formatDuration(Math.round(v / 1000) * 1000);
 
-/** The rollout's drill PRs, and the one merged last (its merge put the fault live). */
+/**
+ * The rollout's drill PRs into the default branch, and the one merged last (its merge put the
+ * fault live). A PR from the drill branch into any other branch changes nothing that is deployed,
+ * so it never moves "fault live" (review F6; the head is this repository's: github-pull-reads.ts).
+ */
 export async function drillPulls(
   port: Pick<GitHubPort, 'pullsByHead'>,
   m: Pick<RolloutModel, 'namespace' | 'name'>,
+  defaultBranch: string,
 ): Promise<{ all: readonly PullRequest[]; merged?: PullRequest }> {
-  const all = await port.pullsByHead(drillBranch(m));
+  const all = (await port.pullsByHead(drillBranch(m))).filter((p) => p.baseRef === defaultBranch);
   const merged = all.filter((p) => p.merged && p.mergedAt).sort((a, b) => at(b.mergedAt) - at(a.mergedAt))[0];
   return merged ? { all, merged } : { all };
 }
 
 /**
- * The first trusted red health run completed at or after `live` on any of the rollout's stage
- * PRs (their latest head: a PR the bot rebuilt loses the older heads' runs).
+ * The trusted red health runs completed at or after `live` on any of the rollout's stage PRs
+ * (their latest head: a PR the bot rebuilt loses the older heads' runs), oldest first.
  */
-export async function firstRedAfter(
+export async function redsAfter(
   port: Pick<GitHubPort, 'pullsByHead' | 'checkRuns'>,
   config: Pick<BotConfig, 'trustedApps' | 'healthCheck'>,
   m: RolloutModel,
   live: number,
-): Promise<number | undefined> {
+): Promise<number[]> {
   const after = (t: number) => Number.isFinite(t) && t >= live;
-  let first: number | undefined;
+  const reds: number[] = [];
   for (const stage of m.stages) {
     for (const pr of await port.pullsByHead(stageBranch(m.namespace, m.name, stage.name))) {
       if (pr.state === 'closed' && !after(at(pr.closedAt))) continue;
@@ -54,11 +59,29 @@ export async function firstRedAfter(
       );
       for (const r of runs) {
         const t = at(r.completedAt ?? r.startedAt);
-        if (after(t) && (first === undefined || t < first)) first = t;
+        if (after(t)) reds.push(t);
       }
     }
   }
-  return first;
+  return reds.sort((a, b) => a - b);
+}
+
+/**
+ * The drill's first red: the first red at or after `live` + the earliest its alert can fire (an
+ * abort drill's alert is pending for `for` after the first faulted request, so an earlier red is
+ * somebody else's: review F5). `early` is the first red it skipped for that reason.
+ */
+export async function drillFirstRed(
+  port: Pick<GitHubPort, 'pullsByHead' | 'checkRuns'>,
+  config: Pick<BotConfig, 'trustedApps' | 'healthCheck'>,
+  m: RolloutModel,
+  live: number,
+): Promise<{ first?: number; early?: number }> {
+  const earliest = live + (drillPrediction(m).earliestMs ?? 0);
+  const reds = await redsAfter(port, config, m, live);
+  const first = reds.find((t) => t >= earliest);
+  const early = reds.find((t) => t < earliest);
+  return { ...(first !== undefined ? { first } : {}), ...(early !== undefined ? { early } : {}) };
 }
 
 /** `plan`'s time to detect for the live stage; undefined when plan cannot say (cohort traffic, no rps). */

@@ -9,7 +9,8 @@ import { main, type Io } from '../../../app/cli/main.js';
 import { measureDrill } from '../../../app/drill/measure.js';
 import { startWebhookSink } from '../../../tools/demo/webhook.js';
 import { openDrill } from '../../../app/drill/open.js';
-import { BOT_TOKEN, MIN, OWNER, REPO, type World } from '../bot/harness.js';
+import { BOT_TOKEN, headOf, MIN, OWNER, push, REPO, type World } from '../bot/harness.js';
+import { drillBranch } from '../../../app/drill/record.js';
 import { STAGED_PATH, stagedWorld } from './staged.js';
 
 let w: World | undefined;
@@ -131,5 +132,50 @@ describe('stagegate drill --measure', () => {
     } finally {
       await sink.close();
     }
+  });
+
+  it('takes "fault live" from a drill PR into the default branch only, never one merged into another branch', async () => {
+    w = await stagedWorld();
+    const bot = w.bot();
+    const n = await mergedDrill(w);
+    const live = w.now().toISOString();
+    // A writer opens a second PR from the drill branch into a side branch and merges it later (review F6).
+    const main = await headOf(w.person, 'main');
+    await w.person.rest.git.createRef({ owner: OWNER, repo: REPO, ref: 'refs/heads/side', sha: main });
+    const drill = drillBranch({ namespace: 'shop-staging', name: 'checkout-staging' });
+    await push(w.person, { parent: main, files: { 'notes.txt': { content: 'x\n' } }, message: 'side', branch: drill });
+    w.advance(5 * MIN);
+    const side = await w.person.rest.pulls.create({ owner: OWNER, repo: REPO, head: drill, base: 'side', title: 's' });
+    await w.person.rest.pulls.merge({
+      owner: OWNER,
+      repo: REPO,
+      pull_number: side.data.number,
+      merge_method: 'squash',
+    });
+    const m = await measureDrill(bot.options, STAGED_PATH);
+    expect([m.drillPr, m.faultLiveAt]).toEqual([n, live]);
+  });
+
+  it('does not count a red earlier than the drill alert could fire (its for) as the drill’s first red', async () => {
+    w = await stagedWorld();
+    const bot = w.bot();
+    const n = await mergedDrill(w);
+    w.advance(30_000);
+    await bot.pass(); // rebuilds the stage PR on the drilled intent
+    w.advance(30_000);
+    // Red 1m after the fault went live: the drill alert is pending for 2m first, so this red is somebody else's (F5).
+    await w.greenChecks(STAGE, 'failure');
+    w.advance(30_000);
+    await bot.pass();
+    const rb = (await w.pulls()).find((p) => p.head.ref === rollbackBranch('shop-staging', 'checkout-staging'))!;
+    await w.check(rb.head.sha, CHECK_VERIFY, 'success');
+    await bot.pass();
+    const m = await measureDrill(bot.options, STAGED_PATH);
+    expect([m.outcome, m.toFirstRedMs, m.ignoredRedMs]).toEqual(['rolled-back', undefined, MIN]);
+    expect(m.summary).toBe(
+      `drill #${n} rolled back: first red —, rollback merged 1m30s, 100 % stable 1m30s after the fault went live (plan: the drill alert fires within 4m = 2 scrapes 1m + evaluation 1m + for 2m, red at the gate's next run; a red 1m after the fault went live is not counted: the drill alert cannot fire before its for 2m)`,
+    );
+    const [head] = (await w.ci.rest.repos.listCommits({ owner: OWNER, repo: REPO, sha: 'main', per_page: 1 })).data;
+    expect(head!.commit.message).toContain('- drill: first red —, rollback merged 1m30s,');
   });
 });
