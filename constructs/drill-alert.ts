@@ -47,8 +47,7 @@ import { persistenceForMs, recordingIntervalMs, scrapeIntervalMs, windowLabel } 
 export const FAULT_INJECTED_FLAG = 'FI';
 export const DRILL_ALERT = 'StagegateDrillFaultInjected';
 
-/** The FI responses of the rollout's service over `windowMs`, as the client proxy reports them. */
-export function drillFaultExpr(model: RolloutModel, windowMs: number): string {
+function faultCount(model: RolloutModel, windowMs: number) {
   const t = istioTarget(model);
   const sel = selector(METRIC_REQUESTS, [
     eq('reporter', 'source'),
@@ -56,7 +55,22 @@ export function drillFaultExpr(model: RolloutModel, windowMs: number): string {
     eq('destination_service_namespace', t.serviceNamespace),
     re('response_flags', responseFlagRegex(FAULT_INJECTED_FLAG)),
   ]);
-  return render(binary('>', sum(call('increase', range(sel, windowMs))), num(0)));
+  return sum(call('increase', range(sel, windowMs)));
+}
+
+/** How many FI responses of the rollout's service the client proxies reported over `windowMs`. */
+export function drillFaultCountExpr(model: RolloutModel, windowMs: number): string {
+  return render(faultCount(model, windowMs));
+}
+
+/** The FI responses of the rollout's service over `windowMs`, as the client proxy reports them. */
+export function drillFaultExpr(model: RolloutModel, windowMs: number): string {
+  return render(binary('>', faultCount(model, windowMs), num(0)));
+}
+
+/** The window the drill alert counts FI responses over at the live stage (its short window). */
+export function drillWindowMs(model: RolloutModel): number {
+  return shortWindowMs(model, liveStage(model));
 }
 
 function drillForMs(model: RolloutModel, shortMs: number): number {
@@ -107,7 +121,7 @@ export function drillFiringMs(model: RolloutModel, stageName = model.stage): Dri
 export function drillAlerts(model: RolloutModel): AlertRule[] {
   const abort = model.drill?.abort;
   if (!abort || !effectiveRouting(model).cohortRoute) return [];
-  const shortMs = shortWindowMs(model, liveStage(model));
+  const shortMs = drillWindowMs(model);
   const forText = promDuration(drillForMs(model, shortMs));
   const who = `${model.namespace}/${model.name}`;
   const labels: AlertLabels = {

@@ -5,13 +5,14 @@
  * marked as staging counts as production and needs `--yes-production` twice (app/drill/fault.ts).
  */
 import { isDuration, parseDuration } from '../../constructs/duration.js';
+import { PrometheusApi } from '../gate/prometheus-api.js';
 import { EXIT, UsageError, defineCommand } from '../cli/command.js';
 import { APP_OPTIONS, GITHUB_ENV, REPO_OPTION, githubAccess } from '../cli/flags.js';
 import { NOTIFY_ENV, NOTIFY_OPTIONS, notifierFrom } from '../cli/notify-env.js';
 import { botOptions, intentPathOf, printReport, ROLLOUT_POSITIONAL } from '../cli/rollout-command.js';
 import type { DrillFault } from '../drill/fault.js';
 import { measureDrill } from '../drill/measure.js';
-import { openDrill } from '../drill/open.js';
+import { faultsReportedBy, openDrill } from '../drill/open.js';
 
 /** The fault the flags ask for; a UsageError says what is missing or wrong. */
 export function faultFromFlags(values: { abort?: string; delay?: string; percent?: string }): DrillFault {
@@ -49,6 +50,11 @@ export const drillCommand = defineCommand({
       multiple: true,
       help: 'give twice to drill a rollout whose namespace is not marked as staging',
     },
+    prometheus: {
+      type: 'string',
+      value: 'URL',
+      help: 'refuse an abort drill when FI responses of the service already flow (what the drill alert would count)',
+    },
     measure: {
       type: 'boolean',
       help: 'instead: read the merged drill from GitHub and print fault → first red → rollback merged → 100 % stable',
@@ -69,7 +75,7 @@ export const drillCommand = defineCommand({
   exits: {
     ok: 'the drill PR is open (--measure: the drill rolled back)',
     hold: '--measure: the drill is running, within its deadline',
-    fail: '--measure: failed drill, or none merged; else no drill: production without --yes-production twice, an invalid fault, no cohort route, or the branch is taken',
+    fail: '--measure: failed drill, or none merged; else no drill: production without --yes-production twice, an invalid fault, no cohort route, FI already flowing (--prometheus), or the branch is taken',
     error: 'GitHub unreachable, or the intent cannot be read',
   },
   async run({ values, positionals }, io) {
@@ -87,9 +93,11 @@ export const drillCommand = defineCommand({
       printReport(measured, measured.outcome === 'rolled-back', values.json === true, io);
       return measured.outcome === 'rolled-back' ? EXIT.ok : measured.outcome === 'running' ? EXIT.hold : EXIT.fail;
     }
+    const prometheus = values.prometheus ? new PrometheusApi(values.prometheus) : undefined;
     const report = await openDrill(options, path, fault, {
       staging: values['staging-namespace'] ?? [],
       yesProduction: (values['yes-production'] ?? []).filter(Boolean).length,
+      ...(prometheus ? { faultsAlready: faultsReportedBy(prometheus) } : {}),
     });
     printReport(report, report.ok, values.json === true, io);
     if (report.warning && values.json !== true) io.stderr(`${report.rollout}: note: ${report.warning}\n`);

@@ -11,6 +11,9 @@
  */
 import { DEFAULT_OUT_DIR, DRILL_SIGNAL } from '../../constructs/conventions.js';
 import { effectiveRouting, type RolloutModel } from '../../constructs/model.js';
+import { drillFaultCountExpr, drillWindowMs } from '../../constructs/drill-alert.js';
+import type { PrometheusApi } from '../gate/prometheus-api.js';
+import { windowLabel } from '../../constructs/promql/windows.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isMap, isScalar, parseDocument } from 'yaml';
 import { changelogPath, rolloutId } from '../bot/content.js';
@@ -135,6 +138,19 @@ export function delayRefusal(fault: DrillFault, reporter: RolloutModel['metrics'
 export interface DrillOptions {
   readonly staging?: readonly string[];
   readonly yesProduction?: number;
+  /**
+   * FI responses of the service already reported before the drill (`drill --prometheus`: the
+   * drill alert's own count, constructs/drill-alert.ts `drillFaultCountExpr`); @default not checked
+   */
+  readonly faultsAlready?: (m: RolloutModel) => Promise<number>;
+}
+
+/** The FI responses of a rollout's service Prometheus holds now, as the drill alert counts them. */
+export function faultsReportedBy(api: Pick<PrometheusApi, 'query'>): (m: RolloutModel) => Promise<number> {
+  return async (m) => {
+    const samples = await api.query(drillFaultCountExpr(m, drillWindowMs(m)), new Date());
+    return samples.reduce((n, x) => n + x.value, 0);
+  };
 }
 
 /** Opens the drill PR of `path`'s rollout, or says why not. */
@@ -159,6 +175,13 @@ export async function openDrill(
   if (!effectiveRouting(m).cohortRoute) return refuse(`${m.stage}: ${NO_CANARY_ONLY_ROUTE}`);
   const delay = delayRefusal(fault, m.metrics.reporter);
   if (delay) return refuse(delay);
+  // The drill alert counts every FI of the service; one that already flows (another VirtualService
+  // faulting this host, a chaos tool) would fire it before this fault exists (review F5).
+  const already = fault.kind === 'abort' && d.faultsAlready ? await d.faultsAlready(m) : 0;
+  if (already > 0)
+    return refuse(
+      `${m.service.host}: ${Math.round(already)} responses with response flag FI (reporter source) over the last ${windowLabel(drillWindowMs(m))} before any drill; the drill alert counts every FI of the service and would fire on them, so find that fault first`,
+    );
 
   const intent = setDrill(o.text, fault);
   let generated: ReturnType<typeof o.regenerate>;

@@ -124,6 +124,29 @@ describe('stagegate drill', () => {
     expect(usage.err.join('')).toContain('give exactly one of --abort STATUS (e.g. 503) or --delay DURATION (e.g. 2s)');
   });
 
+  it('refuses an abort drill while FI responses of the service already flow, and opens none (review F5)', async () => {
+    w = await stagedWorld();
+    const bot = w.bot();
+    const abort = { kind: 'abort', httpStatus: 503, percent: 100 } as const;
+    const asked: string[] = [];
+    const report = await openDrill(bot.options, STAGED_PATH, abort, {
+      faultsAlready: async (m) => {
+        asked.push(`${m.namespace}/${m.name}`);
+        return 12;
+      },
+    });
+    expect(report).toEqual({
+      rollout: 'shop-staging/checkout-staging',
+      ok: false,
+      summary:
+        'no drill: checkout: 12 responses with response flag FI (reporter source) over the last 1m before any drill; the drill alert counts every FI of the service and would fire on them, so find that fault first',
+    });
+    expect(asked).toEqual(['shop-staging/checkout-staging']);
+    expect((await w.pulls()).length).toBe(0);
+    const none = await openDrill(bot.options, STAGED_PATH, abort, { faultsAlready: async () => 0 });
+    expect(none.ok).toBe(true);
+  });
+
   it('refuses a stage without the cohort route', async () => {
     const noCohort = STAGED.replace(/ {2}cohort: .*\n/, '')
       .replace(/ {4}- \{ name: internal.*\n/, '')

@@ -14,6 +14,7 @@ import type { RolloutModel } from '../../../constructs/model.js';
 import { parseIntent } from '../../../constructs/spec/index.js';
 import { evaluateGate, type Verdict } from '../../../app/gate/evaluate.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
+import { faultsReportedBy } from '../../../app/drill/open.js';
 import { startExporter, type Exporter, type ServiceTraffic } from '../../../tools/demo/exporter.js';
 import { startPrometheus, type RunningPrometheus } from '../../../tools/prometheus.js';
 
@@ -107,5 +108,18 @@ describe('the gate on a live abort drill', () => {
     const other = await judge(undrilled);
     expect(other.kind).not.toBe('fail');
     expect(other.alerts.filter((a) => a.state === 'firing' && a.action === 'rollback')).toEqual([]);
+  }, 60_000);
+
+  it('sees FI already flowing on a service without spec.drill: what `drill --prometheus` refuses on (review F5)', async () => {
+    // lookup carries the same fault without any drill in its intent: somebody else's FI.
+    const count = faultsReportedBy(new PrometheusApi(prometheus.url, 5_000));
+    let seen = 0;
+    for (let i = 0; i < 20 && seen === 0; i++) {
+      seen = await count(undrilled);
+      if (seen === 0) await new Promise((r) => setTimeout(r, 1_000));
+    }
+    expect(seen).toBeGreaterThan(0);
+    const quiet = intent('quiet', false);
+    expect(await count(quiet)).toBe(0);
   }, 60_000);
 });
