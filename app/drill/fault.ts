@@ -8,15 +8,14 @@
  *   < 200 and > 600: 600 itself passes although the message says 200-599),
  *   `validateHTTPFaultInjectionDelay` l.2579 (`agent.ValidateDuration`: ≥ 1 ms, whole ms;
  *   exponentialDelay refused), `validatePercentage` l.355 (0, or 0.0001..100);
- * - the schema: the drilled VirtualService through `@kubernetes-models/istio`'s `validate()`.
+ * - the schema: the VirtualService construct compiles `spec.drill` into the cohort route's `fault`
+ *   (constructs/virtual-service.ts `drillFault`), checked against the CRD in test/constructs/drill.test.ts.
  *
  * Istio applies `fault` per HTTP route, before a weighted destination is picked, so a fault on
  * the weighted default route would hit stable as much as canary and the gate, which compares
  * canary with stable, might never turn red. The drill therefore faults only a route whose every
  * destination is the canary subset (the cohort route), and refuses a stage without one.
  */
-import { VirtualService } from '@kubernetes-models/istio/networking.istio.io/v1/VirtualService';
-import { SUBSET_CANARY } from '../../constructs/conventions.js';
 import { durationErrors } from '../../constructs/istio/validation.js';
 
 export type DrillFault =
@@ -47,38 +46,7 @@ export function faultErrors(fault: DrillFault): string[] {
   return errs;
 }
 
-/** The `fault` object as Istio's API spells it (milliseconds as a protobuf JSON duration). */
-export function istioFault(fault: DrillFault): Record<string, unknown> {
-  const percentage = { value: fault.percent };
-  return fault.kind === 'abort'
-    ? { abort: { httpStatus: fault.httpStatus, percentage } }
-    : { delay: { fixedDelay: `${fault.fixedDelayMs / 1000}s`, percentage } };
-}
-
-type Rec = Record<string, unknown>;
-
-/**
- * A copy of the VirtualService object `vs` (plain JSON, as generated) with `fault` on every
- * route that sends traffic to the canary only, in `namespace`. Throws with the reason when the
- * fault is invalid, no such route exists, or the result fails Istio's schema.
- */
-export function drilledVirtualService(vs: Rec, fault: DrillFault, namespace: string): Rec {
-  const errs = faultErrors(fault);
-  if (errs.length > 0) throw new Error(`invalid drill fault: ${errs.join('; ')}`);
-  const spec = (vs.spec ?? {}) as { http?: Rec[] };
-  const canaryOnly = (r: Rec) => {
-    const dests = (r.route ?? []) as Array<{ destination?: { subset?: string }; weight?: number }>;
-    return dests.length > 0 && dests.every((d) => d.destination?.subset === SUBSET_CANARY || d.weight === 0);
-  };
-  const http = (spec.http ?? []).map((r) => (canaryOnly(r) ? { ...r, fault: istioFault(fault) } : r));
-  if (!http.some((r) => 'fault' in r)) throw new Error(NO_CANARY_ONLY_ROUTE);
-  const metadata = { ...(vs.metadata as Rec), namespace };
-  const out = { ...vs, metadata, spec: { ...spec, http } };
-  new VirtualService(out as ConstructorParameters<typeof VirtualService>[0]).validate();
-  return out;
-}
-
-/** The refusal when a stage has no canary-only route (shared by the intent drill and the check above). */
+/** The refusal when a stage has no canary-only route (open.ts). */
 export const NO_CANARY_ONLY_ROUTE =
   'no route of this stage sends traffic to the canary only: Istio applies a fault per route, before the weighted destination is picked, so it would hit stable too; drill a stage with the cohort route';
 
