@@ -1,11 +1,12 @@
 /**
- * The static verdict shared by `check` and `verify`: pre-flight findings over all rollouts
- * together, `generated/` against a fresh synth, and `istioctl analyze` when it is on PATH.
+ * The static verdict shared by `check` and `verify`: pre-flight findings over each mesh's
+ * rollouts, `generated/` against a fresh synth, and `istioctl analyze` (once per mesh) when it is
+ * on PATH.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledRollout } from '../../constructs/compile.js';
-import { istioctlAnalyze, type IstioctlResult } from '../istioctl.js';
+import { formatAnalyzerMessage, istioctlAnalyze, type IstioctlResult } from '../istioctl.js';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../constructs/crd-schemas.js';
 import { ISTIO_SUPPORTED } from '../../constructs/istio/validation.js';
@@ -28,10 +29,11 @@ export function checkCompiled(compiled: readonly CompiledRollout[], outDir: stri
   for (const c of compiled)
     for (const o of c.objects) minor.set(o, c.model.istio?.versions?.min ?? ISTIO_SUPPORTED.oldestMinor);
   const seen = new Set<string>();
-  const findings = meshes(compiled)
+  const all = meshes(compiled);
+  const findings = all
     .flatMap((mesh) =>
       analyze(
-        mesh.flatMap((c) => c.objects),
+        mesh.rollouts.flatMap((c) => c.objects),
         { istioMinorOf: (o) => minor.get(o) ?? ISTIO_SUPPORTED.oldestMinor },
       ),
     )
@@ -42,7 +44,9 @@ export function checkCompiled(compiled: readonly CompiledRollout[], outDir: stri
   const stale = staleFiles(compiled, outDir);
   // A generated file that differs from synth (edited by hand) is also judged as Istio would judge it.
   for (const file of stale) findings.push(...handEditedFindings(outDir, file));
-  const istioctl = istioctlAnalyze(compiled, io.env.PATH);
+  // istioctl too sees one mesh at a time: given every cluster's copies it would take a wave's one
+  // host in eu-1 and us-1 for a conflict (README "Waves across clusters").
+  const istioctl = oneResult(all.map((mesh) => ({ ...mesh, result: istioctlAnalyze(mesh.rollouts, io.env.PATH) })));
   const ok = !findings.some((f) => f.level === 'error') && stale.length === 0 && (!istioctl.ran || istioctl.ok);
   return { ok, rollouts: compiled.length, findings, stale, istioctl };
 }
@@ -53,11 +57,51 @@ export function checkCompiled(compiled: readonly CompiledRollout[], outDir: stri
  * one-cluster intents are judged with every cluster (they may share its mesh); a finding of
  * theirs is reported once.
  */
-function meshes(compiled: readonly CompiledRollout[]): (readonly CompiledRollout[])[] {
+interface Mesh {
+  /** The cluster of a wave's copies in this mesh; undefined when no intent names clusters. */
+  readonly cluster?: string;
+  readonly rollouts: readonly CompiledRollout[];
+}
+
+function meshes(compiled: readonly CompiledRollout[]): Mesh[] {
   const clusters = [...new Set(compiled.flatMap((c) => (c.cluster ? [c.cluster.name] : [])))];
-  if (clusters.length === 0) return [compiled];
+  if (clusters.length === 0) return [{ rollouts: compiled }];
   const single = compiled.filter((c) => !c.cluster);
-  return clusters.map((name) => [...single, ...compiled.filter((c) => c.cluster?.name === name)]);
+  return clusters.map((name) => ({
+    cluster: name,
+    rollouts: [...single, ...compiled.filter((c) => c.cluster?.name === name)],
+  }));
+}
+
+/**
+ * One istioctl verdict from a run per mesh: ok when every run is; each message once (a
+ * one-cluster intent is in every mesh), its line prefixed with the clusters that reported it.
+ */
+function oneResult(runs: readonly (Mesh & { readonly result: IstioctlResult })[]): IstioctlResult {
+  const first = runs[0]!.result;
+  if (runs.length === 1 || !first.ran) return first;
+  const where = new Map<string, { message: (typeof first.messages)[number]; clusters: string[] }>();
+  const failed: string[] = [];
+  for (const { cluster, result } of runs) {
+    if (!result.ran) return result;
+    if (!result.ok && result.messages.length === 0) failed.push(`${cluster}: ${result.output}`);
+    for (const message of result.messages) {
+      const key = JSON.stringify(message);
+      const seen = where.get(key) ?? { message, clusters: [] };
+      seen.clusters.push(cluster ?? '');
+      where.set(key, seen);
+    }
+  }
+  const found = [...where.values()];
+  return {
+    ran: true,
+    ok: runs.every((r) => r.result.ran && r.result.ok),
+    messages: found.map((f) => f.message),
+    notes: [...new Set(runs.flatMap((r) => (r.result.ran ? r.result.notes : [])))],
+    output: [...failed, ...found.map((f) => `${f.clusters.join(', ')}: ${formatAnalyzerMessage(f.message)}`)].join(
+      '\n',
+    ),
+  };
 }
 
 function staleFiles(compiled: readonly CompiledRollout[], outDir: string): string[] {

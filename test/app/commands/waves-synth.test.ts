@@ -1,10 +1,11 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../run-cli.js';
+import { fakeIstioctl } from '../fake-istioctl.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const scratch = mkdtempSync(join(tmpdir(), 'stagegate-waves-'));
@@ -109,5 +110,44 @@ describe('waves across clusters: output per cluster', () => {
     const conflict = await run(['check'], dir);
     expect(conflict.code).toBe(1);
     expect(conflict.stdout.match(/IST0109/g)).toHaveLength(1);
+  });
+
+  it('check runs istioctl analyze once per cluster, with that cluster’s files only (and the one-cluster intents)', async () => {
+    const dir = repo('istioctl');
+    await run(['synth'], dir);
+    const fake = fakeIstioctl();
+    const checked = await runCli(['check'], dir, { PATH: `${fake.dir}${delimiter}${process.env.PATH ?? ''}` });
+    expect(checked.stdout).toContain('istioctl analyze (offline, all namespaces): ok\n');
+    expect(checked.code).toBe(0);
+    const file = (f: string) => readFileSync(join(dir, 'generated', f), 'utf8');
+    const analyzed = fake
+      .calls()
+      .filter((c) => c.args[0] === 'analyze')
+      .map((c) => c.files.filter((f) => !f.includes('stagegate.dev/stub')));
+    expect(file('eu-1/storefront.k8s.yaml')).not.toBe(file('us-1/storefront.k8s.yaml'));
+    expect(analyzed).toEqual([
+      [file('checkout.k8s.yaml'), file('eu-1/storefront.k8s.yaml')],
+      [file('checkout.k8s.yaml'), file('us-1/storefront.k8s.yaml')],
+    ]);
+  });
+
+  it('check reports a message every cluster’s istioctl run gives once, naming the clusters, and fails on it', async () => {
+    const dir = repo('istioctl-found');
+    await run(['synth'], dir);
+    const fake = fakeIstioctl();
+    fake.answer([
+      {
+        code: 'IST0109',
+        level: 'Error',
+        message: 'The VirtualServices x conflict',
+        origin: 'VirtualService shop/storefront',
+      },
+    ]);
+    const checked = await runCli(['check'], dir, { PATH: `${fake.dir}${delimiter}${process.env.PATH ?? ''}` });
+    expect(checked.stdout).toContain(
+      'istioctl analyze (offline, all namespaces): failed\neu-1, us-1: Error [IST0109] (VirtualService shop/storefront) The VirtualServices x conflict\n',
+    );
+    expect(checked.stdout).toContain('check: 3 rollout(s), 1 error(s), 0 warning(s)\n');
+    expect(checked.code).toBe(1);
   });
 });
