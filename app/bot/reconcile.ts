@@ -494,6 +494,15 @@ export async function openRollback(opts: ReconcileOptions, path: string, reason:
     };
   const own = o.state.rollbackPr;
   const usable = own?.contentCurrent === true && securityProblems(own, config, o.state.defaultBranch).length === 0;
+  // The bot's open rollback of some clusters (README "Waves across clusters"): widened to the
+  // whole rollout on its own branch, not adopted as it is.
+  if (usable && own.abort?.clusters)
+    return execute(
+      { kind: 'rebuild-rollback', number: own.pr.number, branch: own.pr.headRef, abort: { reason: plainText(reason) } },
+      o,
+      opts,
+      config,
+    );
   const stage = o.state.stagePr?.pr.state === 'open' ? o.state.stagePr : undefined;
   const taken = [...(o.state.takenHeads ?? []), ...(own && !usable ? [own.pr.headRef] : [])];
   return execute(

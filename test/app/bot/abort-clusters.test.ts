@@ -153,6 +153,25 @@ describe('stagegate abort --cluster', () => {
     expect((await w.pulls()).map((p) => p.number)).toEqual([1]);
   });
 
+  it('plain abort widens its own open rollback PR of some clusters to the whole rollout', async () => {
+    w = await world({ [PATH]: LIVE, ...generatedFor(LIVE) });
+    expect((await abort(['storefront', '--cluster', 'us-1', '--reason', 'us-1 red'])).code).toBe(0);
+    expect(await abort(['storefront', '--reason', 'all of it'])).toEqual({
+      code: 0,
+      out: 'shop/storefront: rebuilt rollback #1 (all of it)\n',
+      err: '',
+    });
+    const [pr] = await w.pulls();
+    expect((await w.pulls()).length).toBe(1);
+    expect(w.gh.readFile(pr!.head.sha, PATH)).toMatch(
+      /\n {2}abort:\n {4}reason: "all of it"\n {4}at: "[^"]+"\n {2}traffic:/,
+    );
+    for (const file of [EU, US]) expect(w.gh.readFile(pr!.head.sha, file)).toMatch(/subset: stable\n\s+weight: 100\n/);
+    await w.check(pr!.head.sha, CHECK_VERIFY, 'success');
+    const pass = (await w.bot().pass()).find((r) => r.rollout === 'shop/storefront')!;
+    expect(pass.summary).toBe('rolled back: merged #1 (100 % v1)');
+  });
+
   it('refuses an empty --cluster as a usage error', async () => {
     w = await world({ [PATH]: THREE, ...generatedFor(THREE) });
     const r = await abort(['storefront', '--cluster', ' ', '--reason', 'why']);
