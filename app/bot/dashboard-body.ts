@@ -4,8 +4,10 @@
  * issue's author and everyone with write access or more edit an issue
  * ("Edit and delete anyone's comments on commits, pull requests, and issues" is a write-role action,
  * https://docs.github.com/en/organizations/managing-user-access-to-your-organizations-repositories/managing-repository-roles/repository-roles-for-an-organization#permissions-for-each-role),
- * and the `issues` event of an edit names only its `sender`, with the old body under
- * `changes.body.from` (https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues).
+ * and the `issues` event of an edit names only who sent it and the body before it (@octokit/openapi
+ * generated/api.github.com.json, schema `webhook-issues-edited`: `sender` required, `changes.body.from`
+ * "The previous version of the body"; https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues).
+ * The bot's run for that event sees the body as it is now, every writer's lines in it, and acts as the sender.
  * So nothing the bot writes again is copied from that text (review F1):
  * - a ticked box counts only when its line is exactly the box the bot renders for that rollout in
  *   its state now ({@link boxesOf}, checked in syncDashboard), wherever in the body it stands;

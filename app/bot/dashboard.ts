@@ -10,7 +10,9 @@
  * ticks are not acted on. Each act is the ordinary command — `promote` merges the bot's PR with the
  * reason in the ledger, `abort` opens the rollback PR, `retry` the retry PR a person merges — so
  * Git stays the truth; the next render
- * clears the box and records what happened under "Last actions".
+ * clears the box and records what happened under "Last actions". Every writer can edit the body
+ * too, so a tick counts only on the bot's own box for the rollout's state now, and nothing the bot
+ * writes again is copied from the body's text (dashboard-body.ts; review F1).
  */
 import { PR_LABEL_PAUSE } from '../../constructs/conventions.js';
 import { openRollback, type ReconcileOptions } from './reconcile.js';
