@@ -13,6 +13,7 @@ import { parseAllDocuments } from 'yaml';
 import { clusterModel, reachedClusters } from '../../constructs/clusters.js';
 import { DEFAULT_OUT_DIR } from '../../constructs/conventions.js';
 import { liveStage, type RolloutModel } from '../../constructs/model.js';
+import { clustersOfTitle, redClustersOfReason } from '../gate/red-clusters.js';
 import type { Regenerate } from './content.js';
 import { gitBlobSha } from './reader.js';
 
@@ -38,21 +39,27 @@ export interface ClusterStatus {
 }
 
 /**
- * The clusters a wave's verdict text names first. The gate words it `<kind>: <cluster>: <reason>`
- * (app/gate/waves.ts combineVerdicts orders the worst cluster first; check-run.ts titles the run
- * with the first reason), several red ones `fail: eu-1, us-1: <reason>` (helper waves' red-clusters
- * form), and a rollback's reason quotes that title (planner.ts). Only the rollout's own cluster
- * names count, so outside text cannot name another; [] when the text names none.
+ * The clusters a wave's health title names first, among the rollout's own. The gate words it
+ * `<kind>: <cluster>: <reason>` (app/gate/waves.ts combineVerdicts orders the worst cluster first;
+ * check-run.ts titles the run with the first reason), several red ones `fail: eu-1, us-1: <reason>`;
+ * it is read with the gate's own anchored parser (app/gate/red-clusters.ts), so the form must start
+ * the title. A name that is not the rollout's makes it name none; [] when the text names none.
  */
 export function clustersNamed(text: string | undefined, kind: 'hold' | 'fail', clusters: readonly string[]): string[] {
-  if (text === undefined) return [];
-  const at = text.indexOf(`${kind}: `);
-  if (at < 0) return [];
-  const rest = text.slice(at + kind.length + 2);
-  const end = rest.indexOf(': ');
-  if (end < 0) return [];
-  const names = rest.slice(0, end).split(', ');
-  return names.every((n) => clusters.includes(n)) ? names : [];
+  return ownOnly(clustersOfTitle(text, kind), clusters);
+}
+
+function ownOnly(names: readonly string[] | undefined, clusters: readonly string[]): string[] {
+  return names?.every((n) => clusters.includes(n)) ? [...names] : [];
+}
+
+/**
+ * The red clusters a rollback names: those of the health title its reason quotes, only for a
+ * reason of the bot's form from a gate verdict (red-clusters.ts redClustersOfReason; review F8:
+ * a person's `--reason "fail: eu-1: test"` marks no cluster failed).
+ */
+export function failedClusters(m: Pick<RolloutModel, 'abort' | 'clusterAbort' | 'clusters'>): string[] {
+  return ownOnly(redClustersOfReason(m.abort?.reason ?? m.clusterAbort?.reason), m.clusters ?? []);
 }
 
 /** The first of {@link clustersNamed}. */
@@ -136,7 +143,7 @@ export async function clusterStatuses(inp: ClusterInputs): Promise<ClusterStatus
   );
   const reached = new Set(reachedClusters(m));
   // The red clusters the rollback's reason names: the whole rollout's, or those rolled back alone (clusterAbort).
-  const failed = clustersNamed(m.abort?.reason ?? m.clusterAbort?.reason, 'fail', m.clusters);
+  const failed = failedClusters(m);
   const judged = m.abort
     ? undefined
     : (['fail', 'hold'] as const).find((k) => clustersNamed(inp.health, k, m.clusters!).length > 0);

@@ -15,7 +15,7 @@ import {
 import { formatDuration } from '../../constructs/duration.js';
 import { clusterRollback, reachedClusters } from '../../constructs/clusters.js';
 import { liveStage, nextStage, type RolloutModel } from '../../constructs/model.js';
-import { redClustersOf } from '../gate/red-clusters.js';
+import { redClustersOf, verdictReason } from '../gate/red-clusters.js';
 import { describeRun, latestRuns, stateOf, trustedRuns } from './checks.js';
 import { left, mergeVerdict } from './merge-verdict.js';
 import {
@@ -147,7 +147,7 @@ function planStage(input: PlanInput): Action {
       kind: 'rollback',
       close: pr.number,
       commentClose: !hasMarker(stage, CLOSED_FOR_ROLLBACK_MARKER, config),
-      reason: `${config.healthCheck} failed on #${pr.number} during ${live.name}${first.summary ? `: ${plainText(first.summary)}` : ''}`,
+      reason: verdictReason(config.healthCheck, pr.number, live.name, first.summary && plainText(first.summary)),
       evidence: failures.map(describeRun),
       branch: freeBranch(rollbackBranch(rollout.namespace, rollout.name), state.takenHeads),
       ...(scope ? { clusters: scope.clusters } : {}),

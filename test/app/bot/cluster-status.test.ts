@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compile } from '../../../constructs/compile.js';
-import { clusterNamed, clustersNamed, weightIn } from '../../../app/bot/cluster-status.js';
+import { clusterNamed, clustersNamed, failedClusters, weightIn } from '../../../app/bot/cluster-status.js';
+import { verdictReason } from '../../../app/gate/red-clusters.js';
 
 const example = (file: string) =>
   readFileSync(new URL(`../../../docs/examples/traffic/${file}`, import.meta.url), 'utf8');
@@ -44,12 +45,38 @@ describe('clusterNamed', () => {
   it('takes the first reason’s cluster of a hold or fail, only among the rollout’s own clusters', () => {
     const clusters = ['eu-1', 'us-1'];
     expect(clusterNamed('hold: us-1: too few canary requests', 'hold', clusters)).toBe('us-1');
-    expect(clusterNamed('stagegate/health failed on #3 during half: fail: eu-1: 5xx', 'fail', clusters)).toBe('eu-1');
+    expect(clusterNamed('fail: eu-1: 5xx ratio 4 %', 'fail', clusters)).toBe('eu-1');
+    // The gate's form must start the title (red-clusters.ts), not appear somewhere in it.
+    expect(clusterNamed('baking: note hold: us-1: x', 'hold', clusters)).toBeUndefined();
     expect(clusterNamed('hold: ap-9: not ours', 'hold', clusters)).toBeUndefined();
     expect(clusterNamed('fail: us-1: x', 'hold', clusters)).toBeUndefined();
     expect(clusterNamed('baking, healthy so far: 33 % of the bake window', 'hold', clusters)).toBeUndefined();
     // Several red clusters (the gate's form for them), and a list with a foreign name names none.
     expect(clustersNamed('fail: eu-1, us-1: 5xx ratio 4 %', 'fail', clusters)).toEqual(['eu-1', 'us-1']);
     expect(clustersNamed('fail: eu-1, ap-9: 5xx', 'fail', clusters)).toEqual([]);
+  });
+});
+
+describe('failedClusters', () => {
+  const clusters = ['eu-1', 'us-1'];
+  const at = '2026-03-02T09:00:00Z';
+  it('reads the red clusters only from a rollback reason the bot wrote from a gate verdict', () => {
+    const bot = verdictReason('stagegate/health', 3, 'half', 'fail: eu-1, us-1: 5xx ratio 4 %');
+    expect(bot).toBe('stagegate/health failed on #3 during half: fail: eu-1, us-1: 5xx ratio 4 %');
+    expect(failedClusters({ clusters, abort: { reason: bot, at } })).toEqual(['eu-1', 'us-1']);
+    const alone = verdictReason('stagegate/health', 3, 'half', 'fail: us-1: 5xx');
+    expect(failedClusters({ clusters, clusterAbort: { reason: alone, at, clusters: ['us-1'] } })).toEqual(['us-1']);
+    // A person's reason (stagegate abort --reason "…") that only contains the title's form names none.
+    expect(failedClusters({ clusters, abort: { reason: 'fail: eu-1: test', at } })).toEqual([]);
+    expect(failedClusters({ clusters, abort: { reason: 'we saw fail: eu-1: in the logs', at } })).toEqual([]);
+    expect(
+      failedClusters({
+        clusters,
+        abort: { reason: verdictReason('stagegate/health', 3, 'half', 'fail: ap-9: x'), at },
+      }),
+    ).toEqual([]);
+    expect(
+      failedClusters({ clusters, abort: { reason: verdictReason('stagegate/health', 3, 'half', undefined), at } }),
+    ).toEqual([]);
   });
 });

@@ -73,4 +73,31 @@ describe('the dashboard of a tick’s run', () => {
     expect(await advance()).toContain('dashboard: #3 edited\n');
     expect(row(await body(3), 'shop/cart')).toContain('| in\\_progress |');
   });
+
+  it('keeps the other rollouts only re-rendered: a box whose text is not its marker’s is dropped, a row’s markup shows as text', async () => {
+    const cart = compile([{ path: 'rollouts/cart.yaml', text: CART }])[0]!;
+    w = await world({ 'rollouts/cart.yaml': CART, [`generated/${cart.file}`]: cart.content }, { app: true });
+    await advance();
+    const before = await body(3);
+    const cartPause = before.split('\n').find((l) => l.includes('stagegate:tick:pause:shop/cart'))!;
+    const forged = cartPause.replace('tick:pause:', 'tick:abort:');
+    const cartRow = row(before, 'shop/cart')!;
+    const markup = cartRow.replace('| internal (1/3) |', '| [internal](https://evil.example) <b>1/3</b> |');
+    expect(markup).not.toBe(cartRow);
+    const line = before.split('\n').find((l) => l.includes('stagegate:tick:pause:shop/checkout'))!;
+    await w.person.rest.issues.update({
+      ...r,
+      issue_number: 3,
+      body: before.replace(line, line.replace('- [ ]', '- [x]')).replace(cartPause, forged).replace(cartRow, markup),
+    });
+    expect(await advance('--skip-open', '--actor', 'alice')).toContain('dashboard: #3 edited\n');
+    const after = await body(3);
+    expect(after).not.toContain(forged);
+    expect(after).toContain(
+      '- [ ] abort `shop/cart` (open the rollback PR: 100 % stable) <!-- stagegate:tick:abort:shop/cart -->',
+    );
+    expect(row(after, 'shop/cart')).toBe(
+      cartRow.replace('| internal (1/3) |', '| \\[internal\\](https://evil.example) &lt;b&gt;1/3&lt;/b&gt; |'),
+    );
+  });
 });

@@ -178,6 +178,32 @@ describe('status --rollouts of a wave (a checkout)', () => {
   });
 });
 
+describe('status of a wave aborted by a person', () => {
+  it('marks no cluster failed for a reason a person wrote, even one that reads like the gate’s title', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-status-waves-'));
+    try {
+      const text = WAVE.replace(
+        'stage: eu-ten',
+        'stage: ten-percent\n  abort: { reason: "fail: eu-1: test", at: "2026-03-02T09:00:00Z" }',
+      );
+      const files: Record<string, string> = { [PATH]: text, ...generatedFor(text) };
+      for (const [file, content] of Object.entries(files)) {
+        mkdirSync(dirname(join(dir, file)), { recursive: true });
+        writeFileSync(join(dir, file), content);
+      }
+      const out = await runCli(['status', '--rollouts', 'rollouts', '--json'], dir, {});
+      expect(out.code).toBe(0);
+      const [s] = JSON.parse(out.stdout).rollouts as RolloutStatus[];
+      expect(s!.clusters!.map((c) => [c.cluster, c.weight, c.rolledBack, c.verdict ?? null])).toEqual([
+        ['eu-1', 0, true, null],
+        ['us-1', 0, true, null],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('status of a wave with onClusterFailure: cluster', () => {
   it('shows the red cluster rolled back alone, out of the wave, while the other goes on', async () => {
     await w.close();
