@@ -118,7 +118,14 @@ export interface StageModel {
   readonly bakeMs?: number;
   /** Clusters this stage reaches (every one of the rollout's when the stage names none); absent without clusters. */
   readonly clusters?: readonly string[];
+  /** People in the loop: whose approving review on the stage PR's head it needs (README "People in the loop"). */
+  readonly approval?: ApprovalModel;
 }
+
+/** Approvals a stage PR needs beyond the branch rules: from code owners of the intent file, or team members. */
+export type ApprovalModel =
+  | { readonly from: 'codeowners'; readonly count: number }
+  | { readonly from: 'teams'; readonly teams: readonly string[]; readonly count: number };
 
 export interface HealthModel {
   readonly errorRatio: { readonly max: number; readonly maxVsStable: number };

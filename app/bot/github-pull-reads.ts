@@ -197,28 +197,66 @@ export abstract class GitHubPullReads extends GitHubRepoReads {
   }
 
   async approvals(number: number): Promise<string[]> {
-    const approved = await this.call(`listing reviews of #${number}`, async () => {
+    return this.counted(await this.latestApprovals(number));
+  }
+
+  async approvalsOn(number: number, sha: string): Promise<string[]> {
+    return this.counted((await this.latestApprovals(number)).filter((a) => a.commitId === sha));
+  }
+
+  /** Each reviewer's latest review that is an approval, with the commit it was given on. */
+  private async latestApprovals(number: number): Promise<Array<{ login: string; commitId: string | null }>> {
+    return this.call(`listing reviews of #${number}`, async () => {
       const reviews = await this.reader.pages(
         'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews',
         { ...this.r, pull_number: number },
         (d) =>
-          assertShapes<{ id: number; state: string; user?: { login?: string } | null }>('review', d).map((x) => ({
-            id: x.id,
-            state: x.state,
-            login: x.user?.login ?? null,
-          })),
+          assertShapes<{ id: number; state: string; user?: { login?: string } | null; commit_id?: string | null }>(
+            'review',
+            d,
+          ).map((x) => ({ id: x.id, state: x.state, login: x.user?.login ?? null, commitId: x.commit_id ?? null })),
       );
-      // The latest review per person counts (a later "changes requested" withdraws an approval).
-      const latest = new Map<string, string>();
+      // The latest review per person counts (a later "changes requested" or a dismissal withdraws an approval).
+      const latest = new Map<string, { state: string; commitId: string | null }>();
       for (const x of [...reviews].sort((a, b) => a.id - b.id))
-        if (x.login !== null && x.state !== 'COMMENTED') latest.set(x.login, x.state);
-      return [...latest].filter(([, state]) => state === 'APPROVED').map(([login]) => login);
+        if (x.login !== null && x.state !== 'COMMENTED') latest.set(x.login, { state: x.state, commitId: x.commitId });
+      return [...latest]
+        .filter(([, r]) => r.state === 'APPROVED')
+        .map(([login, r]) => ({ login, commitId: r.commitId }));
     });
-    // GitHub counts required approvals only "by reviewers with write access" (its 405 text); on a
-    // public repository anyone may approve. So each approver's role is asked (docs/design.md §4a).
+  }
+
+  /**
+   * GitHub counts required approvals only "by reviewers with write access" (its 405 text); on a
+   * public repository anyone may approve. So each approver's role is asked (docs/design.md §4a).
+   */
+  private async counted(approved: ReadonlyArray<{ login: string }>): Promise<string[]> {
     const counted: string[] = [];
-    for (const login of approved) if (await this.canWrite(login)) counted.push(login);
+    for (const { login } of approved) if (await this.canWrite(login)) counted.push(login);
     return counted;
+  }
+
+  /**
+   * `login` is an active member of `team` (`org/slug`): GET /orgs/{org}/teams/{team_slug}/memberships/{username}
+   * (docs.github.com/rest/teams/members#get-team-membership-for-a-user; child teams' members count).
+   * 404 (not a member, or a team the token cannot see) → no; a pending invitation → no. An App needs
+   * the organization permission Members: read.
+   */
+  async teamMember(team: string, login: string): Promise<boolean> {
+    const [org, slug] = team.split('/') as [string, string];
+    return this.call(`reading ${login}'s membership of ${team}`, async () => {
+      try {
+        const state = await this.reader.poll(
+          'GET /orgs/{org}/teams/{team_slug}/memberships/{username}',
+          { org, team_slug: slug, username: login },
+          (d) => assertShape<{ state: string }>('membership', d).state,
+        );
+        return state === 'active';
+      } catch (err) {
+        if (statusOf(err) === 404) return false;
+        throw err;
+      }
+    });
   }
 
   /**

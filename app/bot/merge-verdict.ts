@@ -82,6 +82,13 @@ export function mergeVerdict(
         detail: `waiting for an approving review (${by.length} of ${needed}; the branch rules ask for it)`,
       };
   }
+  // (e) The stage's own approval (README "People in the loop"): on the head commit, from whom it names.
+  const own = stage.stageApproval;
+  if (own && own.by.length < own.needed)
+    return {
+      kind: 'review',
+      detail: `waiting for an approving review from ${own.from} on ${sha.slice(0, 7)} (${own.by.length} of ${own.needed})`,
+    };
   return { kind: 'ready', health: health.run, checks: passed.sort(), detail: 'ready' };
 }
 

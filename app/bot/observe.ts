@@ -29,6 +29,7 @@ import {
 import type { PullState, RolloutState } from './planner.js';
 import type { CommitSummary, GitHubPort, PullRequest } from './port.js';
 import { gitBlobSha } from './reader.js';
+import { readStageApproval } from './approval.js';
 import { combineStatuses } from './checks.js';
 
 export interface ObserveOptions {
@@ -221,8 +222,16 @@ export async function observeRollout(
         ...proposal.expected.map((e) => e.path),
         changelogPath(model),
       ]);
-      stagePr =
+      const withRules =
         pr.state === 'open' && requiredApprovals > 0 ? { ...read, approvedBy: await port.approvals(pr.number) } : read;
+      // The stage's own approval (approval.ts), read on the head commit: a person approves what merges.
+      stagePr =
+        pr.state === 'open' && next.approval
+          ? {
+              ...withRules,
+              stageApproval: await readStageApproval(port, next.approval, path, branch.sha, pr, opts.botLogin ?? ''),
+            }
+          : withRules;
     }
   }
   let rollbackPr: PullState | undefined;

@@ -4,6 +4,7 @@
  * the decision modules (planner.ts, merge-verdict.ts, merge-policy.ts) and their callers share one
  * definition.
  */
+import type { StageApproval } from './approval.js';
 import type { CheckRun, CombinedStatus, CommitStatus, IssueComment, PullCommit, PullRequest } from './port.js';
 import type { RolloutModel } from '../../constructs/model.js';
 
@@ -50,6 +51,8 @@ export interface PullState {
   readonly oddModes?: ReadonlyMap<string, string>;
   /** Logins that approved the PR (their latest review); read when the rules ask for approvals. */
   readonly approvedBy?: readonly string[];
+  /** The stage's own `approval` (approval.ts): read only when the stage asks for one. */
+  readonly stageApproval?: StageApproval;
   /** A rollback PR: the `spec.abort` its head declares (the bot rebuilds it with the same one). */
   readonly abort?: RollbackAbort;
 }

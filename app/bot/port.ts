@@ -176,6 +176,10 @@ export interface GitHubPort {
    * (GET /collaborators/{username}/permission): the only approvals GitHub's rules count.
    */
   approvals(number: number): Promise<string[]>;
+  /** `approvals(number)` given on commit `sha` only (a stage's `approval`: the head, docs/design.md §4 (e)). */
+  approvalsOn(number: number, sha: string): Promise<string[]>;
+  /** `login` is an active member of `team` (`org/slug`): GET /orgs/{org}/teams/{team_slug}/memberships/{username}. */
+  teamMember(team: string, login: string): Promise<boolean>;
   /** `head` lacks commits of `base` (GET /compare: behind or diverged). */
   isBehind(base: string, head: string): Promise<boolean>;
   /** Commits on `ref` that touch `path`, newest first (at most `limit`). */

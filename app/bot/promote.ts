@@ -79,6 +79,12 @@ export function promoteDecision(
   const by = (stage.approvedBy ?? []).filter((l) => l !== config.botLogin && l !== pr.author);
   if (needed > 0 && by.length < needed)
     return refuse(`#${pr.number} needs an approving review (${by.length} of ${needed}; the branch rules ask for it)`);
+  // A stage's own approval is not waived by promoting early (README "People in the loop").
+  const own = stage.stageApproval;
+  if (own && own.by.length < own.needed)
+    return refuse(
+      `#${pr.number} needs an approving review from ${own.from} on ${pr.headSha.slice(0, 7)} (${own.by.length} of ${own.needed})`,
+    );
 
   const live = liveStage(m);
   const baked = Math.max(0, now.getTime() - state.liveSince.getTime());

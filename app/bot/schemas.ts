@@ -75,7 +75,14 @@ const SCHEMAS = {
   review: {
     type: 'object',
     required: ['id', 'state'],
-    properties: { id: { type: 'integer' }, state: str, user: login },
+    // OA: commit_id (nullable) is the commit the review was given on; the stage approval needs the head's.
+    properties: { id: { type: 'integer' }, state: str, user: login, commit_id: nstr },
+  },
+  /** OA team-membership (teams/get-membership-for-user-in-org): only `state: active` is a member. */
+  membership: {
+    type: 'object',
+    required: ['state'],
+    properties: { state: { enum: ['active', 'pending'] }, role: str },
   },
   /** OA repository-collaborator-permission: `permission` is the legacy base role (maintain → write). */
   permission: {

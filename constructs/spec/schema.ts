@@ -23,6 +23,18 @@ const stageSchema = object(
     mirror: STAGE_MIRROR,
     bake: duration,
     clusters: { type: 'array', minItems: 1, items: { type: 'string', format: 'dns-label' } },
+    // People in the loop (approval-rules.ts): `codeowners`, or a mapping; `format` and the
+    // object keywords each apply to their own type only, so each form gets its own message.
+    approval: {
+      type: ['string', 'object'],
+      format: 'approval-source',
+      properties: {
+        codeowners: { const: true },
+        teams: { type: 'array', minItems: 1, items: { type: 'string', format: 'team' } },
+        count: int(1, 100),
+      },
+      additionalProperties: false,
+    },
   },
   ['name'],
 );
@@ -160,6 +172,7 @@ const DNS_LABEL_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const LABEL_NAME_RE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 /** RFC 7230 `token`: what an HTTP header name may contain. */
 const HEADER_TOKEN_RE = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const TEAM_RE = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[a-z0-9][a-z0-9_-]{0,99}$/;
 const RFC3339_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 export function isDnsLabel(s: string): boolean {
@@ -258,6 +271,20 @@ const FORMATS: Record<string, { readonly test: (s: string) => boolean; readonly 
       /^1\.\d{1,3}$/.test(s)
         ? `must be 1.${SUPPORTED_MIN_MINOR} or later: stagegate relies on the Istio telemetry of 1.${SUPPORTED_MIN_MINOR}+ (got ${show(s)})`
         : `must be an Istio minor release such as "1.22" or "1.29" (got ${show(s)})`,
+  },
+  'approval-source': {
+    test: (s) => s === 'codeowners',
+    message: (s) =>
+      `must be codeowners, or a mapping such as { codeowners: true, count: 2 } or { teams: [org/team] } (got ${show(s)})`,
+  },
+  team: {
+    // An organization login (letters, digits, "-", at most 39) and a team slug (lowercase, digits, "-", "_"):
+    // GET /orgs/{org}/teams/{team_slug}/memberships/{username} takes both.
+    test: (s) => TEAM_RE.test(s),
+    message: (s) =>
+      s.startsWith('@')
+        ? `must be org/team-slug without the "@" CODEOWNERS puts in front (got ${show(s)}; write ${show(s.slice(1))})`
+        : `must be a team as org/team-slug, such as "acme/payments-oncall" (got ${show(s)})`,
   },
   rfc3339: {
     test: isRfc3339,

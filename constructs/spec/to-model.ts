@@ -3,6 +3,7 @@
  * document that `validateDocument` accepted, so it trusts types and ranges.
  */
 import {
+  type ApprovalModel,
   type CohortModel,
   DEFAULT_SIGNAL_ACTION,
   DEFAULT_SIGNAL_MIN_SAMPLES,
@@ -17,7 +18,7 @@ import {
 import { stickyCookieName } from '../conventions.js';
 import { parseDuration } from '../duration.js';
 import { DEFAULT_STICKY_MAX_AGE } from '../istio/sticky.js';
-import type { CohortSpec, RolloutDocument, StringMatchSpec, TrafficPolicySpec } from './types.js';
+import type { ApprovalSpec, CohortSpec, RolloutDocument, StringMatchSpec, TrafficPolicySpec } from './types.js';
 import { chooseVersionLabel, SUPPORTED_VERSIONS, versionRangeOf } from '../istio/telemetry.js';
 
 /** Drops undefined properties, so models compare and serialize the same however they were built. */
@@ -151,6 +152,13 @@ function signals(doc: RolloutDocument): readonly SignalModel[] | undefined {
   );
 }
 
+/** A stage's approval: `codeowners` is `{ codeowners: true }`; count defaults to 1. */
+function approvalModel(a: ApprovalSpec): ApprovalModel {
+  if (a === 'codeowners') return { from: 'codeowners', count: 1 };
+  const count = a.count ?? 1;
+  return 'teams' in a ? { from: 'teams', teams: [...a.teams], count } : { from: 'codeowners', count };
+}
+
 /**
  * The resolved model of `doc`. Call only after `validateDocument(doc)` returned no problems;
  * on anything else the result is undefined behaviour, not an error message.
@@ -167,6 +175,7 @@ export function toModel(doc: RolloutDocument): RolloutModel {
       mirror: s.mirror,
       bakeMs: ms(s.bake),
       clusters: spec.clusters && [...(s.clusters ?? spec.clusters)],
+      approval: s.approval === undefined ? undefined : approvalModel(s.approval),
     }),
   );
   const errorRatio = {

@@ -202,7 +202,19 @@ export interface StageSpec {
   readonly bake?: string;
   /** (stagegate extension) Clusters this stage reaches at its weight (a wave only widens). @default every cluster of spec.clusters */
   readonly clusters?: readonly string[];
+  /**
+   * (stagegate extension) People in the loop: the stage PR merges only after an approving review
+   * on its head commit from a code owner of the intent file or a member of a named team.
+   * @default none (only the branch rules' own review count)
+   */
+  readonly approval?: ApprovalSpec;
 }
+
+/** `codeowners`, `{ codeowners: true, count }` or `{ teams: [org/slug, …], count }`; count @default 1. */
+export type ApprovalSpec =
+  | 'codeowners'
+  | { readonly codeowners: true; readonly count?: number }
+  | { readonly teams: readonly string[]; readonly count?: number };
 
 /** Istio HTTPFaultInjection on the cohort route; percent is of the route's requests. */
 export interface DrillSpec {

@@ -11,6 +11,7 @@ import { routerRules } from './router-rules.js';
 import { shadowRules } from './shadow-rules.js';
 import { istioIntentRules } from './istio-rules.js';
 import { clusterRules } from './cluster-rules.js';
+import { approvalRules } from './approval-rules.js';
 import { signalRules } from './signal-rules.js';
 import { intentTelemetryProblems } from '../istio/intent.js';
 import { closestMatch, humanize, schemaValidator } from './schema.js';
@@ -172,6 +173,7 @@ function crossField(spec: Rec): Problem[] {
   shadowRules(spec, add);
   routerRules(spec, add);
   clusterRules(spec, add);
+  approvalRules(spec, add);
   signalRules(spec, (path, message, offset) =>
     problems.push(
       offset === undefined ? { path: ['spec', ...path], message } : { path: ['spec', ...path], message, offset },

@@ -32,6 +32,7 @@ const TOP = new Set([
   'allowUpdateBranch',
   'admins',
   'permissions',
+  'teams',
   'rateLimit',
   'checkRunsByUsers',
   'lazyMergeability',
@@ -205,6 +206,10 @@ export function parseConfig(text: string, source: string): EmulatorConfig {
   }
   if (raw.admins !== undefined) options.admins = strings(raw.admins, 'admins');
   if (raw.permissions !== undefined) options.permissions = permissions(raw.permissions);
+  if (raw.teams !== undefined) {
+    if (!isObj(raw.teams)) fail('teams', 'an object of org/slug → logins', raw.teams);
+    options.teams = Object.fromEntries(Object.entries(raw.teams).map(([t, m]) => [t, strings(m, `teams.${t}`)]));
+  }
   for (const k of ['allowAutoMerge', 'allowUpdateBranch', 'checkRunsByUsers', 'lazyMergeability'] as const)
     if (raw[k] !== undefined) options[k] = bool(raw[k], k);
   if (raw.validate !== undefined) options.validateResponses = bool(raw.validate, 'validate');

@@ -16,6 +16,7 @@ import { gitRoutes } from './routes-git.js';
 import { issueRoutes } from './routes-issues.js';
 import { runAutoMerges } from './merge.js';
 import { permissionRoutes } from './permissions.js';
+import { teamRoutes } from './teams.js';
 import { pullRoutes } from './routes-pulls.js';
 import { reviewRoutes } from './routes-reviews.js';
 import { repoRoutes } from './routes-repo.js';
@@ -91,6 +92,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       s.settings.admins = [...(opts.admins ?? [])];
       for (const [login, level] of Object.entries(opts.permissions ?? {}))
         s.settings.permissions.set(login.toLowerCase(), level);
+      for (const [team, members] of Object.entries(opts.teams ?? {}))
+        s.settings.teams.set(team.toLowerCase(), [...members]);
       for (const [branch, rules] of Object.entries(opts.protection ?? {})) s.settings.protection.set(branch, rules);
       state = s;
       return [
@@ -100,6 +103,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         ...pullRoutes(s),
         ...reviewRoutes(s),
         ...permissionRoutes(s),
+        ...teamRoutes(s),
         ...checkRoutes(s),
         ...issueRoutes(s),
       ];

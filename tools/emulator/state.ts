@@ -109,6 +109,8 @@ export interface RepoSettings {
   /** Lower-cased login → role (permissions.ts); accounts not named here have write. */
   readonly permissions: Map<string, PermissionLevel>;
   readonly protection: Map<string, BranchProtection>;
+  /** Lower-cased `org/slug` → members (`login` or `login:pending`), teams.ts. */
+  readonly teams: Map<string, readonly string[]>;
 }
 
 export interface ReviewRecord {
@@ -140,6 +142,7 @@ export class RepoState {
     admins: [],
     permissions: new Map(),
     protection: new Map(),
+    teams: new Map(),
   };
 
   constructor(

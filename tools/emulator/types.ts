@@ -63,6 +63,11 @@ export interface EmulatorOptions {
    * admin for the owner and `admins`
    */
   readonly permissions?: Readonly<Record<string, PermissionLevel>>;
+  /**
+   * Organization teams, `org/slug` → members (`login`, or `login:pending` for an invitation not yet
+   * accepted): GET /orgs/{org}/teams/{team_slug}/memberships/{username} (teams.ts). @default none
+   */
+  readonly teams?: Readonly<Record<string, readonly string[]>>;
   /** Called with each request log entry as it is recorded (the CLI's --config requestLog). */
   readonly onRequest?: (entry: RequestLogEntry) => void;
   /** Validate every response against GitHub's OpenAPI description; a mismatch is answered 500. */

@@ -211,6 +211,12 @@ export class FakeGitHub implements GitHubPort {
   async approvals(): Promise<string[]> {
     return [];
   }
+  async approvalsOn(): Promise<string[]> {
+    return [];
+  }
+  async teamMember(): Promise<boolean> {
+    return false;
+  }
   async isBehind(base: string, head: string): Promise<boolean> {
     for (let c = this.commits.get(head); c; c = c.parent ? this.commits.get(c.parent) : undefined)
       if (c.sha === base) return false;
