@@ -5,6 +5,7 @@
  * each reviewer's latest review, write access only, and only on the PR's head commit.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { readStatus } from '../../../app/bot/status.js';
 import type { EmulatorOptions } from '../../../tools/emulator/index.js';
 import {
   headOf,
@@ -89,6 +90,11 @@ describe('people in the loop: approval from code owners', () => {
     w.gh.resetLog();
     expect((await bot.pass())[0]!.summary).toBe(waiting);
     expect(w.gh.requests.filter((q) => q.method === 'PUT')).toEqual([]);
+    // `stagegate status` says the same, with GET requests only.
+    w.gh.resetLog();
+    const [status] = await readStatus(bot.options);
+    expect(status!.next).toEqual({ action: 'wait', reason: 'review', detail: waiting.replace('waiting: ', '') });
+    expect(w.gh.requests.filter((q) => q.method !== 'GET')).toEqual([]);
     await approve('bob');
     expect((await bot.pass())[0]!.summary).toBe('merged #1 (internal → one-percent)');
     expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent');
