@@ -21,6 +21,7 @@ const CONFIG_HELP = `
   "admins": ["login" | "slug"]         may read GET /branches/{b}/protection
   "permissions": { "login": "read" }   repository roles: admin, maintain, write, triage, read, none
                                        (default write; approvals count from write or more, as on GitHub)
+  "teams": { "org/slug": ["login", "login:pending"] }  GET /orgs/{org}/teams/{team_slug}/memberships/{username}
   "rateLimit": 5000                    primary requests/hour per user and per App installation
   "faults": [{ "kind": "status", "status": 502, "match": { "method": "PUT", "path": "/merge$",
       "login": "slug[bot]" }, "times": 1 }]  kinds: status, secondaryRateLimit, latency, drop, dropAfter

@@ -85,6 +85,26 @@ export function reviewRoutes(s: RepoState): Route[] {
     },
     {
       method: 'PUT',
+      template: `${R}/pulls/{pull_number}/reviews/{review_id}/dismissals`,
+      handler: (ctx) => {
+        // OA pulls/dismiss-review: `message` required; 200 with the review, now DISMISSED; 404 for a
+        // review not on this PR. Who may dismiss (on a protected branch, admins and the rules'
+        // dismissers) is not modelled: the tests dismiss as the repository's admin.
+        const docs = `${DOCS}/pulls/reviews#dismiss-a-review-for-a-pull-request`;
+        const pr = s.pull(ctx.params.pull_number);
+        const review = pr.reviews.find((x) => String(x.id) === ctx.params.review_id);
+        if (!review) throw new ApiError(404, 'Not Found', docs);
+        if (optionalString(bodyOf(ctx), 'message') === undefined)
+          throw validationFailed('Validation Failed', [
+            { resource: 'PullRequestReview', field: 'message', code: 'missing_field' },
+          ]);
+        review.state = 'DISMISSED';
+        pr.updatedAt = ctx.now;
+        return { status: 200, body: reviewJson(pr, review) };
+      },
+    },
+    {
+      method: 'PUT',
       template: `${R}/pulls/{pull_number}/update-branch`,
       handler: (ctx) => {
         const pr = s.sync(s.pull(ctx.params.pull_number), ctx.now);

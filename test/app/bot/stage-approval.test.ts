@@ -48,7 +48,12 @@ async function approvalWorld(approval: string, files: Record<string, string>, em
     { 'rollouts/checkout.yaml': intent, ...files },
     {
       app: true,
-      emulator: { users: { [PERSON_TOKEN]: 'alice', [MALLORY_TOKEN]: 'mallory', ...PEOPLE }, ...emulator },
+      emulator: {
+        users: { [PERSON_TOKEN]: 'alice', [MALLORY_TOKEN]: 'mallory', ...PEOPLE },
+        // Every answer checked against @octokit/openapi (memberships, reviews, dismissals included).
+        validateResponses: true,
+        ...emulator,
+      },
     },
   );
   const world_ = w;
@@ -100,7 +105,7 @@ describe('people in the loop: approval from code owners', () => {
     expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('stage: one-percent');
   });
 
-  it('counts a member of a team CODEOWNERS names, and not one whose later review requests changes', async () => {
+  it('counts a member of a team CODEOWNERS names; not one whose later review requests changes, nor a dismissed approval', async () => {
     const { w, as, approve } = await approvalWorld('codeowners', CODEOWNERS, {
       teams: { 'acme/sre': ['carol', 'frank'] },
     });
@@ -108,6 +113,12 @@ describe('people in the loop: approval from code owners', () => {
     const head = await greenStagePr(w, bot);
     await approve('frank');
     await as('frank').rest.pulls.createReview({ ...r, pull_number: 1, event: 'REQUEST_CHANGES', body: 'not yet' });
+    expect((await bot.pass())[0]!.summary).toBe(
+      `waiting: waiting for an approving review from code owners of rollouts/checkout.yaml on ${head.slice(0, 7)} (0 of 1)`,
+    );
+    // A dismissed approval is withdrawn (its state is DISMISSED, OA pulls/dismiss-review).
+    const { data: given } = await approve('carol');
+    await as('alice').rest.pulls.dismissReview({ ...r, pull_number: 1, review_id: given.id, message: 'too early' });
     expect((await bot.pass())[0]!.summary).toBe(
       `waiting: waiting for an approving review from code owners of rollouts/checkout.yaml on ${head.slice(0, 7)} (0 of 1)`,
     );
