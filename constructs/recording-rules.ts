@@ -37,9 +37,9 @@ import {
  * window, request rate by version and response code (the one raw read of istio_requests_total,
  * docs/design.md §7 rule cost), then request rate, error rate and error ratio by version derived
  * from it (errors: 5xx, plus server-side gRPC statuses for protocol grpc; promql/istio.ts); the
- * bucket rates on the short window (the one raw read of the histogram) and the p99 on the short
- * and decision windows from them; the canary's p99 limit and the UO share on the decision window.
- * The long burn-rate windows are derived from the recorded 5m per-code rates; those only the
+ * bucket rates on the short window (the one raw read of the histogram; recorded when the decision
+ * window is longer) and the p99 on the short and decision windows from them; the canary's p99 limit and the UO share on the decision window.
+ * The long burn-rate windows are derived from the recorded 5m requests and errors; those only the
  * slow burn-rate alert reads are `slow` (their own group, slowRecordingIntervalMs).
  */
 export function recordingRuleSets(model: RolloutModel): {
@@ -81,18 +81,27 @@ export function recordingRuleSets(model: RolloutModel): {
     });
     rules.push(...ratesFrom(w, sum(codes([]), by), errorsFrom(t, codes, by)));
   }
-  rules.push({
-    record: recordedSeriesName('buckets', windowLabel(shortMs)),
-    expr: render(sum(rate(durationBucketSelector(t), shortMs), [...by, 'le'])),
-    labels,
-  });
-  for (const w of [...new Set([shortMs, windowMs])]) {
-    // `>= 0` drops the NaN histogram_quantile returns for a version without traffic.
+  // The buckets are read once either way; recorded only when W is longer than S and sums them
+  // (a recording of a window read once costs its writes and saves no read).
+  if (windowMs === shortMs) {
     rules.push({
-      record: recordedSeriesName('p99', windowLabel(w)),
-      expr: render(binary('>=', histogramQuantile(0.99, bucketRatesExpr(t, w, shortMs, intervalMs)), num(0))),
+      record: recordedSeriesName('p99', windowLabel(shortMs)),
+      expr: render(p99Of(sum(rate(durationBucketSelector(t), shortMs), [...by, 'le']))),
       labels,
     });
+  } else {
+    rules.push({
+      record: recordedSeriesName('buckets', windowLabel(shortMs)),
+      expr: render(sum(rate(durationBucketSelector(t), shortMs), [...by, 'le'])),
+      labels,
+    });
+    for (const w of [shortMs, windowMs]) {
+      rules.push({
+        record: recordedSeriesName('p99', windowLabel(w)),
+        expr: render(p99Of(bucketRatesExpr(t, w, shortMs, intervalMs))),
+        labels,
+      });
+    }
   }
   const wl = windowLabel(windowMs);
   const { max, maxVsStable } = model.health.latencyP99Ms;
@@ -131,4 +140,9 @@ export function recordingRules(model: RolloutModel): RecordingRule[] {
  */
 export function saturationWindowMs(model: RolloutModel, windowMs: number): number {
   return Math.max(windowMs, scaleMs(DEFAULT_WINDOW_MS, model.metrics.timeScale));
+}
+
+/** p99 of bucket rates; `>= 0` drops the NaN histogram_quantile returns for a version without traffic. */
+function p99Of(buckets: Expr): Expr {
+  return binary('>=', histogramQuantile(0.99, buckets), num(0));
 }

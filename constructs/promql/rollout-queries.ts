@@ -5,8 +5,8 @@
  * the left side's labels).
  */
 import type { RecordedKind } from '../conventions.js';
-import { aggregate, binary, call, num, ON_NOTHING, range, str, sum, type Expr, type LabelMatcher } from './ast.js';
-import { errorsFrom, recorded, type IstioTarget } from './istio.js';
+import { aggregate, binary, call, num, ON_NOTHING, range, str, sum, type Expr } from './ast.js';
+import { recorded, type IstioTarget } from './istio.js';
 import type { BurnPair } from './windows.js';
 
 /**
@@ -43,15 +43,16 @@ function derivedRangeMs(windowMs: number, intervalMs: number): number {
 }
 
 /**
- * The per-second rate of `kind` over `windowMs` by version, derived from the recorded per-code
- * rates of the base window (`baseMs`, windows.ts `derivedWindowsMs`) instead of the raw series:
- * the mean of the base-window rates the recording group wrote every `intervalMs` over the last
- * `windowMs` (errors narrowed by errorsFrom, the one definition). It divides the sum by the number
- * of evaluations the window holds, not by the samples found, so a version that appeared (or a
- * 5xx code Istio created) late in the window is diluted over the whole window as a raw `rate()`
- * would be, not overstated. Each mean base-window rate covers `windowMs + baseMs − intervalMs` of
- * traffic, weighted towards the middle: a slightly smoother long window, which only the
- * burn-rate alerts read (docs/design.md §7).
+ * The per-second rate of `kind` over `windowMs` by version, derived from the recorded rate of the
+ * base window (`baseMs`, windows.ts `derivedWindowsMs`) instead of the raw series: the mean of the
+ * base-window rates the recording group wrote every `intervalMs` over the last `windowMs`. It reads
+ * the recorded requests or errors (one series per version, themselves sums of the per-code rates),
+ * not the per-code rates: a 6h range of those would hold one series per code. It divides the sum
+ * by the number of evaluations the window holds, not by the samples found, so a version that
+ * appeared (or a 5xx series Istio created) late in the window is diluted over the whole window as
+ * a raw `rate()` would be, not overstated. Each mean base-window rate covers
+ * `windowMs + baseMs − intervalMs` of traffic, weighted towards the middle: a slightly smoother
+ * long window, which only the burn-rate alerts read (docs/design.md §7).
  */
 export function derivedRateExpr(
   t: IstioTarget,
@@ -60,18 +61,16 @@ export function derivedRateExpr(
   baseMs: number,
   intervalMs: number,
 ): Expr {
-  const over = (extra: readonly LabelMatcher[]) =>
-    call('sum_over_time', range(recorded(t, 'codes', baseMs, undefined, extra), derivedRangeMs(windowMs, intervalMs)));
-  const by = [t.versionLabel];
-  const total = kind === 'requests' ? sum(over([]), by) : errorsFrom(t, over, by);
-  return binary('/', total, num(windowMs / intervalMs));
+  const base = range(recorded(t, kind, baseMs), derivedRangeMs(windowMs, intervalMs));
+  return binary('/', sum(call('sum_over_time', base), [t.versionLabel]), num(windowMs / intervalMs));
 }
 
 /**
  * Bucket rates by version and `le` over `windowMs`, for histogram_quantile, from the recorded
  * bucket rates of the short window `shortMs` (docs/design.md §7, rule cost: the raw buckets are
- * read once). On the short window itself that is the recording; on a longer one, the sum of
- * the short-window rates written every `intervalMs` over the window. A quantile reads only the
+ * read once, recorded only when the decision window is longer than the short one). On the short
+ * window itself that is the recording; on a longer one, the sum of the short-window rates written
+ * every `intervalMs` over the window. A quantile reads only the
  * buckets' proportions, so the sum needs no division. With shortMs = intervalMs the summed
  * windows tile the window exactly; a longer short window covers `windowMs + shortMs − intervalMs`,
  * weighted towards the middle.
