@@ -129,12 +129,18 @@ export function rulesTestFileName(name: string): string {
 }
 
 /**
- * Rule group names inside a rollout's PrometheusRule (docs/design.md §7, rule cost): the rules
+ * Rule group names inside a rollout's PrometheusRule (docs/design.md §7, rule cost): the main
  * group holds the recordings and, after them, the alerts that read them (one evaluation, in
  * order); the slow group the long windows only the slow burn-rate alert reads, at a longer interval.
+ * The main group keeps the name the alert group had before the alerts joined the recordings
+ * (`stagegate.<name>.alerts`): Prometheus carries a firing or pending alert's state over a rule
+ * reload only into a group of the same file and name (prometheus/prometheus rules/manager.go
+ * `Update`: `GroupKey(newg.file, newg.name)` → `newg.CopyState(oldg)`), and the gate finds the
+ * alerts by that name, so an upgrade neither restarts a rollback's `for` nor blinds the gate
+ * while the previous rules are still loaded.
  */
 export function ruleGroupName(name: string): string {
-  return `stagegate.${name}.rules`;
+  return `stagegate.${name}.alerts`;
 }
 export function slowGroupName(name: string): string {
   return `stagegate.${name}.slow`;

@@ -35,7 +35,10 @@ export function ratioExpr(
 /**
  * Whole seconds half an interval short of `windowMs`, so a range over a recording written every
  * `intervalMs` holds exactly windowMs / intervalMs samples whether the range is left-open
- * (Prometheus 3) or closed (2.x). A 1s interval at timeScale 60 has no half: then one interval
+ * (Prometheus 3) or closed (2.x) — when read in the group that writes it (the main group, same
+ * timestamps). The slow group runs at its own offset (prometheus/prometheus rules/group.go, the
+ * group's hash-based offset), so there a range may hold one sample less: a 30m rate up to 1/30 low,
+ * the same on both versions, so the canary-vs-stable ratios are unaffected. A 1s interval at timeScale 60 has no half: then one interval
  * short, exact on Prometheus 2.x and one sample (1/60 of the 1m demo window) short on 3.x.
  */
 function derivedRangeMs(windowMs: number, intervalMs: number): number {

@@ -163,7 +163,9 @@ export function baseWindowMs(timeScale = 1): number {
  * Recorded windows whose rates are derived from the recorded base window instead of re-reading
  * the raw Istio series (docs/design.md §7, rule cost): the burn-rate windows longer than the base
  * (30m, 1h, 6h) that are not also the rollout's short, decision or recurring-errors window (those
- * carry significance and persistence and stay exact raw rates). The prometheus-rule-cost audit
+ * carry significance and persistence, and their request and 5xx rates stay exact raw rates; the
+ * decision window's p99 is read from the short window's recorded bucket rates when W is longer
+ * than S, which lags a raw histogram for about one S after a step: docs/design.md §7). The prometheus-rule-cost audit
  * measured the raw 30m/1h/6h rates at 37 % of all rule time at 500 and 1,000 rollouts: each
  * re-read 16 raw series of ~36 labels (720 samples each over 6h) where the derived one reads one
  * recorded series per version.

@@ -61,7 +61,7 @@ describe('buildRuleGroups', () => {
 
   it('names the groups after the rollout and keeps the rule count modest', () => {
     const groups = buildRuleGroups(rolloutModel());
-    expect(groups.map((g) => g.name)).toEqual(['stagegate.checkout.rules', 'stagegate.checkout.slow']);
+    expect(groups.map((g) => g.name)).toEqual(['stagegate.checkout.alerts', 'stagegate.checkout.slow']);
     // Raw windows 5m, the 2m short and the 10m recurring-errors window (the 5m decision window is
     // a burn window) × (per-code rates + 3 series from them), derived 30m/1h/6h × 3 series, the
     // short window's bucket rates, p99 on both windows, the p99 limit, the UO share; 10 alerts

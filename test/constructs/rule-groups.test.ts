@@ -5,6 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { buildRuleGroups, isAlertRule, type RuleGroup } from '../../constructs/alert-rules.js';
+import { ruleGroupName } from '../../constructs/conventions.js';
+import { recordingIntervalMs, slowRecordingIntervalMs } from '../../constructs/promql/windows.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { rolloutModel } from './fixtures.js';
 
@@ -48,5 +50,22 @@ describe('rule groups', () => {
       'istio_requests_total[5m]',
       'istio_requests_total[5m]', // the UO share: the only reads narrowed by response_flags
     ]);
+  });
+
+  it('keeps the alert group’s name from before, so a reload carries firing alerts over (manager.go CopyState)', () => {
+    // Prometheus copies an alert's state over a rule reload only into a group of the same file and
+    // name (rules/manager.go Update → CopyState); the alerts lived in stagegate.<name>.alerts before
+    // they joined the recordings, and the gate looks for them by that group.
+    expect(ruleGroupName('checkout')).toBe('stagegate.checkout.alerts');
+    expect(buildRuleGroups(rolloutModel())[0]!.name).toBe('stagegate.checkout.alerts');
+  });
+
+  it('keeps two slow-group intervals inside the 5m lookback at every time scale (promtool ignores intervals)', () => {
+    // promtool evaluates every group at its own evalInterval (cmd/promtool/unittest.go), so no
+    // promtool suite sees the slow group's interval: this is the only guard on it.
+    for (const scale of [1, 2, 5, 10, 30, 60, 120, 600, 3600]) {
+      expect(2 * slowRecordingIntervalMs(scale)).toBeLessThanOrEqual(5 * 60_000);
+      expect(slowRecordingIntervalMs(scale)).toBeGreaterThanOrEqual(recordingIntervalMs(scale));
+    }
   });
 });
