@@ -151,7 +151,10 @@ describe('RolloutResources', () => {
     expect(resources.model).toBe(model);
     expect(resources.virtualService!.apiObject.kind).toBe('VirtualService');
     expect(resources.destinationRule.apiObject.kind).toBe('DestinationRule');
-    expect(resources.alerts.groups.map((g) => g.name)).toEqual(['stagegate.checkout.alerts', 'stagegate.checkout.slow']);
+    expect(resources.alerts.groups.map((g) => g.name)).toEqual([
+      'stagegate.checkout.alerts',
+      'stagegate.checkout.slow',
+    ]);
     expect(resources.dashboard).toBeUndefined();
   });
 
