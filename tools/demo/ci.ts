@@ -19,18 +19,22 @@ import { evaluateGate, type Verdict } from '../../app/gate/evaluate.js';
 import type { PrometheusApi } from '../../app/gate/prometheus-api.js';
 import type { Mainline } from './mainline.js';
 
-export interface CiSettings {
+/** What the CI of both demos (this one and tools/demo/waves/ci.ts) is given, but for its Prometheus and mainline. */
+export interface DemoCiBase {
   readonly github: GitHubAdapter;
   /** For the verify command, which builds its own client from these (as in a workflow). */
   readonly repo: string;
   readonly apiUrl: string;
   readonly token: string;
-  readonly prometheus: PrometheusApi;
-  readonly mainline: Mainline;
   readonly names: readonly string[];
   /** Scratch space for checkouts. */
   readonly workDir: string;
   readonly now: () => Date;
+}
+
+export interface CiSettings extends DemoCiBase {
+  readonly prometheus: PrometheusApi;
+  readonly mainline: Mainline;
 }
 
 export interface HealthReport {

@@ -18,7 +18,9 @@ import { binary, render, rate, sum } from '../../constructs/promql/ast.js';
 import { errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
 import { GitHubAdapter } from '../../app/bot/github.js';
 import { reconcile, type RolloutReport } from '../../app/bot/reconcile.js';
-import { botFromSettings } from '../../app/bot/setup.js';
+import { type BotSettings, botFromSettings } from '../../app/bot/setup.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import type { ManifestRouting } from './manifest.js';
 import { Notifier } from '../../app/bot/notify.js';
 import { startWebhookSink } from './webhook.js';
 import { startEmulator } from '../emulator/index.js';
@@ -90,13 +92,15 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   try {
     // Tenths of a second: enough for people and for the rollback timing, no float noise in JSON.
     const seconds = () => Math.round((Date.now() - started) / 100) / 10;
-    const sources = cast.map((r) => ({ path: `rollouts/${r.name}.yaml`, text: readIntent(rolloutsDir, r.name) }));
-    const seedFiles: Record<string, string> = Object.fromEntries(sources.map((s) => [s.path, s.text]));
-    for (const c of compile(sources)) seedFiles[`generated/${c.file}`] = c.content;
-    const botToken = `bot-${randomBytes(12).toString('hex')}`;
-    const ciToken = `ci-${randomBytes(12).toString('hex')}`;
-    const sreToken = `sre-${randomBytes(12).toString('hex')}`;
-    const reviewerToken = `reviewer-${randomBytes(12).toString('hex')}`;
+    const seedFiles = seedFromIntents(
+      cast.map((r) => r.name),
+      rolloutsDir,
+      'tools/demo/rollouts/',
+    );
+    const botToken = demoToken('bot');
+    const ciToken = demoToken('ci');
+    const sreToken = demoToken('sre');
+    const reviewerToken = demoToken('reviewer');
     const emu = await startEmulator({
       owner: OWNER,
       repo: REPO,
@@ -134,7 +138,6 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
       ),
     );
 
-    const github = { retryUnitMs: 20, writeSpacingMs: 0 };
     // Notifications as a team would get them (README "Notifications"): the bot posts after each pass.
     const notifications: string[] = [];
     const sink = await startWebhookSink((e) => {
@@ -143,15 +146,14 @@ export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
     });
     cleanups.push(() => sink.close());
     const notifier = new Notifier({ url: sink.url, format: 'json', repository: `${OWNER}/${REPO}`, backoffMs: 20 });
-    const { options: bot } = botFromSettings({
+    const { github, bot, ciGithub } = demoGithub({
       owner: OWNER,
       repo: REPO,
-      token: botToken,
       apiUrl: emu.url,
-      github,
+      botToken,
+      ciToken,
       wrapPort: (p) => notifier.wrap(p),
     });
-    const ciGithub = new GitHubAdapter({ owner: OWNER, repo: REPO, token: ciToken, baseUrl: emu.url, ...github });
     const promApi = new PrometheusApi(prom.url);
     const ci = new DemoCi({
       github: ciGithub,
@@ -310,16 +312,62 @@ export function judgeDrills(drills: readonly DemoDrillResult[]): string[] {
   );
 }
 
-function readIntent(dir: string, name: string): string {
+/*
+ * Shared with the two-cluster demo (tools/demo/waves/run.ts): the repository's seed, the tokens,
+ * the bot's and CI's GitHub clients, a service's synthetic traffic, and the tick's sleep.
+ */
+
+/** Each intent `<dir>/<name>.yaml` at rollouts/<name>.yaml and the files compile() generates from them. */
+export function seedFromIntents(names: readonly string[], dir: string, restore: string): Record<string, string> {
+  const sources = names.map((name) => ({ path: `rollouts/${name}.yaml`, text: readIntent(dir, name, restore) }));
+  const seedFiles: Record<string, string> = Object.fromEntries(sources.map((s) => [s.path, s.text]));
+  for (const c of compile(sources)) seedFiles[`generated/${c.file}`] = c.content;
+  return seedFiles;
+}
+
+function readIntent(dir: string, name: string, restore: string): string {
   try {
     return readFileSync(join(dir, `${name}.yaml`), 'utf8');
   } catch (err) {
-    throw new Error(`demo intent ${name}.yaml is missing in ${dir}; restore tools/demo/rollouts/`, { cause: err });
+    throw new Error(`demo intent ${name}.yaml is missing in ${dir}; restore ${restore}`, { cause: err });
   }
 }
 
-function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
-  const m = mainline.get(r.name).model;
+/** A fresh random token of a demo user (the emulator maps it to the user). */
+export function demoToken(user: string): string {
+  return `${user}-${randomBytes(12).toString('hex')}`;
+}
+
+/** The bot's reconcile options and CI's client against the emulator, with the demo's fast retries. */
+export function demoGithub(s: {
+  readonly owner: string;
+  readonly repo: string;
+  readonly apiUrl: string;
+  readonly botToken: string;
+  readonly ciToken: string;
+  readonly wrapPort?: BotSettings['wrapPort'];
+}): { github: typeof DEMO_GITHUB; bot: ReturnType<typeof botFromSettings>['options']; ciGithub: GitHubAdapter } {
+  const github = DEMO_GITHUB;
+  const { options: bot } = botFromSettings({
+    owner: s.owner,
+    repo: s.repo,
+    token: s.botToken,
+    apiUrl: s.apiUrl,
+    github,
+    ...(s.wrapPort ? { wrapPort: s.wrapPort } : {}),
+  });
+  const ciGithub = new GitHubAdapter({ owner: s.owner, repo: s.repo, token: s.ciToken, baseUrl: s.apiUrl, ...github });
+  return { github, bot, ciGithub };
+}
+
+const DEMO_GITHUB = { retryUnitMs: 20, writeSpacingMs: 0 };
+
+/** The synthetic traffic of rollout `m`, routed live by `routing` (what main's VirtualService says). */
+export function serviceTraffic(
+  m: RolloutModel,
+  routing: () => ManifestRouting,
+  extra: { readonly cohortRequestsPerSecond?: number; readonly canaryErrorRatio?: number } = {},
+): ServiceTraffic {
   const baseline = m.traffic.baselineErrorRatio;
   return {
     namespace: m.namespace,
@@ -327,14 +375,20 @@ function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
     stable: m.stable,
     canary: m.canary,
     requestsPerSecond: m.traffic.requestsPerSecond ?? 100,
-    cohortRequestsPerSecond: r.cohortRequestsPerSecond ?? 0,
-    canaryWeight: () => mainline.routing(r.name).canaryWeight,
-    cohortRoute: () => mainline.routing(r.name).cohortRoute,
-    mirrorPercent: () => mainline.routing(r.name).mirrorPercent ?? 0,
-    cohortFault: () => mainline.routing(r.name).cohortFault,
-    errorRatio: { stable: baseline, canary: baseline },
+    cohortRequestsPerSecond: extra.cohortRequestsPerSecond ?? 0,
+    canaryWeight: () => routing().canaryWeight,
+    cohortRoute: () => routing().cohortRoute,
+    mirrorPercent: () => routing().mirrorPercent ?? 0,
+    cohortFault: () => routing().cohortFault,
+    errorRatio: { stable: baseline, canary: extra.canaryErrorRatio ?? baseline },
     latencyMs: { stable: LATENCY, canary: LATENCY },
   };
+}
+
+function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
+  return serviceTraffic(mainline.get(r.name).model, () => mainline.routing(r.name), {
+    cohortRequestsPerSecond: r.cohortRequestsPerSecond ?? 0,
+  });
 }
 
 /** Canary and stable error ratio over the last 10 s, straight from the raw Istio series (what the rules count as an error). */
@@ -385,7 +439,8 @@ function progressHeader(text: string, t: number): string {
   return `[${String(Math.round(t)).padStart(3)}s] ${text}`;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Waits `ms`, or less when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const onAbort = () => {
       clearTimeout(timer);

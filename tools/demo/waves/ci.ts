@@ -7,25 +7,17 @@
  */
 import { rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
 import { nextStage } from '../../../constructs/model.js';
-import type { GitHubAdapter } from '../../../app/bot/github.js';
 import type { PullRequest } from '../../../app/bot/port.js';
 import { healthCheckRun } from '../../../app/gate/check-run.js';
 import type { PrometheusApi } from '../../../app/gate/prometheus-api.js';
 import { evaluateWave, type WaveVerdict } from '../../../app/gate/waves.js';
-import { verifyHead } from '../ci.js';
+import { type DemoCiBase, verifyHead } from '../ci.js';
 import type { WaveMainline } from './mainline.js';
 
-export interface WaveCiSettings {
-  readonly github: GitHubAdapter;
-  readonly repo: string;
-  readonly apiUrl: string;
-  readonly token: string;
+export interface WaveCiSettings extends DemoCiBase {
   /** Each cluster's own Prometheus. */
   readonly prometheus: ReadonlyMap<string, PrometheusApi>;
   readonly mainline: WaveMainline;
-  readonly names: readonly string[];
-  readonly workDir: string;
-  readonly now: () => Date;
 }
 
 export interface WaveHealth {

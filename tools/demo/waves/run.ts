@@ -9,19 +9,16 @@
  * with onClusterFailure: cluster the bot rolls back us-1 alone, eu-1 goes on to 100 %, and the
  * rollout is not done while us-1 is rolled back.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compile } from '../../../constructs/compile.js';
 import { rollbackBranch } from '../../../constructs/conventions.js';
-import { GitHubAdapter } from '../../../app/bot/github.js';
 import { reconcile, type RolloutReport } from '../../../app/bot/reconcile.js';
-import { botFromSettings } from '../../../app/bot/setup.js';
 import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
 import { startEmulator } from '../../emulator/index.js';
 import { startPrometheus, type RunningPrometheus } from '../../prometheus.js';
 import { startExporter, type ServiceTraffic } from '../exporter.js';
+import { demoGithub, demoToken, seedFromIntents, serviceTraffic, sleep } from '../run.js';
 import { WaveCi } from './ci.js';
 import { WaveMainline } from './mainline.js';
 
@@ -77,7 +74,6 @@ export interface WaveDemoSummary {
 
 const OWNER = 'demo';
 const REPO = 'fleet-rollouts';
-const LATENCY = { p50: 50, p99: 200 };
 
 export async function runWaveDemo(opts: WaveDemoOptions = {}): Promise<WaveDemoSummary> {
   const started = Date.now();
@@ -91,11 +87,13 @@ export async function runWaveDemo(opts: WaveDemoOptions = {}): Promise<WaveDemoS
   const proms: RunningPrometheus[] = [];
   let result: Omit<WaveDemoSummary, 'cleanup'> | undefined;
   try {
-    const sources = cast.map((r) => ({ path: `rollouts/${r.name}.yaml`, text: readIntent(dir, r.name) }));
-    const seedFiles: Record<string, string> = Object.fromEntries(sources.map((s) => [s.path, s.text]));
-    for (const c of compile(sources)) seedFiles[`generated/${c.file}`] = c.content;
-    const botToken = `bot-${randomBytes(12).toString('hex')}`;
-    const ciToken = `ci-${randomBytes(12).toString('hex')}`;
+    const seedFiles = seedFromIntents(
+      cast.map((r) => r.name),
+      dir,
+      'tools/demo/waves/rollouts/',
+    );
+    const botToken = demoToken('bot');
+    const ciToken = demoToken('ci');
     const emu = await startEmulator({
       owner: OWNER,
       repo: REPO,
@@ -108,7 +106,7 @@ export async function runWaveDemo(opts: WaveDemoOptions = {}): Promise<WaveDemoS
 
     const mainline = new WaveMainline(
       emu,
-      new Map(sources.map((s, i) => [cast[i]!.name, s.path])),
+      new Map(cast.map((r) => [r.name, `rollouts/${r.name}.yaml`])),
       WAVE_CLUSTERS,
       join(work, 'rules'),
     );
@@ -129,9 +127,7 @@ export async function runWaveDemo(opts: WaveDemoOptions = {}): Promise<WaveDemoS
       say(cluster, `prometheus ${prom.url} (pid ${prom.process.pid}) scraping its own exporter ${exporter.url}`);
     }
 
-    const github = { retryUnitMs: 20, writeSpacingMs: 0 };
-    const { options: bot } = botFromSettings({ owner: OWNER, repo: REPO, token: botToken, apiUrl: emu.url, github });
-    const ciGithub = new GitHubAdapter({ owner: OWNER, repo: REPO, token: ciToken, baseUrl: emu.url, ...github });
+    const { bot, ciGithub } = demoGithub({ owner: OWNER, repo: REPO, apiUrl: emu.url, botToken, ciToken });
     const ci = new WaveCi({
       github: ciGithub,
       repo: `${OWNER}/${REPO}`,
@@ -265,42 +261,9 @@ function describeMain(mainline: WaveMainline, name: string): string {
   return `${m.stage}${scope}: canary ${weights}`;
 }
 
-function readIntent(dir: string, name: string): string {
-  try {
-    return readFileSync(join(dir, `${name}.yaml`), 'utf8');
-  } catch (err) {
-    throw new Error(`demo intent ${name}.yaml is missing in ${dir}; restore tools/demo/waves/rollouts/`, {
-      cause: err,
-    });
-  }
-}
-
 function traffic(mainline: WaveMainline, cluster: string, r: WaveCast): ServiceTraffic {
   const m = mainline.get(r.name).model;
-  const baseline = m.traffic.baselineErrorRatio;
-  return {
-    namespace: m.namespace,
-    service: m.service.host,
-    stable: m.stable,
-    canary: m.canary,
-    requestsPerSecond: m.traffic.requestsPerSecond ?? 100,
-    canaryWeight: () => mainline.routing(cluster, r.name).canaryWeight,
-    cohortRoute: () => mainline.routing(cluster, r.name).cohortRoute,
-    errorRatio: { stable: baseline, canary: r.canaryErrorRatio?.[cluster] ?? baseline },
-    latencyMs: { stable: LATENCY, canary: LATENCY },
-  };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        done();
-      },
-      { once: true },
-    );
+  return serviceTraffic(m, () => mainline.routing(cluster, r.name), {
+    canaryErrorRatio: r.canaryErrorRatio?.[cluster] ?? m.traffic.baselineErrorRatio,
   });
 }
