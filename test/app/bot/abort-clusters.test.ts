@@ -7,8 +7,8 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compile } from '../../../constructs/compile.js';
 import { CHECK_VERIFY } from '../../../constructs/conventions.js';
-import { main, type Io } from '../../../app/cli/main.js';
-import { BOT_TOKEN, OWNER, REPO, world, type World } from './harness.js';
+import { main } from '../../../app/cli/main.js';
+import { BOT_TOKEN, OWNER, REPO, world, type World, cliIo } from './harness.js';
 
 const WAVE = readFileSync(new URL('../../fixtures/waves/storefront.yaml', import.meta.url), 'utf8');
 const PATH = 'rollouts/storefront.yaml';
@@ -31,14 +31,8 @@ afterEach(async () => {
   w = undefined;
 });
 
-function io(env: Record<string, string>): Io & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: process.cwd(), env };
-}
-
 async function abort(args: string[], env: Record<string, string> = {}) {
-  const a = io({ GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w!.gh.url, STAGEGATE_RETRY_UNIT_MS: '1', ...env });
+  const a = cliIo({ GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w!.gh.url, STAGEGATE_RETRY_UNIT_MS: '1', ...env });
   const code = await main(['abort', ...args, '--repo', `${OWNER}/${REPO}`], a);
   return { code, out: a.out.join(''), err: a.err.join('') };
 }

@@ -9,6 +9,7 @@ import { botFromSettings, type BotSettings } from '../../../app/bot/setup.js';
 import type { GitHubAdapter } from '../../../app/bot/github.js';
 import type { GitHubPort } from '../../../app/bot/port.js';
 import type { ReconcileOptions } from '../../../app/bot/reconcile.js';
+import type { Io } from '../../../app/cli/main.js';
 
 export const BOT_TOKEN = 'ghs_botTOKEN_do_not_print_4f2a9c';
 export const CI_TOKEN = 'ci-token';
@@ -258,4 +259,11 @@ export function aroundCalls(
         around(String(prop), () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
     },
   });
+}
+
+/** The CLI's io for `main(argv, io)` in a test: what it printed, in `out` and `err`, and `env` as its environment. */
+export function cliIo(env: Record<string, string>): Io & { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: process.cwd(), env };
 }

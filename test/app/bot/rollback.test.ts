@@ -1,19 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHECK_VERIFY, rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
-import { main, type Io } from '../../../app/cli/main.js';
-import { BOT_TOKEN, MIN, world, type World } from './harness.js';
+import { main } from '../../../app/cli/main.js';
+import { BOT_TOKEN, MIN, world, type World, cliIo } from './harness.js';
 
 let w: World | undefined;
 afterEach(async () => {
   await w?.close();
   w = undefined;
 });
-
-function io(env: Record<string, string>): Io & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: process.cwd(), env };
-}
 
 describe('rollback', () => {
   it('closes the stage PR on red health, opens a rollback PR and merges it on verify alone', async () => {
@@ -52,12 +46,12 @@ describe('rollback', () => {
   it('opens the rollback PR by hand with stagegate abort and merges it on the next pass', async () => {
     w = await world();
     const env = { GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w.gh.url, STAGEGATE_RETRY_UNIT_MS: '1' };
-    const a = io(env);
+    const a = cliIo(env);
     expect(await main(['abort', 'checkout', '--repo', 'acme/deploy', '--reason', 'pager: checkout 500s'], a)).toBe(0);
     expect(a.out.join('')).toBe('shop/checkout: rolling back: #1 opened (pager: checkout 500s)\n');
     const rb = (await w.pulls())[0]!;
     await w.check(rb.head.sha, CHECK_VERIFY, 'success');
-    const b = io(env);
+    const b = cliIo(env);
     expect(await main(['advance', '--repo', 'acme/deploy'], b)).toBe(0);
     expect(b.out.join('')).toBe('shop/checkout: rolled back: merged #1 (100 % v1)\n');
     expect(w.gh.readFile('main', 'rollouts/checkout.yaml')).toContain('reason: "pager: checkout 500s"');

@@ -31,15 +31,24 @@ afterEach(async () => {
   w = undefined;
 });
 
+/** A world on `text` whose bot opened and, on green checks, merged eu-ten → ten-percent; `report`: a pass's summary. */
+async function mergedTenPercent(text: string): Promise<{ world: World; report: () => Promise<string> }> {
+  const at = await world({ [PATH]: text, ...generatedFor(text) });
+  w = at; // closed by afterEach even when an expectation below fails
+  const bot = at.bot();
+  const report = async () => (await bot.pass()).find((r) => r.rollout === 'shop/storefront')!.summary;
+  expect(await report()).toBe('opened #2 (eu-ten → ten-percent)');
+  at.advance(61 * MIN);
+  await at.greenChecks(stageBranch('shop', 'storefront', 'ten-percent'));
+  expect(await report()).toBe('merged #2 (eu-ten → ten-percent)');
+  return { world: at, report };
+}
+
 describe('the bot on a two-cluster wave', () => {
   it('promotes eu-ten → ten-percent with both clusters’ files, then rolls the whole wave back on red health', async () => {
-    w = await world({ [PATH]: WAVE, ...generatedFor(WAVE) });
-    const bot = w.bot();
-    const report = async () => (await bot.pass()).find((r) => r.rollout === 'shop/storefront')!.summary;
-    expect(await report()).toBe('opened #2 (eu-ten → ten-percent)');
-    w.advance(61 * MIN);
-    await w.greenChecks(stageBranch('shop', 'storefront', 'ten-percent'));
-    expect(await report()).toBe('merged #2 (eu-ten → ten-percent)');
+    const merged = await mergedTenPercent(WAVE);
+    w = merged.world;
+    const report = merged.report;
     const promoted = w.gh.readFile('main', PATH)!;
     expect(promoted).toContain('stage: ten-percent');
     // us-1 joined the wave at 10 %: its file on main is synth's for the merged intent.
@@ -104,13 +113,9 @@ async function waveHealth(w: World, branch: string, text: string, kinds: Record<
 
 describe('the bot on a two-cluster wave: onClusterFailure', () => {
   it('cluster: a red us-1 is rolled back alone (eu-1’s file untouched), eu-1 goes on, and the rollout is not done', async () => {
-    w = await world({ [PATH]: BY_CLUSTER, ...generatedFor(BY_CLUSTER) });
-    const bot = w.bot();
-    const report = async () => (await bot.pass()).find((r) => r.rollout === 'shop/storefront')!.summary;
-    expect(await report()).toBe('opened #2 (eu-ten → ten-percent)');
-    w.advance(61 * MIN);
-    await w.greenChecks(stageBranch('shop', 'storefront', 'ten-percent'));
-    expect(await report()).toBe('merged #2 (eu-ten → ten-percent)');
+    const merged = await mergedTenPercent(BY_CLUSTER);
+    w = merged.world;
+    const report = merged.report;
     expect(await report()).toBe('opened #3 (ten-percent → half)');
     const euBefore = w.gh.readFile('main', EU)!;
     w.advance(10 * MIN);
@@ -160,13 +165,9 @@ describe('the bot on a two-cluster wave: onClusterFailure', () => {
   });
 
   it('rollout (the default): the same red us-1 rolls back the whole wave', async () => {
-    w = await world({ [PATH]: WAVE, ...generatedFor(WAVE) });
-    const bot = w.bot();
-    const report = async () => (await bot.pass()).find((r) => r.rollout === 'shop/storefront')!.summary;
-    await report();
-    w.advance(61 * MIN);
-    await w.greenChecks(stageBranch('shop', 'storefront', 'ten-percent'));
-    await report();
+    const merged = await mergedTenPercent(WAVE);
+    w = merged.world;
+    const report = merged.report;
     expect(await report()).toBe('opened #3 (ten-percent → half)');
     await waveHealth(w, stageBranch('shop', 'storefront', 'half'), w.gh.readFile('main', PATH)!, {
       'us-1': 'fail',

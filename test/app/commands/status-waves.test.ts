@@ -155,52 +155,29 @@ describe('status of a wave across clusters', () => {
 
 describe('status --rollouts of a wave (a checkout)', () => {
   it('reads each cluster’s weight from the checkout’s generated/<cluster>/ files', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-status-waves-'));
-    try {
-      const text = WAVE.replace('stage: eu-ten', 'stage: ten-percent');
-      const files: Record<string, string> = { [PATH]: text, ...generatedFor(text) };
-      // us-1's file left behind at eu-ten (0 %): stale, and shown as what it holds.
-      files['generated/us-1/storefront.k8s.yaml'] = generatedFor(WAVE)['generated/us-1/storefront.k8s.yaml']!;
-      for (const [file, content] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, file)), { recursive: true });
-        writeFileSync(join(dir, file), content);
-      }
-      const out = await runCli(['status', '--rollouts', 'rollouts', '--json'], dir, {});
-      expect(out.code).toBe(0);
-      const [s] = JSON.parse(out.stdout).rollouts as RolloutStatus[];
-      expect(s!.clusters!.map((c) => [c.cluster, c.weight, c.reached, c.stale ?? false])).toEqual([
-        ['eu-1', 10, true, false],
-        ['us-1', 0, true, true],
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const text = WAVE.replace('stage: eu-ten', 'stage: ten-percent');
+    const files: Record<string, string> = { [PATH]: text, ...generatedFor(text) };
+    // us-1's file left behind at eu-ten (0 %): stale, and shown as what it holds.
+    files['generated/us-1/storefront.k8s.yaml'] = generatedFor(WAVE)['generated/us-1/storefront.k8s.yaml']!;
+    const s = await statusOfCheckout(files);
+    expect(s.clusters!.map((c) => [c.cluster, c.weight, c.reached, c.stale ?? false])).toEqual([
+      ['eu-1', 10, true, false],
+      ['us-1', 0, true, true],
+    ]);
   });
 });
 
 describe('status of a wave aborted by a person', () => {
   it('marks no cluster failed for a reason a person wrote, even one that reads like the gate’s title', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sg-status-waves-'));
-    try {
-      const text = WAVE.replace(
-        'stage: eu-ten',
-        'stage: ten-percent\n  abort: { reason: "fail: eu-1: test", at: "2026-03-02T09:00:00Z" }',
-      );
-      const files: Record<string, string> = { [PATH]: text, ...generatedFor(text) };
-      for (const [file, content] of Object.entries(files)) {
-        mkdirSync(dirname(join(dir, file)), { recursive: true });
-        writeFileSync(join(dir, file), content);
-      }
-      const out = await runCli(['status', '--rollouts', 'rollouts', '--json'], dir, {});
-      expect(out.code).toBe(0);
-      const [s] = JSON.parse(out.stdout).rollouts as RolloutStatus[];
-      expect(s!.clusters!.map((c) => [c.cluster, c.weight, c.rolledBack, c.verdict ?? null])).toEqual([
-        ['eu-1', 0, true, null],
-        ['us-1', 0, true, null],
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const text = WAVE.replace(
+      'stage: eu-ten',
+      'stage: ten-percent\n  abort: { reason: "fail: eu-1: test", at: "2026-03-02T09:00:00Z" }',
+    );
+    const s = await statusOfCheckout({ [PATH]: text, ...generatedFor(text) });
+    expect(s.clusters!.map((c) => [c.cluster, c.weight, c.rolledBack, c.verdict ?? null])).toEqual([
+      ['eu-1', 0, true, null],
+      ['us-1', 0, true, null],
+    ]);
   });
 });
 
@@ -229,3 +206,20 @@ describe('status of a wave with onClusterFailure: cluster', () => {
     expect(table).toContain('  shop/storefront: clusters eu-1 10 %, us-1 0 % (rolled back; failed)\n');
   });
 });
+
+/** `stagegate status --rollouts rollouts --json` in a checkout of `files`: the one rollout's status. */
+async function statusOfCheckout(files: Record<string, string>): Promise<RolloutStatus> {
+  const dir = mkdtempSync(join(tmpdir(), 'sg-status-waves-'));
+  try {
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), content);
+    }
+    const out = await runCli(['status', '--rollouts', 'rollouts', '--json'], dir, {});
+    expect(out.code).toBe(0);
+    const [s] = JSON.parse(out.stdout).rollouts as RolloutStatus[];
+    return s!;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -5,11 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { CHECK_VERIFY, rollbackBranch, stageBranch } from '../../../constructs/conventions.js';
-import { main, type Io } from '../../../app/cli/main.js';
+import { main } from '../../../app/cli/main.js';
 import { measureDrill } from '../../../app/drill/measure.js';
 import { startWebhookSink } from '../../../tools/demo/webhook.js';
 import { openDrill } from '../../../app/drill/open.js';
-import { BOT_TOKEN, headOf, MIN, OWNER, push, REPO, type World } from '../bot/harness.js';
+import { BOT_TOKEN, headOf, MIN, OWNER, push, REPO, type World, cliIo } from '../bot/harness.js';
 import { drillBranch } from '../../../app/drill/record.js';
 import { STAGED_PATH, stagedWorld } from './staged.js';
 
@@ -28,12 +28,6 @@ async function mergedDrill(world: World): Promise<number> {
   await bot.pass();
   await world.person.rest.pulls.merge({ owner: OWNER, repo: REPO, pull_number: d.number!, merge_method: 'squash' });
   return d.number!;
-}
-
-function io(env: Record<string, string>): Io & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: process.cwd(), env };
 }
 
 describe('stagegate drill --measure', () => {
@@ -84,7 +78,7 @@ describe('stagegate drill --measure', () => {
         'Stagegate-Rollback: shop-staging/checkout-staging/internal',
       ].join('\n'),
     );
-    const json = io(env);
+    const json = cliIo(env);
     expect(await main(['drill', 'checkout-staging', '--measure', '--json', '--repo', 'acme/deploy'], json)).toBe(0);
     expect(JSON.parse(json.out.join(''))).toEqual(m);
   });
@@ -120,8 +114,8 @@ describe('stagegate drill --measure', () => {
         STAGEGATE_NOTIFY_URL: sink.url,
       };
       const argv = ['drill', 'checkout-staging', '--measure', '--repo', 'acme/deploy'];
-      expect(await main(argv, io(env))).toBe(1);
-      expect(await main(argv, io(env))).toBe(1);
+      expect(await main(argv, cliIo(env))).toBe(1);
+      expect(await main(argv, cliIo(env))).toBe(1);
       expect(got).toEqual([
         {
           event: 'drill-failed',

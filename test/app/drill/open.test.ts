@@ -13,10 +13,10 @@ import {
   rollbackBranch,
   stageBranch,
 } from '../../../constructs/conventions.js';
-import { main, type Io } from '../../../app/cli/main.js';
+import { main } from '../../../app/cli/main.js';
 import { openRetry, retryBranch } from '../../../app/bot/retry.js';
 import { delayRefusal, drillBranch, drillNote, dropDrill, openDrill, setDrill } from '../../../app/drill/open.js';
-import { BOT_TOKEN, INTENT, MIN, OWNER, REPO, world, type World } from '../bot/harness.js';
+import { BOT_TOKEN, INTENT, MIN, OWNER, REPO, world, type World, cliIo } from '../bot/harness.js';
 import { STAGED, STAGED_OUT, STAGED_PATH, stagedWorld, vsRoutes } from './staged.js';
 
 let w: World | undefined;
@@ -24,12 +24,6 @@ afterEach(async () => {
   await w?.close();
   w = undefined;
 });
-
-function io(env: Record<string, string>): Io & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { out, err, stdout: (t) => out.push(t), stderr: (t) => err.push(t), cwd: process.cwd(), env };
-}
 
 describe('setDrill / dropDrill', () => {
   it('dropDrill gives back the intent as it was before setDrill', () => {
@@ -54,7 +48,7 @@ describe('stagegate drill', () => {
   it('opens one drill PR: spec.drill in the intent, the fault on the cohort route only, generated/ reproducible', async () => {
     w = await stagedWorld();
     const env = { GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w.gh.url, STAGEGATE_RETRY_UNIT_MS: '1' };
-    const run = io(env);
+    const run = cliIo(env);
     expect(await main(['drill', 'checkout-staging', '--abort', '503', '--repo', `${OWNER}/${REPO}`], run)).toBe(0);
     expect(run.out.join('')).toMatch(
       /^shop-staging\/checkout-staging: drill #(\d+) opened \(abort 503 on 100 % of the cohort route\); merge it to start\n$/,
@@ -100,13 +94,13 @@ describe('stagegate drill', () => {
     expect((await openDrill(bot.options, STAGED_PATH, { kind: 'abort', httpStatus: 404, percent: 100 })).summary).toBe(
       'no drill: invalid fault: httpStatus 404: the error rules count 5xx only, so the gate would never turn red',
     );
-    const run = io({ GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w.gh.url, STAGEGATE_RETRY_UNIT_MS: '1' });
+    const run = cliIo({ GITHUB_TOKEN: BOT_TOKEN, GITHUB_API_URL: w.gh.url, STAGEGATE_RETRY_UNIT_MS: '1' });
     expect(await main(['drill', 'checkout', '--abort', '503', '--yes-production', '--repo', 'acme/deploy'], run)).toBe(
       1,
     );
     expect(run.err.join('')).toContain('(given once)');
     expect((await w.pulls()).length).toBe(0);
-    const twice = io(run.env as Record<string, string>);
+    const twice = cliIo(run.env as Record<string, string>);
     const yes = ['--yes-production', '--yes-production', '--repo', 'acme/deploy'];
     // A delay the destination reporter cannot time is refused, with the reason.
     expect(await main(['drill', 'checkout', '--delay', '2s', '--percent', '50', ...yes], twice)).toBe(1);
@@ -119,7 +113,7 @@ describe('stagegate drill', () => {
     ).toEqual({
       abort: { httpStatus: 500, percentage: { value: 50 } },
     });
-    const usage = io(run.env as Record<string, string>);
+    const usage = cliIo(run.env as Record<string, string>);
     expect(await main(['drill', 'checkout-staging', '--repo', 'acme/deploy'], usage)).toBe(2);
     expect(usage.err.join('')).toContain('give exactly one of --abort STATUS (e.g. 503) or --delay DURATION (e.g. 2s)');
   });
