@@ -47,8 +47,12 @@ function patternMatches(pattern: string, path: string): boolean {
         .replace(/\?/g, '[^/]'),
     )
     .join('.*');
-  // "docs/" and "docs" both own everything beneath; "*.yaml" a file of that name at any depth.
-  return new RegExp(`${rooted ? '^' : '(?:^|/)'}${body}(?:/.*)?$`).test(path);
+  // "docs/" and "docs" both own everything beneath; "*.yaml" a file of that name at any depth; but
+  // "docs/*" only the files directly in docs/, "not further nested files like
+  // docs/build-app/troubleshooting.md" (docs.github.com "About code owners", example syntax).
+  const last = p.replace(/\/$/, '').split('/').at(-1) ?? '';
+  const beneath = !p.endsWith('/') && last.includes('*') && last !== '**' ? '' : '(?:/.*)?';
+  return new RegExp(`${rooted ? '^' : '(?:^|/)'}${body}${beneath}$`).test(path);
 }
 
 /** Who the approval is from, as the bot says it ("waiting for an approving review from …"). */

@@ -149,7 +149,7 @@ function codeOwnersWaiting(s: RepoState, pr: PullRecord, baseSha: string, approv
   return [...waiting];
 }
 
-function matches(pattern: string, path: string): boolean {
+export function matches(pattern: string, path: string): boolean {
   const anchored = pattern.startsWith('/');
   const p = pattern.replace(/^\//, '');
   // `**` spans directories, `*` and `?` stay within one.
@@ -162,7 +162,10 @@ function matches(pattern: string, path: string): boolean {
         .replace(/\?/g, '[^/]'),
     )
     .join('.*');
-  const dir = p.endsWith('/') ? '.*' : '(?:/.*)?';
+  // "docs/*" owns the files directly in docs/ only, "not further nested files" (docs.github.com
+  // "About code owners", example syntax); "docs" and "docs/" everything beneath.
+  const last = p.replace(/\/$/, '').split('/').at(-1) ?? '';
+  const dir = p.endsWith('/') ? '.*' : last.includes('*') && last !== '**' ? '' : '(?:/.*)?';
   // "apps/" matches an apps directory anywhere; a slash inside anchors at the root (docs "About code owners").
   const rooted = anchored || p.replace(/\/$/, '').includes('/');
   return new RegExp(`${rooted ? '^' : '(?:^|/)'}${source}${dir}$`).test(path);
