@@ -7,20 +7,15 @@
  * promoted to 100 %; payments-api regresses at its second stage and is rolled back; search, a staged
  * copy, is drilled (tools/demo/drill.ts) and rolled back by the drill's alert.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { compile } from '../../constructs/compile.js';
 import { rollbackBranch, stageBranch } from '../../constructs/conventions.js';
 import { liveStageIndex } from '../../constructs/model.js';
 import { binary, render, rate, sum } from '../../constructs/promql/ast.js';
 import { errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
-import { GitHubAdapter } from '../../app/bot/github.js';
+import type { GitHubAdapter } from '../../app/bot/github.js';
 import { reconcile, type RolloutReport } from '../../app/bot/reconcile.js';
-import { type BotSettings, botFromSettings } from '../../app/bot/setup.js';
-import type { RolloutModel } from '../../constructs/model.js';
-import type { ManifestRouting } from './manifest.js';
 import { Notifier } from '../../app/bot/notify.js';
 import { startWebhookSink } from './webhook.js';
 import { startEmulator } from '../emulator/index.js';
@@ -34,6 +29,7 @@ import { progressLine, type DemoSummary, type RolloutSummary } from './report.js
 import { renderTimeline } from './timeline.js';
 import { writeDemoReports } from './reports.js';
 import { DemoDrill, type DemoDrillPlan, type DemoDrillResult } from './drill.js';
+import { demoGithub, demoToken, seedFromIntents, serviceTraffic, sleep } from './world.js';
 
 /** The intents shipped with the demo. */
 export const DEMO_ROLLOUTS_DIR = resolve(import.meta.dirname, 'rollouts');
@@ -78,7 +74,6 @@ export interface DemoOptions {
 
 const OWNER = 'demo';
 const REPO = 'shop-rollouts';
-const LATENCY = { p50: 50, p99: 200 };
 
 export async function runDemo(opts: DemoOptions): Promise<DemoSummary> {
   const started = Date.now();
@@ -318,73 +313,6 @@ export function judgeDrills(drills: readonly DemoDrillResult[]): string[] {
  */
 
 /** Each intent `<dir>/<name>.yaml` at rollouts/<name>.yaml and the files compile() generates from them. */
-export function seedFromIntents(names: readonly string[], dir: string, restore: string): Record<string, string> {
-  const sources = names.map((name) => ({ path: `rollouts/${name}.yaml`, text: readIntent(dir, name, restore) }));
-  const seedFiles: Record<string, string> = Object.fromEntries(sources.map((s) => [s.path, s.text]));
-  for (const c of compile(sources)) seedFiles[`generated/${c.file}`] = c.content;
-  return seedFiles;
-}
-
-function readIntent(dir: string, name: string, restore: string): string {
-  try {
-    return readFileSync(join(dir, `${name}.yaml`), 'utf8');
-  } catch (err) {
-    throw new Error(`demo intent ${name}.yaml is missing in ${dir}; restore ${restore}`, { cause: err });
-  }
-}
-
-/** A fresh random token of a demo user (the emulator maps it to the user). */
-export function demoToken(user: string): string {
-  return `${user}-${randomBytes(12).toString('hex')}`;
-}
-
-/** The bot's reconcile options and CI's client against the emulator, with the demo's fast retries. */
-export function demoGithub(s: {
-  readonly owner: string;
-  readonly repo: string;
-  readonly apiUrl: string;
-  readonly botToken: string;
-  readonly ciToken: string;
-  readonly wrapPort?: BotSettings['wrapPort'];
-}): { github: typeof DEMO_GITHUB; bot: ReturnType<typeof botFromSettings>['options']; ciGithub: GitHubAdapter } {
-  const github = DEMO_GITHUB;
-  const { options: bot } = botFromSettings({
-    owner: s.owner,
-    repo: s.repo,
-    token: s.botToken,
-    apiUrl: s.apiUrl,
-    github,
-    ...(s.wrapPort ? { wrapPort: s.wrapPort } : {}),
-  });
-  const ciGithub = new GitHubAdapter({ owner: s.owner, repo: s.repo, token: s.ciToken, baseUrl: s.apiUrl, ...github });
-  return { github, bot, ciGithub };
-}
-
-const DEMO_GITHUB = { retryUnitMs: 20, writeSpacingMs: 0 };
-
-/** The synthetic traffic of rollout `m`, routed live by `routing` (what main's VirtualService says). */
-export function serviceTraffic(
-  m: RolloutModel,
-  routing: () => ManifestRouting,
-  extra: { readonly cohortRequestsPerSecond?: number; readonly canaryErrorRatio?: number } = {},
-): ServiceTraffic {
-  const baseline = m.traffic.baselineErrorRatio;
-  return {
-    namespace: m.namespace,
-    service: m.service.host,
-    stable: m.stable,
-    canary: m.canary,
-    requestsPerSecond: m.traffic.requestsPerSecond ?? 100,
-    cohortRequestsPerSecond: extra.cohortRequestsPerSecond ?? 0,
-    canaryWeight: () => routing().canaryWeight,
-    cohortRoute: () => routing().cohortRoute,
-    mirrorPercent: () => routing().mirrorPercent ?? 0,
-    cohortFault: () => routing().cohortFault,
-    errorRatio: { stable: baseline, canary: extra.canaryErrorRatio ?? baseline },
-    latencyMs: { stable: LATENCY, canary: LATENCY },
-  };
-}
-
 function traffic(mainline: Mainline, r: DemoRollout): ServiceTraffic {
   return serviceTraffic(mainline.get(r.name).model, () => mainline.routing(r.name), {
     cohortRequestsPerSecond: r.cohortRequestsPerSecond ?? 0,
@@ -437,19 +365,4 @@ async function pullsOf(github: GitHubAdapter, mainline: Mainline, name: string):
 
 function progressHeader(text: string, t: number): string {
   return `[${String(Math.round(t)).padStart(3)}s] ${text}`;
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -18,7 +18,7 @@ import { PrometheusApi } from '../../../app/gate/prometheus-api.js';
 import { startEmulator } from '../../emulator/index.js';
 import { startPrometheus, type RunningPrometheus } from '../../prometheus.js';
 import { startExporter, type ServiceTraffic } from '../exporter.js';
-import { demoGithub, demoToken, seedFromIntents, serviceTraffic, sleep } from '../run.js';
+import { demoGithub, demoToken, seedFromIntents, serviceTraffic, sleep } from '../world.js';
 import { WaveCi } from './ci.js';
 import { WaveMainline } from './mainline.js';
 
