@@ -153,6 +153,8 @@ export function backfillRecordingRules(opts: {
   readonly end: Date;
   readonly tsdbDir: string;
   readonly evalInterval?: string;
+  /** promtool's time limit. @default 300_000 */
+  readonly timeoutMs?: number;
 }): void {
   const out = mkdtempSync(join(tmpdir(), 'stagegate-rules-blocks-'));
   try {
@@ -170,10 +172,13 @@ export function backfillRecordingRules(opts: {
         `--eval-interval=${opts.evalInterval ?? '30s'}`,
         opts.ruleFile,
       ],
-      { encoding: 'utf8', timeout: 300_000 },
+      { encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000 },
     );
-    if (run.status !== 0)
-      throw new Error(`promtool could not backfill rules: ${(run.stderr || run.stdout || String(run.error)).trim()}`);
+    if (run.status !== 0) {
+      // A run killed at its time limit has status null and only promtool's progress on stderr.
+      const why = run.error ? String(run.error) : run.signal ? `killed by ${run.signal}` : `exit ${run.status}`;
+      throw new Error(`promtool could not backfill rules (${why}): ${(run.stderr || run.stdout).trim().slice(-2000)}`);
+    }
     for (const block of readdirSync(out)) renameSync(join(out, block), join(opts.tsdbDir, block));
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -276,6 +276,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
       for (let from = 0; from < perRollout.length; from += 100) {
         const recFile = join(work, 'raw-recordings.json');
         writeFileSync(recFile, JSON.stringify({ groups: perRollout.slice(from, from + 100).flat() }));
+        const t0 = performance.now();
         backfillRecordingRules({
           url: prom.url,
           ruleFile: recFile,
@@ -283,7 +284,11 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
           end: new Date(end * 1000),
           tsdbDir: data,
           evalInterval: opts.evaluationInterval ?? '1m',
+          timeoutMs: opts.timeoutMs,
         });
+        log(
+          `rule-cost: recordings of rollouts ${from}–${Math.min(from + 100, n) - 1} backfilled in ${Math.round((performance.now() - t0) / 1000)} s`,
+        );
       }
       await prom.stop();
       prom = await start();
