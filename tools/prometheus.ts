@@ -145,8 +145,11 @@ export function backfill(openMetrics: string): { readonly dir: string; remove():
  * Evaluates the recording rules in `ruleFile` over [start, end] against the Prometheus at `url`
  * (`promtool tsdb create-blocks-from rules`) and moves the resulting blocks into `tsdbDir`;
  * restart that Prometheus to see them. Lets tests give backfilled history its recorded series.
+ * promtool runs as a child this process waits for without blocking: the Prometheus it queries
+ * writes its log to a pipe this process drains (startPrometheus), and a blocked event loop let
+ * that pipe fill, which stalled Prometheus' logging and with it the queries promtool waited on.
  */
-export function backfillRecordingRules(opts: {
+export async function backfillRecordingRules(opts: {
   readonly url: string;
   readonly ruleFile: string;
   readonly start: Date;
@@ -155,29 +158,45 @@ export function backfillRecordingRules(opts: {
   readonly evalInterval?: string;
   /** promtool's time limit. @default 300_000 */
   readonly timeoutMs?: number;
-}): void {
+}): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), 'stagegate-rules-blocks-'));
   try {
-    const run = spawnSync(
-      'promtool',
-      [
-        'tsdb',
-        'create-blocks-from',
-        'rules',
-        '--quiet',
-        `--url=${opts.url}`,
-        `--start=${opts.start.toISOString()}`,
-        `--end=${opts.end.toISOString()}`,
-        `--output-dir=${out}`,
-        `--eval-interval=${opts.evalInterval ?? '30s'}`,
-        opts.ruleFile,
-      ],
-      { encoding: 'utf8', timeout: opts.timeoutMs ?? 300_000 },
+    const args = [
+      'tsdb',
+      'create-blocks-from',
+      'rules',
+      '--quiet',
+      `--url=${opts.url}`,
+      `--start=${opts.start.toISOString()}`,
+      `--end=${opts.end.toISOString()}`,
+      `--output-dir=${out}`,
+      `--eval-interval=${opts.evalInterval ?? '30s'}`,
+      opts.ruleFile,
+    ];
+    const run = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; output: string }>(
+      (resolve, reject) => {
+        const child = spawn('promtool', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+        let output = '';
+        const keep = (chunk: Buffer) => {
+          output = (output + chunk.toString()).slice(-4000);
+        };
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
+        const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 300_000);
+        child.on('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+        child.on('close', (code, signal) => {
+          clearTimeout(timer);
+          resolve({ code, signal, output });
+        });
+      },
     );
-    if (run.status !== 0) {
-      // A run killed at its time limit has status null and only promtool's progress on stderr.
-      const why = run.error ? String(run.error) : run.signal ? `killed by ${run.signal}` : `exit ${run.status}`;
-      throw new Error(`promtool could not backfill rules (${why}): ${(run.stderr || run.stdout).trim().slice(-2000)}`);
+    if (run.code !== 0) {
+      // A run killed at its time limit has only promtool's progress in its output.
+      const why = run.signal ? `killed by ${run.signal}` : `exit ${run.code}`;
+      throw new Error(`promtool could not backfill rules (${why}): ${run.output.trim().slice(-2000)}`);
     }
     for (const block of readdirSync(out)) renameSync(join(out, block), join(opts.tsdbDir, block));
   } finally {

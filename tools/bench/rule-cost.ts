@@ -277,7 +277,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
         const recFile = join(work, 'raw-recordings.json');
         writeFileSync(recFile, JSON.stringify({ groups: perRollout.slice(from, from + 100).flat() }));
         const t0 = performance.now();
-        backfillRecordingRules({
+        await backfillRecordingRules({
           url: prom.url,
           ruleFile: recFile,
           start: new Date((end - requestSeconds) * 1000),

@@ -88,7 +88,7 @@ const served = servePrometheus(
           );
           const source = await startPrometheus({ tsdbDir: tsdb.dir });
           try {
-            backfillRecordingRules({
+            await backfillRecordingRules({
               url: source.url,
               ruleFile,
               start: new Date(START * 1000),

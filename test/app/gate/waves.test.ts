@@ -91,7 +91,13 @@ beforeAll(async () => {
     writeFileSync(ruleFile, dump({ groups: [{ name: `recording-pass-${i}`, interval: '30s', rules: pass }] }));
     const source = await startPrometheus({ tsdbDir: tsdb.dir });
     try {
-      backfillRecordingRules({ url: source.url, ruleFile, start: new Date(START * 1000), end: at, tsdbDir: tsdb.dir });
+      await backfillRecordingRules({
+        url: source.url,
+        ruleFile,
+        start: new Date(START * 1000),
+        end: at,
+        tsdbDir: tsdb.dir,
+      });
     } finally {
       await source.stop();
     }
