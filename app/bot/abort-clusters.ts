@@ -9,7 +9,8 @@ import { rollbackBranch } from '../../constructs/conventions.js';
 import { closestMatch } from '../../constructs/spec/schema.js';
 import { rolloutId } from './content.js';
 import { freeBranch, securityProblems } from './planner.js';
-import { execute, observeOne, type ReconcileOptions, type RolloutReport } from './reconcile.js';
+import { execute } from './execute.js';
+import { observeOne, type ReconcileOptions, type RolloutReport } from './reconcile.js';
 import { plainText } from './text.js';
 
 /** Who asked and why: the ledger's evidence line and the abort's reason. */
