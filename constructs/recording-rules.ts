@@ -1,7 +1,8 @@
 /**
  * The recording rules of one rollout, as data (docs/design.md §7, rule cost): what the alerts in
- * alert-rules.ts read. Each raw Istio metric is read once per raw window; everything else is
- * derived from recordings, in an order where a rule reads only recordings above it.
+ * alert-rules.ts read. Per raw window the requests are read twice (all of them, and the errors'
+ * subset), the buckets once; everything else is derived from recordings, in an order where a rule
+ * reads only recordings above it.
  */
 import { recordedSeriesName } from './conventions.js';
 import { decisionWindowMs, LATENCY_FLOOR_MS, shortWindowMs } from './detectability.js';
@@ -32,14 +33,16 @@ import {
 } from './promql/windows.js';
 
 /**
- * Recording rules, in evaluation order (a rule reads only recordings above it): per recorded
- * window, request rate by version and response code (the one raw read of istio_requests_total,
- * docs/design.md §7 rule cost), then request rate, error rate and error ratio by version derived
- * from it (errors: 5xx, plus server-side gRPC statuses for protocol grpc; promql/istio.ts); the
- * bucket rates on the short window (the one raw read of the histogram; recorded when the decision
- * window is longer) and the p99 on the short and decision windows from them; the canary's p99 limit and the UO share on the decision window.
- * The long burn-rate windows are derived from the recorded 5m requests and errors; those only the
- * slow burn-rate alert reads are `slow` (their own group, slowRecordingIntervalMs).
+ * Recording rules, in evaluation order (a rule reads only recordings above it): per raw window,
+ * the request rate by version (a raw read of istio_requests_total), then the error ratio (a raw
+ * read of the errors — 5xx, plus server-side gRPC statuses for protocol grpc, promql/istio.ts —
+ * over the request rate just recorded); the error rate is recorded only on the 5m base, which the
+ * derived windows sum (docs/design.md §7 rule cost). The bucket rates on the short window (the
+ * one raw read of the histogram; recorded when the decision window is longer) and the p99 on the
+ * short and decision windows from them; the canary's p99 limit and the UO share on the decision
+ * window. The long burn-rate windows record the request rate and error ratio derived from the
+ * recorded 5m requests and errors; those only the slow burn-rate alert reads are `slow` (their own
+ * group, slowRecordingIntervalMs).
  */
 export function recordingRuleSets(model: RolloutModel): {
   readonly main: RecordingRule[];
