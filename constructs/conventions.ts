@@ -52,21 +52,9 @@ export const METRIC_DURATION_BUCKET = 'istio_request_duration_milliseconds_bucke
  * Recording rules of every rollout (one series per version, labelled with the rollout):
  * `stagegate:<what>:<rate window>`, e.g. `stagegate:istio_requests_5xx:ratio_rate5m`.
  */
-export type RecordedKind =
-  | 'codes'
-  | 'buckets'
-  | 'requests'
-  | 'errors'
-  | 'error_ratio'
-  | 'p99'
-  | 'p99_limit'
-  | 'uo_ratio';
+export type RecordedKind = 'buckets' | 'requests' | 'errors' | 'error_ratio' | 'p99' | 'p99_limit' | 'uo_ratio';
 export function recordedSeriesName(kind: RecordedKind, window: string): string {
   switch (kind) {
-    // Request rate by version and response code (and gRPC status): the one raw read of
-    // istio_requests_total per window, which requests, 5xx and their ratio are derived from.
-    case 'codes':
-      return `stagegate:istio_requests_by_code:rate${window}`;
     // Request duration bucket rates by version and `le`: the one raw read of the buckets.
     case 'buckets':
       return `stagegate:istio_request_duration_milliseconds_bucket:rate${window}`;

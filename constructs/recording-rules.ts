@@ -1,18 +1,18 @@
 /**
  * The recording rules of one rollout, as data (docs/design.md §7, rule cost): what the alerts in
- * alert-rules.ts read. Each raw Istio metric is read once per raw window; everything else is
- * derived from recordings, in an order where a rule reads only recordings above it.
+ * alert-rules.ts read. Per raw window the requests are read twice (all of them, and the errors'
+ * subset), the buckets once; everything else is derived from recordings, in an order where a rule
+ * reads only recordings above it.
  */
 import { recordedSeriesName } from './conventions.js';
 import { decisionWindowMs, LATENCY_FLOOR_MS, shortWindowMs } from './detectability.js';
 import { liveStage, type RolloutModel } from './model.js';
 import type { RecordingRule } from './alert-rules.js';
 import { userSignalRecordingRules } from './user-signals.js';
-import { binary, histogramQuantile, num, rate, render, sum, type Expr, type LabelMatcher } from './promql/ast.js';
+import { binary, histogramQuantile, num, rate, render, sum, type Expr } from './promql/ast.js';
 import {
-  codeLabels,
   durationBucketSelector,
-  errorsFrom,
+  errorsExpr,
   ISTIO_DURATION_BUCKETS_MS,
   istioTarget,
   recorded,
@@ -33,14 +33,16 @@ import {
 } from './promql/windows.js';
 
 /**
- * Recording rules, in evaluation order (a rule reads only recordings above it): per recorded
- * window, request rate by version and response code (the one raw read of istio_requests_total,
- * docs/design.md §7 rule cost), then request rate, error rate and error ratio by version derived
- * from it (errors: 5xx, plus server-side gRPC statuses for protocol grpc; promql/istio.ts); the
- * bucket rates on the short window (the one raw read of the histogram; recorded when the decision
- * window is longer) and the p99 on the short and decision windows from them; the canary's p99 limit and the UO share on the decision window.
- * The long burn-rate windows are derived from the recorded 5m requests and errors; those only the
- * slow burn-rate alert reads are `slow` (their own group, slowRecordingIntervalMs).
+ * Recording rules, in evaluation order (a rule reads only recordings above it): per raw window,
+ * the request rate by version (a raw read of istio_requests_total), then the error ratio (a raw
+ * read of the errors — 5xx, plus server-side gRPC statuses for protocol grpc, promql/istio.ts —
+ * over the request rate just recorded); the error rate is recorded only on the 5m base, which the
+ * derived windows sum (docs/design.md §7 rule cost). The bucket rates on the short window (the
+ * one raw read of the histogram; recorded when the decision window is longer) and the p99 on the
+ * short and decision windows from them; the canary's p99 limit and the UO share on the decision
+ * window. The long burn-rate windows record the request rate and error ratio derived from the
+ * recorded 5m requests and errors; those only the slow burn-rate alert reads are `slow` (their own
+ * group, slowRecordingIntervalMs).
  */
 export function recordingRuleSets(model: RolloutModel): {
   readonly main: RecordingRule[];
@@ -58,28 +60,37 @@ export function recordingRuleSets(model: RolloutModel): {
   const intervalMs = recordingIntervalMs(scale);
   const derived = new Set(derivedWindowsMs(windowMs, shortMs, scale));
   const slowWindows = new Set(slowWindowsMs(windowMs, shortMs, scale));
-  const ratesFrom = (w: number, requests: Expr, errors: Expr): RecordingRule[] => {
-    const wl = windowLabel(w);
-    return [
-      { record: recordedSeriesName('requests', wl), expr: render(requests), labels },
-      { record: recordedSeriesName('errors', wl), expr: render(errors), labels },
-      { record: recordedSeriesName('error_ratio', wl), expr: render(ratioExpr(t, errors, w, requests)), labels },
-    ];
-  };
+  // Per window: the request rate, then the error ratio over this evaluation's request rate (the
+  // group's rules run in order, each one's output stored before the next: rules/group.go). The
+  // error rate is recorded only on the base window, which the derived windows sum; elsewhere the
+  // ratio's numerator is its own read, not a series nothing else reads (docs/design.md §7).
+  const base = baseWindowMs(scale);
   for (const w of recordedWindowsMs(windowMs, shortMs, scale)) {
+    const wl = windowLabel(w);
+    const into = derived.has(w) && slowWindows.has(w) ? slow : rules;
     if (derived.has(w)) {
       // docs/design.md §7 (rule cost): from the recorded base window, not the raw series again.
-      const derive = (kind: 'requests' | 'errors') => derivedRateExpr(t, kind, w, baseWindowMs(scale), intervalMs);
-      (slowWindows.has(w) ? slow : rules).push(...ratesFrom(w, derive('requests'), derive('errors')));
+      const derive = (kind: 'requests' | 'errors') => derivedRateExpr(t, kind, w, base, intervalMs);
+      into.push({ record: recordedSeriesName('requests', wl), expr: render(derive('requests')), labels });
+      into.push({
+        record: recordedSeriesName('error_ratio', wl),
+        expr: render(ratioExpr(t, derive('errors'), w)),
+        labels,
+      });
       continue;
     }
-    const codes = (extra: readonly LabelMatcher[]) => recorded(t, 'codes', w, undefined, extra);
-    rules.push({
-      record: recordedSeriesName('codes', windowLabel(w)),
-      expr: render(sum(rate(requestsSelector(t), w), [...by, ...codeLabels(t)])),
+    into.push({
+      record: recordedSeriesName('requests', wl),
+      expr: render(sum(rate(requestsSelector(t), w), by)),
       labels,
     });
-    rules.push(...ratesFrom(w, sum(codes([]), by), errorsFrom(t, codes, by)));
+    const errors = errorsExpr(t, w, by);
+    if (w === base) into.push({ record: recordedSeriesName('errors', wl), expr: render(errors), labels });
+    into.push({
+      record: recordedSeriesName('error_ratio', wl),
+      expr: render(ratioExpr(t, w === base ? 'errors' : errors, w)),
+      labels,
+    });
   }
   // The buckets are read once either way; recorded only when W is longer than S and sums them
   // (a recording of a window read once costs its writes and saves no read).

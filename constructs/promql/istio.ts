@@ -130,18 +130,9 @@ export function recorded(
 }
 
 /**
- * Labels the per-code recording (`codes`) keeps besides the version: what errorsFrom narrows by
- * (response_code, and grpc_response_status for protocol grpc), so requests, errors and their
- * ratio come from one raw read of istio_requests_total per window (docs/design.md §7, rule cost).
- */
-export function codeLabels(t: IstioTarget): string[] {
-  return t.protocol === 'grpc' ? ['response_code', 'grpc_response_status'] : ['response_code'];
-}
-
-/**
- * Failed requests by `by`, from request series that `of` selects narrowed by the given matchers
- * (raw rates, or the recorded per-code rates). The one place that decides what an error is,
- * shared by the recording rules, the dashboard and the gate's evidence. For grpc the two kinds
+ * Failed requests by `by`, from request series that `of` selects narrowed by the given matchers.
+ * The one place that decides what an error is, shared by the recording rules, the dashboard and
+ * the gate's evidence. For grpc the two kinds
  * of failure are disjoint series (their response_code differs), so `or` is their union whichever
  * side is empty, and the sum adds them: no `+` that would drop a version having only one kind.
  */

@@ -49,8 +49,7 @@ function derivedRangeMs(windowMs: number, intervalMs: number): number {
  * The per-second rate of `kind` over `windowMs` by version, derived from the recorded rate of the
  * base window (`baseMs`, windows.ts `derivedWindowsMs`) instead of the raw series: the mean of the
  * base-window rates the recording group wrote every `intervalMs` over the last `windowMs`. It reads
- * the recorded requests or errors (one series per version, themselves sums of the per-code rates),
- * not the per-code rates: a 6h range of those would hold one series per code. It divides the sum
+ * the recorded requests or errors (one series per version). It divides the sum
  * by the number of evaluations the window holds, not by the samples found, so a version that
  * appeared (or a 5xx series Istio created) late in the window is diluted over the whole window as
  * a raw `rate()` would be, not overstated. Each mean base-window rate covers

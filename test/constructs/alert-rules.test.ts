@@ -63,10 +63,11 @@ describe('buildRuleGroups', () => {
     const groups = buildRuleGroups(rolloutModel());
     expect(groups.map((g) => g.name)).toEqual(['stagegate.checkout.alerts', 'stagegate.checkout.slow']);
     // Raw windows 5m, the 2m short and the 10m recurring-errors window (the 5m decision window is
-    // a burn window) × (per-code rates + 3 series from them), derived 30m/1h/6h × 3 series, the
-    // short window's bucket rates, p99 on both windows, the p99 limit, the UO share; 10 alerts
-    // (with the recurring-errors rollback and the shared-errors hold, docs/design.md Alert design).
-    expect(allRules(groups).length).toBe(36);
+    // a burn window) × (request rate + error ratio) and the base 5m error rate, derived 30m/1h/6h
+    // × (request rate + error ratio), the short window's bucket rates, p99 on both windows, the
+    // p99 limit, the UO share; 10 alerts (with the recurring-errors rollback and the shared-errors
+    // hold, docs/design.md Alert design).
+    expect(allRules(groups).length).toBe(28);
     // The slow pair's derived 30m and 6h are the slow group's, evaluated every 2m.
     expect(groups[1]!.interval).toBe('2m');
     expect(
@@ -74,14 +75,14 @@ describe('buildRuleGroups', () => {
     ).toEqual(['stagegate:istio_requests_5xx:ratio_rate30m', 'stagegate:istio_requests_5xx:ratio_rate6h']);
     // 1h decision and 30m short windows are burn windows and W ≥ 10m: nothing extra to record,
     // and no recurring-errors alert (the sustained backstop already counts over 1h).
-    expect(allRules(buildRuleGroups(rolloutModel({ traffic: { requestsPerSecond: 40 } }))).length).toBe(29);
+    expect(allRules(buildRuleGroups(rolloutModel({ traffic: { requestsPerSecond: 40 } }))).length).toBe(23);
   });
 
   it('selects the service, namespace, reporter and both versions in Istio metrics', () => {
     const model = rolloutModel({ metrics: { reporter: 'source', versionLabel: 'destination_canonical_revision' } });
     const first = allRules(buildRuleGroups(model))[0]!;
     expect(first.expr).toBe(
-      'sum by (destination_canonical_revision, response_code) (rate(istio_requests_total{reporter="source", destination_service_name="checkout", ' +
+      'sum by (destination_canonical_revision) (rate(istio_requests_total{reporter="source", destination_service_name="checkout", ' +
         'destination_service_namespace="shop", destination_canonical_revision=~"v1|v2"}[5m]))',
     );
   });

@@ -175,6 +175,30 @@ function longestBucketRangeSeconds(groups: readonly RuleGroup[]): number {
   return longest;
 }
 
+/**
+ * Names of the recordings some rule reads over a range (`…_over_time(stagegate:…[…])`), which the
+ * bench backfills. promtool evaluates a backfilled rule against the Prometheus it is given, where
+ * no recording exists yet ("rules in the same group cannot see the results of previous rules",
+ * prometheus/prometheus docs/storage.md, backfilling from recording rules): a recording read over
+ * time that itself reads a recording would be backfilled empty and the bench would under-read
+ * those windows, so that is refused.
+ */
+export function recordingsReadOverTime(groups: readonly RuleGroup[]): Set<string> {
+  const rules = groups.flatMap((g) => g.rules);
+  const names = new Set(
+    rules.flatMap((r) => [...r.expr.matchAll(/_over_time\((stagegate:[\w:]+)/g)].map((m) => m[1]!)),
+  );
+  for (const rule of rules) {
+    if (isAlertRule(rule) || !names.has(rule.record)) continue;
+    const reads = /stagegate:[\w:]+/.exec(rule.expr);
+    if (reads)
+      throw new Error(
+        `rule-cost: ${rule.record} is read over time but reads the recording ${reads[0]}; promtool cannot backfill a recording over another one, so its history would be empty`,
+      );
+  }
+  return names;
+}
+
 async function measurePhase(
   prom: RunningPrometheus,
   seconds: number,
@@ -214,6 +238,10 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
   const groupsOf = opts.groupsOf ?? buildRuleGroups;
   const models = Array.from({ length: n }, (_, i) => toModel(benchIntent(i)));
   const groups = models.map((m) => groupsOf(m));
+  // Rules that read recorded series over long windows (docs/design.md §7: the derived windows)
+  // would read only minutes of them on a fresh Prometheus, and look cheaper than they are in a
+  // long-running one: give the recordings over raw series their history too.
+  const readOverTime = opts.backfillRecorded === false ? new Set<string>() : recordingsReadOverTime(groups.flat());
   const pods = podSeries(models);
   const scrapeSeconds = parseDuration(opts.scrapeInterval ?? '30s') / 1000;
   const work = mkdtempSync(join(tmpdir(), 'stagegate-rule-cost-'));
@@ -254,15 +282,6 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
         readyTimeoutMs: opts.timeoutMs,
       });
     prom = await start();
-    // Rules that read recorded series over long windows (docs/design.md §7: the derived windows)
-    // would read only minutes of them on a fresh Prometheus, and look cheaper than they are in a
-    // long-running one: give the recordings over raw series their history too.
-    const readOverTime = new Set(
-      groups
-        .flat()
-        .flatMap((g) => g.rules)
-        .flatMap((r) => [...r.expr.matchAll(/_over_time\((stagegate:[\w:]+)/g)].map((m) => m[1]!)),
-    );
     if (readOverTime.size > 0 && opts.backfillRecorded !== false) {
       // Only the recordings read over time (the 5m rates), 100 rollouts per promtool run: each
       // run stays well inside backfillRecordingRules' bound (about 0.3 s per rule here).

@@ -178,7 +178,7 @@ describe('stagegate gate against a real Prometheus', () => {
     });
     expect(verdict.kind).toBe('hold');
     expect(verdict.reasons[0]).toBe(
-      'the rules of shop/unknown are not loaded in Prometheus (no stagegate:istio_requests_by_code:rate5m series); apply the PrometheusRule in generated/unknown.k8s.yaml',
+      'the rules of shop/unknown are not loaded in Prometheus (no stagegate:istio_requests:rate5m series); apply the PrometheusRule in generated/unknown.k8s.yaml',
     );
     // The service has no series either: the telemetry audit says so beside it.
     expect(verdict.reasons.slice(1).map((r) => r.slice(0, r.indexOf(' in the last')))).toEqual([

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { buildRuleGroups, isAlertRule } from '../../../constructs/alert-rules.js';
 import { toModel } from '../../../constructs/spec/index.js';
 import { benchIntent } from '../../../tools/bench/intents.js';
-import { flaggerQueries, renderRuleCost, runRuleCostBench } from '../../../tools/bench/rule-cost.js';
+import {
+  flaggerQueries,
+  recordingsReadOverTime,
+  renderRuleCost,
+  runRuleCostBench,
+} from '../../../tools/bench/rule-cost.js';
 import { exposition, podSeries, writeHistory } from '../../../tools/bench/rule-cost-series.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,6 +56,40 @@ describe('rule-cost bench', () => {
     );
     expect(duration).toBe(
       'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",destination_workload_namespace="team-0",destination_workload=~"svc-0000-v2"}[1m])) by (le))',
+    );
+  });
+
+  it('backfills the recordings read over time, and refuses one that reads another recording (promtool cannot)', () => {
+    expect([...recordingsReadOverTime(buildRuleGroups(toModel(benchIntent(1))))].sort()).toEqual([
+      'stagegate:istio_requests:rate5m',
+      'stagegate:istio_requests_5xx:rate5m',
+    ]);
+    // The per-code design: the 5m rates summed a per-code recording, so their backfill was empty
+    // and the derived 6h windows read minutes of history in the bench.
+    const chained = [
+      {
+        name: 'g',
+        rules: [
+          {
+            record: 'stagegate:istio_requests_by_code:rate5m',
+            expr: 'sum by (response_code) (rate(istio_requests_total[5m]))',
+            labels: {},
+          },
+          {
+            record: 'stagegate:istio_requests:rate5m',
+            expr: 'sum(stagegate:istio_requests_by_code:rate5m)',
+            labels: {},
+          },
+          {
+            record: 'stagegate:istio_requests:rate6h',
+            expr: 'sum_over_time(stagegate:istio_requests:rate5m[6h])',
+            labels: {},
+          },
+        ],
+      },
+    ];
+    expect(() => recordingsReadOverTime(chained)).toThrow(
+      'stagegate:istio_requests:rate5m is read over time but reads the recording stagegate:istio_requests_by_code:rate5m',
     );
   });
 
