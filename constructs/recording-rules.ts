@@ -154,6 +154,6 @@ export function saturationWindowMs(model: RolloutModel, windowMs: number): numbe
 }
 
 /** p99 of bucket rates; `>= 0` drops the NaN histogram_quantile returns for a version without traffic. */
-function p99Of(buckets: Expr): Expr {
+export function p99Of(buckets: Expr): Expr {
   return binary('>=', histogramQuantile(0.99, buckets), num(0));
 }

@@ -57,6 +57,8 @@ export interface TestGroup {
 export interface TestFile {
   readonly rule_files: readonly string[];
   readonly evaluation_interval: string;
+  /** Groups evaluated in this order at each step (Prometheus docs, "Unit testing for rules"). */
+  readonly group_eval_order?: readonly string[];
   readonly tests: readonly TestGroup[];
 }
 

@@ -41,7 +41,7 @@ export function ratioExpr(
  * the same on both versions, so the canary-vs-stable ratios are unaffected. A 1s interval at timeScale 60 has no half: then one interval
  * short, exact on Prometheus 2.x and one sample (1/60 of the 1m demo window) short on 3.x.
  */
-function derivedRangeMs(windowMs: number, intervalMs: number): number {
+export function derivedRangeMs(windowMs: number, intervalMs: number): number {
   return windowMs - ((intervalMs / 2) % 1000 === 0 ? intervalMs / 2 : intervalMs);
 }
 

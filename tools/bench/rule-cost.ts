@@ -23,6 +23,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRuleGroups, isAlertRule, type RuleGroup } from '../../constructs/alert-rules.js';
+import { fleetRuleGroups } from '../../constructs/fleet-rules.js';
 import { METRIC_DURATION_BUCKET, METRIC_REQUESTS } from '../../constructs/conventions.js';
 import { parseDuration } from '../../constructs/duration.js';
 import type { RolloutModel } from '../../constructs/model.js';
@@ -51,10 +52,20 @@ export interface RuleCostOptions {
   readonly backfillRecorded?: boolean;
   /** Rule groups of one rollout. @default buildRuleGroups */
   readonly groupsOf?: (model: RolloutModel) => readonly RuleGroup[];
+  /**
+   * `fleet`: the fleet-wide recordings of constructs/fleet-rules.ts (one group per metrics shape
+   * for every rollout, each rollout's alerts in its own group) instead of groupsOf. @default "per-rollout"
+   */
+  readonly variant?: RuleCostVariant;
+  /** Applied to every group loaded (the tests drop the groups' own intervals). */
+  readonly adjustGroup?: (group: RuleGroup) => RuleGroup;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
   readonly log?: (line: string) => void;
 }
+
+export type RuleCostVariant = 'per-rollout' | 'fleet';
+export const RULE_COST_VARIANTS: readonly RuleCostVariant[] = ['per-rollout', 'fleet'];
 
 export interface PhaseFigures {
   readonly cpuSeconds: number;
@@ -63,6 +74,7 @@ export interface PhaseFigures {
 }
 
 export interface RuleCostRun {
+  readonly variant: RuleCostVariant;
   readonly rollouts: number;
   readonly groups: number;
   readonly rules: number;
@@ -236,12 +248,17 @@ async function measurePhase(
 async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
   const log = opts.log ?? (() => {});
   const groupsOf = opts.groupsOf ?? buildRuleGroups;
+  const variant = opts.variant ?? 'per-rollout';
   const models = Array.from({ length: n }, (_, i) => toModel(benchIntent(i)));
+  // Each rollout's own groups (they say how much bucket history its series need), and the groups
+  // loaded: the same, or the fleet-wide recordings with each rollout's alerts.
   const groups = models.map((m) => groupsOf(m));
+  const adjust = opts.adjustGroup ?? ((g: RuleGroup) => g);
+  const loaded = (variant === 'fleet' ? [fleetRuleGroups(models)] : groups).map((gs) => gs.map(adjust));
   // Rules that read recorded series over long windows (docs/design.md §7: the derived windows)
   // would read only minutes of them on a fresh Prometheus, and look cheaper than they are in a
   // long-running one: give the recordings over raw series their history too.
-  const readOverTime = opts.backfillRecorded === false ? new Set<string>() : recordingsReadOverTime(groups.flat());
+  const readOverTime = opts.backfillRecorded === false ? new Set<string>() : recordingsReadOverTime(loaded.flat());
   const pods = podSeries(models);
   const scrapeSeconds = parseDuration(opts.scrapeInterval ?? '30s') / 1000;
   const work = mkdtempSync(join(tmpdir(), 'stagegate-rule-cost-'));
@@ -285,7 +302,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
     if (readOverTime.size > 0 && opts.backfillRecorded !== false) {
       // Only the recordings read over time (the 5m rates), 100 rollouts per promtool run: each
       // run stays well inside backfillRecordingRules' bound (about 0.3 s per rule here).
-      const perRollout = groups.map((gs) =>
+      const perRollout = loaded.map((gs) =>
         gs.map((g) => ({
           name: g.name,
           ...(g.interval ? { interval: g.interval } : {}),
@@ -306,7 +323,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
           timeoutMs: opts.timeoutMs,
         });
         log(
-          `rule-cost: recordings of rollouts ${from}–${Math.min(from + 100, n) - 1} backfilled in ${Math.round((performance.now() - t0) / 1000)} s`,
+          `rule-cost: recordings of ${variant === 'fleet' ? 'the fleet' : `rollouts ${from}–${Math.min(from + 100, n) - 1}`} backfilled in ${Math.round((performance.now() - t0) / 1000)} s`,
         );
       }
       await prom.stop();
@@ -316,7 +333,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
     await sleep(Math.max(2 * scrapeSeconds, opts.warmupSeconds / 2) * 1000, opts.signal);
     const baseline = await measurePhase(prom, opts.measureSeconds, opts.signal);
 
-    setRules(groups.flat());
+    setRules(loaded.flat());
     await prom.reload();
     const before = await selfMetrics(prom.url);
     await sleep(opts.warmupSeconds * 1000, opts.signal);
@@ -366,9 +383,10 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
       rssBytes: p.rssBytes,
     });
     return {
+      variant,
       rollouts: n,
-      groups: groups.reduce((a, g) => a + g.length, 0),
-      rules: groups.reduce((a, g) => a + g.reduce((b, x) => b + x.rules.length, 0), 0),
+      groups: loaded.reduce((a, g) => a + g.length, 0),
+      rules: loaded.reduce((a, g) => a + g.reduce((b, x) => b + x.rules.length, 0), 0),
       recordedSeries,
       istioSeries: pods.length * 4 * 23,
       backfilledSamples,
@@ -421,11 +439,11 @@ const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 /** The table lines `stagegate bench` prints. */
 export function renderRuleCost(r: RuleCostReport): string[] {
   const out = [
-    'rules  N     groups rules  recorded  rule cores  flagger cores  ratio   Σ group s  max group s  missed  RSS/rollout',
+    'rules  variant      N     groups rules  recorded  rule cores  flagger cores  ratio   Σ group s  max group s  missed  RSS/rollout',
   ];
   for (const run of r.runs) {
     out.push(
-      `rules  ${String(run.rollouts).padEnd(5)} ${String(run.groups).padEnd(6)} ${String(run.rules).padEnd(6)} ` +
+      `rules  ${run.variant.padEnd(12)} ${String(run.rollouts).padEnd(5)} ${String(run.groups).padEnd(6)} ${String(run.rules).padEnd(6)} ` +
         `${String(run.recordedSeries).padEnd(9)} ${f(run.ruleCores).padEnd(11)} ${f(run.flaggerCores).padEnd(14)} ` +
         `${f(run.ratioToFlagger, 2).padEnd(7)} ${f(run.sumGroupSeconds).padEnd(10)} ${f(run.maxGroupSeconds).padEnd(12)} ` +
         `${String(run.missedIterations).padEnd(7)} ${f(run.rssPerRolloutBytes / 1048576, 2)} MiB`,

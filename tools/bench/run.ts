@@ -5,7 +5,7 @@
 import { runBotBench, type BotReport } from './bot.js';
 import { runDetectionBench, type DetectionReport } from './detection.js';
 import { runFleetBench, type FleetReport } from './fleet.js';
-import { runRuleCostBench, type RuleCostReport } from './rule-cost.js';
+import { RULE_COST_VARIANTS, runRuleCostBench, type RuleCostReport, type RuleCostVariant } from './rule-cost.js';
 import { runSynthBench, type SynthReport } from './synth.js';
 
 export type BenchName = 'synth' | 'detection' | 'bot' | 'rules' | 'fleet';
@@ -93,6 +93,18 @@ export const QUICK: BenchSizes = {
   fleetSizes: [5, 10],
 };
 
+/**
+ * `RULE_COST_VARIANT=fleet` measures the fleet-wide recordings (constructs/fleet-rules.ts) instead
+ * of the per-rollout rules synth writes; anything else is refused.
+ */
+export function ruleCostVariant(env: NodeJS.ProcessEnv = process.env): RuleCostVariant | undefined {
+  const v = env.RULE_COST_VARIANT;
+  if (v === undefined || v === '') return undefined;
+  if (!(RULE_COST_VARIANTS as readonly string[]).includes(v))
+    throw new Error(`RULE_COST_VARIANT must be one of ${RULE_COST_VARIANTS.join(', ')} (got ${JSON.stringify(v)})`);
+  return v as RuleCostVariant;
+}
+
 export async function runBench(
   opts: BenchOptions,
   sizes: BenchSizes = opts.quick ? QUICK : FULL,
@@ -120,6 +132,7 @@ export async function runBench(
   const rules = want('rules')
     ? await runRuleCostBench({
         ...ruleCost,
+        ...(ruleCostVariant() ? { variant: ruleCostVariant() } : {}),
         timeoutMs: opts.quick ? 300_000 : 1_800_000,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.log ? { log: opts.log } : {}),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildRuleGroups, isAlertRule } from '../../../constructs/alert-rules.js';
+import { fleetRuleGroups } from '../../../constructs/fleet-rules.js';
 import { toModel } from '../../../constructs/spec/index.js';
 import { benchIntent } from '../../../tools/bench/intents.js';
 import {
@@ -121,6 +122,36 @@ describe('rule-cost bench', () => {
     expect(Number.isFinite(run.ruleCores)).toBe(true);
     // Goals are judged only at 500 rollouts.
     expect(report.goalsMet).toEqual({});
-    expect(renderRuleCost(report)[1]).toMatch(/^rules {2}3 {5}6 /);
+    expect(renderRuleCost(report)[1]).toMatch(/^rules {2}per-rollout {2}3 {5}6 /);
+  }, 120_000);
+
+  it('measures the fleet-wide recordings (RULE_COST_VARIANT=fleet): every series the alerts read is written, none fails', async () => {
+    const report = await runRuleCostBench({
+      sizes: [3],
+      historyMinutes: 15,
+      warmupSeconds: 6,
+      measureSeconds: 8,
+      evaluationInterval: '2s',
+      scrapeInterval: '2s',
+      variant: 'fleet',
+      adjustGroup: ({ interval: _, ...g }) => g,
+      timeoutMs: 120_000,
+    });
+    const run = report.runs[0]!;
+    const models = [0, 1, 2].map((i) => toModel(benchIntent(i)));
+    const fleet = fleetRuleGroups(models);
+    expect(run.variant).toBe('fleet');
+    expect(run.groups).toBe(fleet.length);
+    expect(run.rules).toBe(fleet.reduce((a, g) => a + g.rules.length, 0));
+    // Each rollout's series the alerts read (per version), plus the fleet's own and the info series.
+    const read = models.flatMap((m) =>
+      buildRuleGroups(m)
+        .flatMap((g) => g.rules)
+        .filter((r) => !isAlertRule(r) && !/5xx:rate|_bucket:rate/.test(r.record)),
+    );
+    expect(run.recordedSeries).toBeGreaterThan(read.length);
+    expect(run.evaluationFailures).toBe(0);
+    expect(run.missedIterations).toBe(0);
+    expect(renderRuleCost(report)[1]).toMatch(/^rules {2}fleet {8}3 /);
   }, 120_000);
 });

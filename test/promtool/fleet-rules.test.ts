@@ -1,0 +1,148 @@
+/**
+ * Fleet-wide recordings (constructs/fleet-rules.ts, docs/design.md §7) against the per-rollout
+ * rules they stand in for, under promtool, in one run over the same series: three rollouts of
+ * different traffic (so different decision and short windows, raw and derived long windows, p99
+ * straight from the buckets and from the short window's recording), one failing, one slow, one
+ * healthy. The per-rollout rules are loaded renamed (`stagegate:` → `ref:`, alerts `Ref…`), so
+ * both sets run side by side, and every recorded series and every alert must be the same at every
+ * evaluation.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildRuleGroups, isAlertRule, type Rule, type RuleGroup } from '../../constructs/alert-rules.js';
+import { fleetRuleGroups } from '../../constructs/fleet-rules.js';
+import type { RolloutModel } from '../../constructs/model.js';
+import { promtoolWorkdir, testRules, writeRuleFile, type InputSeries } from '../../tools/promtool.js';
+import { rolloutModel } from '../constructs/fixtures.js';
+import { scenarioSeries, steady, stepAt, type Scenario } from './scenario.js';
+
+const MINUTE = 60;
+const DURATION_S = 100 * MINUTE;
+const STEP_S = 30;
+const REGRESSION_S = 40 * MINUTE;
+
+const rollout = (name: string, rps: number, stage: string): RolloutModel =>
+  rolloutModel({
+    name,
+    service: { host: name, port: 8080, gateways: ['mesh'] },
+    stage,
+    traffic: { requestsPerSecond: rps, baselineErrorRatio: 0.002 },
+  });
+
+/** Three rollouts whose windows differ (a cohort stage, a thin 1 %, a busy 50 %). */
+const scenarios: Scenario[] = [
+  {
+    model: rollout('orders', 2000, 'half'),
+    canary: { ...steady(1000, 0.002), errorRatio: stepAt(REGRESSION_S, 0.002, 0.2) },
+    stable: steady(1000, 0.002),
+  },
+  {
+    model: rollout('search', 400, 'one-percent'),
+    canary: { ...steady(40, 0.002), medianMs: stepAt(REGRESSION_S, 40, 400) },
+    stable: steady(360, 0.002),
+  },
+  {
+    model: rollout('basket', 200, 'internal'),
+    canary: steady(5, 0.002),
+    stable: steady(195, 0.002),
+  },
+].map((s, i) => ({ ...s, durationS: DURATION_S, stepS: STEP_S, seed: 11 + i, pods: 2 }));
+const models = scenarios.map((s) => s.model);
+
+/** The per-rollout rules, renamed so they run beside the fleet's. */
+function reference(groups: readonly RuleGroup[]): RuleGroup[] {
+  const rename = (rule: Rule): Rule =>
+    isAlertRule(rule)
+      ? { ...rule, alert: `Ref${rule.alert}`, expr: rule.expr.replaceAll('stagegate:', 'ref:') }
+      : {
+          ...rule,
+          record: rule.record.replace('stagegate:', 'ref:'),
+          expr: rule.expr.replaceAll('stagegate:', 'ref:'),
+        };
+  return groups.map((g) => ({ ...g, name: `ref.${g.name}`, rules: g.rules.map(rename) }));
+}
+
+const slow = (g: RuleGroup) => g.name.endsWith('.slow');
+
+function inputSeries(): InputSeries[] {
+  const seen = new Map<string, InputSeries>();
+  for (const s of scenarios) for (const x of scenarioSeries(s)) if (!seen.has(x.series)) seen.set(x.series, x);
+  return [...seen.values()];
+}
+
+describe('fleet-wide recordings under promtool', () => {
+  it('write every series the per-rollout rules write, with the same values, and fire the same alerts', async () => {
+    const fleet = fleetRuleGroups(models);
+    const ref = reference(models.flatMap((m) => buildRuleGroups(m)));
+    const recorded = [
+      ...new Set(
+        models.flatMap((m) =>
+          buildRuleGroups(m)
+            .flatMap((g) => g.rules)
+            .filter((r) => !isAlertRule(r))
+            .map((r) => (r as { record: string }).record),
+        ),
+      ),
+      // The base 5xx rate and the short window's bucket rates feed only the rules that derive
+      // from them; the fleet keeps those per service (stagegate:fleet_errors, stagegate:fleet_buckets).
+    ].filter((name) => !/istio_requests_5xx:rate|_bucket:rate/.test(name));
+    expect(recorded.length).toBeGreaterThan(15);
+    const span = `[${DURATION_S - 5 * MINUTE}s:1m]`;
+    const at = `${DURATION_S}s`;
+    const differs = (a: string, b: string) => `(abs(${a} - ${b}) > 1e-9) or (${a} unless ${b}) or (${b} unless ${a})`;
+    const tests = recorded.map((name) => ({
+      // From minute 5: the first evaluations see the info series of the evaluation before.
+      expr: `count_over_time((${differs(name, name.replace('stagegate:', 'ref:'))})${span})`,
+      eval_time: at,
+      exp_samples: [],
+    }));
+    const alerts = 'ALERTS{alertname!~"Ref.*"}';
+    const refAlerts = 'label_replace(ALERTS{alertname=~"Ref.*"}, "alertname", "$1", "alertname", "Ref(.*)")';
+    tests.push({ expr: `count_over_time((${differs(alerts, refAlerts)})${span})`, eval_time: at, exp_samples: [] });
+    // Not vacuous: the failing and the slow canary are rolled back, the healthy one is not.
+    const firing = (rollout: string) =>
+      `count(count_over_time(ALERTS{alertstate="firing", stagegate_action="rollback", stagegate_rollout="${rollout}"}${span.replace(':1m', '')})) > bool 0`;
+    for (const [rollout, value] of [
+      ['orders', 1],
+      ['search', 1],
+    ] as const)
+      tests.push({ expr: firing(rollout), eval_time: at, exp_samples: [{ value }] } as never);
+    tests.push({ expr: firing('basket').replace(' > bool 0', ''), eval_time: at, exp_samples: [] });
+
+    const work = await promtoolWorkdir();
+    try {
+      await writeRuleFile(work.dir, { groups: [...fleet, ...ref] }, 'rules.json');
+      const result = await testRules(work.dir, {
+        rule_files: ['rules.json'],
+        evaluation_interval: '1m',
+        // The fleet's main group first, as it writes what the rollouts' groups read; each slow
+        // group after the alerts, as harness.ts orders a rollout's (they read its previous value).
+        group_eval_order: [...fleet.filter((g) => !slow(g)), ...fleet.filter(slow), ...ref].map((g) => g.name),
+        tests: [{ interval: `${STEP_S}s`, input_series: inputSeries(), promql_expr_test: tests }],
+      });
+      expect(result.stdout + result.stderr).toContain('SUCCESS');
+      expect(result.code).toBe(0);
+    } finally {
+      await work.dispose();
+    }
+  }, 120_000);
+
+  it('read the raw Istio series in the fleet groups only, as often for six rollouts as for three', () => {
+    const raw = /(^|[^:\w])istio_request\w*\{/g;
+    const reads = (g: RuleGroup) => g.rules.reduce((n, r) => n + (r.expr.match(raw)?.length ?? 0), 0);
+    const more = [
+      ...models,
+      ...models.map((m) => ({ ...m, name: `${m.name}-2`, service: { ...m.service, host: `${m.service.host}-2` } })),
+    ];
+    const fleetReads = (ms: readonly RolloutModel[]) =>
+      fleetRuleGroups(ms)
+        .filter((g) => g.name.startsWith('stagegate.fleet.'))
+        .reduce((n, g) => n + reads(g), 0);
+    const perRollout = fleetRuleGroups(more).filter((g) => !g.name.startsWith('stagegate.fleet.'));
+    expect(perRollout).toHaveLength(6);
+    expect(perRollout.map(reads)).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(fleetReads(more)).toBe(fleetReads(models));
+    // The per-rollout rules read them in every rollout's group.
+    const refReads = more.flatMap((m) => buildRuleGroups(m)).reduce((n, g) => n + reads(g), 0);
+    expect(refReads).toBeGreaterThan(2 * fleetReads(more));
+  });
+});
