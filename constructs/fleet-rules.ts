@@ -24,7 +24,9 @@ import { decisionWindowMs, LATENCY_FLOOR_MS, shortWindowMs } from './detectabili
 import { liveStage, type RolloutModel } from './model.js';
 import { alertRules, type RecordingRule, type RuleGroup } from './alert-rules.js';
 import { p99Of, saturationWindowMs } from './recording-rules.js';
-import { userSignalRecordingRules } from './user-signals.js';
+import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
+import { drillAlerts } from './drill-alert.js';
+import { FLEET_WINDOW_LABELS, fleetAlertRules, paramsRule, ROLE_LABEL, windowLabels } from './fleet-alerts.js';
 import { metricsService } from './istio/hosts.js';
 import {
   aggregate,
@@ -270,7 +272,8 @@ function fleetRules(s: Shape, reads: readonly Reads[]): { main: RecordingRule[];
   // The joins: every rollout that reads a source gets it under its own series' name and labels.
   const joins = new Map<string, Source>();
   for (const r of reads) for (const x of r.sources) joins.set(x.id, x);
-  const keep = [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE, s.versionLabel];
+  // The role and the rollout's windows stay on the joined series (fleet-alerts.ts selects by them).
+  const keep = [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE, s.versionLabel, ROLE_LABEL, ...FLEET_WINDOW_LABELS];
   for (const x of [...joins.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     const readers = selector(ROLLOUT_READS, [re(READS_LABEL, `.*,${escapeRegex(x.id)},.*`)]);
     const joined = aggregate(
@@ -299,13 +302,16 @@ function escapeRegex(s: string): string {
 function readsRule(r: Reads): RecordingRule {
   const t = istioTarget(r.model);
   const svc = metricsService(r.model.service.host, r.model.namespace, r.model.service.serviceEntry === true);
-  const version = (v: string) =>
-    call('label_replace', call('vector', num(1)), str(t.versionLabel), str(v), str(''), str(''));
-  const versions = [...new Set([t.versions.stable, t.versions.canary])];
+  const set = (e: Expr, label: string, value: string): Expr =>
+    call('label_replace', e, str(label), str(value), str(''), str(''));
+  // validate.ts refuses a canary of the stable version, so the two series always differ.
+  const version = (role: 'stable' | 'canary') =>
+    set(set(call('vector', num(1)), t.versionLabel, t.versions[role]), ROLE_LABEL, role);
   return {
     record: ROLLOUT_READS,
-    expr: render(versions.map((v): Expr => version(v)).reduce((a, b) => binary('or', a, b))),
+    expr: render(binary('or', version('stable'), version('canary'))),
     labels: {
+      ...windowLabels(r.model),
       [ALERT_LABEL_ROLLOUT]: t.rollout,
       [ALERT_LABEL_NAMESPACE]: t.namespace,
       destination_service_name: svc.name,
@@ -341,7 +347,11 @@ export function fleetGroupName(model: RolloutModel, slow = false): string {
  * fleet's joins up to one interval late (Prometheus runs groups at their own offsets), where the
  * per-rollout design reads its own recordings of the same evaluation.
  */
-export function fleetRuleGroups(models: readonly RolloutModel[]): RuleGroup[] {
+export function fleetRuleGroups(
+  models: readonly RolloutModel[],
+  opts: { readonly alerts?: 'per-rollout' | 'fleet' } = {},
+): RuleGroup[] {
+  const fleetAlerts = opts.alerts === 'fleet';
   const byShape = new Map<string, Reads[]>();
   const reads = models.map(readsOf);
   for (const r of reads) {
@@ -353,7 +363,12 @@ export function fleetRuleGroups(models: readonly RolloutModel[]): RuleGroup[] {
     const first = shaped[0]!.model;
     const s = shapeOf(first);
     const { main, slow } = fleetRules(s, shaped);
-    groups.push({ name: fleetGroupName(first), interval: promDuration(recordingIntervalMs(s.timeScale)), rules: main });
+    const alerts = fleetAlerts ? fleetAlertRules(shaped.map((r) => r.model)) : [];
+    groups.push({
+      name: fleetGroupName(first),
+      interval: promDuration(recordingIntervalMs(s.timeScale)),
+      rules: [...main, ...alerts],
+    });
     if (slow.length > 0)
       groups.push({
         name: fleetGroupName(first, true),
@@ -366,7 +381,9 @@ export function fleetRuleGroups(models: readonly RolloutModel[]): RuleGroup[] {
     groups.push({
       name: ruleGroupName(m.name),
       interval: promDuration(recordingIntervalMs(m.metrics.timeScale)),
-      rules: [readsRule(r), p99LimitRule(m), ...userSignalRecordingRules(m), ...alertRules(m)],
+      rules: fleetAlerts
+        ? [readsRule(r), paramsRule(m), ...userSignalRecordingRules(m), ...userSignalAlerts(m), ...drillAlerts(m)]
+        : [readsRule(r), p99LimitRule(m), ...userSignalRecordingRules(m), ...alertRules(m)],
     });
   }
   return groups;

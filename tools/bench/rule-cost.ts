@@ -52,10 +52,7 @@ export interface RuleCostOptions {
   readonly backfillRecorded?: boolean;
   /** Rule groups of one rollout. @default buildRuleGroups */
   readonly groupsOf?: (model: RolloutModel) => readonly RuleGroup[];
-  /**
-   * `fleet`: the fleet-wide recordings of constructs/fleet-rules.ts (one group per metrics shape
-   * for every rollout, each rollout's alerts in its own group) instead of groupsOf. @default "per-rollout"
-   */
+  /** What is loaded (RuleCostVariant); anything but per-rollout ignores groupsOf. @default "per-rollout" */
   readonly variant?: RuleCostVariant;
   /** Applied to every group loaded (the tests drop the groups' own intervals). */
   readonly adjustGroup?: (group: RuleGroup) => RuleGroup;
@@ -64,8 +61,13 @@ export interface RuleCostOptions {
   readonly log?: (line: string) => void;
 }
 
-export type RuleCostVariant = 'per-rollout' | 'fleet';
-export const RULE_COST_VARIANTS: readonly RuleCostVariant[] = ['per-rollout', 'fleet'];
+/**
+ * What is loaded: the per-rollout rules synth writes; the fleet-wide recordings with each
+ * rollout's own alerts (constructs/fleet-rules.ts); or those with the fleet-wide alerts too
+ * (constructs/fleet-alerts.ts).
+ */
+export type RuleCostVariant = 'per-rollout' | 'fleet' | 'fleet-alerts';
+export const RULE_COST_VARIANTS: readonly RuleCostVariant[] = ['per-rollout', 'fleet', 'fleet-alerts'];
 
 export interface PhaseFigures {
   readonly cpuSeconds: number;
@@ -254,7 +256,11 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
   // loaded: the same, or the fleet-wide recordings with each rollout's alerts.
   const groups = models.map((m) => groupsOf(m));
   const adjust = opts.adjustGroup ?? ((g: RuleGroup) => g);
-  const loaded = (variant === 'fleet' ? [fleetRuleGroups(models)] : groups).map((gs) => gs.map(adjust));
+  const loaded = (
+    variant === 'per-rollout'
+      ? groups
+      : [fleetRuleGroups(models, { alerts: variant === 'fleet-alerts' ? 'fleet' : 'per-rollout' })]
+  ).map((gs) => gs.map(adjust));
   // Rules that read recorded series over long windows (docs/design.md §7: the derived windows)
   // would read only minutes of them on a fresh Prometheus, and look cheaper than they are in a
   // long-running one: give the recordings over raw series their history too.
@@ -323,7 +329,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
           timeoutMs: opts.timeoutMs,
         });
         log(
-          `rule-cost: recordings of ${variant === 'fleet' ? 'the fleet' : `rollouts ${from}–${Math.min(from + 100, n) - 1}`} backfilled in ${Math.round((performance.now() - t0) / 1000)} s`,
+          `rule-cost: recordings of ${variant !== 'per-rollout' ? 'the fleet' : `rollouts ${from}–${Math.min(from + 100, n) - 1}`} backfilled in ${Math.round((performance.now() - t0) / 1000)} s`,
         );
       }
       await prom.stop();

@@ -95,7 +95,8 @@ export const QUICK: BenchSizes = {
 
 /**
  * `RULE_COST_VARIANT=fleet` measures the fleet-wide recordings (constructs/fleet-rules.ts) instead
- * of the per-rollout rules synth writes; anything else is refused.
+ * of the per-rollout rules synth writes, `fleet-alerts` the fleet-wide alerts too
+ * (constructs/fleet-alerts.ts); anything else is refused.
  */
 export function ruleCostVariant(env: NodeJS.ProcessEnv = process.env): RuleCostVariant | undefined {
   const v = env.RULE_COST_VARIANT;

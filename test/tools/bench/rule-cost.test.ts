@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildRuleGroups, isAlertRule } from '../../../constructs/alert-rules.js';
 import { fleetRuleGroups } from '../../../constructs/fleet-rules.js';
+import { ruleCostVariant } from '../../../tools/bench/run.js';
 import { toModel } from '../../../constructs/spec/index.js';
 import { benchIntent } from '../../../tools/bench/intents.js';
 import {
@@ -15,6 +16,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 describe('rule-cost bench', () => {
+  it('takes the variant from RULE_COST_VARIANT and refuses one it does not know', () => {
+    expect(ruleCostVariant({})).toBeUndefined();
+    expect(ruleCostVariant({ RULE_COST_VARIANT: 'fleet-alerts' })).toBe('fleet-alerts');
+    expect(() => ruleCostVariant({ RULE_COST_VARIANT: 'fleet-wide' })).toThrow(
+      'RULE_COST_VARIANT must be one of per-rollout, fleet, fleet-alerts (got "fleet-wide")',
+    );
+  });
+
   it('exposes 4 pods per rollout with Istio labels, and backfills the same series in time order', () => {
     const models = [toModel(benchIntent(0)), toModel(benchIntent(1))];
     const pods = podSeries(models);
@@ -125,7 +134,7 @@ describe('rule-cost bench', () => {
     expect(renderRuleCost(report)[1]).toMatch(/^rules {2}per-rollout {2}3 {5}6 /);
   }, 120_000);
 
-  it('measures the fleet-wide recordings (RULE_COST_VARIANT=fleet): every series the alerts read is written, none fails', async () => {
+  it('measures the fleet-wide rules (RULE_COST_VARIANT=fleet-alerts): every series the alerts read is written, none fails', async () => {
     const report = await runRuleCostBench({
       sizes: [3],
       historyMinutes: 15,
@@ -133,14 +142,14 @@ describe('rule-cost bench', () => {
       measureSeconds: 8,
       evaluationInterval: '2s',
       scrapeInterval: '2s',
-      variant: 'fleet',
+      variant: 'fleet-alerts',
       adjustGroup: ({ interval: _, ...g }) => g,
       timeoutMs: 120_000,
     });
     const run = report.runs[0]!;
     const models = [0, 1, 2].map((i) => toModel(benchIntent(i)));
-    const fleet = fleetRuleGroups(models);
-    expect(run.variant).toBe('fleet');
+    const fleet = fleetRuleGroups(models, { alerts: 'fleet' });
+    expect(run.variant).toBe('fleet-alerts');
     expect(run.groups).toBe(fleet.length);
     expect(run.rules).toBe(fleet.reduce((a, g) => a + g.rules.length, 0));
     // Each rollout's series the alerts read (per version), plus the fleet's own and the info series.
@@ -152,6 +161,6 @@ describe('rule-cost bench', () => {
     expect(run.recordedSeries).toBeGreaterThan(read.length);
     expect(run.evaluationFailures).toBe(0);
     expect(run.missedIterations).toBe(0);
-    expect(renderRuleCost(report)[1]).toMatch(/^rules {2}fleet {8}3 /);
+    expect(renderRuleCost(report)[1]).toMatch(/^rules {2}fleet-alerts {1}3 /);
   }, 120_000);
 });

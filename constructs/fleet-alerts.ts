@@ -1,0 +1,384 @@
+/**
+ * Fleet-wide alerts (docs/design.md §7, rule cost: "Fleet-wide recordings, measured"): the
+ * alerts of alert-rules.ts written once per metrics shape and per `for`, for every rollout at once,
+ * over the series fleet-rules.ts joins to each rollout. A rollout's numbers (its limits, its
+ * minimum sample) come from a params series its own group writes (`stagegate:rollout_param`),
+ * and its windows from labels every joined series carries (FLEET_WINDOW_LABELS), so one rule
+ * serves all the rollouts whose alert has the same windows and `for`: each selector matches only
+ * them, and each comparison pairs a rollout's series `on(rollout, namespace)`.
+ *
+ * What this is for: the rule-cost bench (`RULE_COST_VARIANT=fleet-alerts`); the equivalence test
+ * test/promtool/fleet-rules.test.ts shows the same alerts fire at the same evaluations as the
+ * per-rollout rules. Not what synth writes (docs/design.md §7 says why).
+ */
+import {
+  ALERT_LABEL_ACTION,
+  ALERT_LABEL_NAMESPACE,
+  ALERT_LABEL_ROLLOUT,
+  ALERT_LABEL_SEVERITY,
+  ALERT_LABEL_SIGNAL,
+  recordedSeriesName,
+  type AlertAction,
+  type AlertSeverity,
+  type AlertSignal,
+  type RecordedKind,
+} from './conventions.js';
+import {
+  decisionWindowMs,
+  ERROR_RATIO_FLOOR,
+  LATENCY_FLOOR_MS,
+  minCanaryRequests,
+  shortWindowMs,
+} from './detectability.js';
+import { effectiveRouting, liveStage, type RolloutModel } from './model.js';
+import type { AlertRule, RecordingRule, Rule } from './alert-rules.js';
+import { saturationWindowMs } from './recording-rules.js';
+import {
+  aggregate,
+  anyOf,
+  binary,
+  call,
+  eq,
+  num,
+  promDuration,
+  re,
+  render,
+  selector,
+  str,
+  sum,
+  type Expr,
+  type LabelMatcher,
+  type VectorMatching,
+} from './promql/ast.js';
+import { ISTIO_DURATION_BUCKETS_MS } from './promql/istio.js';
+import {
+  blipProofForMs,
+  burnForMs,
+  burnPairs,
+  persistenceForMs,
+  tooFewRequestsForMs,
+  trainWindowMs,
+  windowLabel,
+  type BurnPair,
+} from './promql/windows.js';
+
+/** The role of a version in a joined series ("canary" or "stable"). */
+export const ROLE_LABEL = 'stagegate_role';
+/** Labels every joined series and params series carries: the rollout's windows and burn `for`s. */
+export const DECISION_LABEL = 'stagegate_decision';
+export const SHORT_LABEL = 'stagegate_short';
+export const BURN_LABEL = 'stagegate_burn';
+export const FLEET_WINDOW_LABELS = [DECISION_LABEL, SHORT_LABEL, BURN_LABEL] as const;
+/** The params series of each rollout, one per number its alerts compare with. */
+export const ROLLOUT_PARAM = 'stagegate:rollout_param';
+export const PARAM_LABEL = 'stagegate_param';
+
+type Param =
+  | 'error_ratio_max'
+  | 'error_vs_stable'
+  | 'latency_max'
+  | 'latency_vs_stable'
+  | 'saturation_max'
+  | 'min_requests'
+  | 'too_few_min_requests';
+
+const ON: VectorMatching = { on: [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE] };
+
+/** The windows of `model`'s live stage, as fleet-rules.ts labels its series. */
+export function windowLabels(model: RolloutModel): Record<(typeof FLEET_WINDOW_LABELS)[number], string> {
+  const stage = liveStage(model);
+  const scale = model.metrics.timeScale;
+  const burn = burnPairs(scale).map((p) => promDuration(burnForMs(p, model.health.errorRatio.max, scale)));
+  return {
+    [DECISION_LABEL]: windowLabel(decisionWindowMs(model, stage)),
+    [SHORT_LABEL]: windowLabel(shortWindowMs(model, stage)),
+    [BURN_LABEL]: burn.join('/'),
+  };
+}
+
+/** The params rule of one rollout: one series per number, labelled with its windows. */
+export function paramsRule(model: RolloutModel): RecordingRule {
+  const { errorRatio, latencyP99Ms, saturation } = model.health;
+  const min = minCanaryRequests(model);
+  const routing = effectiveRouting(model);
+  const params: [Param, number][] = [
+    ['error_ratio_max', errorRatio.max],
+    ['error_vs_stable', errorRatio.maxVsStable],
+    ['latency_max', latencyP99Ms.max],
+    ['latency_vs_stable', latencyP99Ms.maxVsStable],
+    ['saturation_max', saturation.max],
+    ['min_requests', min],
+  ];
+  // alert-rules.ts: no too-few-requests hold for a stage that sends the canary nothing by design.
+  if (routing.canaryWeight > 0 || routing.cohortRoute || routing.mirrorPercent > 0)
+    params.push(['too_few_min_requests', min]);
+  const series = params.map(
+    ([name, value]): Expr =>
+      call('label_replace', call('vector', num(value)), str(PARAM_LABEL), str(name), str(''), str('')),
+  );
+  return {
+    record: ROLLOUT_PARAM,
+    expr: render(series.reduce((a, b) => binary('or', a, b))),
+    labels: { [ALERT_LABEL_ROLLOUT]: model.name, [ALERT_LABEL_NAMESPACE]: model.namespace, ...windowLabels(model) },
+  };
+}
+
+interface Bucket {
+  readonly m: readonly LabelMatcher[];
+}
+
+const param = (name: Param, b: Bucket) => selector(ROLLOUT_PARAM, [eq(PARAM_LABEL, name), ...b.m]);
+const series = (kind: RecordedKind, w: number, role: 'canary' | 'stable', b: Bucket) =>
+  selector(recordedSeriesName(kind, windowLabel(w)), [eq(ROLE_LABEL, role), ...b.m]);
+
+/** promql/rollout-queries.ts relativeLimitExpr, per rollout: `vs × stable + floor`, or the floor. */
+function relative(kind: RecordedKind, w: number, vs: Param, floor: number, b: Bucket): Expr {
+  const scaled = binary('+', binary('*', series(kind, w, 'stable', b), param(vs, b), { matching: ON }), num(floor));
+  return binary('or', scaled, binary('+', binary('*', param(vs, b), num(0)), num(floor)), { matching: ON });
+}
+
+/** Canary `kind` on `w` above `max` and above `limit`, per rollout. */
+function above(kind: RecordedKind, w: number, max: Expr, limit: Expr, b: Bucket): Expr {
+  return binary('>', binary('>', series(kind, w, 'canary', b), max, { matching: ON }), limit, { matching: ON });
+}
+
+/** `expr`, for the rollouts with at least their minimum sample of canary requests in `w`. */
+function withSample(expr: Expr, w: number, b: Bucket): Expr {
+  const count = binary('*', series('requests', w, 'canary', b), num(w / 1000));
+  return binary('and', expr, binary('>=', count, param('min_requests', b), { matching: ON }), { matching: ON });
+}
+
+/** The recorded p99 limit (fleet-wide p99LimitRule below), or the absolute limit before it exists. */
+function p99Limit(w: number, b: Bucket): Expr {
+  return binary('or', selector(recordedSeriesName('p99_limit', windowLabel(w))), param('latency_max', b), {
+    matching: ON,
+  });
+}
+
+/**
+ * recording-rules.ts's p99 limit for every rollout of decision window `w`: `vs × stable p99 +
+ * floor` rounded up to the next bucket bound when above the absolute limit, else the limit
+ * (promql/rollout-queries.ts roundUpToBucketExpr, with the limit a series).
+ */
+function p99LimitRule(w: number, b: Bucket): RecordingRule {
+  const x = binary(
+    '+',
+    binary('*', series('p99', w, 'stable', b), param('latency_vs_stable', b), { matching: ON }),
+    num(LATENCY_FLOOR_MS),
+  );
+  const xAbove = binary('>', x, param('latency_max', b), { matching: ON });
+  const ceilings = [...new Set(ISTIO_DURATION_BUCKETS_MS)]
+    .sort((a, c) => a - c)
+    .map(
+      (c): Expr =>
+        call(
+          'label_replace',
+          binary('+', binary('*', binary('<=', xAbove, num(c)), num(0)), num(c)),
+          str('bound'),
+          str(String(c)),
+          str(''),
+          str(''),
+        ),
+    )
+    .reduce((a, c) => binary('or', a, c));
+  const limited = binary('or', binary('or', ceilings, xAbove, { matching: ON }), param('latency_max', b), {
+    matching: ON,
+  });
+  return {
+    record: recordedSeriesName('p99_limit', windowLabel(w)),
+    expr: render(aggregate('min', limited, [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE])),
+    labels: {},
+  };
+}
+
+function alert(
+  name: string,
+  expr: Expr,
+  forMs: number | string,
+  signal: AlertSignal,
+  action: AlertAction,
+  severity: AlertSeverity,
+  summary: string,
+): Rule {
+  // The rollout and namespace labels come from the series (every one carries them), not the rule.
+  const rule = {
+    alert: name,
+    expr: render(expr),
+    for: typeof forMs === 'string' ? forMs : promDuration(forMs),
+    labels: { [ALERT_LABEL_SIGNAL]: signal, [ALERT_LABEL_ACTION]: action, [ALERT_LABEL_SEVERITY]: severity },
+    annotations: {
+      summary: `{{ $labels.${ALERT_LABEL_NAMESPACE} }}/{{ $labels.${ALERT_LABEL_ROLLOUT} }}: ${summary}`,
+      description: `${summary}; the rollout's limits are its stagegate:rollout_param series.`,
+    },
+  };
+  return rule as unknown as AlertRule;
+}
+
+const groupBy = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> => {
+  const out = new Map<string, T[]>();
+  for (const i of items) out.set(key(i), [...(out.get(key(i)) ?? []), i]);
+  return out;
+};
+
+/**
+ * The fleet's p99 limits, then its alerts, for `models` (one metrics shape): alert-rules.ts's
+ * alerts, one rule per alert and distinct windows/`for` among the rollouts; user signals and
+ * drills stay in each rollout's own group.
+ */
+export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
+  const scale = models[0]!.metrics.timeScale;
+  const info = models.map((m) => {
+    const stage = liveStage(m);
+    return { m, W: decisionWindowMs(m, stage), S: shortWindowMs(m, stage), labels: windowLabels(m) };
+  });
+  const rules: Rule[] = [];
+  const byW = groupBy(info, (i) => String(i.W));
+  const wOf = (k: string) => Number(k);
+  const decision = (W: number): Bucket => ({ m: [eq(DECISION_LABEL, windowLabel(W))] });
+  for (const k of [...byW.keys()].sort((a, c) => wOf(a) - wOf(c))) rules.push(p99LimitRule(wOf(k), decision(wOf(k))));
+
+  // The fast thresholds: decision and short window, `for` by the short one.
+  for (const [, group] of groupBy(info, (i) => `${i.W}/${i.S}`)) {
+    const { W, S } = group[0]!;
+    const b: Bucket = { m: [eq(DECISION_LABEL, windowLabel(W)), eq(SHORT_LABEL, windowLabel(S))] };
+    const errorLimit = relative('error_ratio', W, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
+    const errMax = param('error_ratio_max', b);
+    const fast = (kind: RecordedKind, max: Expr, limit: Expr) =>
+      withSample(binary('and', above(kind, W, max, limit, b), above(kind, S, max, limit, b), { matching: ON }), W, b);
+    const forMs = persistenceForMs(S, scale);
+    rules.push(
+      alert(
+        'StagegateCanaryErrorRatio',
+        fast('error_ratio', errMax, errorLimit),
+        forMs,
+        'errors',
+        'rollback',
+        'critical',
+        `canary 5xx ratio {{ $value | humanizePercentage }} over ${windowLabel(W)}`,
+      ),
+      alert(
+        'StagegateCanaryLatencyP99',
+        fast('p99', param('latency_max', b), p99Limit(W, b)),
+        forMs,
+        'latency',
+        'rollback',
+        'critical',
+        `canary p99 {{ $value }} ms over ${windowLabel(W)}`,
+      ),
+    );
+  }
+  // The sustained backstops, the shared-outage hold and the too-few-requests hold: decision window.
+  for (const k of [...byW.keys()].sort((a, c) => wOf(a) - wOf(c))) {
+    const W = wOf(k);
+    const b = decision(W);
+    const forMs = blipProofForMs(W, scale);
+    const errMax = param('error_ratio_max', b);
+    const errorLimit = relative('error_ratio', W, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
+    const shared = binary(
+      'and',
+      binary('>', series('error_ratio', W, 'canary', b), errMax, { matching: ON }),
+      binary('>', series('error_ratio', W, 'stable', b), errMax, { matching: ON }),
+      { matching: ON },
+    );
+    const canaryCount = binary(
+      'or',
+      sum(series('requests', W, 'canary', b), [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE]),
+      binary('*', param('too_few_min_requests', b), num(0)),
+      { matching: ON },
+    );
+    rules.push(
+      alert(
+        'StagegateCanaryErrorRatioSustained',
+        withSample(above('error_ratio', W, errMax, errorLimit, b), W, b),
+        forMs,
+        'errors',
+        'rollback',
+        'critical',
+        `canary 5xx ratio {{ $value | humanizePercentage }} over ${windowLabel(W)}, sustained`,
+      ),
+      alert(
+        'StagegateCanaryLatencyP99Sustained',
+        withSample(above('p99', W, param('latency_max', b), p99Limit(W, b), b), W, b),
+        forMs,
+        'latency',
+        'rollback',
+        'critical',
+        `canary p99 {{ $value }} ms over ${windowLabel(W)}, sustained`,
+      ),
+      alert(
+        'StagegateErrorsSharedWithStable',
+        withSample(shared, W, b),
+        tooFewRequestsForMs(scale),
+        'errors',
+        'hold',
+        'warning',
+        `canary and stable both fail over ${windowLabel(W)}`,
+      ),
+      alert(
+        'StagegateCanaryTooFewRequests',
+        binary('<', binary('*', canaryCount, num(W / 1000)), param('too_few_min_requests', b), { matching: ON }),
+        tooFewRequestsForMs(scale),
+        'traffic',
+        'hold',
+        'warning',
+        `only {{ $value }} canary requests in ${windowLabel(W)}`,
+      ),
+    );
+  }
+  // Recurring errors: every rollout whose decision window is shorter than the train window.
+  const short = info.filter((i) => trainWindowMs(i.W, scale) !== undefined);
+  if (short.length > 0) {
+    const T = trainWindowMs(short[0]!.W, scale)!;
+    const b: Bucket = { m: [re(DECISION_LABEL, anyOf([...new Set(short.map((i) => windowLabel(i.W)))]))] };
+    const limit = relative('error_ratio', T, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
+    rules.push(
+      alert(
+        'StagegateCanaryErrorRatioRecurring',
+        withSample(above('error_ratio', T, param('error_ratio_max', b), limit, b), T, b),
+        blipProofForMs(T, scale),
+        'errors',
+        'rollback',
+        'critical',
+        `canary 5xx ratio {{ $value | humanizePercentage }} over ${windowLabel(T)}, recurring`,
+      ),
+    );
+  }
+  // Burn rates: one rule per pair and `for` (it depends on the budget, windows.ts burnForMs).
+  burnPairs(scale).forEach((pair: BurnPair, p) => {
+    for (const [forText] of groupBy(info, (i) => i.labels[BURN_LABEL].split('/')[p]!)) {
+      const b: Bucket = { m: [re(BURN_LABEL, p === 0 ? `${forText}/.*` : `.*/${forText}`)] };
+      const threshold = binary('*', param('error_ratio_max', b), num(pair.factor));
+      const burning = (w: number) =>
+        above('error_ratio', w, threshold, relative('error_ratio', w, 'error_vs_stable', ERROR_RATIO_FLOOR, b), b);
+      rules.push(
+        alert(
+          pair.name === 'fast' ? 'StagegateCanaryErrorBudgetFastBurn' : 'StagegateCanaryErrorBudgetSlowBurn',
+          withSample(binary('and', burning(pair.shortMs), burning(pair.longMs), { matching: ON }), pair.longMs, b),
+          forText,
+          'errors',
+          'rollback',
+          pair.severity,
+          `canary burns its error budget ${pair.factor}× too fast`,
+        ),
+      );
+    }
+  });
+  // Overflow: the saturation window, max(W, 5m).
+  for (const [, group] of groupBy(info, (i) => String(saturationWindowMs(i.m, i.W)))) {
+    const sat = saturationWindowMs(group[0]!.m, group[0]!.W);
+    const b: Bucket = { m: [re(DECISION_LABEL, anyOf([...new Set(group.map((i) => windowLabel(i.W)))]))] };
+    const limit = relative('uo_ratio', sat, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
+    rules.push(
+      alert(
+        'StagegateCanaryOverflow',
+        withSample(above('uo_ratio', sat, param('saturation_max', b), limit, b), sat, b),
+        blipProofForMs(sat, scale),
+        'saturation',
+        'hold',
+        'warning',
+        `canary sheds {{ $value | humanizePercentage }} of requests (Envoy UO) over ${windowLabel(sat)}`,
+      ),
+    );
+  }
+  return rules;
+}
