@@ -148,6 +148,11 @@ function withSample(expr: Expr, w: number, b: Bucket): Expr {
   return binary('and', expr, binary('>=', count, param('min_requests', b), { matching: ON }), { matching: ON });
 }
 
+/** promql/rollout-queries.ts thresholdExpr, per rollout: above both limits on `w`, with the sample. */
+function threshold(kind: RecordedKind, w: number, max: Expr, limit: Expr, b: Bucket): Expr {
+  return withSample(above(kind, w, max, limit, b), w, b);
+}
+
 /** The recorded p99 limit (fleet-wide p99LimitRule below), or the absolute limit before it exists. */
 function p99Limit(w: number, b: Bucket): Expr {
   return binary('or', selector(recordedSeriesName('p99_limit', windowLabel(w))), param('latency_max', b), {
@@ -289,7 +294,7 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
     rules.push(
       alert(
         'StagegateCanaryErrorRatioSustained',
-        withSample(above('error_ratio', W, errMax, errorLimit, b), W, b),
+        threshold('error_ratio', W, errMax, errorLimit, b),
         forMs,
         'errors',
         'rollback',
@@ -298,7 +303,7 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
       ),
       alert(
         'StagegateCanaryLatencyP99Sustained',
-        withSample(above('p99', W, param('latency_max', b), p99Limit(W, b), b), W, b),
+        threshold('p99', W, param('latency_max', b), p99Limit(W, b), b),
         forMs,
         'latency',
         'rollback',
@@ -334,7 +339,7 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
     rules.push(
       alert(
         'StagegateCanaryErrorRatioRecurring',
-        withSample(above('error_ratio', T, param('error_ratio_max', b), limit, b), T, b),
+        threshold('error_ratio', T, param('error_ratio_max', b), limit, b),
         blipProofForMs(T, scale),
         'errors',
         'rollback',
@@ -371,7 +376,7 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
     rules.push(
       alert(
         'StagegateCanaryOverflow',
-        withSample(above('uo_ratio', sat, param('saturation_max', b), limit, b), sat, b),
+        threshold('uo_ratio', sat, param('saturation_max', b), limit, b),
         blipProofForMs(sat, scale),
         'saturation',
         'hold',
