@@ -69,6 +69,8 @@ export const DECISION_LABEL = 'stagegate_decision';
 export const SHORT_LABEL = 'stagegate_short';
 export const BURN_LABEL = 'stagegate_burn';
 export const FLEET_WINDOW_LABELS = [DECISION_LABEL, SHORT_LABEL, BURN_LABEL] as const;
+/** The metrics shape (reporter, version label, protocol, timeScale) whose fleet rules a series belongs to. */
+export const SHAPE_LABEL = 'stagegate_shape';
 /** The params series of each rollout, one per number its alerts compare with. */
 export const ROLLOUT_PARAM = 'stagegate:rollout_param';
 export const PARAM_LABEL = 'stagegate_param';
@@ -97,7 +99,7 @@ export function windowLabels(model: RolloutModel): Record<(typeof FLEET_WINDOW_L
 }
 
 /** The params rule of one rollout: one series per number, labelled with its windows. */
-export function paramsRule(model: RolloutModel): RecordingRule {
+export function paramsRule(model: RolloutModel, shape: string): RecordingRule {
   const { errorRatio, latencyP99Ms, saturation } = model.health;
   const min = minCanaryRequests(model);
   const routing = effectiveRouting(model);
@@ -119,10 +121,16 @@ export function paramsRule(model: RolloutModel): RecordingRule {
   return {
     record: ROLLOUT_PARAM,
     expr: render(series.reduce((a, b) => binary('or', a, b))),
-    labels: { [ALERT_LABEL_ROLLOUT]: model.name, [ALERT_LABEL_NAMESPACE]: model.namespace, ...windowLabels(model) },
+    labels: {
+      [ALERT_LABEL_ROLLOUT]: model.name,
+      [ALERT_LABEL_NAMESPACE]: model.namespace,
+      [SHAPE_LABEL]: shape,
+      ...windowLabels(model),
+    },
   };
 }
 
+/** The series one rule selects: its shape's, narrowed to the rollouts of one window/`for` bucket. */
 interface Bucket {
   readonly m: readonly LabelMatcher[];
 }
@@ -155,7 +163,8 @@ function threshold(kind: RecordedKind, w: number, max: Expr, limit: Expr, b: Buc
 
 /** The recorded p99 limit (fleet-wide p99LimitRule below), or the absolute limit before it exists. */
 function p99Limit(w: number, b: Bucket): Expr {
-  return binary('or', selector(recordedSeriesName('p99_limit', windowLabel(w))), param('latency_max', b), {
+  const shape = b.m.filter((m) => m.label === SHAPE_LABEL);
+  return binary('or', selector(recordedSeriesName('p99_limit', windowLabel(w)), shape), param('latency_max', b), {
     matching: ON,
   });
 }
@@ -165,7 +174,7 @@ function p99Limit(w: number, b: Bucket): Expr {
  * floor` rounded up to the next bucket bound when above the absolute limit, else the limit
  * (promql/rollout-queries.ts roundUpToBucketExpr, with the limit a series).
  */
-function p99LimitRule(w: number, b: Bucket): RecordingRule {
+function p99LimitRule(w: number, b: Bucket, shape: string): RecordingRule {
   const x = binary(
     '+',
     binary('*', series('p99', w, 'stable', b), param('latency_vs_stable', b), { matching: ON }),
@@ -192,7 +201,7 @@ function p99LimitRule(w: number, b: Bucket): RecordingRule {
   return {
     record: recordedSeriesName('p99_limit', windowLabel(w)),
     expr: render(aggregate('min', limited, [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE])),
-    labels: {},
+    labels: { [SHAPE_LABEL]: shape },
   };
 }
 
@@ -230,7 +239,8 @@ const groupBy = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
  * alerts, one rule per alert and distinct windows/`for` among the rollouts; user signals and
  * drills stay in each rollout's own group.
  */
-export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
+export function fleetAlertRules(models: readonly RolloutModel[], shape: string): Rule[] {
+  const own = eq(SHAPE_LABEL, shape);
   const scale = models[0]!.metrics.timeScale;
   const info = models.map((m) => {
     const stage = liveStage(m);
@@ -239,13 +249,14 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
   const rules: Rule[] = [];
   const byW = groupBy(info, (i) => String(i.W));
   const wOf = (k: string) => Number(k);
-  const decision = (W: number): Bucket => ({ m: [eq(DECISION_LABEL, windowLabel(W))] });
-  for (const k of [...byW.keys()].sort((a, c) => wOf(a) - wOf(c))) rules.push(p99LimitRule(wOf(k), decision(wOf(k))));
+  const decision = (W: number): Bucket => ({ m: [own, eq(DECISION_LABEL, windowLabel(W))] });
+  for (const k of [...byW.keys()].sort((a, c) => wOf(a) - wOf(c)))
+    rules.push(p99LimitRule(wOf(k), decision(wOf(k)), shape));
 
   // The fast thresholds: decision and short window, `for` by the short one.
   for (const [, group] of groupBy(info, (i) => `${i.W}/${i.S}`)) {
     const { W, S } = group[0]!;
-    const b: Bucket = { m: [eq(DECISION_LABEL, windowLabel(W)), eq(SHORT_LABEL, windowLabel(S))] };
+    const b: Bucket = { m: [own, eq(DECISION_LABEL, windowLabel(W)), eq(SHORT_LABEL, windowLabel(S))] };
     const errorLimit = relative('error_ratio', W, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
     const errMax = param('error_ratio_max', b);
     const fast = (kind: RecordedKind, max: Expr, limit: Expr) =>
@@ -334,7 +345,7 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
   const short = info.filter((i) => trainWindowMs(i.W, scale) !== undefined);
   if (short.length > 0) {
     const T = trainWindowMs(short[0]!.W, scale)!;
-    const b: Bucket = { m: [re(DECISION_LABEL, anyOf([...new Set(short.map((i) => windowLabel(i.W)))]))] };
+    const b: Bucket = { m: [own, re(DECISION_LABEL, anyOf([...new Set(short.map((i) => windowLabel(i.W)))]))] };
     const limit = relative('error_ratio', T, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
     rules.push(
       alert(
@@ -351,7 +362,7 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
   // Burn rates: one rule per pair and `for` (it depends on the budget, windows.ts burnForMs).
   burnPairs(scale).forEach((pair: BurnPair, p) => {
     for (const [forText] of groupBy(info, (i) => i.labels[BURN_LABEL].split('/')[p]!)) {
-      const b: Bucket = { m: [re(BURN_LABEL, p === 0 ? `${forText}/.*` : `.*/${forText}`)] };
+      const b: Bucket = { m: [own, re(BURN_LABEL, p === 0 ? `${forText}/.*` : `.*/${forText}`)] };
       const threshold = binary('*', param('error_ratio_max', b), num(pair.factor));
       const burning = (w: number) =>
         above('error_ratio', w, threshold, relative('error_ratio', w, 'error_vs_stable', ERROR_RATIO_FLOOR, b), b);
@@ -371,7 +382,7 @@ export function fleetAlertRules(models: readonly RolloutModel[]): Rule[] {
   // Overflow: the saturation window, max(W, 5m).
   for (const [, group] of groupBy(info, (i) => String(saturationWindowMs(i.m, i.W)))) {
     const sat = saturationWindowMs(group[0]!.m, group[0]!.W);
-    const b: Bucket = { m: [re(DECISION_LABEL, anyOf([...new Set(group.map((i) => windowLabel(i.W)))]))] };
+    const b: Bucket = { m: [own, re(DECISION_LABEL, anyOf([...new Set(group.map((i) => windowLabel(i.W)))]))] };
     const limit = relative('uo_ratio', sat, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
     rules.push(
       alert(

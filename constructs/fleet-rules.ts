@@ -26,10 +26,18 @@ import { alertRules, type RecordingRule, type RuleGroup } from './alert-rules.js
 import { p99Of, saturationWindowMs } from './recording-rules.js';
 import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
 import { drillAlerts } from './drill-alert.js';
-import { FLEET_WINDOW_LABELS, fleetAlertRules, paramsRule, ROLE_LABEL, windowLabels } from './fleet-alerts.js';
+import {
+  FLEET_WINDOW_LABELS,
+  fleetAlertRules,
+  paramsRule,
+  ROLE_LABEL,
+  SHAPE_LABEL,
+  windowLabels,
+} from './fleet-alerts.js';
 import { metricsService } from './istio/hosts.js';
 import {
   aggregate,
+  anyOf,
   binary,
   call,
   eq,
@@ -75,6 +83,17 @@ interface Shape {
   readonly versionLabel: string;
   readonly protocol: 'http' | 'grpc';
   readonly timeScale: number;
+}
+
+/**
+ * A shape with what its rules select by: its key (SHAPE_LABEL on every series its rules write, so
+ * two shapes' groups never write or read each other's series: an http and a grpc rollout of one
+ * service count errors differently), and the services of its rollouts (the raw reads select only
+ * those, as the per-rollout rules do, so the cost does not grow with the rest of the mesh).
+ */
+interface ShapeRules extends Shape {
+  readonly key: string;
+  readonly services: readonly LabelMatcher[];
 }
 
 const SERVICE_LABELS = ['destination_service_namespace', 'destination_service_name'] as const;
@@ -153,8 +172,13 @@ function readsOf(model: RolloutModel): Reads {
 }
 
 /** `istio_requests_total` of the shape's reporter, every service and version. */
-function requestsOf(s: Shape, extra: readonly LabelMatcher[] = []): Selector {
-  return selector(METRIC_REQUESTS, [eq('reporter', s.reporter), ...extra]);
+function requestsOf(s: ShapeRules, extra: readonly LabelMatcher[] = []): Selector {
+  return selector(METRIC_REQUESTS, [eq('reporter', s.reporter), ...s.services, ...extra]);
+}
+
+/** A recording of the shape's own fleet rules. */
+function own(s: ShapeRules, record: string): Selector {
+  return selector(record, [eq(SHAPE_LABEL, s.key)]);
 }
 
 function byFleet(s: Shape, extra: readonly string[] = []): string[] {
@@ -162,7 +186,7 @@ function byFleet(s: Shape, extra: readonly string[] = []): string[] {
 }
 
 /** Failed requests per service and version over the raw series (promql/istio.ts errorsFrom, fleet-wide). */
-function fleetErrors(s: Shape, windowMs: number): Expr {
+function fleetErrors(s: ShapeRules, windowMs: number): Expr {
   const of = (m: readonly LabelMatcher[]) => call('rate', range(requestsOf(s, m), windowMs));
   const by = byFleet(s);
   if (s.protocol === 'http') return sum(of([SERVER_ERRORS]), by);
@@ -170,7 +194,7 @@ function fleetErrors(s: Shape, windowMs: number): Expr {
 }
 
 /** promql/rollout-queries.ts ratioExpr, matched on service and version instead of the version alone. */
-function fleetRatio(s: Shape, top: Expr, requests: Expr): Expr {
+function fleetRatio(s: ShapeRules, top: Expr, requests: Expr): Expr {
   const on = { on: byFleet(s) };
   return binary(
     '/',
@@ -183,14 +207,14 @@ function fleetRatio(s: Shape, top: Expr, requests: Expr): Expr {
 }
 
 /** promql/rollout-queries.ts derivedRateExpr over a fleet recording of the base window. */
-function fleetDerived(s: Shape, baseRecord: string, windowMs: number): Expr {
+function fleetDerived(s: ShapeRules, baseRecord: string, windowMs: number): Expr {
   const intervalMs = recordingIntervalMs(s.timeScale);
-  const base = range(selector(baseRecord), derivedRangeMs(windowMs, intervalMs));
+  const base = range(own(s, baseRecord), derivedRangeMs(windowMs, intervalMs));
   return binary('/', sum(call('sum_over_time', base), byFleet(s)), num(windowMs / intervalMs));
 }
 
 /** The fleet group's rules for the rollouts of one shape, in evaluation order: main, then slow. */
-function fleetRules(s: Shape, reads: readonly Reads[]): { main: RecordingRule[]; slow: RecordingRule[] } {
+function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRule[]; slow: RecordingRule[] } {
   const scale = s.timeScale;
   const base = baseWindowMs(scale);
   const intervalMs = recordingIntervalMs(scale);
@@ -216,7 +240,7 @@ function fleetRules(s: Shape, reads: readonly Reads[]): { main: RecordingRule[];
   }
   const main: RecordingRule[] = [];
   const slow: RecordingRule[] = [];
-  const rule = (record: string, expr: Expr) => ({ record, expr: render(expr), labels: {} });
+  const rule = (record: string, expr: Expr) => ({ record, expr: render(expr), labels: { [SHAPE_LABEL]: s.key } });
   const byMs = (a: string, b: string) => ms(a) - ms(b);
   const requestsBase = fleetName('requests', base);
   const errorsBase = fleetName('errors', base);
@@ -225,8 +249,8 @@ function fleetRules(s: Shape, reads: readonly Reads[]): { main: RecordingRule[];
     const w = ms(wl);
     main.push(rule(fleetName('requests', w), sum(rate(requestsOf(s), w), byFleet(s))));
     if (w === base) main.push(rule(errorsBase, fleetErrors(s, w)));
-    const top = w === base ? selector(errorsBase) : fleetErrors(s, w);
-    main.push(rule(fleetName('ratio', w), fleetRatio(s, top, selector(fleetName('requests', w)))));
+    const top = w === base ? own(s, errorsBase) : fleetErrors(s, w);
+    main.push(rule(fleetName('ratio', w), fleetRatio(s, top, own(s, fleetName('requests', w)))));
   }
   // Derived windows, from the base recordings (promql/rollout-queries.ts derivedRateExpr).
   for (const wl of windows('requests_derived').sort(byMs)) {
@@ -242,7 +266,7 @@ function fleetRules(s: Shape, reads: readonly Reads[]): { main: RecordingRule[];
   }
   // p99: straight from the raw buckets when W = S, else from the short window's recorded buckets.
   const buckets = (w: number) =>
-    sum(rate(selector(METRIC_DURATION_BUCKET, [eq('reporter', s.reporter)]), w), byFleet(s, ['le']));
+    sum(rate(selector(METRIC_DURATION_BUCKET, [eq('reporter', s.reporter), ...s.services]), w), byFleet(s, ['le']));
   for (const wl of windows('p99').sort(byMs)) main.push(rule(fleetName('p99', ms(wl)), p99Of(buckets(ms(wl)))));
   const fromShort = [...used]
     .map((name) => /^stagegate:fleet_p99_from(.+):rate(.+)$/.exec(name))
@@ -256,9 +280,9 @@ function fleetRules(s: Shape, reads: readonly Reads[]): { main: RecordingRule[];
       const w = ms(window);
       const rates =
         w === S
-          ? selector(recordedBuckets)
+          ? own(s, recordedBuckets)
           : sum(
-              call('sum_over_time', range(selector(recordedBuckets), derivedRangeMs(w, intervalMs))),
+              call('sum_over_time', range(own(s, recordedBuckets), derivedRangeMs(w, intervalMs))),
               byFleet(s, ['le']),
             );
       main.push(rule(fleetName(`p99_from${shortLabel}`, w), p99Of(rates)));
@@ -267,18 +291,25 @@ function fleetRules(s: Shape, reads: readonly Reads[]): { main: RecordingRule[];
   for (const wl of windows('uo_ratio').sort(byMs)) {
     const w = ms(wl);
     const overflow = sum(rate(requestsOf(s, [UPSTREAM_OVERFLOW]), w), byFleet(s));
-    main.push(rule(fleetName('uo_ratio', w), fleetRatio(s, overflow, selector(fleetName('requests', w)))));
+    main.push(rule(fleetName('uo_ratio', w), fleetRatio(s, overflow, own(s, fleetName('requests', w)))));
   }
   // The joins: every rollout that reads a source gets it under its own series' name and labels.
   const joins = new Map<string, Source>();
   for (const r of reads) for (const x of r.sources) joins.set(x.id, x);
   // The role and the rollout's windows stay on the joined series (fleet-alerts.ts selects by them).
-  const keep = [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE, s.versionLabel, ROLE_LABEL, ...FLEET_WINDOW_LABELS];
+  const keep = [
+    ALERT_LABEL_ROLLOUT,
+    ALERT_LABEL_NAMESPACE,
+    s.versionLabel,
+    ROLE_LABEL,
+    SHAPE_LABEL,
+    ...FLEET_WINDOW_LABELS,
+  ];
   for (const x of [...joins.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const readers = selector(ROLLOUT_READS, [re(READS_LABEL, `.*,${escapeRegex(x.id)},.*`)]);
+    const readers = selector(ROLLOUT_READS, [eq(SHAPE_LABEL, s.key), re(READS_LABEL, `.*,${escapeRegex(x.id)},.*`)]);
     const joined = aggregate(
       'max',
-      binary('*', readers, selector(x.record), { matching: { on: byFleet(s), groupLeft: [] } }),
+      binary('*', readers, own(s, x.record), { matching: { on: byFleet(s), groupLeft: [] } }),
       keep,
     );
     const w = /:rate(.+)$/.exec(x.record)![1]!;
@@ -311,6 +342,7 @@ function readsRule(r: Reads): RecordingRule {
     record: ROLLOUT_READS,
     expr: render(binary('or', version('stable'), version('canary'))),
     labels: {
+      [SHAPE_LABEL]: shapeKey(shapeOf(r.model)),
       ...windowLabels(r.model),
       [ALERT_LABEL_ROLLOUT]: t.rollout,
       [ALERT_LABEL_NAMESPACE]: t.namespace,
@@ -361,9 +393,31 @@ export function fleetRuleGroups(
   const groups: RuleGroup[] = [];
   for (const shaped of byShape.values()) {
     const first = shaped[0]!.model;
-    const s = shapeOf(first);
+    const services = shaped.map((r) =>
+      metricsService(r.model.service.host, r.model.namespace, r.model.service.serviceEntry === true),
+    );
+    const names = (pick: (x: (typeof services)[number]) => string) => anyOf([...new Set(services.map(pick))].sort());
+    const s: ShapeRules = {
+      ...shapeOf(first),
+      key: shapeKey(shapeOf(first)),
+      services: [
+        re(
+          'destination_service_namespace',
+          names((x) => x.namespace),
+        ),
+        re(
+          'destination_service_name',
+          names((x) => x.name),
+        ),
+      ],
+    };
     const { main, slow } = fleetRules(s, shaped);
-    const alerts = fleetAlerts ? fleetAlertRules(shaped.map((r) => r.model)) : [];
+    const alerts = fleetAlerts
+      ? fleetAlertRules(
+          shaped.map((r) => r.model),
+          s.key,
+        )
+      : [];
     groups.push({
       name: fleetGroupName(first),
       interval: promDuration(recordingIntervalMs(s.timeScale)),
@@ -382,7 +436,13 @@ export function fleetRuleGroups(
       name: ruleGroupName(m.name),
       interval: promDuration(recordingIntervalMs(m.metrics.timeScale)),
       rules: fleetAlerts
-        ? [readsRule(r), paramsRule(m), ...userSignalRecordingRules(m), ...userSignalAlerts(m), ...drillAlerts(m)]
+        ? [
+            readsRule(r),
+            paramsRule(m, shapeKey(shapeOf(m))),
+            ...userSignalRecordingRules(m),
+            ...userSignalAlerts(m),
+            ...drillAlerts(m),
+          ]
         : [readsRule(r), p99LimitRule(m), ...userSignalRecordingRules(m), ...alertRules(m)],
     });
   }

@@ -26,15 +26,20 @@ const DURATION_S = 100 * MINUTE;
 const STEP_S = 30;
 const REGRESSION_S = 40 * MINUTE;
 
-const rollout = (name: string, rps: number, stage: string): RolloutModel =>
+const rollout = (name: string, rps: number, stage: string, metrics: Partial<RolloutModel['metrics']> = {}) =>
   rolloutModel({
     name,
     service: { host: name, port: 8080, gateways: ['mesh'] },
     stage,
     traffic: { requestsPerSecond: rps, baselineErrorRatio: 0.002 },
+    metrics,
   });
 
-/** Three rollouts whose windows differ (a cohort stage, a thin 1 %, a busy 50 %). */
+/**
+ * Rollouts whose windows differ (a cohort stage, a thin 1 %, a busy 50 %), and of three metrics
+ * shapes (http; grpc, whose errors include gRPC statuses; reporter source), which must never read
+ * or write each other's series.
+ */
 const scenarios: Scenario[] = [
   {
     model: rollout('orders', 2000, 'half'),
@@ -66,7 +71,17 @@ const scenarios: Scenario[] = [
     },
     stable: { ...steady(400, 0.002), errorRatio: stepAt(REGRESSION_S, 0.002, 0.08) },
   },
-].map((s, i) => ({ ...s, durationS: DURATION_S, stepS: STEP_S, seed: 11 + i, pods: 2 }));
+  {
+    model: rollout('ledger', 600, 'ten-percent', { protocol: 'grpc' }),
+    canary: { ...steady(60, 0.002), grpcFailureStatus: '14', errorRatio: stepAt(REGRESSION_S, 0.002, 0.2) },
+    stable: { ...steady(540, 0.002), grpcFailureStatus: '14' },
+  },
+  {
+    model: rollout('profile', 600, 'ten-percent', { reporter: 'source' }),
+    canary: { ...steady(60, 0.002), errorRatio: stepAt(REGRESSION_S, 0.002, 0.2) },
+    stable: steady(540, 0.002),
+  },
+].map((s, i) => ({ ...s, durationS: DURATION_S, stepS: STEP_S, seed: 11 + i, pods: 2 }) as Scenario);
 const models = scenarios.map((s) => s.model);
 
 /** The per-rollout rules, renamed so they run beside the fleet's. */
