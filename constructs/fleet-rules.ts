@@ -381,9 +381,13 @@ export function fleetGroupName(model: RolloutModel, slow = false): string {
  */
 export function fleetRuleGroups(
   models: readonly RolloutModel[],
-  opts: { readonly alerts?: 'per-rollout' | 'fleet' } = {},
+  opts: { readonly alerts?: 'per-rollout' | 'fleet'; readonly stages?: 'live' | 'all' } = {},
 ): RuleGroup[] {
   const fleetAlerts = opts.alerts === 'fleet';
+  // The fleet groups serve every stage of every rollout (the windows and `for`s of each), so a
+  // stage advance changes only the rollout's own info and params series, never the fleet's rules.
+  const everyStage = (m: RolloutModel) =>
+    opts.stages === 'live' ? [m] : m.stages.map((stage) => ({ ...m, stage: stage.name }));
   const byShape = new Map<string, Reads[]>();
   const reads = models.map(readsOf);
   for (const r of reads) {
@@ -411,13 +415,9 @@ export function fleetRuleGroups(
         ),
       ],
     };
-    const { main, slow } = fleetRules(s, shaped);
-    const alerts = fleetAlerts
-      ? fleetAlertRules(
-          shaped.map((r) => r.model),
-          s.key,
-        )
-      : [];
+    const served = shaped.flatMap((r) => everyStage(r.model));
+    const { main, slow } = fleetRules(s, served.map(readsOf));
+    const alerts = fleetAlerts ? fleetAlertRules(served, s.key) : [];
     groups.push({
       name: fleetGroupName(first),
       interval: promDuration(recordingIntervalMs(s.timeScale)),

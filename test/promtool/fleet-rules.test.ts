@@ -203,4 +203,17 @@ describe('fleet-wide recordings under promtool', () => {
     const refReads = more.flatMap((m) => buildRuleGroups(m)).reduce((n, g) => n + reads(g), 0);
     expect(refReads).toBeGreaterThan(2 * fleetReads(more));
   });
+
+  it("serve every stage: a stage advance changes only the rollout's own group, never the fleet's", () => {
+    const advanced = models.map((m, i) => (i === 1 ? { ...m, stage: 'half' } : m));
+    const fleetOf = (ms: readonly RolloutModel[]) => fleetRuleGroups(ms, { alerts: 'fleet' });
+    const isFleet = (g: RuleGroup) => g.name.startsWith('stagegate.fleet.');
+    expect(fleetOf(advanced).filter(isFleet)).toEqual(fleetOf(models).filter(isFleet));
+    const own = (ms: readonly RolloutModel[]) => fleetOf(ms).find((g) => g.name === 'stagegate.search.alerts');
+    expect(own(advanced)).not.toEqual(own(models));
+    // Only the live stage's windows: the fleet groups of the live stages alone are smaller.
+    const live = fleetRuleGroups(models, { alerts: 'fleet', stages: 'live' }).filter(isFleet);
+    const rules = (gs: readonly RuleGroup[]) => gs.reduce((n, g) => n + g.rules.length, 0);
+    expect(rules(live)).toBeLessThan(rules(fleetOf(models).filter(isFleet)));
+  });
 });
