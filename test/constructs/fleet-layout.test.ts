@@ -170,3 +170,13 @@ describe('compile under alerts.layout: fleet', () => {
     expect(alone!.content).toBe(out.rollouts.find((r) => r.model.name === 'checkout')!.content);
   });
 });
+
+describe('the README example of the fleet layout', () => {
+  it('is a valid defaults file that selects the fleet layout', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('**Fleet layout (opt-in).**'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const parsed = parseDefaults('README.md', yaml);
+    expect(parsed.ok && parsed.defaults.alerts?.layout).toBe('fleet');
+  });
+});
