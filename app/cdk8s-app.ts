@@ -7,7 +7,9 @@
  */
 import { join } from 'node:path';
 import { App, Chart } from 'cdk8s';
-import { compile } from '../constructs/compile.js';
+import { compileRepository } from '../constructs/compile.js';
+import { FLEET_RULE_NAME } from '../constructs/conventions.js';
+import { FleetPrometheusRule } from '../constructs/fleet-prometheus-rule.js';
 import { RolloutResources } from '../constructs/rollout-resources.js';
 import { IntentError, formatProblem } from '../constructs/spec/index.js';
 import { readIntents } from './workspace.js';
@@ -19,7 +21,8 @@ try {
   // only its own charts' files into its outdir and deletes nothing, so they can share the tree.
   const root = new App();
   const byCluster = new Map<string, App>();
-  for (const { model, cluster } of compile(readIntents(rolloutsDir, process.cwd()))) {
+  const { rollouts, fleet } = compileRepository(readIntents(rolloutsDir, process.cwd()));
+  for (const { model, cluster } of rollouts) {
     let app = root;
     if (cluster) {
       app = byCluster.get(cluster.name) ?? new App({ outdir: join(root.outdir, cluster.name) });
@@ -27,6 +30,8 @@ try {
     }
     new RolloutResources(new Chart(app, model.name), model.name, { rollout: model });
   }
+  // alerts.layout: fleet (docs/design.md §7): the shared rule, the chart synth names stagegate-fleet.k8s.yaml.
+  if (fleet) new FleetPrometheusRule(new Chart(root, FLEET_RULE_NAME), FLEET_RULE_NAME, fleet.props);
   root.synth();
   for (const app of byCluster.values()) app.synth();
 } catch (err) {

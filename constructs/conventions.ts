@@ -111,6 +111,13 @@ export function generatedFileName(name: string): string {
   return `${name}.k8s.yaml`;
 }
 
+/**
+ * The shared PrometheusRule of `alerts.layout: fleet` (docs/design.md §7, "Fleet layout (opt-in)")
+ * and its file in the output directory, beside the rollouts' (a rollout of this name is refused).
+ */
+export const FLEET_RULE_NAME = 'stagegate-fleet';
+export const FLEET_FILE = generatedFileName(FLEET_RULE_NAME);
+
 /** Where a rollout's promtool unit tests are written, relative to the output directory. */
 export function rulesTestFileName(name: string): string {
   return `${name}.rules-test.yaml`;

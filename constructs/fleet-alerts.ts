@@ -7,9 +7,10 @@
  * serves all the rollouts whose alert has the same windows and `for`: each selector matches only
  * them, and each comparison pairs a rollout's series `on(rollout, namespace)`.
  *
- * What this is for: the rule-cost bench (`RULE_COST_VARIANT=fleet-alerts`); the equivalence test
- * test/promtool/fleet-rules.test.ts shows the same alerts fire at the same evaluations as the
- * per-rollout rules. Not what synth writes (docs/design.md §7 says why).
+ * What this is for: the opt-in `alerts.layout: fleet` (docs/design.md §7, "Fleet layout (opt-in)"),
+ * which synth writes into stagegate-fleet (fleet-prometheus-rule.ts), and the rule-cost bench
+ * (`RULE_COST_VARIANT=fleet-alerts`); the equivalence test test/promtool/fleet-rules.test.ts shows
+ * the same alerts fire at the same evaluations as the per-rollout rules.
  */
 import {
   ALERT_LABEL_ACTION,

@@ -8,32 +8,41 @@
  * its two versions, and which fleet series it reads), so the series that come out have exactly the
  * names, labels and values of recording-rules.ts. The alerts are the rollout's own, unchanged.
  *
- * What this is for: the rule-cost bench (`RULE_COST_VARIANT=fleet`) measures it against the
- * per-rollout rules on the same data, and test/promtool/fleet-rules.test.ts proves it writes the
- * same series and fires the same alerts. `synth` does not write it (docs/design.md §7 says why).
+ * What this is for: with fleet-wide alerts (fleet-alerts.ts) it is the opt-in `alerts.layout:
+ * fleet` of the repository defaults (docs/design.md §7, "Fleet layout (opt-in)"): synth writes
+ * fleetSharedGroups into generated/stagegate-fleet.k8s.yaml (fleet-prometheus-rule.ts) and each
+ * rollout's fleetRolloutGroup into its own PrometheusRule. The rule-cost bench
+ * (`RULE_COST_VARIANT=fleet`, `fleet-alerts`) measures it against the per-rollout rules on the
+ * same data, and test/promtool/fleet-rules.test.ts proves it writes the same series and fires the
+ * same alerts.
  */
 import {
   ALERT_LABEL_NAMESPACE,
   ALERT_LABEL_ROLLOUT,
   METRIC_DURATION_BUCKET,
   METRIC_REQUESTS,
-  recordedSeriesName,
   ruleGroupName,
 } from './conventions.js';
-import { decisionWindowMs, LATENCY_FLOOR_MS, shortWindowMs } from './detectability.js';
+import { decisionWindowMs, shortWindowMs } from './detectability.js';
 import { liveStage, type RolloutModel } from './model.js';
 import { alertRules, type RecordingRule, type RuleGroup } from './alert-rules.js';
 import { p99Of, saturationWindowMs } from './recording-rules.js';
-import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
-import { drillAlerts } from './drill-alert.js';
+import { userSignalRecordingRules } from './user-signals.js';
+import { FLEET_WINDOW_LABELS, fleetAlertRules, ROLE_LABEL, SHAPE_LABEL } from './fleet-alerts.js';
 import {
-  FLEET_WINDOW_LABELS,
-  fleetAlertRules,
-  paramsRule,
-  ROLE_LABEL,
-  SHAPE_LABEL,
-  windowLabels,
-} from './fleet-alerts.js';
+  fleetName,
+  fleetRolloutGroup,
+  p99LimitRule,
+  READS_LABEL,
+  readsOf,
+  readsRule,
+  ROLLOUT_READS,
+  shapeKey,
+  shapeOf,
+  type Reads,
+  type Shape,
+  type Source,
+} from './fleet-reads.js';
 import { metricsService } from './istio/hosts.js';
 import {
   aggregate,
@@ -47,24 +56,15 @@ import {
   re,
   render,
   selector,
-  str,
   sum,
   type Expr,
   type LabelMatcher,
   type Selector,
 } from './promql/ast.js';
-import {
-  GRPC_SERVER_FAILURES,
-  ISTIO_DURATION_BUCKETS_MS,
-  istioTarget,
-  recorded,
-  SERVER_ERRORS,
-  UPSTREAM_OVERFLOW,
-} from './promql/istio.js';
-import { derivedRangeMs, roundUpToBucketExpr } from './promql/rollout-queries.js';
+import { GRPC_SERVER_FAILURES, SERVER_ERRORS, UPSTREAM_OVERFLOW } from './promql/istio.js';
+import { derivedRangeMs } from './promql/rollout-queries.js';
 import {
   baseWindowMs,
-  derivedWindowsMs,
   recordedWindowsMs,
   recordingIntervalMs,
   slowRecordingIntervalMs,
@@ -72,18 +72,7 @@ import {
   windowLabel,
 } from './promql/windows.js';
 
-/** The info series each rollout writes for the fleet's joins. */
-export const ROLLOUT_READS = 'stagegate:rollout_reads';
-/** Its label listing the fleet series the rollout reads, comma-framed (",requests:5m,ratio:5m,"). */
-export const READS_LABEL = 'stagegate_reads';
-
-/** What the fleet group of one shape aggregates over: everything but the service and version. */
-interface Shape {
-  readonly reporter: string;
-  readonly versionLabel: string;
-  readonly protocol: 'http' | 'grpc';
-  readonly timeScale: number;
-}
+export { fleetRolloutGroup, READS_LABEL, ROLLOUT_READS } from './fleet-reads.js';
 
 /**
  * A shape with what its rules select by: its key (SHAPE_LABEL on every series its rules write, so
@@ -97,79 +86,6 @@ interface ShapeRules extends Shape {
 }
 
 const SERVICE_LABELS = ['destination_service_namespace', 'destination_service_name'] as const;
-
-function shapeOf(model: RolloutModel): Shape {
-  return {
-    reporter: model.metrics.reporter,
-    versionLabel: model.metrics.versionLabel,
-    protocol: model.metrics.protocol,
-    timeScale: model.metrics.timeScale,
-  };
-}
-
-const shapeKey = (s: Shape) => `${s.reporter}.${s.versionLabel}.${s.protocol}.${s.timeScale}`;
-
-/**
- * One fleet series a rollout's recorded series is joined from. `id` names it in the rollout's
- * READS_LABEL; `record` is the fleet recording.
- */
-interface Source {
-  readonly id: string;
-  readonly record: string;
-  /** The rollout's own series this source becomes. */
-  readonly into: string;
-  /** Derived from the base window (a long burn-rate window). */
-  readonly derived?: boolean;
-}
-
-/** A rollout's reads: the recorded series of recording-rules.ts, each with its fleet source. */
-interface Reads {
-  readonly model: RolloutModel;
-  readonly sources: Source[];
-}
-
-const fleetName = (what: string, w: number) => `stagegate:fleet_${what}:rate${windowLabel(w)}`;
-
-/** Which fleet series each recorded series of `model` comes from (the same split recording-rules.ts makes). */
-function readsOf(model: RolloutModel): Reads {
-  const scale = model.metrics.timeScale;
-  const stage = liveStage(model);
-  const W = decisionWindowMs(model, stage);
-  const S = shortWindowMs(model, stage);
-  const derived = new Set(derivedWindowsMs(W, S, scale));
-  const sources: Source[] = [];
-  for (const w of recordedWindowsMs(W, S, scale)) {
-    const wl = windowLabel(w);
-    const d = derived.has(w) ? 'd' : '';
-    sources.push({
-      id: `requests:${wl}${d}`,
-      record: fleetName(d ? 'requests_derived' : 'requests', w),
-      into: recordedSeriesName('requests', wl),
-      ...(d ? { derived: true } : {}),
-    });
-    sources.push({
-      id: `ratio:${wl}${d}`,
-      record: fleetName(d ? 'ratio_derived' : 'ratio', w),
-      into: recordedSeriesName('error_ratio', wl),
-      ...(d ? { derived: true } : {}),
-    });
-  }
-  for (const w of W === S ? [S] : [S, W]) {
-    const from = W === S ? '' : `<${windowLabel(S)}`;
-    sources.push({
-      id: `p99:${windowLabel(w)}${from}`,
-      record: fleetName(W === S ? 'p99' : `p99_from${windowLabel(S)}`, w),
-      into: recordedSeriesName('p99', windowLabel(w)),
-    });
-  }
-  const sat = saturationWindowMs(model, W);
-  sources.push({
-    id: `uo:${windowLabel(sat)}`,
-    record: fleetName('uo_ratio', sat),
-    into: recordedSeriesName('uo_ratio', windowLabel(sat)),
-  });
-  return { model, sources };
-}
 
 /** `istio_requests_total` of the shape's reporter, every service and version. */
 function requestsOf(s: ShapeRules, extra: readonly LabelMatcher[] = []): Selector {
@@ -326,63 +242,45 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`);
 }
 
-/**
- * The info series of one rollout: one per version, with the service labels the fleet series
- * carry and READS_LABEL, so each join picks the rollouts that read its source.
- */
-function readsRule(r: Reads): RecordingRule {
-  const t = istioTarget(r.model);
-  const svc = metricsService(r.model.service.host, r.model.namespace, r.model.service.serviceEntry === true);
-  const set = (e: Expr, label: string, value: string): Expr =>
-    call('label_replace', e, str(label), str(value), str(''), str(''));
-  // validate.ts refuses a canary of the stable version, so the two series always differ.
-  const version = (role: 'stable' | 'canary') =>
-    set(set(call('vector', num(1)), t.versionLabel, t.versions[role]), ROLE_LABEL, role);
-  return {
-    record: ROLLOUT_READS,
-    expr: render(binary('or', version('stable'), version('canary'))),
-    labels: {
-      [SHAPE_LABEL]: shapeKey(shapeOf(r.model)),
-      ...windowLabels(r.model),
-      [ALERT_LABEL_ROLLOUT]: t.rollout,
-      [ALERT_LABEL_NAMESPACE]: t.namespace,
-      destination_service_name: svc.name,
-      destination_service_namespace: svc.namespace,
-      [READS_LABEL]: `,${r.sources.map((x) => x.id).join(',')},`,
-    },
-  };
-}
-
-/** The p99 limit, as recording-rules.ts writes it, over the joined p99 of stable. */
-function p99LimitRule(model: RolloutModel): RecordingRule {
-  const t = istioTarget(model);
-  const W = decisionWindowMs(model, liveStage(model));
-  const { max, maxVsStable } = model.health.latencyP99Ms;
-  const relative = binary('+', binary('*', num(maxVsStable), recorded(t, 'p99', W, 'stable')), num(LATENCY_FLOOR_MS));
-  return {
-    record: recordedSeriesName('p99_limit', windowLabel(W)),
-    expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)),
-    labels: { [ALERT_LABEL_ROLLOUT]: t.rollout, [ALERT_LABEL_NAMESPACE]: t.namespace },
-  };
-}
-
 /** Name of the fleet group of a shape (and of its slow group). */
 export function fleetGroupName(model: RolloutModel, slow = false): string {
   const s = shapeOf(model);
   return `stagegate.fleet.${shapeKey(s)}${slow ? '.slow' : ''}`;
 }
 
+export interface FleetOptions {
+  /** Fleet-wide alerts (fleet-alerts.ts), or each rollout's alert-rules.ts alerts in its own group. */
+  readonly alerts?: 'per-rollout' | 'fleet';
+  /** The fleet groups serve every stage of each rollout (the default), or only its live one. */
+  readonly stages?: 'live' | 'all';
+}
+
 /**
  * Every rule group of `models` with fleet-wide recordings: one fleet group per shape (and its
- * slow group), then one group per rollout holding its info series, its p99 limit, its user
- * signals' recordings and its alerts (alert-rules.ts, unchanged). Each rollout's group reads the
- * fleet's joins up to one interval late (Prometheus runs groups at their own offsets), where the
- * per-rollout design reads its own recordings of the same evaluation.
+ * slow group, fleetSharedGroups), then one group per rollout holding its info series, its p99
+ * limit, its user signals' recordings and its alerts (alert-rules.ts, unchanged), or with fleet
+ * alerts fleetRolloutGroup. Each rollout's group reads the fleet's joins up to one interval late
+ * (Prometheus runs groups at their own offsets), where the per-rollout design reads its own
+ * recordings of the same evaluation.
  */
-export function fleetRuleGroups(
-  models: readonly RolloutModel[],
-  opts: { readonly alerts?: 'per-rollout' | 'fleet'; readonly stages?: 'live' | 'all' } = {},
-): RuleGroup[] {
+export function fleetRuleGroups(models: readonly RolloutModel[], opts: FleetOptions = {}): RuleGroup[] {
+  const own = models.map((m): RuleGroup => {
+    if (opts.alerts === 'fleet') return fleetRolloutGroup(m);
+    return {
+      name: ruleGroupName(m.name),
+      interval: promDuration(recordingIntervalMs(m.metrics.timeScale)),
+      rules: [readsRule(readsOf(m)), p99LimitRule(m), ...userSignalRecordingRules(m), ...alertRules(m)],
+    };
+  });
+  return [...fleetSharedGroups(models, opts), ...own];
+}
+
+/**
+ * The fleet groups alone (`stagegate.fleet.<shape>` and its `.slow`), one per metrics shape in
+ * the order of `models`: what generated/stagegate-fleet.k8s.yaml holds. Not selected by name
+ * prefix: a rollout named `fleet` has the group `stagegate.fleet.alerts`.
+ */
+export function fleetSharedGroups(models: readonly RolloutModel[], opts: FleetOptions = {}): RuleGroup[] {
   const fleetAlerts = opts.alerts === 'fleet';
   // The fleet groups serve every stage of every rollout (the windows and `for`s of each), so a
   // stage advance changes only the rollout's own info and params series, never the fleet's rules.
@@ -429,22 +327,6 @@ export function fleetRuleGroups(
         interval: promDuration(slowRecordingIntervalMs(s.timeScale)),
         rules: slow,
       });
-  }
-  for (const r of reads) {
-    const m = r.model;
-    groups.push({
-      name: ruleGroupName(m.name),
-      interval: promDuration(recordingIntervalMs(m.metrics.timeScale)),
-      rules: fleetAlerts
-        ? [
-            readsRule(r),
-            paramsRule(m, shapeKey(shapeOf(m))),
-            ...userSignalRecordingRules(m),
-            ...userSignalAlerts(m),
-            ...drillAlerts(m),
-          ]
-        : [readsRule(r), p99LimitRule(m), ...userSignalRecordingRules(m), ...alertRules(m)],
-    });
   }
   return groups;
 }

@@ -66,7 +66,16 @@ export interface RolloutModel {
   };
   readonly dashboard: boolean;
   /** PrometheusRule metadata: extra labels (intent over repository defaults) and its namespace; toModel sets it. */
-  readonly alerts?: { readonly labels: Readonly<Record<string, string>>; readonly namespace: string };
+  readonly alerts?: {
+    readonly labels: Readonly<Record<string, string>>;
+    readonly namespace: string;
+    /**
+     * The repository's rule layout (rollouts/_defaults.yaml `alerts.layout`, docs/design.md §7):
+     * `fleet`, the PrometheusRule holds only the rollout's own group (fleet-reads.ts
+     * fleetRolloutGroup) and the shared rules are in stagegate-fleet. Absent: per-rollout.
+     */
+    readonly layout?: 'per-rollout' | 'fleet';
+  };
   /** User-defined health signals (user-signals.ts); empty when the intent has none. */
   readonly signals?: readonly SignalModel[];
   readonly istio?: {

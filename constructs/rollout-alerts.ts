@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { buildRuleGroups, type RuleGroup } from './alert-rules.js';
 import { LABEL_MANAGED_BY, LABEL_ROLLOUT, MANAGED_BY, PROMETHEUS_RULE_API_VERSION } from './conventions.js';
+import { fleetRolloutGroup } from './fleet-reads.js';
 import type { RolloutModel } from './model.js';
 
 export interface RolloutAlertsProps {
@@ -11,8 +12,11 @@ export interface RolloutAlertsProps {
 
 /**
  * The PrometheusRule of a rollout (`<name>-stagegate`): recording rules per version and the
- * alerts that compare canary with stable (see alert-rules.ts for the design). The rule groups
- * are also exposed as data, for the health gate and for promtool tests.
+ * alerts that compare canary with stable (see alert-rules.ts for the design). Under the
+ * repository's `alerts.layout: fleet` it holds only the rollout's own group (fleet-reads.ts
+ * fleetRolloutGroup): the recordings and alerts shared with the other rollouts are in
+ * stagegate-fleet (fleet-prometheus-rule.ts, docs/design.md §7 "Fleet layout (opt-in)"). The rule
+ * groups are also exposed as data, for the health gate and for promtool tests.
  */
 export class RolloutAlerts extends Construct {
   public readonly apiObject: ApiObject;
@@ -22,7 +26,7 @@ export class RolloutAlerts extends Construct {
   constructor(scope: Construct, id: string, props: RolloutAlertsProps) {
     super(scope, id);
     const model = props.rollout;
-    this.groups = buildRuleGroups(model);
+    this.groups = model.alerts?.layout === 'fleet' ? [fleetRolloutGroup(model)] : buildRuleGroups(model);
     this.apiObject = new ApiObject(this, 'Resource', {
       apiVersion: PROMETHEUS_RULE_API_VERSION,
       kind: 'PrometheusRule',

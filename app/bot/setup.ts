@@ -71,6 +71,9 @@ export function compilingRegenerate(): Regenerate {
         defaults === undefined ? [] : [{ path: `${DEFAULT_ROLLOUTS_DIR}/${DEFAULTS_FILE}`, text: defaults }];
       const [out, ...rest] = compile([...defaultsSource, { path, text }]);
       if (!out) throw new Error(`compiling ${path} produced nothing`);
+      // compile() gives the rollouts' files only: under alerts.layout: fleet the shared
+      // stagegate-fleet.k8s.yaml is every rollout's, and neither a stage advance nor a rollback
+      // changes it (docs/design.md §7, "Fleet layout (opt-in)"), so a bot PR never carries it.
       // A wave across clusters compiles to one file per cluster; a stage PR changes them all.
       const others = rest.map((o) => ({ file: o.file, content: o.content }));
       hit = { file: out.file, content: out.content, ...(others.length > 0 ? { others } : {}) };

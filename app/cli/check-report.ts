@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompiledRollout } from '../../constructs/compile.js';
+import { type Compiled, type CompiledRollout, generatedOutputs, type SynthOutput } from '../../constructs/compile.js';
 import { formatAnalyzerMessage, istioctlAnalyze, type IstioctlResult } from '../istioctl.js';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../constructs/crd-schemas.js';
@@ -22,8 +22,12 @@ export interface CheckReport {
   readonly istioctl: IstioctlResult;
 }
 
-/** The pre-flight report of an already compiled set of rollouts against the files in `outDir`. */
-export function checkCompiled(compiled: readonly CompiledRollout[], outDir: string, io: Pick<Io, 'env'>): CheckReport {
+/**
+ * The pre-flight report of an already compiled repository against the files in `outDir`: every
+ * file synth writes is compared, the fleet rule of `alerts.layout: fleet` too.
+ */
+export function checkCompiled(repository: Compiled, outDir: string, io: Pick<Io, 'env'>): CheckReport {
+  const compiled = repository.rollouts;
   // Each object is judged for the oldest Istio its rollout targets (retryOn policies, header names).
   const minor = new Map<KubeObject, number>();
   for (const c of compiled)
@@ -41,7 +45,7 @@ export function checkCompiled(compiled: readonly CompiledRollout[], outDir: stri
       const key = JSON.stringify(f);
       return !seen.has(key) && Boolean(seen.add(key));
     });
-  const stale = staleFiles(compiled, outDir);
+  const stale = staleFiles(generatedOutputs(repository), outDir);
   // A generated file that differs from synth (edited by hand) is also judged as Istio would judge it.
   for (const file of stale) findings.push(...handEditedFindings(outDir, file));
   // istioctl too sees one mesh at a time: given every cluster's copies it would take a wave's one
@@ -104,7 +108,7 @@ function oneResult(runs: readonly (Mesh & { readonly result: IstioctlResult })[]
   };
 }
 
-function staleFiles(compiled: readonly CompiledRollout[], outDir: string): string[] {
+function staleFiles(compiled: readonly SynthOutput[], outDir: string): string[] {
   const expected = new Map(compiled.map((c) => [c.file, c.content]));
   // generated/<cluster>/*.yaml too (README "Waves across clusters"): a stale cluster folder is stale.
   const present = existsSync(outDir)

@@ -2,7 +2,7 @@
  * Reading and compiling the intents a command works on, and reporting their problems the same
  * way in every command (text on stderr, or one JSON document on stdout).
  */
-import { compile, type CompiledRollout } from '../../constructs/compile.js';
+import { compile, compileRepository, type Compiled, type CompiledRollout } from '../../constructs/compile.js';
 import type { RolloutModel } from '../../constructs/model.js';
 import { IntentError, formatProblem } from '../../constructs/spec/index.js';
 import { readIntents } from '../workspace.js';
@@ -11,6 +11,14 @@ import { UsageError, type Io } from './command.js';
 /** Compiles a directory, printing problems (text or JSON); undefined when there were any. */
 export function compileDir(rolloutsDir: string, io: Io, json: boolean): CompiledRollout[] | undefined {
   return reportProblems(() => compile(readIntents(rolloutsDir, io.cwd)), io, json);
+}
+
+/**
+ * Compiles a directory to everything the output directory holds (the rollouts and, under
+ * `alerts.layout: fleet`, the shared rule): for the commands that write or compare it.
+ */
+export function compileRepositoryDir(rolloutsDir: string, io: Io, json: boolean): Compiled | undefined {
+  return reportProblems(() => compileRepository(readIntents(rolloutsDir, io.cwd)), io, json);
 }
 
 /** `run()`'s result, or undefined after printing its intent problems; other errors propagate. */

@@ -3,7 +3,7 @@ import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventi
 import { checkCompiled } from '../cli/check-report.js';
 import { telemetryFindings } from '../cli/check-telemetry.js';
 import { defineCommand } from '../cli/command.js';
-import { compileDir } from '../cli/intents.js';
+import { compileRepositoryDir } from '../cli/intents.js';
 import { formatFinding } from '../preflight.js';
 import { signalsSelectingNothing } from '../check-signals.js';
 import { PrometheusApi } from '../gate/prometheus-api.js';
@@ -32,9 +32,10 @@ export const checkCommand = defineCommand({
     const rolloutsDir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
     const outDir = values.out ?? DEFAULT_OUT_DIR;
     const json = values.json === true;
-    const compiled = compileDir(rolloutsDir, io, json);
-    if (!compiled) return 1;
-    let report = checkCompiled(compiled, resolve(io.cwd, outDir), io);
+    const repository = compileRepositoryDir(rolloutsDir, io, json);
+    if (!repository) return 1;
+    const compiled = repository.rollouts;
+    let report = checkCompiled(repository, resolve(io.cwd, outDir), io);
     if (values.prometheus) {
       const audit = await telemetryFindings(
         compiled.map((c) => c.model),

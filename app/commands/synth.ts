@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
-import type { CompiledRollout } from '../../constructs/compile.js';
+import { generatedOutputs, type CompiledRollout } from '../../constructs/compile.js';
 import { defineCommand, type Io, UsageError } from '../cli/command.js';
-import { compileDir } from '../cli/intents.js';
+import { compileRepositoryDir } from '../cli/intents.js';
 import { writeGenerated } from '../workspace.js';
 
 export const synthCommand = defineCommand({
@@ -27,8 +27,9 @@ export const synthCommand = defineCommand({
     const rolloutsDir = values.rollouts ?? DEFAULT_ROLLOUTS_DIR;
     const outDir = values.out ?? DEFAULT_OUT_DIR;
     const json = values.json === true;
-    const compiled = compileDir(rolloutsDir, io, json);
-    if (!compiled) return 1;
+    const repository = compileRepositoryDir(rolloutsDir, io, json);
+    if (!repository) return 1;
+    const compiled = repository.rollouts;
     if (values.cluster !== undefined && !values.stdout) throw new UsageError('--cluster goes with --stdout');
     if (values.stdout) {
       // Without --cluster, only one-cluster intents: a wave's copies per cluster share object names.
@@ -40,10 +41,13 @@ export const synthCommand = defineCommand({
         io.stderr(`stagegate synth: no intents in ${rolloutsDir}; refusing to print an empty manifest set\n`);
         return 1;
       }
-      io.stdout(printed.map((c) => c.content).join('---\n'));
+      // The fleet rule of alerts.layout: fleet too: Argo CD would otherwise prune it (and every alert).
+      const shared = repository.fleet && values.cluster === undefined ? [repository.fleet] : [];
+      io.stdout([...printed, ...shared].map((c) => c.content).join('---\n'));
       return 0;
     }
-    const report = writeGenerated(resolve(io.cwd, outDir), compiled);
+    // One swap for every file, the fleet rule's with the rollouts' (workspace.ts): never one without the other.
+    const report = writeGenerated(resolve(io.cwd, outDir), generatedOutputs(repository));
     if (json) {
       io.stdout(`${JSON.stringify({ ok: true, out: outDir, ...report }, null, 2)}\n`);
     } else {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { compile } from '../../constructs/compile.js';
+import { compileRepository } from '../../constructs/compile.js';
 import { CHECK_VERIFY, DEFAULT_OUT_DIR, DEFAULT_ROLLOUTS_DIR } from '../../constructs/conventions.js';
 import { IntentError, formatProblem } from '../../constructs/spec/index.js';
 import { checkCompiled } from '../cli/check-report.js';
@@ -33,7 +33,8 @@ export const verifyCommand = defineCommand({
     const lines: string[] = [];
     let ok: boolean;
     try {
-      const compiled = compile(readIntents(values.rollouts ?? DEFAULT_ROLLOUTS_DIR, io.cwd));
+      // The whole output directory: the rollouts' files and, under alerts.layout: fleet, stagegate-fleet.k8s.yaml.
+      const compiled = compileRepository(readIntents(values.rollouts ?? DEFAULT_ROLLOUTS_DIR, io.cwd));
       const report = checkCompiled(compiled, resolve(io.cwd, outDir), io);
       lines.push(
         ...report.findings.map(formatFinding),

@@ -2,7 +2,8 @@
  * Repository defaults: `rollouts/_defaults.yaml`, a `kind: Defaults` document whose `spec` holds
  * fields every intent of the repository inherits unless it sets them itself. Today that is the
  * PrometheusRule metadata (`alerts`: what a Prometheus Operator's ruleSelector and
- * ruleNamespaceSelector need, the same for every rollout of a cluster) and `istio` (the mesh's
+ * ruleNamespaceSelector need, the same for every rollout of a cluster, and `alerts.layout`, which
+ * only the defaults may set: docs/design.md §7, "Fleet layout (opt-in)") and `istio` (the mesh's
  * API version and releases). The file sits beside the intents so every reader of the intents
  * (synth, check, the bot through the GitHub API) sees it with them; its name cannot be a rollout's
  * file by convention (`_` is no DNS-1123 character).
@@ -12,7 +13,8 @@ import { INTENT_API_VERSION } from '../conventions.js';
 import type { SourceProblem } from './load.js';
 import { insideScalar } from './scalar-position.js';
 import { expandSignalTemplates, fillParameters, type SignalTemplateSpec } from './signal-templates.js';
-import type { AlertsSpec, IstioSpec } from './types.js';
+import { show } from './schema.js';
+import type { AlertsLayout, DefaultsAlertsSpec, IstioSpec } from './types.js';
 import { formatPath, validateDocument } from './validate.js';
 
 export const DEFAULTS_FILE = '_defaults.yaml';
@@ -20,7 +22,7 @@ export const DEFAULTS_KIND = 'Defaults';
 
 /** What `spec` of a Defaults document may hold. */
 export interface RepoDefaults {
-  readonly alerts?: AlertsSpec;
+  readonly alerts?: DefaultsAlertsSpec;
   readonly istio?: IstioSpec;
   /** Signal templates intents reference by name (spec/signal-templates.ts). */
   readonly signalTemplates?: Readonly<Record<string, SignalTemplateSpec>>;
@@ -29,6 +31,13 @@ export interface RepoDefaults {
 const FIELDS = ['alerts', 'istio', 'signalTemplates'] as const;
 /** Fields validated as intent fields inside the stand-in intent. */
 const INTENT_FIELDS = ['alerts', 'istio'] as const;
+
+const LAYOUTS: readonly AlertsLayout[] = ['per-rollout', 'fleet'];
+
+/** The repository's rule layout (docs/design.md §7): per-rollout unless the defaults say fleet. */
+export function alertsLayout(defaults: RepoDefaults | undefined): AlertsLayout {
+  return defaults?.alerts?.layout ?? 'per-rollout';
+}
 
 /** True for the path of a defaults file (`rollouts/_defaults.yaml`), not an intent. */
 export function isDefaultsFile(path: string): boolean {
@@ -98,6 +107,19 @@ export function parseDefaults(
         `unknown field ${JSON.stringify(key)} (repository defaults may set: ${FIELDS.join(', ')})`,
         true,
       );
+  // alerts.layout is the defaults' own (an intent may not set it, validate.ts), so it is checked
+  // here and kept out of the stand-in intent.
+  const alerts = isRecord(spec.alerts) ? spec.alerts : undefined;
+  if (alerts && 'layout' in alerts) {
+    if (!(LAYOUTS as readonly unknown[]).includes(alerts.layout))
+      at(['spec', 'alerts', 'layout'], `must be one of: ${LAYOUTS.join(', ')} (got ${show(alerts.layout)})`);
+    else if (alerts.layout === 'fleet' && alerts.namespace === undefined)
+      at(
+        ['spec', 'alerts', 'layout'],
+        'fleet needs spec.alerts.namespace here too: the namespace of the shared PrometheusRule stagegate-fleet (where the Prometheus Operator reads rules, e.g. monitoring)',
+      );
+  }
+  const intentFields: Rec = { ...spec, ...(alerts ? { alerts: withoutLayout(alerts) } : {}) };
   const standIn = {
     apiVersion: INTENT_API_VERSION,
     kind: 'Rollout',
@@ -108,7 +130,9 @@ export function parseDefaults(
       canary: 'b',
       stages: [{ name: 'full', weight: 100 }],
       stage: 'full',
-      ...Object.fromEntries(INTENT_FIELDS.filter((f) => spec[f] !== undefined).map((f) => [f, spec[f]])),
+      ...Object.fromEntries(
+        INTENT_FIELDS.filter((f) => intentFields[f] !== undefined).map((f) => [f, intentFields[f]]),
+      ),
       ...templatesAsSignals(spec.signalTemplates),
     },
   };
@@ -128,6 +152,12 @@ export function parseDefaults(
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, defaults: spec as RepoDefaults };
+}
+
+/** `alerts` without `layout`: what an intent inherits of them. */
+function withoutLayout(alerts: Rec): Rec {
+  const { layout: _layout, ...rest } = alerts;
+  return rest;
 }
 
 /** Templates as stand-in signals named after them, declared parameters filled with a sample value as long as `$name` (offsets stay). */
@@ -162,7 +192,8 @@ export function applyDefaults(value: unknown, defaults: RepoDefaults | undefined
       defaults.alerts.labels && (own.labels === undefined || isRecord(own.labels))
         ? { labels: { ...defaults.alerts.labels, ...((own.labels as Rec | undefined) ?? {}) } }
         : {};
-    spec.alerts = { ...defaults.alerts, ...own, ...labels };
+    // The layout is not the intent's: validate.ts refuses it in an intent, so it is not copied in.
+    spec.alerts = { ...withoutLayout(defaults.alerts as Rec), ...own, ...labels };
   }
   if (defaults.signalTemplates) spec.signals = expandSignalTemplates(spec.signals, defaults.signalTemplates);
   if (defaults.istio && (spec.istio === undefined || isRecord(spec.istio)))

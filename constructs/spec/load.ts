@@ -17,10 +17,10 @@ import {
 } from 'yaml';
 import type { RolloutModel } from '../model.js';
 import { INTENT_API_VERSION } from '../conventions.js';
-import type { RolloutDocument } from './types.js';
+import type { AlertsLayout, RolloutDocument } from './types.js';
 import { formatPath, validateDocument, type Problem } from './validate.js';
 import { toModel } from './to-model.js';
-import { applyDefaults, type RepoDefaults } from './defaults.js';
+import { alertsLayout, applyDefaults, type RepoDefaults } from './defaults.js';
 import { insideScalar } from './scalar-position.js';
 
 export interface SourceProblem {
@@ -173,20 +173,39 @@ export function parseIntent(file: string, text: string, opts: { readonly default
     return failed();
   }
 
-  for (const problem of validateDocument(value)) {
+  const layout = alertsLayout(opts.defaults);
+  for (const problem of [...validateDocument(value), ...layoutProblems(value, layout)]) {
     report(locate(doc, problem, text, at), formatPath(problem.path), problem.message);
   }
   if (problems.length > 0) return failed();
-  return accepted(value);
+  return accepted(value, layout);
+}
+
+/**
+ * What the repository's rule layout refuses in an intent: under `fleet`, a wave across clusters
+ * (spec.clusters), whose rules would need one shared PrometheusRule per cluster, which is not
+ * built (docs/design.md §7, "Fleet layout (opt-in)").
+ */
+function layoutProblems(value: unknown, layout: AlertsLayout): Problem[] {
+  const spec = (value as { spec?: unknown }).spec;
+  if (layout !== 'fleet' || typeof spec !== 'object' || spec === null || !('clusters' in spec)) return [];
+  return [
+    {
+      path: ['spec', 'clusters'],
+      message:
+        'cannot be used with alerts.layout: fleet (rollouts/_defaults.yaml): the shared PrometheusRule stagegate-fleet is one file for one cluster, not one per cluster; remove spec.clusters or set alerts.layout: per-rollout',
+      at: 'key',
+    },
+  ];
 }
 
 /** A document that passed validation, as the typed document and its model. */
-function accepted(value: unknown): ParseResult {
+function accepted(value: unknown, alertsLayout: AlertsLayout): ParseResult {
   // `abort:` left empty (docs/design.md §1 writes it so) is YAML null; the typed document says absent.
   const spec = (value as { spec: Record<string, unknown> }).spec;
   if (spec.abort === null) delete spec.abort;
   const document = value as RolloutDocument;
-  return { ok: true, model: toModel(document), document };
+  return { ok: true, model: toModel(document, { alertsLayout }), document };
 }
 
 /**

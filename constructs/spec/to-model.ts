@@ -18,7 +18,14 @@ import {
 import { stickyCookieName } from '../conventions.js';
 import { parseDuration } from '../duration.js';
 import { DEFAULT_STICKY_MAX_AGE } from '../istio/sticky.js';
-import type { ApprovalSpec, CohortSpec, RolloutDocument, StringMatchSpec, TrafficPolicySpec } from './types.js';
+import type {
+  AlertsLayout,
+  ApprovalSpec,
+  CohortSpec,
+  RolloutDocument,
+  StringMatchSpec,
+  TrafficPolicySpec,
+} from './types.js';
 import { chooseVersionLabel, SUPPORTED_VERSIONS, versionRangeOf } from '../istio/telemetry.js';
 
 /** Drops undefined properties, so models compare and serialize the same however they were built. */
@@ -161,9 +168,10 @@ function approvalModel(a: ApprovalSpec): ApprovalModel {
 
 /**
  * The resolved model of `doc`. Call only after `validateDocument(doc)` returned no problems;
- * on anything else the result is undefined behaviour, not an error message.
+ * on anything else the result is undefined behaviour, not an error message. `repo.alertsLayout`
+ * is the repository defaults' rule layout (spec/defaults.ts), which no intent sets.
  */
-export function toModel(doc: RolloutDocument): RolloutModel {
+export function toModel(doc: RolloutDocument, repo: { readonly alertsLayout?: AlertsLayout } = {}): RolloutModel {
   const spec = doc.spec;
   // The cohort keeps its canary route while traffic widens: cohort from its first stage on.
   const cohortFrom = spec.stages.findIndex((s) => s.cohort === true);
@@ -243,6 +251,8 @@ export function toModel(doc: RolloutDocument): RolloutModel {
     alerts: {
       labels: { ...spec.alerts?.labels },
       namespace: spec.alerts?.namespace ?? doc.metadata.namespace ?? DEFAULTS.namespace,
+      // Set only for fleet, so a per-rollout model is what it was before the layout existed.
+      ...(repo.alertsLayout === 'fleet' ? { layout: 'fleet' as const } : {}),
     },
     signals: signals(doc),
     istio: compact({

@@ -101,6 +101,20 @@ export interface AlertsSpec {
   readonly namespace?: string;
 }
 
+/**
+ * How the rules are laid out across PrometheusRules (docs/design.md §7, "Fleet layout (opt-in)"):
+ * `per-rollout`, each rollout's recordings and alerts in its own; `fleet`, the recordings and
+ * alerts shared by every rollout in one PrometheusRule `stagegate-fleet` (generated/stagegate-fleet.k8s.yaml)
+ * and only each rollout's own series and user signals in its own.
+ */
+export type AlertsLayout = 'per-rollout' | 'fleet';
+
+/** `alerts` of the repository defaults: an intent's fields, and the layout, which only they may set. */
+export interface DefaultsAlertsSpec extends AlertsSpec {
+  /** Repository-wide: refused in an intent. `fleet` needs `namespace`, the shared PrometheusRule's. @default "per-rollout" */
+  readonly layout?: AlertsLayout;
+}
+
 export interface IstioSpec {
   /**
    * Version of networking.istio.io for the VirtualService and DestinationRule: v1 (served from

@@ -70,10 +70,32 @@ export function validateDocument(doc: unknown): Problem[] {
       problems.push(problem);
     }
   }
-  if (isRecord(doc) && isRecord(doc.spec)) problems.push(...crossField(doc.spec));
+  if (isRecord(doc) && isRecord(doc.spec)) problems.push(...layoutInIntent(doc.spec), ...crossField(doc.spec));
   // Hosts, version labels, scrape interval against what Istio writes (constructs/istio/intent.ts).
   if (isRecord(doc) && isRecord(doc.spec)) problems.push(...intentTelemetryProblems(doc));
-  return problems.filter((p) => !(p.message.startsWith('is required') && misspelt.has(formatPath(p.path))));
+  return problems.filter(
+    (p) =>
+      !(p.message.startsWith('is required') && misspelt.has(formatPath(p.path))) &&
+      // layoutInIntent says why, instead of the schema's "unknown field".
+      !(p.at === 'key' && formatPath(p.path) === 'spec.alerts.layout' && p.message.startsWith('unknown field')),
+  );
+}
+
+/**
+ * `alerts.layout` is the repository's (spec/defaults.ts): under `fleet` every rollout's alerts
+ * live in one shared PrometheusRule, so one intent cannot choose otherwise (docs/design.md §7,
+ * "Fleet layout (opt-in)"). Not in the schema, so the published ROLLOUT_SCHEMA does not offer it.
+ */
+function layoutInIntent(spec: Rec): Problem[] {
+  if (!('layout' in rec(spec.alerts))) return [];
+  return [
+    {
+      path: ['spec', 'alerts', 'layout'],
+      message:
+        'is repository-wide: set it in rollouts/_defaults.yaml (kind Defaults, spec.alerts.layout: per-rollout or fleet), not in an intent',
+      at: 'key',
+    },
+  ];
 }
 
 /** JSON-pointer segments → a path whose array indices are numbers. */
