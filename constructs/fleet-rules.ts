@@ -75,21 +75,20 @@ import {
 export { fleetRolloutGroup, READS_LABEL, ROLLOUT_READS } from './fleet-reads.js';
 
 /**
- * A shape with what its rules select by: its key (SHAPE_LABEL on every series its rules write, so
- * two shapes' groups never write or read each other's series: an http and a grpc rollout of one
- * service count errors differently), and the services of its rollouts (the raw reads select only
- * those, as the per-rollout rules do, so the cost does not grow with the rest of the mesh).
+ * A shape with its key: SHAPE_LABEL on every series its rules write, so two shapes' groups never
+ * write or read each other's series (an http and a grpc rollout of one service count errors
+ * differently). Each raw read selects only the services that need it (fleetRules), so the cost
+ * does not grow with the rest of the mesh.
  */
 interface ShapeRules extends Shape {
   readonly key: string;
-  readonly services: readonly LabelMatcher[];
 }
 
 const SERVICE_LABELS = ['destination_service_namespace', 'destination_service_name'] as const;
 
 /** `istio_requests_total` of the shape's reporter, every service and version. */
-function requestsOf(s: ShapeRules, extra: readonly LabelMatcher[] = []): Selector {
-  return selector(METRIC_REQUESTS, [eq('reporter', s.reporter), ...s.services, ...extra]);
+function requestsOf(services: readonly LabelMatcher[], s: ShapeRules, extra: readonly LabelMatcher[] = []): Selector {
+  return selector(METRIC_REQUESTS, [eq('reporter', s.reporter), ...services, ...extra]);
 }
 
 /** A recording of the shape's own fleet rules. */
@@ -102,8 +101,8 @@ function byFleet(s: Shape, extra: readonly string[] = []): string[] {
 }
 
 /** Failed requests per service and version over the raw series (promql/istio.ts errorsFrom, fleet-wide). */
-function fleetErrors(s: ShapeRules, windowMs: number): Expr {
-  const of = (m: readonly LabelMatcher[]) => call('rate', range(requestsOf(s, m), windowMs));
+function fleetErrors(services: readonly LabelMatcher[], s: ShapeRules, windowMs: number): Expr {
+  const of = (m: readonly LabelMatcher[]) => call('rate', range(requestsOf(services, s, m), windowMs));
   const by = byFleet(s);
   if (s.protocol === 'http') return sum(of([SERVER_ERRORS]), by);
   return sum(binary('or', of([SERVER_ERRORS]), of(GRPC_SERVER_FAILURES)), by);
@@ -154,6 +153,26 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
     for (const w of slowWindowsMs(decisionWindowMs(r.model, stage), shortWindowMs(r.model, stage), scale))
       slowSet.add(w);
   }
+  // Each raw read selects only the services of the rollouts that read what it feeds (the
+  // per-rollout rules read a window only for the rollouts that have it, and so must the fleet).
+  const derivedRecords = [...used].filter((r) => /_derived:/.test(r));
+  const servicesFor = (records: readonly string[]): LabelMatcher[] => {
+    const wanted = new Set(records);
+    const svcs = reads
+      .filter((r) => r.sources.some((x) => wanted.has(x.record)))
+      .map((r) => metricsService(r.model.service.host, r.model.namespace, r.model.service.serviceEntry === true));
+    const names = (pick: (x: (typeof svcs)[number]) => string) => anyOf([...new Set(svcs.map(pick))].sort());
+    return [
+      re(
+        'destination_service_namespace',
+        names((x) => x.namespace),
+      ),
+      re(
+        'destination_service_name',
+        names((x) => x.name),
+      ),
+    ];
+  };
   const main: RecordingRule[] = [];
   const slow: RecordingRule[] = [];
   const rule = (record: string, expr: Expr) => ({ record, expr: render(expr), labels: { [SHAPE_LABEL]: s.key } });
@@ -163,9 +182,14 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
   // Raw windows: the request rate, then the ratio over it; the 5xx rate only on the base.
   for (const wl of windows('requests').sort(byMs)) {
     const w = ms(wl);
-    main.push(rule(fleetName('requests', w), sum(rate(requestsOf(s), w), byFleet(s))));
-    if (w === base) main.push(rule(errorsBase, fleetErrors(s, w)));
-    const top = w === base ? own(s, errorsBase) : fleetErrors(s, w);
+    const withBase = (records: string[]) => (w === base ? [...records, ...derivedRecords] : records);
+    const requestServices = servicesFor(
+      withBase([fleetName('requests', w), fleetName('ratio', w), fleetName('uo_ratio', w)]),
+    );
+    const errorServices = servicesFor(withBase([fleetName('ratio', w)]));
+    main.push(rule(fleetName('requests', w), sum(rate(requestsOf(requestServices, s), w), byFleet(s))));
+    if (w === base) main.push(rule(errorsBase, fleetErrors(errorServices, s, w)));
+    const top = w === base ? own(s, errorsBase) : fleetErrors(errorServices, s, w);
     main.push(rule(fleetName('ratio', w), fleetRatio(s, top, own(s, fleetName('requests', w)))));
   }
   // Derived windows, from the base recordings (promql/rollout-queries.ts derivedRateExpr).
@@ -181,9 +205,12 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
     );
   }
   // p99: straight from the raw buckets when W = S, else from the short window's recorded buckets.
-  const buckets = (w: number) =>
-    sum(rate(selector(METRIC_DURATION_BUCKET, [eq('reporter', s.reporter), ...s.services]), w), byFleet(s, ['le']));
-  for (const wl of windows('p99').sort(byMs)) main.push(rule(fleetName('p99', ms(wl)), p99Of(buckets(ms(wl)))));
+  const buckets = (w: number, services: readonly LabelMatcher[]) =>
+    sum(rate(selector(METRIC_DURATION_BUCKET, [eq('reporter', s.reporter), ...services]), w), byFleet(s, ['le']));
+  for (const wl of windows('p99').sort(byMs)) {
+    const record = fleetName('p99', ms(wl));
+    main.push(rule(record, p99Of(buckets(ms(wl), servicesFor([record])))));
+  }
   const fromShort = [...used]
     .map((name) => /^stagegate:fleet_p99_from(.+):rate(.+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -191,7 +218,10 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
   for (const shortLabel of [...new Set(fromShort.map((x) => x.short))].sort(byMs)) {
     const S = ms(shortLabel);
     const recordedBuckets = fleetName(`buckets`, S);
-    main.push(rule(recordedBuckets, buckets(S)));
+    const readers = fromShort
+      .filter((x) => x.short === shortLabel)
+      .map((x) => fleetName(`p99_from${shortLabel}`, ms(x.window)));
+    main.push(rule(recordedBuckets, buckets(S, servicesFor(readers))));
     for (const { window } of fromShort.filter((x) => x.short === shortLabel).sort((a, b) => byMs(a.window, b.window))) {
       const w = ms(window);
       const rates =
@@ -206,7 +236,10 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
   }
   for (const wl of windows('uo_ratio').sort(byMs)) {
     const w = ms(wl);
-    const overflow = sum(rate(requestsOf(s, [UPSTREAM_OVERFLOW]), w), byFleet(s));
+    const overflow = sum(
+      rate(requestsOf(servicesFor([fleetName('uo_ratio', w)]), s, [UPSTREAM_OVERFLOW]), w),
+      byFleet(s),
+    );
     main.push(rule(fleetName('uo_ratio', w), fleetRatio(s, overflow, own(s, fleetName('requests', w)))));
   }
   // The joins: every rollout that reads a source gets it under its own series' name and labels.
@@ -295,24 +328,7 @@ export function fleetSharedGroups(models: readonly RolloutModel[], opts: FleetOp
   const groups: RuleGroup[] = [];
   for (const shaped of byShape.values()) {
     const first = shaped[0]!.model;
-    const services = shaped.map((r) =>
-      metricsService(r.model.service.host, r.model.namespace, r.model.service.serviceEntry === true),
-    );
-    const names = (pick: (x: (typeof services)[number]) => string) => anyOf([...new Set(services.map(pick))].sort());
-    const s: ShapeRules = {
-      ...shapeOf(first),
-      key: shapeKey(shapeOf(first)),
-      services: [
-        re(
-          'destination_service_namespace',
-          names((x) => x.namespace),
-        ),
-        re(
-          'destination_service_name',
-          names((x) => x.name),
-        ),
-      ],
-    };
+    const s: ShapeRules = { ...shapeOf(first), key: shapeKey(shapeOf(first)) };
     const served = shaped.flatMap((r) => everyStage(r.model));
     const { main, slow } = fleetRules(s, served.map(readsOf));
     const alerts = fleetAlerts ? fleetAlertRules(served, s.key) : [];

@@ -54,6 +54,11 @@ export interface RuleCostOptions {
   readonly groupsOf?: (model: RolloutModel) => readonly RuleGroup[];
   /** What is loaded (RuleCostVariant); anything but per-rollout ignores groupsOf. @default "per-rollout" */
   readonly variant?: RuleCostVariant;
+  /**
+   * Which stages the fleet groups serve: every stage of every rollout (what compile writes: a
+   * stage advance leaves them unchanged), or only the live ones. @default "all"
+   */
+  readonly fleetStages?: 'all' | 'live';
   /** Applied to every group loaded (the tests drop the groups' own intervals). */
   readonly adjustGroup?: (group: RuleGroup) => RuleGroup;
   readonly timeoutMs: number;
@@ -97,6 +102,8 @@ export interface RuleCostRun {
   readonly evaluationFailures: number;
   /** (RSS with the rules − RSS without) / rollouts. */
   readonly rssPerRolloutBytes: number;
+  /** The rules that took longest at their last evaluation (what the cost is made of). */
+  readonly slowestRules: readonly { readonly name: string; readonly seconds: number }[];
   readonly flaggerQueries: number;
   readonly flaggerQueryErrors: number;
   readonly baseline: PhaseFigures;
@@ -159,6 +166,18 @@ async function selfMetrics(url: string): Promise<{ sum: Map<string, number>; max
     max.set(name, Math.max(max.get(name) ?? 0, value));
   }
   return { sum, max };
+}
+
+/** The `n` rules of longest last evaluation (Prometheus' /api/v1/rules `evaluationTime`, in seconds). */
+async function slowest(url: string, n: number): Promise<{ name: string; seconds: number }[]> {
+  const res = await fetch(`${url}/api/v1/rules`);
+  const json = (await res.json()) as {
+    data: { groups: { rules: { name: string; evaluationTime: number }[] }[] };
+  };
+  return json.data.groups
+    .flatMap((g) => g.rules.map((r) => ({ name: r.name, seconds: r.evaluationTime })))
+    .sort((a, b) => b.seconds - a.seconds)
+    .slice(0, n);
 }
 
 async function instant(url: string, query: string): Promise<number | undefined> {
@@ -259,7 +278,12 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
   const loaded = (
     variant === 'per-rollout'
       ? groups
-      : [fleetRuleGroups(models, { alerts: variant === 'fleet-alerts' ? 'fleet' : 'per-rollout' })]
+      : [
+          fleetRuleGroups(models, {
+            alerts: variant === 'fleet-alerts' ? 'fleet' : 'per-rollout',
+            stages: opts.fleetStages ?? 'all',
+          }),
+        ]
   ).map((gs) => gs.map(adjust));
   // Rules that read recorded series over long windows (docs/design.md §7: the derived windows)
   // would read only minutes of them on a fresh Prometheus, and look cheaper than they are in a
@@ -346,6 +370,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
     const stagegate = await measurePhase(prom, opts.measureSeconds, opts.signal);
     const after = await selfMetrics(prom.url);
     const recordedSeries = (await instant(prom.url, 'count({__name__=~"stagegate:.+"})')) ?? 0;
+    const slowestRules = await slowest(prom.url, 8);
     const delta = (name: string) => (after.sum.get(name) ?? 0) - (before.sum.get(name) ?? 0);
 
     setRules([]);
@@ -404,6 +429,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
       missedIterations: delta('prometheus_rule_group_iterations_missed_total'),
       evaluationFailures: delta('prometheus_rule_evaluation_failures_total'),
       rssPerRolloutBytes: (stagegate.rssBytes - Math.min(baseline.rssBytes, baselineAgain.rssBytes)) / n,
+      slowestRules,
       flaggerQueries: sent,
       flaggerQueryErrors: errors,
       baseline: figures(baseline),
