@@ -7,15 +7,18 @@
  * way Prometheus would. Evidence (requests, error ratios, p99) is queried beside it for people.
  * No data, too little traffic or an unreachable Prometheus is *hold*, never *pass*.
  */
-import { alertRules, recordingRules, type AlertRule } from '../../constructs/alert-rules.js';
+import { alertRules, isAlertRule, recordingRules, type AlertRule } from '../../constructs/alert-rules.js';
 import {
   ALERT_LABEL_ACTION,
+  ALERT_LABEL_NAMESPACE,
+  ALERT_LABEL_ROLLOUT,
   ALERT_LABEL_SIGNAL,
   ruleGroupName,
   type AlertAction,
   type AlertSignal,
 } from '../../constructs/conventions.js';
 import { decisionWindowMs, minCanaryRequests } from '../../constructs/detectability.js';
+import { fleetGroupName, fleetRuleGroups } from '../../constructs/fleet-rules.js';
 import { liveStage, type RolloutModel } from '../../constructs/model.js';
 import { call, eq, histogramQuantile, range, rate, render, selector, sum } from '../../constructs/promql/ast.js';
 import { durationBucketSelector, errorsExpr, istioTarget, requestsSelector } from '../../constructs/promql/istio.js';
@@ -182,27 +185,59 @@ const ms = (x: number) => `${Math.round(x)} ms`;
 const num = (x: number | undefined) => (x === undefined ? 'n/a' : Number(x.toPrecision(4)).toString());
 const minutes = (x: number) => (x >= 60_000 ? `${Math.floor(x / 60_000)}m` : `${Math.floor(x / 1000)}s`);
 
+/** Where the fleet layout's rules are written (docs/design.md §7; constructs/fleet-rules.ts). */
+export const FLEET_RULES_FILE = 'generated/stagegate-fleet.k8s.yaml';
+
+/**
+ * The group each alert of alertRules(model) is loaded in, with whether that group serves other
+ * rollouts too. Per rollout: all in `stagegate.<name>.alerts`. Fleet layout (issue 17): the
+ * built-in alerts in the shape's fleet group, the user signals' and drills' in the rollout's own
+ * group, as fleet-rules.ts `fleetRuleGroups` writes them (asked here, so the two never disagree).
+ */
+function alertHomes(model: RolloutModel): Map<string, { readonly group: string; readonly shared: boolean }> {
+  const own = { group: ruleGroupName(model.name), shared: false };
+  const homes = new Map(alertRules(model).map((r) => [r.alert, own] as const));
+  if (model.alerts?.layout !== 'fleet') return homes;
+  const fleet = fleetGroupName(model);
+  for (const g of fleetRuleGroups([model], { alerts: 'fleet', stages: 'live' }))
+    for (const r of g.rules)
+      if (isAlertRule(r) && homes.has(r.alert)) homes.set(r.alert, { group: g.name, shared: g.name === fleet });
+  return homes;
+}
+
 async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
-  const rules = alertRules(input.model);
+  const { model } = input;
+  const fleet = model.alerts?.layout === 'fleet';
+  const rules = alertRules(model);
+  const homes = alertHomes(model);
   const loaded = await input.prometheus.alertRules();
-  const group = ruleGroupName(input.model.name);
-  const inGroup = loaded.filter((r) => r.group === group);
-  const complete = rules.every((rule) => inGroup.some((r) => r.name === rule.alert));
-  if (!complete) {
-    // Without the alert group, the expressions are evaluated here, but they read recorded
-    // series: with those missing every alert would be silent, which must not read as healthy.
-    const first = recordingRules(input.model)[0]!;
+  const loadedAs = (rule: AlertRule) => {
+    const home = homes.get(rule.alert)!;
+    return loaded.filter((r) => r.group === home.group && r.name === rule.alert);
+  };
+  const complete = rules.every((rule) => loadedAs(rule).length > 0);
+  // Without the alert groups, the expressions are evaluated here, but they read recorded series:
+  // with those missing every alert would be silent, which must not read as healthy. In the fleet
+  // layout the series also go missing with every group loaded, when the fleet's rules were
+  // written without this rollout (its service is not among those they read), so it is asked then too.
+  if (!complete || fleet) {
+    const first = recordingRules(model)[0]!;
     const probe = selector(
       first.record,
       Object.entries(first.labels).map(([k, v]) => eq(k, v)),
     );
     if ((await input.prometheus.query(render(probe), input.now)).length === 0) {
+      const files = fleet
+        ? `${FLEET_RULES_FILE} and generated/${model.name}.k8s.yaml`
+        : `generated/${model.name}.k8s.yaml`;
       throw new RulesNotLoaded(
-        `the rules of ${input.model.namespace}/${input.model.name} are not loaded in Prometheus ` +
-          `(no ${probe.metric} series); apply the PrometheusRule in generated/${input.model.name}.k8s.yaml`,
+        `the rules of ${model.namespace}/${model.name} are not loaded in Prometheus ` +
+          `(no ${probe.metric} series); apply the PrometheusRule${fleet ? 's' : ''} in ${files}`,
       );
     }
   }
+  const mine = (labels: Readonly<Record<string, string>>) =>
+    labels[ALERT_LABEL_ROLLOUT] === model.name && labels[ALERT_LABEL_NAMESPACE] === model.namespace;
   return Promise.all(
     rules.map(async (rule) => {
       const base = {
@@ -215,7 +250,13 @@ async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
           .trim(),
       };
       if (complete) {
-        const state = inGroup.filter((r) => r.name === rule.alert).map((r) => r.state);
+        // A fleet rule serves every rollout of its shape (and several rules share a name, one per
+        // window/`for` bucket), so its own state is any rollout's: this rollout's is the strongest
+        // of the instances labelled with it (constructs/fleet-alerts.ts: the rollout and namespace
+        // come from the series), over every rule of the name.
+        const state = homes.get(rule.alert)!.shared
+          ? loadedAs(rule).flatMap((r) => r.alerts.filter((a) => mine(a.labels)).map((a) => a.state))
+          : loadedAs(rule).map((r) => r.state);
         return { ...base, source: 'rules-api' as const, state: strongest(state) };
       }
       return { ...base, source: 'expression' as const, state: await evaluateExpression(input, rule) };

@@ -17,12 +17,35 @@ export interface RangeSeries {
   readonly points: ReadonlyArray<readonly [number, number]>;
 }
 
+/**
+ * One active instance of an alerting rule, as `/api/v1/rules` lists it under the rule's
+ * `alerts` (prometheus/prometheus web/api/v1/api.go: `Alert{Labels, Annotations, State,
+ * ActiveAt, Value}`, filled from `AlertingRule.ActiveAlerts()`, which leaves out resolved
+ * instances; docs: prometheus.io/docs/prometheus/latest/querying/api/#rules). One rule has one
+ * instance per series its expression returns, so a rule that serves many rollouts (the fleet
+ * alerts, constructs/fleet-alerts.ts) has one per rollout, told apart by their labels.
+ */
+export interface AlertInstance {
+  /** The series' labels with the rule's labels and `alertname`. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly state: 'firing' | 'pending';
+  /** When the instance became pending (RFC 3339); absent when Prometheus leaves it out (`omitempty`). */
+  readonly activeAt?: string;
+  /** The expression's value for this instance (Prometheus sends it as a string, e.g. "1e+00"). */
+  readonly value?: number;
+}
+
 export interface RuleState {
   readonly group: string;
   readonly name: string;
   readonly query: string;
+  /**
+   * The rule's state: the strongest of its instances (prometheus/prometheus rules/alerting.go
+   * `AlertingRule.State`, firing > pending > inactive), whichever series they are for.
+   */
   readonly state: 'firing' | 'pending' | 'inactive';
-  readonly activeLabels: ReadonlyArray<Readonly<Record<string, string>>>;
+  /** Its active instances, each with its own labels and state. */
+  readonly alerts: readonly AlertInstance[];
 }
 
 export class PrometheusApi {
@@ -82,7 +105,12 @@ export class PrometheusApi {
           name: string;
           query: string;
           state: RuleState['state'];
-          alerts?: Array<{ labels: Record<string, string> }>;
+          alerts?: Array<{
+            labels: Record<string, string>;
+            state: AlertInstance['state'];
+            activeAt?: string;
+            value?: string;
+          }>;
         }>;
       }>;
     };
@@ -92,7 +120,12 @@ export class PrometheusApi {
         name: r.name,
         query: r.query,
         state: r.state,
-        activeLabels: (r.alerts ?? []).map((a) => a.labels),
+        alerts: (r.alerts ?? []).map((a) => ({
+          labels: a.labels,
+          state: a.state,
+          ...(a.activeAt !== undefined ? { activeAt: a.activeAt } : {}),
+          ...(a.value !== undefined ? { value: Number(a.value) } : {}),
+        })),
       })),
     );
   }

@@ -23,13 +23,28 @@ class LoadedPrometheus extends PrometheusApi {
     super('http://prometheus.invalid');
   }
   override async alertRules(): Promise<RuleState[]> {
-    return alertRules(model).map((r) => ({
-      group: ruleGroupName(model.name),
-      name: r.alert,
-      query: r.expr,
-      state: this.firing.includes(r.alert) ? 'firing' : 'inactive',
-      activeLabels: [],
-    }));
+    // As /api/v1/rules reports a rule: a firing one with its active instance (labels: the rule's
+    // and `alertname`; prometheus/prometheus web/api/v1/api.go `Alert`), its state the strongest
+    // of its instances' (rules/alerting.go `AlertingRule.State`).
+    return alertRules(model).map((r) => {
+      const firing = this.firing.includes(r.alert);
+      return {
+        group: ruleGroupName(model.name),
+        name: r.alert,
+        query: r.expr,
+        state: firing ? 'firing' : 'inactive',
+        alerts: firing
+          ? [
+              {
+                labels: { ...r.labels, alertname: r.alert },
+                state: 'firing',
+                activeAt: '2026-12-02T11:50:00Z',
+                value: 1,
+              },
+            ]
+          : [],
+      };
+    });
   }
   override async query(expr: string): Promise<Sample[]> {
     // Telemetry audit (app/gate/telemetry-audit.ts): both versions' Istio series exist, labelled as the rules read them.
