@@ -2,11 +2,13 @@
  * The health gate of a rollout's live stage: `pass`, `hold` or `fail`, with evidence.
  *
  * It judges with the rollout's *own generated alerts*, so an alert and the gate never disagree:
- * when Prometheus has the rollout's rule group loaded, their states come from `/api/v1/rules`;
+ * when Prometheus has the rollout's rule group loaded, their states come from `/api/v1/rules`
+ * (in the fleet layout, issue 17, from the fleet group's instances labelled with the rollout);
  * otherwise each alert expression is evaluated over its `for` window with a range query, the
  * way Prometheus would. Evidence (requests, error ratios, p99) is queried beside it for people.
  * No data, too little traffic or an unreachable Prometheus is *hold*, never *pass*.
  */
+import { parser } from '@prometheus-io/lezer-promql';
 import { alertRules, isAlertRule, recordingRules, type AlertRule } from '../../constructs/alert-rules.js';
 import {
   ALERT_LABEL_ACTION,
@@ -18,6 +20,7 @@ import {
   type AlertSignal,
 } from '../../constructs/conventions.js';
 import { decisionWindowMs, minCanaryRequests } from '../../constructs/detectability.js';
+import { windowLabels } from '../../constructs/fleet-alerts.js';
 import { fleetGroupName, fleetRuleGroups } from '../../constructs/fleet-rules.js';
 import { liveStage, type RolloutModel } from '../../constructs/model.js';
 import { call, eq, histogramQuantile, range, rate, render, selector, sum } from '../../constructs/promql/ast.js';
@@ -205,6 +208,42 @@ function alertHomes(model: RolloutModel): Map<string, { readonly group: string; 
   return homes;
 }
 
+/**
+ * Whether a loaded fleet rule serves the rollout. Each fleet rule selects the rollouts of one
+ * window/`for` bucket by the window labels every series it reads carries (constructs/
+ * fleet-alerts.ts `FLEET_WINDOW_LABELS`), so it returns this rollout's series only when every
+ * matcher on those labels accepts the rollout's (Prometheus anchors a regex matcher, `^(?:re)$`).
+ * A fleet group written before the rollout's windows changed (other stages or traffic, another
+ * error budget) has no rule of the name that serves it, and the alert would stay silent there.
+ * Anything this cannot read counts as not serving: the gate then evaluates the expressions itself.
+ */
+function servesRollout(query: string, windows: Readonly<Record<string, string>>): boolean {
+  let serves = true;
+  parser.parse(query).iterate({
+    enter(node) {
+      if (!serves) return false;
+      if (node.name !== 'UnquotedLabelMatcher') return;
+      const text = (n: { from: number; to: number } | null) => (n ? query.slice(n.from, n.to) : '');
+      const label = text(node.node.getChild('LabelName'));
+      if (!(label in windows)) return false;
+      const op = node.node.getChild('MatchOp')?.firstChild?.name;
+      const literal = text(node.node.getChild('StringLiteral'));
+      const value = windows[label]!;
+      try {
+        // Prometheus prints a rule's query with Go-quoted strings (%q), which JSON reads for these values.
+        const want = JSON.parse(literal.startsWith('"') ? literal : `"${literal.slice(1, -1)}"`) as string;
+        const matches =
+          op === 'EqlRegex' || op === 'NeqRegex' ? new RegExp(`^(?:${want})$`).test(value) : value === want;
+        serves = op === 'Neq' || op === 'NeqRegex' ? !matches : matches;
+      } catch {
+        serves = false;
+      }
+      return false;
+    },
+  });
+  return serves;
+}
+
 async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
   const { model } = input;
   const fleet = model.alerts?.layout === 'fleet';
@@ -215,7 +254,12 @@ async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
     const home = homes.get(rule.alert)!;
     return loaded.filter((r) => r.group === home.group && r.name === rule.alert);
   };
-  const complete = rules.every((rule) => loadedAs(rule).length > 0);
+  const windows = windowLabels(model);
+  const complete = rules.every((rule) =>
+    homes.get(rule.alert)!.shared
+      ? loadedAs(rule).some((r) => servesRollout(r.query, windows))
+      : loadedAs(rule).length > 0,
+  );
   // Without the alert groups, the expressions are evaluated here, but they read recorded series:
   // with those missing every alert would be silent, which must not read as healthy. In the fleet
   // layout the series also go missing with every group loaded, when the fleet's rules were

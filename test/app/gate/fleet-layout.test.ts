@@ -24,7 +24,7 @@ import {
 import { alertRules, isAlertRule } from '../../../constructs/alert-rules.js';
 import { ALERT_LABEL_NAMESPACE, ALERT_LABEL_ROLLOUT, ruleGroupName } from '../../../constructs/conventions.js';
 import { parseDuration } from '../../../constructs/duration.js';
-import { ROLE_LABEL, SHAPE_LABEL, windowLabels } from '../../../constructs/fleet-alerts.js';
+import { BURN_LABEL, ROLE_LABEL, SHAPE_LABEL, windowLabels } from '../../../constructs/fleet-alerts.js';
 import { fleetGroupName, fleetRuleGroups } from '../../../constructs/fleet-rules.js';
 import type { RolloutModel } from '../../../constructs/model.js';
 import { parseIntent } from '../../../constructs/spec/index.js';
@@ -38,13 +38,14 @@ const fleet = (m: RolloutModel): RolloutModel => ({
 });
 
 /** Rollouts of one shape whose live stages have different windows, so an alert has several fleet rules. */
-const rollout = (name: string, rps: number, stage: string) =>
+const rollout = (name: string, rps: number, stage: string, errorRatioMax = 0.01) =>
   fleet(
     rolloutModel({
       name,
       service: { host: name, port: 8080, gateways: ['mesh'] },
       stage,
       traffic: { requestsPerSecond: rps, baselineErrorRatio: 0.002 },
+      health: { errorRatio: { max: errorRatioMax, maxVsStable: 2 } },
     }),
   );
 const A = rollout('orders', 2000, 'half');
@@ -248,5 +249,20 @@ describe('the gate in the fleet layout', () => {
       'the rules of shop/orders are not loaded in Prometheus (no stagegate:istio_requests:rate5m series); ' +
         'apply the PrometheusRules in generated/stagegate-fleet.k8s.yaml and generated/orders.k8s.yaml',
     );
+  });
+
+  it("evaluates the expressions itself when no fleet rule serves the rollout's windows (a fleet group older than its intent)", async () => {
+    // The fleet's rules were written when orders had a 1 % error budget; its intent now says
+    // 0.1 %, so its burn-rate alerts wait longer (another `for`) and no loaded burn rule selects it.
+    const stricter = rollout('orders', 2000, 'half', 0.001);
+    expect(windowLabels(stricter)[BURN_LABEL]).not.toBe(windowLabels(A)[BURN_LABEL]);
+    const prometheus = new FleetPrometheus(FLEET, [{ model: B, alert: 'StagegateCanaryErrorRatio', state: 'firing' }]);
+    const verdict = await gate(stricter, prometheus);
+    expect(new Set(verdict.alerts.map((x) => x.source))).toEqual(new Set(['expression']));
+    expect(verdict.kind).toBe('pass');
+    // B's windows are the fleet's: its alerts come from the rules API.
+    const b = await gate(B, prometheus);
+    expect(new Set(b.alerts.map((x) => x.source))).toEqual(new Set(['rules-api']));
+    expect(b.kind).toBe('fail');
   });
 });
