@@ -254,7 +254,7 @@ async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
     const home = homes.get(rule.alert)!;
     return loaded.filter((r) => r.group === home.group && r.name === rule.alert);
   };
-  const windows = windowLabels(model);
+  const windows = fleet ? windowLabels(model) : {};
   const complete = rules.every((rule) =>
     homes.get(rule.alert)!.shared
       ? loadedAs(rule).some((r) => servesRollout(r.query, windows))
