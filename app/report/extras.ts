@@ -13,7 +13,7 @@ import {
 } from '../../constructs/conventions.js';
 import { rollbackBranch, stageBranch } from '../../constructs/conventions.js';
 import type { RolloutModel } from '../../constructs/model.js';
-import { eq, render, selector } from '../../constructs/promql/ast.js';
+import { aggregate, eq, render, selector } from '../../constructs/promql/ast.js';
 import { userSignalValueQuery } from '../../constructs/user-signals.js';
 import { trustedRuns } from '../bot/checks.js';
 import type { GitHubPort } from '../bot/port.js';
@@ -81,12 +81,19 @@ export async function firedAlerts(
   span: Span,
 ): Promise<FiredAlert[]> {
   const { stepSeconds } = stepFor(span, scrapeIntervalMs(model.metrics));
+  // One series per alert: in the fleet layout (issue 17, constructs/fleet-alerts.ts) an alert's
+  // series also carries the rollout's window labels, which change with its stage, and ALERTS
+  // keeps every label of the alert's series (a new label set is a new series).
   const expr = render(
-    selector('ALERTS', [
-      eq('alertstate', 'firing'),
-      eq(ALERT_LABEL_ROLLOUT, model.name),
-      eq(ALERT_LABEL_NAMESPACE, model.namespace),
-    ]),
+    aggregate(
+      'max',
+      selector('ALERTS', [
+        eq('alertstate', 'firing'),
+        eq(ALERT_LABEL_ROLLOUT, model.name),
+        eq(ALERT_LABEL_NAMESPACE, model.namespace),
+      ]),
+      ['alertname', ALERT_LABEL_SIGNAL, ALERT_LABEL_ACTION],
+    ),
   );
   const series = await prometheus.queryRange(expr, span.start, span.end, stepSeconds);
   const iso = (t: number) => new Date(t * 1000).toISOString();
