@@ -15,6 +15,8 @@ import {
   ALERT_LABEL_NAMESPACE,
   ALERT_LABEL_ROLLOUT,
   ALERT_LABEL_SIGNAL,
+  DEFAULT_OUT_DIR,
+  FLEET_FILE,
   ruleGroupName,
   type AlertAction,
   type AlertSignal,
@@ -188,9 +190,6 @@ const ms = (x: number) => `${Math.round(x)} ms`;
 const num = (x: number | undefined) => (x === undefined ? 'n/a' : Number(x.toPrecision(4)).toString());
 const minutes = (x: number) => (x >= 60_000 ? `${Math.floor(x / 60_000)}m` : `${Math.floor(x / 1000)}s`);
 
-/** Where the fleet layout's rules are written (docs/design.md §7; constructs/fleet-rules.ts). */
-export const FLEET_RULES_FILE = 'generated/stagegate-fleet.k8s.yaml';
-
 /**
  * The group each alert of alertRules(model) is loaded in, with whether that group serves other
  * rollouts too. Per rollout: all in `stagegate.<name>.alerts`. Fleet layout (issue 17): the
@@ -271,8 +270,9 @@ async function observeAlerts(input: GateInput): Promise<AlertObservation[]> {
       Object.entries(first.labels).map(([k, v]) => eq(k, v)),
     );
     if ((await input.prometheus.query(render(probe), input.now)).length === 0) {
+      // Under the fleet layout the series come from the shared file (docs/design.md §7, "Fleet layout").
       const files = fleet
-        ? `${FLEET_RULES_FILE} and generated/${model.name}.k8s.yaml`
+        ? `${DEFAULT_OUT_DIR}/${FLEET_FILE} and generated/${model.name}.k8s.yaml`
         : `generated/${model.name}.k8s.yaml`;
       throw new RulesNotLoaded(
         `the rules of ${model.namespace}/${model.name} are not loaded in Prometheus ` +

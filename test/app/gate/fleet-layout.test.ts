@@ -4,7 +4,7 @@
  * serving many rollouts, so a rule's own state is whichever rollout's. The gate must read its
  * rollout's state from the alert instances labelled with it, over every rule of the alert's name.
  *
- * The Prometheus here answers /api/v1/rules as Prometheus does: the groups fleetRuleGroups writes,
+ * The Prometheus here answers /api/v1/rules as Prometheus does: the groups of the fleet layout's files,
  * each alerting rule with one active instance per series its expression returns (labels: the
  * series' with the rule's and `alertname`; its own `state`, `activeAt`, `value`; prometheus/
  * prometheus web/api/v1/api.go `Alert`, from `AlertingRule.ActiveAlerts()`), and the rule's state
@@ -25,7 +25,7 @@ import { alertRules, isAlertRule } from '../../../constructs/alert-rules.js';
 import { ALERT_LABEL_NAMESPACE, ALERT_LABEL_ROLLOUT, ruleGroupName } from '../../../constructs/conventions.js';
 import { parseDuration } from '../../../constructs/duration.js';
 import { BURN_LABEL, ROLE_LABEL, SHAPE_LABEL, windowLabels } from '../../../constructs/fleet-alerts.js';
-import { fleetGroupName, fleetRuleGroups } from '../../../constructs/fleet-rules.js';
+import { fleetGroupName, fleetRolloutGroup, fleetSharedGroups } from '../../../constructs/fleet-rules.js';
 import type { RolloutModel } from '../../../constructs/model.js';
 import { parseIntent } from '../../../constructs/spec/index.js';
 import { rolloutModel } from '../../constructs/fixtures.js';
@@ -102,14 +102,14 @@ class FleetPrometheus extends PrometheusApi {
   }
 
   override async alertRules(): Promise<RuleState[]> {
-    const groups = fleetRuleGroups(this.models, { alerts: 'fleet' }).filter(
-      (g) => !(this.opts.withoutFleet && g.name.startsWith('stagegate.fleet.')),
-    );
+    // What generated/stagegate-fleet.k8s.yaml and each rollout's file hold (docs/design.md §7).
+    const shared = this.opts.withoutFleet ? [] : fleetSharedGroups(this.models, { alerts: 'fleet' });
+    const groups = [...shared, ...this.models.map(fleetRolloutGroup)];
     return groups.flatMap((g) =>
       g.rules.filter(isAlertRule).map((rule): RuleState => {
         const alerts = this.instances
           .filter((i) => i.alert === rule.alert)
-          .filter((i) => g.name.startsWith('stagegate.fleet.') || g.name === ruleGroupName(i.model.name))
+          .filter((i) => shared.includes(g) || g.name === ruleGroupName(i.model.name))
           .filter((i) => selects(rule.expr, seriesLabels(i.model)))
           .map(
             (i): AlertInstance => ({
