@@ -6,7 +6,9 @@
  * derived and the ratios and p99s taken on those aggregates, and then joined to each rollout
  * through an info series the rollout's own group writes (`stagegate:rollout_reads`: its service,
  * its two versions, and which fleet series it reads), so the series that come out have exactly the
- * names, labels and values of recording-rules.ts. The alerts are the rollout's own, unchanged.
+ * names, labels and values of recording-rules.ts. Each raw read selects only the services whose
+ * rollouts read what it feeds. The alerts are each rollout's own (`alerts: 'per-rollout'`, for
+ * measuring only) or fleet-wide (fleet-alerts.ts).
  *
  * What this is for: with fleet-wide alerts (fleet-alerts.ts) it is the opt-in `alerts.layout:
  * fleet` of the repository defaults (docs/design.md §7, "Fleet layout (opt-in)"): synth writes
