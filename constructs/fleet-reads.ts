@@ -6,17 +6,16 @@
  * PrometheusRule under `alerts.layout: fleet`) and fleetRuleGroups share one definition of it.
  */
 import { ALERT_LABEL_NAMESPACE, ALERT_LABEL_ROLLOUT, recordedSeriesName, ruleGroupName } from './conventions.js';
-import { decisionWindowMs, LATENCY_FLOOR_MS, shortWindowMs } from './detectability.js';
+import { decisionWindowMs, shortWindowMs } from './detectability.js';
 import { liveStage, type RolloutModel } from './model.js';
 import type { RecordingRule, RuleGroup } from './alert-rules.js';
-import { saturationWindowMs } from './recording-rules.js';
+import { p99LimitRule as rolloutP99LimitRule, saturationWindowMs } from './recording-rules.js';
 import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
 import { drillAlerts } from './drill-alert.js';
 import { paramsRule, ROLE_LABEL, SHAPE_LABEL, windowLabels } from './fleet-alerts.js';
 import { metricsService } from './istio/hosts.js';
 import { binary, call, num, promDuration, render, str, type Expr } from './promql/ast.js';
-import { ISTIO_DURATION_BUCKETS_MS, istioTarget, recorded } from './promql/istio.js';
-import { roundUpToBucketExpr } from './promql/rollout-queries.js';
+import { istioTarget } from './promql/istio.js';
 import { recordedWindowsMs, derivedWindowsMs, recordingIntervalMs, windowLabel } from './promql/windows.js';
 
 /** The info series each rollout writes for the fleet's joins. */
@@ -134,15 +133,7 @@ export function readsRule(r: Reads): RecordingRule {
 
 /** The p99 limit, as recording-rules.ts writes it, over the joined p99 of stable. */
 export function p99LimitRule(model: RolloutModel): RecordingRule {
-  const t = istioTarget(model);
-  const W = decisionWindowMs(model, liveStage(model));
-  const { max, maxVsStable } = model.health.latencyP99Ms;
-  const relative = binary('+', binary('*', num(maxVsStable), recorded(t, 'p99', W, 'stable')), num(LATENCY_FLOOR_MS));
-  return {
-    record: recordedSeriesName('p99_limit', windowLabel(W)),
-    expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)),
-    labels: { [ALERT_LABEL_ROLLOUT]: t.rollout, [ALERT_LABEL_NAMESPACE]: t.namespace },
-  };
+  return rolloutP99LimitRule(model, decisionWindowMs(model, liveStage(model)));
 }
 
 /**

@@ -55,6 +55,7 @@ import {
   num,
   promDuration,
   range,
+  rate,
   re,
   render,
   selector,
@@ -104,7 +105,7 @@ function byFleet(s: Shape, extra: readonly string[] = []): string[] {
 
 /** Failed requests per service and version over the raw series (promql/istio.ts errorsFrom, fleet-wide). */
 function fleetErrors(services: readonly LabelMatcher[], s: ShapeRules, windowMs: number): Expr {
-  const of = (m: readonly LabelMatcher[]) => call('rate', range(requestsOf(services, s, m), windowMs));
+  const of = (m: readonly LabelMatcher[]) => rate(requestsOf(services, s, m), windowMs);
   const by = byFleet(s);
   if (s.protocol === 'http') return sum(of([SERVER_ERRORS]), by);
   return sum(binary('or', of([SERVER_ERRORS]), of(GRPC_SERVER_FAILURES)), by);
@@ -142,18 +143,14 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
       .filter((w): w is string => w !== undefined);
   const ms = (label: string) => windowsByLabel.get(label)!;
   const windowsByLabel = new Map<string, number>();
+  const slowSet = new Set<number>();
   for (const r of reads) {
     const stage = liveStage(r.model);
     const W = decisionWindowMs(r.model, stage);
     const S = shortWindowMs(r.model, stage);
     for (const w of [...recordedWindowsMs(W, S, scale), W, S, saturationWindowMs(r.model, W)])
       windowsByLabel.set(windowLabel(w), w);
-  }
-  const slowSet = new Set<number>();
-  for (const r of reads) {
-    const stage = liveStage(r.model);
-    for (const w of slowWindowsMs(decisionWindowMs(r.model, stage), shortWindowMs(r.model, stage), scale))
-      slowSet.add(w);
+    for (const w of slowWindowsMs(W, S, scale)) slowSet.add(w);
   }
   // Each raw read selects only the services of the rollouts that read what it feeds (the
   // per-rollout rules read a window only for the rollouts that have it, and so must the fleet).
@@ -257,7 +254,7 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
     ...FLEET_WINDOW_LABELS,
   ];
   for (const x of [...joins.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
-    const readers = selector(ROLLOUT_READS, [eq(SHAPE_LABEL, s.key), re(READS_LABEL, `.*,${escapeRegex(x.id)},.*`)]);
+    const readers = selector(ROLLOUT_READS, [eq(SHAPE_LABEL, s.key), re(READS_LABEL, `.*,${anyOf([x.id])},.*`)]);
     const joined = aggregate(
       'max',
       binary('*', readers, own(s, x.record), { matching: { on: byFleet(s), groupLeft: [] } }),
@@ -267,14 +264,6 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
     (x.derived && slowSet.has(ms(w)) ? slow : main).push(rule(x.into, joined));
   }
   return { main, slow };
-}
-
-function rate(sel: Selector, windowMs: number): Expr {
-  return call('rate', range(sel, windowMs));
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`);
 }
 
 /** Name of the fleet group of a shape (and of its slow group). */
@@ -321,17 +310,16 @@ export function fleetSharedGroups(models: readonly RolloutModel[], opts: FleetOp
   // stage advance changes only the rollout's own info and params series, never the fleet's rules.
   const everyStage = (m: RolloutModel) =>
     opts.stages === 'live' ? [m] : m.stages.map((stage) => ({ ...m, stage: stage.name }));
-  const byShape = new Map<string, Reads[]>();
-  const reads = models.map(readsOf);
-  for (const r of reads) {
-    const key = shapeKey(shapeOf(r.model));
-    byShape.set(key, [...(byShape.get(key) ?? []), r]);
+  const byShape = new Map<string, RolloutModel[]>();
+  for (const m of models) {
+    const key = shapeKey(shapeOf(m));
+    byShape.set(key, [...(byShape.get(key) ?? []), m]);
   }
   const groups: RuleGroup[] = [];
-  for (const shaped of byShape.values()) {
-    const first = shaped[0]!.model;
-    const s: ShapeRules = { ...shapeOf(first), key: shapeKey(shapeOf(first)) };
-    const served = shaped.flatMap((r) => everyStage(r.model));
+  for (const [key, shaped] of byShape) {
+    const first = shaped[0]!;
+    const s: ShapeRules = { ...shapeOf(first), key };
+    const served = shaped.flatMap(everyStage);
     const { main, slow } = fleetRules(s, served.map(readsOf));
     const alerts = fleetAlerts ? fleetAlertRules(served, s.key) : [];
     groups.push({

@@ -114,18 +114,7 @@ export function recordingRuleSets(model: RolloutModel): {
       });
     }
   }
-  const wl = windowLabel(windowMs);
-  const { max, maxVsStable } = model.health.latencyP99Ms;
-  const relative = binary(
-    '+',
-    binary('*', num(maxVsStable), recorded(t, 'p99', windowMs, 'stable')),
-    num(LATENCY_FLOOR_MS),
-  );
-  rules.push({
-    record: recordedSeriesName('p99_limit', wl),
-    expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)),
-    labels,
-  });
+  rules.push(p99LimitRule(model, windowMs));
   const satMs = saturationWindowMs(model, windowMs);
   const overflow = sum(rate(requestsSelector(t, [UPSTREAM_OVERFLOW]), satMs), by);
   rules.push({
@@ -135,6 +124,26 @@ export function recordingRuleSets(model: RolloutModel): {
   });
   rules.push(...userSignalRecordingRules(model));
   return { main: rules, slow };
+}
+
+/**
+ * The canary's p99 limit on the decision window `windowMs`: `maxVsStable × stable p99 + floor`
+ * rounded up to the next bucket bound when above `max`, else `max` (alert-rules.ts). It reads the
+ * rollout's recorded stable p99, whoever wrote it (these rules, or the fleet's joins: fleet-reads.ts).
+ */
+export function p99LimitRule(model: RolloutModel, windowMs: number): RecordingRule {
+  const t = istioTarget(model);
+  const { max, maxVsStable } = model.health.latencyP99Ms;
+  const relative = binary(
+    '+',
+    binary('*', num(maxVsStable), recorded(t, 'p99', windowMs, 'stable')),
+    num(LATENCY_FLOOR_MS),
+  );
+  return {
+    record: recordedSeriesName('p99_limit', windowLabel(windowMs)),
+    expr: render(roundUpToBucketExpr(relative, max, ISTIO_DURATION_BUCKETS_MS)),
+    labels: rolloutLabels(t),
+  };
 }
 
 /** Every recording rule of the rollout: the rules group's, then the slow group's. */
