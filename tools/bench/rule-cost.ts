@@ -13,13 +13,12 @@
  *    fluxcd/flagger pkg/metrics/observers/istio.go defines its built-in Istio checks
  *    (request-success-rate: non-5xx over all requests × 100; request-duration: p99 from
  *    `sum by (le)` of the buckets; reporter destination, the canary workload, `[1m]`).
- * Rule CPU = Prometheus CPU seconds (/proc utime+stime) in phase 2 minus phase 1, per wall
- * second; the Flagger-style CPU likewise (phase 3 minus phase 1). Σ group duration is the mean
- * over the phase of Σ prometheus_rule_group_last_duration_seconds.
+ * Rule CPU = Prometheus CPU seconds in phase 2 minus phase 1, per wall second; the Flagger-style
+ * CPU likewise (phase 3 minus phase 1). How a phase is measured: rule-cost-measure.ts.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildRuleGroups, isAlertRule, type RuleGroup } from '../../constructs/alert-rules.js';
@@ -32,7 +31,10 @@ import { toModel } from '../../constructs/spec/index.js';
 import { backfillRecordingRules, startPrometheus, type RunningPrometheus } from '../prometheus.js';
 import { benchIntent } from './intents.js';
 import { createBlocks } from './prom-eval.js';
+import { instant, measurePhase, type PhaseFigures, selfMetrics, sleep, slowest } from './rule-cost-measure.js';
 import { exposition, podSeries, workloadName, writeHistory } from './rule-cost-series.js';
+
+export type { PhaseFigures } from './rule-cost-measure.js';
 
 export interface RuleCostOptions {
   readonly sizes: readonly number[];
@@ -73,12 +75,6 @@ export interface RuleCostOptions {
  */
 export type RuleCostVariant = 'per-rollout' | 'fleet' | 'fleet-alerts';
 export const RULE_COST_VARIANTS: readonly RuleCostVariant[] = ['per-rollout', 'fleet', 'fleet-alerts'];
-
-export interface PhaseFigures {
-  readonly cpuSeconds: number;
-  readonly wallSeconds: number;
-  readonly rssBytes: number;
-}
 
 export interface RuleCostRun {
   readonly variant: RuleCostVariant;
@@ -126,68 +122,6 @@ export interface RuleCostReport {
 
 export const GOALS = { size: 500, ratioToFlagger: 1.5, cores: 0.1, rssPerRolloutBytes: 1 << 20 } as const;
 
-const CLOCK_TICKS = 100;
-
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function procRssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
-}
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new Error('rule-cost bench aborted'));
-      },
-      { once: true },
-    );
-  });
-
-/** Prometheus' own /metrics, summed by metric name over the given names. */
-async function selfMetrics(url: string): Promise<{ sum: Map<string, number>; max: Map<string, number> }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const sum = new Map<string, number>();
-  const max = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith('prometheus_rule_')) continue;
-    const name = line.slice(0, line.search(/[{ ]/));
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (!Number.isFinite(value)) continue;
-    sum.set(name, (sum.get(name) ?? 0) + value);
-    max.set(name, Math.max(max.get(name) ?? 0, value));
-  }
-  return { sum, max };
-}
-
-/** The `n` rules of longest last evaluation (Prometheus' /api/v1/rules `evaluationTime`, in seconds). */
-async function slowest(url: string, n: number): Promise<{ name: string; seconds: number }[]> {
-  const res = await fetch(`${url}/api/v1/rules`);
-  const json = (await res.json()) as {
-    data: { groups: { rules: { name: string; evaluationTime: number }[] }[] };
-  };
-  return json.data.groups
-    .flatMap((g) => g.rules.map((r) => ({ name: r.name, seconds: r.evaluationTime })))
-    .sort((a, b) => b.seconds - a.seconds)
-    .slice(0, n);
-}
-
-async function instant(url: string, query: string): Promise<number | undefined> {
-  const res = await fetch(`${url}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query }) });
-  const json = (await res.json()) as { status: string; data?: { result: { value: [number, string] }[] } };
-  if (json.status !== 'success') throw new Error(`prometheus rejected ${query.slice(0, 200)}`);
-  const first = json.data?.result[0];
-  return first ? Number(first.value[1]) : undefined;
-}
-
 /** Flagger's two built-in Istio checks for the canary of `model` (istio.go, see the header). */
 export function flaggerQueries(model: RolloutModel): [string, string] {
   const t = istioTarget(model);
@@ -230,40 +164,6 @@ export function recordingsReadOverTime(groups: readonly RuleGroup[]): Set<string
       );
   }
   return names;
-}
-
-async function measurePhase(
-  prom: RunningPrometheus,
-  seconds: number,
-  signal: AbortSignal | undefined,
-  during?: (stop: AbortSignal) => Promise<void>,
-): Promise<PhaseFigures & { sumGroup: number; maxGroup: number }> {
-  const pid = prom.process.pid!;
-  const cpu0 = procCpuSeconds(pid);
-  const t0 = performance.now();
-  const stop = new AbortController();
-  const load = during?.(stop.signal);
-  const sums: number[] = [];
-  let maxGroup = 0;
-  const rss: number[] = [];
-  const samples = Math.max(1, Math.round(seconds / 15));
-  for (let i = 0; i < samples; i++) {
-    await sleep((seconds * 1000) / samples, signal);
-    const m = await selfMetrics(prom.url);
-    sums.push(m.sum.get('prometheus_rule_group_last_duration_seconds') ?? 0);
-    maxGroup = Math.max(maxGroup, m.max.get('prometheus_rule_group_last_duration_seconds') ?? 0);
-    rss.push(procRssBytes(pid));
-  }
-  stop.abort();
-  await load;
-  const wallSeconds = (performance.now() - t0) / 1000;
-  return {
-    cpuSeconds: procCpuSeconds(pid) - cpu0,
-    wallSeconds,
-    rssBytes: rss.reduce((a, b) => a + b, 0) / rss.length,
-    sumGroup: sums.reduce((a, b) => a + b, 0) / sums.length,
-    maxGroup,
-  };
 }
 
 async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
