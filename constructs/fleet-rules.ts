@@ -203,13 +203,10 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
       ),
     );
   }
-  // p99: straight from the raw buckets when W = S, else from the short window's recorded buckets.
+  // p99: from the short window's recorded bucket rates (fleet-reads.ts readsOf), one raw read of
+  // the histogram per short window for every service that reads a p99 over it.
   const buckets = (w: number, services: readonly LabelMatcher[]) =>
     sum(rate(selector(METRIC_DURATION_BUCKET, [eq('reporter', s.reporter), ...services]), w), byFleet(s, ['le']));
-  for (const wl of windows('p99').sort(byMs)) {
-    const record = fleetName('p99', ms(wl));
-    main.push(rule(record, p99Of(buckets(ms(wl), servicesFor([record])))));
-  }
   const fromShort = [...used]
     .map((name) => /^stagegate:fleet_p99_from(.+):rate(.+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null)
