@@ -173,7 +173,13 @@ function p99Limit(w: number, b: Bucket): Expr {
 /**
  * recording-rules.ts's p99 limit for every rollout of decision window `w`: `vs × stable p99 +
  * floor` rounded up to the next bucket bound when above the absolute limit, else the limit
- * (promql/rollout-queries.ts roundUpToBucketExpr, with the limit a series).
+ * (promql/rollout-queries.ts roundUpToBucketExpr, with the limit a series). Two rules: the
+ * rollouts above the limit (`stagegate:fleet_p99_over_max:rate<W>`), then the limit, whose 20
+ * bucket ceilings read that recording. A rule runs after the one before it in the group, so it
+ * reads this evaluation's recording, and a series that stops matching is marked stale at once
+ * (prometheus/prometheus rules/group.go); only after a Prometheus restart or a failed evaluation,
+ * when there is no previous evaluation to compare with, can a ceiling read an older sample, for up
+ * to the 5m lookback, as every alert reading a recording can.
  */
 function p99LimitRules(w: number, b: Bucket, shape: string): RecordingRule[] {
   const x = binary(
@@ -189,8 +195,8 @@ function p99LimitRules(w: number, b: Bucket, shape: string): RecordingRule[] {
     expr: render(binary('>', x, param('latency_max', b), { matching: ON })),
     labels: { [SHAPE_LABEL]: shape },
   };
-  // Its series keep only the rollout, the namespace and the shape (series() aggregates to them);
-  // the name already says the decision window.
+  // Its series keep only the rollout, the namespace and the shape: a one-to-one match `on(...)`
+  // keeps only the `on` labels (Prometheus promql resultMetric); the name says the window.
   const xAbove = selector(
     aboveRecord,
     b.m.filter((m) => m.label === SHAPE_LABEL),

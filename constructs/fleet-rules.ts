@@ -220,14 +220,15 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
     main.push(rule(recordedBuckets, buckets(S, servicesFor(readers))));
     for (const { window } of fromShort.filter((x) => x.short === shortLabel).sort((a, b) => byMs(a.window, b.window))) {
       const w = ms(window);
+      const record = fleetName(`p99_from${shortLabel}`, w);
+      // A longer window sums only the services that read it: the recording also holds those
+      // whose W is S, which read only the p99 on S.
+      const over = selector(recordedBuckets, [eq(SHAPE_LABEL, s.key), ...servicesFor([record])]);
       const rates =
         w === S
           ? own(s, recordedBuckets)
-          : sum(
-              call('sum_over_time', range(own(s, recordedBuckets), derivedRangeMs(w, intervalMs))),
-              byFleet(s, ['le']),
-            );
-      main.push(rule(fleetName(`p99_from${shortLabel}`, w), p99Of(rates)));
+          : sum(call('sum_over_time', range(over, derivedRangeMs(w, intervalMs))), byFleet(s, ['le']));
+      main.push(rule(record, p99Of(rates)));
     }
   }
   for (const wl of windows('uo_ratio').sort(byMs)) {
