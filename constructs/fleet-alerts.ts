@@ -162,7 +162,7 @@ function threshold(kind: RecordedKind, w: number, max: Expr, limit: Expr, b: Buc
   return withSample(above(kind, w, max, limit, b), w, b);
 }
 
-/** The recorded p99 limit (fleet-wide p99LimitRule below), or the absolute limit before it exists. */
+/** The recorded p99 limit (fleet-wide p99LimitRules below), or the absolute limit before it exists. */
 function p99Limit(w: number, b: Bucket): Expr {
   const shape = b.m.filter((m) => m.label === SHAPE_LABEL);
   return binary('or', selector(recordedSeriesName('p99_limit', windowLabel(w)), shape), param('latency_max', b), {
@@ -173,15 +173,34 @@ function p99Limit(w: number, b: Bucket): Expr {
 /**
  * recording-rules.ts's p99 limit for every rollout of decision window `w`: `vs × stable p99 +
  * floor` rounded up to the next bucket bound when above the absolute limit, else the limit
- * (promql/rollout-queries.ts roundUpToBucketExpr, with the limit a series).
+ * (promql/rollout-queries.ts roundUpToBucketExpr, with the limit a series). Two rules: the
+ * rollouts above the limit (`stagegate:fleet_p99_over_max:rate<W>`), then the limit, whose 20
+ * bucket ceilings read that recording. A rule runs after the one before it in the group, so it
+ * reads this evaluation's recording, and a series that stops matching is marked stale at once
+ * (prometheus/prometheus rules/group.go); only after a Prometheus restart or a failed evaluation,
+ * when there is no previous evaluation to compare with, can a ceiling read an older sample, for up
+ * to the 5m lookback, as every alert reading a recording can.
  */
-function p99LimitRule(w: number, b: Bucket, shape: string): RecordingRule {
+function p99LimitRules(w: number, b: Bucket, shape: string): RecordingRule[] {
   const x = binary(
     '+',
     binary('*', series('p99', w, 'stable', b), param('latency_vs_stable', b), { matching: ON }),
     num(LATENCY_FLOOR_MS),
   );
-  const xAbove = binary('>', x, param('latency_max', b), { matching: ON });
+  // `vs × stable p99 + floor` where above the absolute limit, recorded once for the ceilings below
+  // to read: in one expression Prometheus would evaluate its two joins again for every bound.
+  const aboveRecord = `stagegate:fleet_p99_over_max:rate${windowLabel(w)}`;
+  const above = {
+    record: aboveRecord,
+    expr: render(binary('>', x, param('latency_max', b), { matching: ON })),
+    labels: { [SHAPE_LABEL]: shape },
+  };
+  // Its series keep only the rollout, the namespace and the shape: a one-to-one match `on(...)`
+  // keeps only the `on` labels (Prometheus promql resultMetric); the name says the window.
+  const xAbove = selector(
+    aboveRecord,
+    b.m.filter((m) => m.label === SHAPE_LABEL),
+  );
   const ceilings = [...new Set(ISTIO_DURATION_BUCKETS_MS)]
     .sort((a, c) => a - c)
     .map(
@@ -199,11 +218,14 @@ function p99LimitRule(w: number, b: Bucket, shape: string): RecordingRule {
   const limited = binary('or', binary('or', ceilings, xAbove, { matching: ON }), param('latency_max', b), {
     matching: ON,
   });
-  return {
-    record: recordedSeriesName('p99_limit', windowLabel(w)),
-    expr: render(aggregate('min', limited, [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE])),
-    labels: { [SHAPE_LABEL]: shape },
-  };
+  return [
+    above,
+    {
+      record: recordedSeriesName('p99_limit', windowLabel(w)),
+      expr: render(aggregate('min', limited, [ALERT_LABEL_ROLLOUT, ALERT_LABEL_NAMESPACE])),
+      labels: { [SHAPE_LABEL]: shape },
+    },
+  ];
 }
 
 function alert(
@@ -252,7 +274,7 @@ export function fleetAlertRules(models: readonly RolloutModel[], shape: string):
   const wOf = (k: string) => Number(k);
   const decision = (W: number): Bucket => ({ m: [own, eq(DECISION_LABEL, windowLabel(W))] });
   for (const k of [...byW.keys()].sort((a, c) => wOf(a) - wOf(c)))
-    rules.push(p99LimitRule(wOf(k), decision(wOf(k)), shape));
+    rules.push(...p99LimitRules(wOf(k), decision(wOf(k)), shape));
 
   // The fast thresholds: decision and short window, `for` by the short one.
   for (const [, group] of groupBy(info, (i) => `${i.W}/${i.S}`)) {

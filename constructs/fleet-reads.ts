@@ -87,11 +87,13 @@ export function readsOf(model: RolloutModel): Reads {
       ...(d ? { derived: true } : {}),
     });
   }
+  // Every p99 from the short window's recorded bucket rates, W = S included: one raw read of the
+  // histogram per short window for the whole fleet (fleet-rules.ts), where recording-rules.ts reads
+  // it straight when W = S. The same sums at the same evaluation, so the same value.
   for (const w of W === S ? [S] : [S, W]) {
-    const from = W === S ? '' : `<${windowLabel(S)}`;
     sources.push({
-      id: `p99:${windowLabel(w)}${from}`,
-      record: fleetName(W === S ? 'p99' : `p99_from${windowLabel(S)}`, w),
+      id: `p99:${windowLabel(w)}<${windowLabel(S)}`,
+      record: fleetName(`p99_from${windowLabel(S)}`, w),
       into: recordedSeriesName('p99', windowLabel(w)),
     });
   }

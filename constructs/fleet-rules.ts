@@ -203,13 +203,10 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
       ),
     );
   }
-  // p99: straight from the raw buckets when W = S, else from the short window's recorded buckets.
+  // p99: from the short window's recorded bucket rates (fleet-reads.ts readsOf), one raw read of
+  // the histogram per short window for every service that reads a p99 over it.
   const buckets = (w: number, services: readonly LabelMatcher[]) =>
     sum(rate(selector(METRIC_DURATION_BUCKET, [eq('reporter', s.reporter), ...services]), w), byFleet(s, ['le']));
-  for (const wl of windows('p99').sort(byMs)) {
-    const record = fleetName('p99', ms(wl));
-    main.push(rule(record, p99Of(buckets(ms(wl), servicesFor([record])))));
-  }
   const fromShort = [...used]
     .map((name) => /^stagegate:fleet_p99_from(.+):rate(.+)$/.exec(name))
     .filter((m): m is RegExpExecArray => m !== null)
@@ -223,14 +220,15 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
     main.push(rule(recordedBuckets, buckets(S, servicesFor(readers))));
     for (const { window } of fromShort.filter((x) => x.short === shortLabel).sort((a, b) => byMs(a.window, b.window))) {
       const w = ms(window);
+      const record = fleetName(`p99_from${shortLabel}`, w);
+      // A longer window sums only the services that read it: the recording also holds those
+      // whose W is S, which read only the p99 on S.
+      const over = selector(recordedBuckets, [eq(SHAPE_LABEL, s.key), ...servicesFor([record])]);
       const rates =
         w === S
           ? own(s, recordedBuckets)
-          : sum(
-              call('sum_over_time', range(own(s, recordedBuckets), derivedRangeMs(w, intervalMs))),
-              byFleet(s, ['le']),
-            );
-      main.push(rule(fleetName(`p99_from${shortLabel}`, w), p99Of(rates)));
+          : sum(call('sum_over_time', range(over, derivedRangeMs(w, intervalMs))), byFleet(s, ['le']));
+      main.push(rule(record, p99Of(rates)));
     }
   }
   for (const wl of windows('uo_ratio').sort(byMs)) {

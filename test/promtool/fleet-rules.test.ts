@@ -1,9 +1,10 @@
 /**
  * Fleet-wide recordings (constructs/fleet-rules.ts, docs/design.md §7) against the per-rollout
- * rules they stand in for, under promtool, in one run over the same series: three rollouts of
+ * rules they stand in for, under promtool, in one run over the same series: seven rollouts of
  * different traffic (so different decision and short windows, raw and derived long windows, p99
- * straight from the buckets and from the short window's recording), one failing, one slow, one
- * healthy. The per-rollout rules are loaded renamed (`stagegate:` → `ref:`, alerts `Ref…`), so
+ * on the short window and summed over a longer one) and three metrics shapes, failing, slow,
+ * healthy, starved and sharing an outage; one whose stable gets faster, so its relative p99 limit
+ * falls under the absolute one. The per-rollout rules are loaded renamed (`stagegate:` → `ref:`, alerts `Ref…`), so
  * both sets run side by side, and every recorded series and every alert must be the same at every
  * evaluation.
  */
@@ -60,7 +61,8 @@ const scenarios: Scenario[] = [
   {
     model: rollout('stock', 400, 'ten-percent'),
     canary: steady(0, 0),
-    stable: steady(400, 0.002),
+    // Stable gets faster: 1.5 × its p99 + floor falls from above the 300 ms limit to under it.
+    stable: { ...steady(400, 0.002), medianMs: stepAt(REGRESSION_S, 40, 10) },
   },
   {
     model: rollout('payments', 800, 'half'),
@@ -163,6 +165,15 @@ describe('fleet-wide recordings under promtool', () => {
       });
       tests.push(holds('stock', 'traffic'), holds('payments', 'errors', 'saturation'), holds('orders'));
       tests.push({ expr: firing('payments').replace(' > bool 0', ''), eval_time: at, exp_samples: [] });
+      // Not vacuous either: stock's p99 limit is first the rounded relative one, then the absolute.
+      const stockLimit =
+        '{__name__=~"stagegate:istio_request_duration_milliseconds:p99_limit_rate.+", stagegate_rollout="stock"}';
+      const stock = (op: string, evalTime: string) => ({
+        expr: `max by (stagegate_rollout) (${stockLimit} ${op} bool 300)`,
+        eval_time: evalTime,
+        exp_samples: [{ labels: '{stagegate_rollout="stock"}', value: 1 }],
+      });
+      tests.push(stock('>', `${REGRESSION_S - 5 * MINUTE}s`), stock('==', at));
 
       const work = await promtoolWorkdir();
       try {
