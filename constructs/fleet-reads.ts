@@ -12,7 +12,7 @@ import type { RecordingRule, RuleGroup } from './alert-rules.js';
 import { p99LimitRule as rolloutP99LimitRule, saturationWindowMs } from './recording-rules.js';
 import { userSignalAlerts, userSignalRecordingRules } from './user-signals.js';
 import { drillAlerts } from './drill-alert.js';
-import { paramsRule, ROLE_LABEL, SHAPE_LABEL, windowLabels } from './fleet-alerts.js';
+import { paramsRule, ROLE_LABEL, SHAPE_LABEL, windowLabels } from './fleet-params.js';
 import { metricsService } from './istio/hosts.js';
 import { binary, call, num, promDuration, render, str, type Expr } from './promql/ast.js';
 import { istioTarget } from './promql/istio.js';
@@ -140,7 +140,7 @@ export function p99LimitRule(model: RolloutModel): RecordingRule {
 
 /**
  * The rule group of one rollout under the fleet layout with fleet-wide alerts, `ruleGroupName(name)`:
- * its info series, its params series (fleet-alerts.ts), its user signals' recordings and alerts and
+ * its info series, its params series (fleet-params.ts), its user signals' recordings and alerts and
  * its drill alerts. Everything else (the recordings of recording-rules.ts and the alerts of
  * alert-rules.ts) is the fleet groups' (fleet-rules.ts), which serve every stage of every rollout;
  * so this group is all a stage advance changes. It depends on this rollout alone: the bot

@@ -30,7 +30,8 @@ import { liveStage, type RolloutModel } from './model.js';
 import { alertRules, type RecordingRule, type RuleGroup } from './alert-rules.js';
 import { p99Of, saturationWindowMs } from './recording-rules.js';
 import { userSignalRecordingRules } from './user-signals.js';
-import { FLEET_WINDOW_LABELS, fleetAlertRules, ROLE_LABEL, SHAPE_LABEL } from './fleet-alerts.js';
+import { fleetAlertRules } from './fleet-alerts.js';
+import { FLEET_WINDOW_LABELS, ROLE_LABEL, SHAPE_LABEL } from './fleet-params.js';
 import {
   fleetName,
   fleetRolloutGroup,
@@ -242,7 +243,7 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
   // The joins: every rollout that reads a source gets it under its own series' name and labels.
   const joins = new Map<string, Source>();
   for (const r of reads) for (const x of r.sources) joins.set(x.id, x);
-  // The role and the rollout's windows stay on the joined series (fleet-alerts.ts selects by them).
+  // The role and the rollout's windows stay on the joined series (fleet-params.ts FLEET_WINDOW_LABELS; fleet-alerts.ts selects by them).
   const keep = [
     ALERT_LABEL_ROLLOUT,
     ALERT_LABEL_NAMESPACE,

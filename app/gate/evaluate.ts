@@ -22,7 +22,7 @@ import {
   type AlertSignal,
 } from '../../constructs/conventions.js';
 import { decisionWindowMs, minCanaryRequests } from '../../constructs/detectability.js';
-import { windowLabels } from '../../constructs/fleet-alerts.js';
+import { windowLabels } from '../../constructs/fleet-params.js';
 import { fleetGroupName, fleetRuleGroups } from '../../constructs/fleet-rules.js';
 import { liveStage, type RolloutModel } from '../../constructs/model.js';
 import { call, eq, histogramQuantile, range, rate, render, selector, sum } from '../../constructs/promql/ast.js';
@@ -210,7 +210,7 @@ function alertHomes(model: RolloutModel): Map<string, { readonly group: string; 
 /**
  * Whether a loaded fleet rule serves the rollout. Each fleet rule selects the rollouts of one
  * window/`for` bucket by the window labels every series it reads carries (constructs/
- * fleet-alerts.ts `FLEET_WINDOW_LABELS`), so it returns this rollout's series only when every
+ * fleet-params.ts `FLEET_WINDOW_LABELS`), so it returns this rollout's series only when every
  * matcher on those labels accepts the rollout's (Prometheus anchors a regex matcher, `^(?:re)$`).
  * A fleet group written before the rollout's windows changed (other stages or traffic, another
  * error budget) has no rule of the name that serves it, and the alert would stay silent there.

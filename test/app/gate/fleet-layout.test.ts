@@ -24,7 +24,7 @@ import {
 import { alertRules, isAlertRule } from '../../../constructs/alert-rules.js';
 import { ALERT_LABEL_NAMESPACE, ALERT_LABEL_ROLLOUT, ruleGroupName } from '../../../constructs/conventions.js';
 import { parseDuration } from '../../../constructs/duration.js';
-import { BURN_LABEL, ROLE_LABEL, SHAPE_LABEL, windowLabels } from '../../../constructs/fleet-alerts.js';
+import { BURN_LABEL, ROLE_LABEL, SHAPE_LABEL, windowLabels } from '../../../constructs/fleet-params.js';
 import { fleetGroupName, fleetRolloutGroup, fleetSharedGroups } from '../../../constructs/fleet-rules.js';
 import type { RolloutModel } from '../../../constructs/model.js';
 import { parseIntent } from '../../../constructs/spec/index.js';
