@@ -199,6 +199,10 @@ export function fleetAlertRules(models: readonly RolloutModel[], shape: string):
   const byW = groupBy(info, (i) => String(i.W));
   const wOf = (k: string) => Number(k);
   const decision = (W: number): Bucket => ({ m: [own, eq(DECISION_LABEL, windowLabel(W))] });
+  // The rollouts of any of these decision windows.
+  const byDecision = (of: readonly { W: number }[]): Bucket => ({
+    m: [own, re(DECISION_LABEL, anyOf([...new Set(of.map((i) => windowLabel(i.W)))]))],
+  });
   for (const k of [...byW.keys()].sort((a, c) => wOf(a) - wOf(c)))
     rules.push(...p99LimitRules(wOf(k), decision(wOf(k)), shape));
 
@@ -294,7 +298,7 @@ export function fleetAlertRules(models: readonly RolloutModel[], shape: string):
   const short = info.filter((i) => trainWindowMs(i.W, scale) !== undefined);
   if (short.length > 0) {
     const T = trainWindowMs(short[0]!.W, scale)!;
-    const b: Bucket = { m: [own, re(DECISION_LABEL, anyOf([...new Set(short.map((i) => windowLabel(i.W)))]))] };
+    const b = byDecision(short);
     const limit = relative('error_ratio', T, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
     rules.push(
       alert(
@@ -331,7 +335,7 @@ export function fleetAlertRules(models: readonly RolloutModel[], shape: string):
   // Overflow: the saturation window, max(W, 5m).
   for (const [, group] of groupBy(info, (i) => String(saturationWindowMs(i.m, i.W)))) {
     const sat = saturationWindowMs(group[0]!.m, group[0]!.W);
-    const b: Bucket = { m: [own, re(DECISION_LABEL, anyOf([...new Set(group.map((i) => windowLabel(i.W)))]))] };
+    const b = byDecision(group);
     const limit = relative('uo_ratio', sat, 'error_vs_stable', ERROR_RATIO_FLOOR, b);
     rules.push(
       alert(

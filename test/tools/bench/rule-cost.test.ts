@@ -103,14 +103,19 @@ describe('rule-cost bench', () => {
     );
   });
 
+  // A real Prometheus at a size a test affords: 3 rollouts, 15 minutes of history, 2s evaluations.
+  const TINY = {
+    sizes: [3],
+    historyMinutes: 15,
+    warmupSeconds: 6,
+    measureSeconds: 8,
+    evaluationInterval: '2s',
+    scrapeInterval: '2s',
+  } as const;
+
   it('measures rules and the Flagger-style load in a real Prometheus at a tiny size', async () => {
     const report = await runRuleCostBench({
-      sizes: [3],
-      historyMinutes: 15,
-      warmupSeconds: 6,
-      measureSeconds: 8,
-      evaluationInterval: '2s',
-      scrapeInterval: '2s',
+      ...TINY,
       // The recording group states its 1m interval; at this size every group runs at the test's 2s.
       groupsOf: (m) => buildRuleGroups(m).map(({ interval: _, ...g }) => g),
       timeoutMs: 120_000,
@@ -136,12 +141,7 @@ describe('rule-cost bench', () => {
 
   it('measures the fleet-wide rules (RULE_COST_VARIANT=fleet-alerts): every series the alerts read is written, none fails', async () => {
     const report = await runRuleCostBench({
-      sizes: [3],
-      historyMinutes: 15,
-      warmupSeconds: 6,
-      measureSeconds: 8,
-      evaluationInterval: '2s',
-      scrapeInterval: '2s',
+      ...TINY,
       variant: 'fleet-alerts',
       adjustGroup: ({ interval: _, ...g }) => g,
       timeoutMs: 120_000,
