@@ -103,6 +103,11 @@ export interface RuleCostRun {
   readonly flaggerQueries: number;
   readonly flaggerQueryErrors: number;
   readonly baseline: PhaseFigures;
+  /**
+   * The second no-rules phase. Rule and Flagger-style cores subtract the quieter of the two, so
+   * their spread is how far either figure can move with the machine (the table prints both).
+   */
+  readonly baselineAgain: PhaseFigures;
   readonly stagegate: PhaseFigures;
   readonly flagger: PhaseFigures;
 }
@@ -333,6 +338,7 @@ async function runSize(n: number, opts: RuleCostOptions): Promise<RuleCostRun> {
       flaggerQueries: sent,
       flaggerQueryErrors: errors,
       baseline: figures(baseline),
+      baselineAgain: figures(baselineAgain),
       stagegate: figures(stagegate),
       flagger: figures(flagger),
     };
@@ -371,14 +377,15 @@ const f = (v: number, d = 3) => (Number.isFinite(v) ? v.toFixed(d) : 'n/a');
 /** The table lines `stagegate bench` prints. */
 export function renderRuleCost(r: RuleCostReport): string[] {
   const out = [
-    'rules  variant      N     groups rules  recorded  rule cores  flagger cores  ratio   Σ group s  max group s  missed  RSS/rollout',
+    'rules  variant      N     groups rules  recorded  rule cores  flagger cores  ratio   Σ group s  max group s  missed  RSS/rollout  idle cores',
   ];
   for (const run of r.runs) {
     out.push(
       `rules  ${run.variant.padEnd(12)} ${String(run.rollouts).padEnd(5)} ${String(run.groups).padEnd(6)} ${String(run.rules).padEnd(6)} ` +
         `${String(run.recordedSeries).padEnd(9)} ${f(run.ruleCores).padEnd(11)} ${f(run.flaggerCores).padEnd(14)} ` +
         `${f(run.ratioToFlagger, 2).padEnd(7)} ${f(run.sumGroupSeconds).padEnd(10)} ${f(run.maxGroupSeconds).padEnd(12)} ` +
-        `${String(run.missedIterations).padEnd(7)} ${f(run.rssPerRolloutBytes / 1048576, 2)} MiB`,
+        `${String(run.missedIterations).padEnd(7)} ${`${f(run.rssPerRolloutBytes / 1048576, 2)} MiB`.padEnd(12)} ` +
+        `${[run.baseline, run.baselineAgain].map((p) => f(p.cpuSeconds / p.wallSeconds)).join(' / ')}`,
     );
   }
   if (r.growthPerRollout !== null)

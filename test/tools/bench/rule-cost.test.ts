@@ -137,6 +137,10 @@ describe('rule-cost bench', () => {
     // Goals are judged only at 500 rollouts.
     expect(report.goalsMet).toEqual({});
     expect(renderRuleCost(report)[1]).toMatch(/^rules {2}per-rollout {2}3 {5}6 /);
+    // Both no-rules phases, so a reader sees how far the machine moves the figures.
+    expect(run.baselineAgain.wallSeconds).toBeGreaterThan(0);
+    const idle = [run.baseline, run.baselineAgain].map((p) => (p.cpuSeconds / p.wallSeconds).toFixed(3));
+    expect(renderRuleCost(report)[1]).toMatch(new RegExp(` ${idle[0]} / ${idle[1]}$`));
   }, 120_000);
 
   it('measures the fleet-wide rules (RULE_COST_VARIANT=fleet-alerts): every series the alerts read is written, none fails', async () => {
