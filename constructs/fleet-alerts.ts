@@ -44,6 +44,7 @@ import {
   type Expr,
 } from './promql/ast.js';
 import { ISTIO_DURATION_BUCKETS_MS } from './promql/istio.js';
+import { fleetName } from './fleet-reads.js';
 import {
   BURN_LABEL,
   DECISION_LABEL,
@@ -115,7 +116,7 @@ function p99LimitRules(w: number, b: Bucket, shape: string): RecordingRule[] {
   );
   // `vs × stable p99 + floor` where above the absolute limit, recorded once for the ceilings below
   // to read: in one expression Prometheus would evaluate its two joins again for every bound.
-  const aboveRecord = `stagegate:fleet_p99_over_max:rate${windowLabel(w)}`;
+  const aboveRecord = fleetName('p99_over_max', w);
   const above = {
     record: aboveRecord,
     expr: render(binary('>', x, param('latency_max', b), { matching: ON })),
@@ -177,7 +178,8 @@ function alert(
   return rule as unknown as AlertRule;
 }
 
-const groupBy = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> => {
+/** `items` by `key`, each group in the order of `items`, the groups in the order of their first item. */
+export const groupBy = <T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> => {
   const out = new Map<string, T[]>();
   for (const i of items) out.set(key(i), [...(out.get(key(i)) ?? []), i]);
   return out;

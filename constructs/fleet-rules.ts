@@ -30,7 +30,7 @@ import { liveStage, type RolloutModel } from './model.js';
 import { alertRules, type RecordingRule, type RuleGroup } from './alert-rules.js';
 import { p99Of, saturationWindowMs } from './recording-rules.js';
 import { userSignalRecordingRules } from './user-signals.js';
-import { fleetAlertRules } from './fleet-alerts.js';
+import { fleetAlertRules, groupBy } from './fleet-alerts.js';
 import { FLEET_WINDOW_LABELS, ROLE_LABEL, SHAPE_LABEL } from './fleet-params.js';
 import {
   fleetName,
@@ -243,7 +243,8 @@ function fleetRules(s: ShapeRules, reads: readonly Reads[]): { main: RecordingRu
   // The joins: every rollout that reads a source gets it under its own series' name and labels.
   const joins = new Map<string, Source>();
   for (const r of reads) for (const x of r.sources) joins.set(x.id, x);
-  // The role and the rollout's windows stay on the joined series (fleet-params.ts FLEET_WINDOW_LABELS; fleet-alerts.ts selects by them).
+  // The role and the rollout's windows (fleet-params.ts FLEET_WINDOW_LABELS) stay on the joined
+  // series: fleet-alerts.ts selects by them.
   const keep = [
     ALERT_LABEL_ROLLOUT,
     ALERT_LABEL_NAMESPACE,
@@ -309,11 +310,7 @@ export function fleetSharedGroups(models: readonly RolloutModel[], opts: FleetOp
   // stage advance changes only the rollout's own info and params series, never the fleet's rules.
   const everyStage = (m: RolloutModel) =>
     opts.stages === 'live' ? [m] : m.stages.map((stage) => ({ ...m, stage: stage.name }));
-  const byShape = new Map<string, RolloutModel[]>();
-  for (const m of models) {
-    const key = shapeKey(shapeOf(m));
-    byShape.set(key, [...(byShape.get(key) ?? []), m]);
-  }
+  const byShape = groupBy(models, (m) => shapeKey(shapeOf(m)));
   const groups: RuleGroup[] = [];
   for (const [key, shaped] of byShape) {
     const first = shaped[0]!;

@@ -1,12 +1,12 @@
 /**
  * Fleet-wide recordings (constructs/fleet-rules.ts, docs/design.md §7) against the per-rollout
  * rules they stand in for, under promtool, in one run over the same series: seven rollouts of
- * different traffic (so different decision and short windows, raw and derived long windows, p99
- * on the short window and summed over a longer one) and three metrics shapes, failing, slow,
- * healthy, starved and sharing an outage; one whose stable gets faster, so its relative p99 limit
- * falls under the absolute one. The per-rollout rules are loaded renamed (`stagegate:` → `ref:`, alerts `Ref…`), so
- * both sets run side by side, and every recorded series and every alert must be the same at every
- * evaluation.
+ * different traffic (so different decision and short windows, raw and derived long windows, p99 on
+ * the short window and summed over a longer one) and three metrics shapes, failing, slow, healthy,
+ * starved and sharing an outage; one whose stable gets faster, so its relative p99 limit falls
+ * under the absolute one. The per-rollout rules are loaded renamed (`stagegate:` → `ref:`, alerts
+ * `Ref…`), so both sets run side by side, and every recorded series and every alert must be the
+ * same at every evaluation.
  */
 import { describe, expect, it } from 'vitest';
 import { buildRuleGroups, isAlertRule, type Rule, type RuleGroup } from '../../constructs/alert-rules.js';
